@@ -1,0 +1,94 @@
+import Foundation
+import Glibc
+import Logging
+import SnapKit
+
+/// What every command needs: the config, the store path, a logger, and the audited,
+/// locked way of changing the store.
+struct CommandContext {
+    let global: GlobalOptions
+    let config: SnapConfig?
+    let logger: Logger
+    let argv: [String]
+
+    init(_ global: GlobalOptions) throws {
+        self.global = global
+        self.argv = CommandLine.arguments
+        if let path = global.config {
+            config = try SnapConfig.load(path: path)
+        } else if let found = SnapConfig.defaultPath(environment: ProcessInfo.processInfo.environment) {
+            config = try SnapConfig.load(path: found.path)
+        } else {
+            config = nil
+        }
+        var logger = Logger(label: "snap")
+        logger.logLevel = global.verbose ? .info : (global.quiet ? .error : .warning)
+        self.logger = logger
+    }
+
+    /// The store directory from `--store` or the config.
+    var storePath: String {
+        get throws {
+            if let store = global.store { return store }
+            if let store = config?.store { return store }
+            throw StoreError.noStoreConfigured
+        }
+    }
+
+    /// Opens the store for reading.
+    func openStore() throws -> Store {
+        try Store.open(at: storePath)
+    }
+
+    /// A note on stderr unless `--quiet`.
+    func note(_ text: String) {
+        if !global.quiet { Output.error(text) }
+    }
+
+    /// Runs `body` holding the store lock and appends its audit entry, ok or failed.
+    ///
+    /// Before `body`, leftovers of crashed writers (temporary files, unreferenced bundles)
+    /// are removed.
+    func audited<T>(
+        _ action: String, in store: Store,
+        _ body: (StoreLock, inout AuditFacts) throws -> T
+    ) throws -> T {
+        let started = Date()
+        let lock = try StoreLock.acquire(path: store.lockPath, wait: global.wait,
+                                         holder: .current(argv: argv, now: started))
+        defer { lock.release() }
+        if let hold = ProcessInfo.processInfo.environment["SNAP_DEBUG_HOLD_LOCK_SECONDS"], let seconds = Double(hold) {
+            usleep(UInt32(seconds * 1_000_000))  // lets tests observe a held lock
+        }
+        for path in try store.removeLeftovers() { logger.info("removed leftover \(path)") }
+        for path in try store.removeUnreferencedBundles(try store.loadRecords()) {
+            logger.info("removed unreferenced bundle \(path)")
+        }
+        var facts = AuditFacts()
+        do {
+            let result = try body(lock, &facts)
+            try record(action, facts: facts, outcome: "ok", error: nil, started: started, store: store)
+            return result
+        } catch {
+            try? record(action, facts: facts, outcome: "failed", error: "\(error)", started: started, store: store)
+            throw error
+        }
+    }
+
+    private func record(_ action: String, facts: AuditFacts, outcome: String, error: String?,
+                        started: Date, store: Store) throws {
+        let draft = AuditDraft(
+            argv: argv, action: action, snapshots: facts.snapshots, nodes: facts.nodes, outcome: outcome,
+            error: error, durationMs: Int(Date().timeIntervalSince(started) * 1000))
+        let (_, repaired) = try store.audit.append(draft)
+        if repaired > 0 {
+            note("snap: warning: removed a torn last line (\(repaired) bytes) from \(store.audit.path), left by a crash")
+        }
+    }
+}
+
+/// What a command tells the audit log about itself.
+struct AuditFacts {
+    var snapshots: [String] = []
+    var nodes: [String] = []
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import SnapKit
+
+struct HistoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history", abstract: "The audit log: every command that changed or checked the store.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: ArgumentHelp("Only entries since an ISO 8601 time or a duration ago (24h, 7d).", valueName: "time"))
+    var since: String?
+
+    @Option(help: ArgumentHelp("Only this action (create, verify, ...).", valueName: "action"))
+    var action: String?
+
+    @Option(help: ArgumentHelp("Only entries that touched this manager.", valueName: "name"))
+    var node: String?
+
+    func validate() throws {
+        if let since, Self.parseSince(since, now: Date()) == nil {
+            throw ValidationError("--since takes an ISO 8601 time (2026-11-28T00:00:00Z, 2026-11-28) or a duration (36h, 7d)")
+        }
+    }
+
+    static func parseSince(_ text: String, now: Date) -> Date? {
+        if let seconds = try? DurationText.seconds(text) { return now.addingTimeInterval(-seconds) }
+        if let date = ISO8601DateFormatter().date(from: text) { return date }
+        let day = ISO8601DateFormatter()
+        day.formatOptions = [.withFullDate]
+        return day.date(from: text)
+    }
+
+    func run() throws {
+        let context = try CommandContext(global)
+        let store = try context.openStore()
+        let (entries, torn) = try store.audit.entries()
+        if torn > 0 {
+            context.note("snap: warning: the last line of \(store.audit.path) is torn (\(torn) bytes, a crash during a write); it is not shown")
+        }
+        let cutoff = since.flatMap { Self.parseSince($0, now: Date()) }
+        let shown = entries.filter { entry in
+            (cutoff.map { entry.time >= $0 } ?? true) && (action.map { entry.action == $0 } ?? true)
+                && (node.map { entry.nodes.contains($0) } ?? true)
+        }
+        if global.json {
+            try Output.json(shown)
+            return
+        }
+        Output.table(["SEQ", "TIME", "USER", "HOST", "ACTION", "OUTCOME", "MS", "SNAPSHOTS", "COMMAND"], shown.map { entry in
+            [String(entry.seq), Output.time(entry.time), entry.user, entry.host, entry.action,
+             entry.outcome + (entry.error.map { ": \($0.prefix(60))" } ?? ""), String(entry.durationMs),
+             entry.snapshots.isEmpty ? "-" : entry.snapshots.joined(separator: ","),
+             entry.argv.map { ($0 as NSString).lastPathComponent == "snap" ? "snap" : $0 }.joined(separator: " ")]
+        })
+    }
+}

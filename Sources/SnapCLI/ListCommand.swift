@@ -1,0 +1,34 @@
+import ArgumentParser
+import SnapKit
+
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "One line per snapshot, newest first.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: ArgumentHelp("Only this manager.", valueName: "name"))
+    var node: String?
+
+    @Option(help: ArgumentHelp("Only snapshots with this tag.", valueName: "tag"))
+    var tag: String?
+
+    func run() throws {
+        let context = try CommandContext(global)
+        let set = try context.openStore().loadRecords()
+        for damage in set.damaged { context.note("snap: warning: \(damage.description)") }
+        let records = set.records.filter { record in
+            (node == nil || record.node == node) && (tag == nil || record.tags.contains(tag ?? ""))
+        }
+        if global.json {
+            try Output.json(records)
+            return
+        }
+        Output.table(
+            ["ID", "VERSION", "CREATED", "NODE", "MODE", "SIZE", "VERIFIED", "TAGS"],
+            records.map { record in
+                [record.id, "v\(record.version)", Output.time(record.created), record.node, record.mode.rawValue,
+                 Output.size(record.bundleSize) + (record.deduplicated ? "*" : ""),
+                 record.verification.map { $0.ok ? "ok" : "FAILED" } ?? "-", record.tags.joined(separator: ",")]
+            })
+    }
+}

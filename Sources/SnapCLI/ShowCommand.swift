@@ -1,0 +1,54 @@
+import ArgumentParser
+import SnapKit
+
+struct ShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "One snapshot in full.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: ArgumentHelp("id, id prefix, vN, latest, latest@NODE or latest~K.", valueName: "ref"))
+    var ref: String
+
+    @Flag(help: "List every file with its size, mode and SHA-256.")
+    var files = false
+
+    struct Shown: Encodable {
+        var snapshot: SnapshotRecord
+        var files: [ManifestEntry]?
+    }
+
+    func run() throws {
+        let context = try CommandContext(global)
+        let store = try context.openStore()
+        let record = try SnapshotRef(parsing: ref).resolve(in: try store.loadRecords().records)
+        let entries = files ? try store.manifest(for: record).manifest.entries : nil
+        if global.json {
+            try Output.json(Shown(snapshot: record, files: entries))
+            return
+        }
+        let rows: [(String, String?)] = [
+            ("id", record.id), ("version", "v\(record.version)"), ("created", Output.time(record.created)),
+            ("node", record.node), ("role", record.role), ("cluster", record.cluster), ("partner", record.partner),
+            ("mode", record.mode.rawValue), ("tags", record.tags.isEmpty ? nil : record.tags.joined(separator: ", ")),
+            ("note", record.note), ("host", record.host), ("user", record.user), ("tool version", record.toolVersion),
+            ("bundle", store.bundlePath(record.bundleSha256)), ("bundle sha256", record.bundleSha256),
+            ("bundle size", "\(Output.size(record.bundleSize)) (\(record.bundleSize) bytes)"),
+            ("deduplicated", record.deduplicated ? "yes (bundle shared with an earlier snapshot)" : "no"),
+            ("tree digest", record.treeDigest), ("files", "\(record.fileCount) (\(Output.size(record.unpackedSize)) unpacked)"),
+            ("dump", record.hasDump ? "yes" : "no"),
+            ("verified", record.verification.map { verification in
+                "\(verification.ok ? "ok" : "FAILED: \(verification.problem ?? "")") at \(Output.time(verification.checked))"
+            } ?? "never"),
+        ]
+        for (key, value) in rows {
+            if let value { Output.line(key.padding(toLength: 14, withPad: " ", startingAt: 0) + value) }
+        }
+        if let entries {
+            Output.line("")
+            Output.table(["TYPE", "MODE", "SIZE", "SHA256", "PATH"], entries.map { entry in
+                [entry.type.rawValue, entry.mode, "\(entry.size)", entry.sha256 ?? (entry.target.map { "-> \($0)" } ?? "-"),
+                 entry.path]
+            })
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import SnapKit
+
+/// The `snap` command tree.
+struct SnapCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "snap",
+        abstract: "Backups and snapshots of LeoFS manager metadata (Mnesia).",
+        discussion: """
+            Exit codes: 0 ok, 1 error, 2 usage, 3 partial, 4 verification failed, \
+            5 restore rolled back, 11 store locked, 130 interrupted.
+            """,
+        version: ToolInfo.version,
+        subcommands: [
+            InitCommand.self, CreateCommand.self, ListCommand.self, ShowCommand.self, VerifyCommand.self,
+            DiffCommand.self, ExtractCommand.self, HistoryCommand.self, AuditCommand.self,
+        ]
+    )
+}
+
+/// Entry point used by the `snap` executable.
+public enum SnapMain {
+    /// Parses `arguments` (without the program name), runs the command, and returns the
+    /// exit status of the contract.
+    public static func run(_ arguments: [String]) -> Int32 {
+        let command: any ParsableCommand
+        do {
+            command = try SnapCommand.parseAsRoot(moveGlobalOptions(arguments))
+        } catch {
+            let code = SnapCommand.exitCode(for: error)
+            let message = SnapCommand.fullMessage(for: error)
+            if code == .success {
+                Output.line(message)
+                return 0
+            }
+            Output.error(message)
+            return ExitStatus.usage.rawValue
+        }
+        do {
+            var runnable = command
+            try runnable.run()
+            return 0
+        } catch let failure as any SnapFailure {
+            Output.error("snap: error: \(failure.description)")
+            return failure.exitStatus.rawValue
+        } catch let exit as ExitCode {
+            return exit.rawValue
+        } catch let error as ValidationError {
+            Output.error("snap: error: \(error.message)")
+            return ExitStatus.usage.rawValue
+        } catch {
+            Output.error("snap: error: \(error)")
+            return ExitStatus.error.rawValue
+        }
+    }
+
+    /// Moves global options typed before the subcommand (`snap --store S list`) behind it,
+    /// where every subcommand accepts them.
+    static func moveGlobalOptions(_ arguments: [String]) -> [String] {
+        var moved: [String] = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            let name = argument.split(separator: "=", maxSplits: 1).first.map(String.init) ?? argument
+            if GlobalOptions.flags.contains(argument) {
+                moved.append(argument)
+                index += 1
+            } else if GlobalOptions.valued.contains(name) {
+                moved.append(argument)
+                if !argument.contains("="), index + 1 < arguments.count {
+                    moved.append(arguments[index + 1])
+                    index += 1
+                }
+                index += 1
+            } else {
+                break
+            }
+        }
+        guard !moved.isEmpty else { return arguments }
+        var rest = Array(arguments[index...])
+        if let separator = rest.firstIndex(of: "--") {
+            rest.insert(contentsOf: moved, at: separator)
+        } else {
+            rest += moved
+        }
+        return rest
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Glibc
+import SystemPackage
+
+/// What goes into one bundle.
+public struct BundleSources: Sendable {
+    /// The Mnesia directory to capture whole.
+    public var mnesiaDirectory: String
+    /// A `dump-mnesia-data` export, when there is one.
+    public var dumpFile: String?
+
+    public init(mnesiaDirectory: String, dumpFile: String? = nil) {
+        self.mnesiaDirectory = mnesiaDirectory
+        self.dumpFile = dumpFile
+    }
+}
+
+/// A bundle written to a temporary file, not yet part of the store.
+public struct BuiltBundle: Sendable {
+    /// The temporary file holding the bundle.
+    public var temporaryPath: String
+    /// SHA-256 of the compressed bundle.
+    public var sha256: String
+    /// Size of the compressed bundle in bytes.
+    public var size: Int64
+    /// The manifest written into it.
+    public var manifest: BundleManifest
+    /// The manifest's exact bytes, as stored in the bundle.
+    public var manifestBytes: [UInt8]
+}
+
+/// Builds bundles: `mnesia/...`, `dump/mnesia.dump`, `MANIFEST.json`, `SHA256SUMS`.
+public enum BundleBuilder {
+    /// Bundle path of the Mnesia directory.
+    public static let mnesiaPrefix = "mnesia"
+    /// Bundle path of the dump.
+    public static let dumpPath = "dump/mnesia.dump"
+    /// Bundle path of the manifest.
+    public static let manifestPath = "MANIFEST.json"
+    /// Bundle path of the checksum list.
+    public static let checksumsPath = "SHA256SUMS"
+
+    /// Writes a bundle of `sources` into a new temporary file in `directory`.
+    ///
+    /// Each source file is read once: hashed and compressed in the same pass.
+    /// On failure the temporary file is removed.
+    /// - Throws: ``BundleError`` or ``SystemError`` naming the file at fault.
+    public static func build(
+        _ sources: BundleSources, in directory: String, compression: CompressionSettings
+    ) throws -> BuiltBundle {
+        let tree = try SourceTree.scan(sources.mnesiaDirectory)
+        let dumpStatus = try sources.dumpFile.map { path -> stat in
+            guard let status = try FileOps.status(path), (status.st_mode & S_IFMT) == S_IFREG else {
+                throw SystemError("read dump", path, .noSuchFileOrDirectory)
+            }
+            return status
+        }
+        let output = try FileOps.createTemporary(in: directory)
+        do {
+            let built = try output.descriptor.closeAfter {
+                let writer = try BundleWriter(output: output.descriptor, outputPath: output.path, compression: compression)
+                var entries: [ManifestEntry] = []
+                for item in tree.items {
+                    let path = item.relativePath.isEmpty ? mnesiaPrefix : mnesiaPrefix + "/" + item.relativePath
+                    let mode = item.status.st_mode & 0o7777
+                    if item.isDirectory {
+                        try writer.addDirectory(path, status: item.status)
+                        entries.append(ManifestEntry(path: path, type: .directory, mode: mode, size: 0))
+                    } else if item.isSymlink, let target = item.linkTarget {
+                        try writer.addSymlink(path, target: target, status: item.status)
+                        entries.append(ManifestEntry(path: path, type: .symlink, mode: mode,
+                                                     size: Int64(target.utf8.count), target: target))
+                    } else {
+                        let sha = try writer.addFile(path, from: item.absolutePath, status: item.status)
+                        entries.append(ManifestEntry(path: path, type: .file, mode: mode,
+                                                     size: Int64(item.status.st_size), sha256: sha))
+                    }
+                }
+                if let dumpFile = sources.dumpFile, var status = dumpStatus {
+                    var dirStatus = status
+                    dirStatus.st_mode = S_IFDIR | 0o700
+                    try writer.addDirectory("dump", status: dirStatus)
+                    entries.append(ManifestEntry(path: "dump", type: .directory, mode: 0o700, size: 0))
+                    status.st_mode = (status.st_mode & ~0o7777) | 0o600
+                    let sha = try writer.addFile(dumpPath, from: dumpFile, status: status)
+                    entries.append(ManifestEntry(path: dumpPath, type: .file, mode: 0o600,
+                                                 size: Int64(status.st_size), sha256: sha))
+                }
+                let manifest = BundleManifest(entries: entries)
+                let manifestBytes = try manifest.encoded()
+                let now = time(nil)
+                try writer.addBytes(manifestPath, manifestBytes, mode: 0o600, mtime: now)
+                try writer.addBytes(checksumsPath, manifest.sha256sums(), mode: 0o600, mtime: now)
+                let digest = try writer.finish()
+                try FileOps.sync(output.descriptor, path: output.path)
+                return BuiltBundle(temporaryPath: output.path, sha256: digest.sha256, size: digest.size,
+                                   manifest: manifest, manifestBytes: manifestBytes)
+            }
+            return built
+        } catch {
+            unlink(output.path)
+            throw error
+        }
+    }
+}

@@ -1,0 +1,48 @@
+/// Failures while writing, reading or unpacking a bundle.
+public enum BundleError: SnapFailure {
+    /// libarchive refused an operation; `detail` is its own message.
+    case archive(operation: String, path: String, detail: String)
+    /// A source file changed while snap was reading it.
+    case fileChanged(path: String)
+    /// A source path is of a kind a bundle cannot hold (socket, device, FIFO).
+    case unsupportedFile(path: String, kind: String)
+    /// A source name is not valid UTF-8.
+    case invalidName(path: String)
+    /// A compression setting is out of range.
+    case badCompression(String)
+    /// The manifest could not be decoded.
+    case malformedManifest(String, String)
+    /// An entry of a bundle that must not be unpacked.
+    case hostileEntry(path: String, reason: String)
+    /// Content that does not match what the manifest promised.
+    case contentMismatch(path: String, detail: String)
+    /// The extract target is not an empty or new directory.
+    case targetNotEmpty(String)
+    /// Unpacking would write more than the allowed size.
+    case tooLarge(path: String, limit: Int64)
+
+    public var description: String {
+        switch self {
+        case let .archive(operation, path, detail):
+            return "\(operation) \(path): \(detail)"
+        case let .fileChanged(path):
+            return "\(path) changed while it was being read; capture again (or stop the node and use --mode cold)"
+        case let .unsupportedFile(path, kind):
+            return "\(path) is a \(kind); a Mnesia directory holds only files, directories and links: move it away and try again"
+        case let .invalidName(path):
+            return "\(path): file name is not valid UTF-8; rename it and try again"
+        case let .badCompression(detail):
+            return detail
+        case let .malformedManifest(source, detail):
+            return "manifest \(source) is not valid: \(detail)"
+        case let .hostileEntry(path, reason):
+            return "refusing bundle entry \(path.debugDescription): \(reason); nothing was written outside the target"
+        case let .contentMismatch(path, detail):
+            return "\(path): \(detail); the bundle is damaged, run `snap verify` and restore from another snapshot"
+        case let .targetNotEmpty(path):
+            return "\(path) is not empty; extract into a new or empty directory"
+        case let .tooLarge(path, limit):
+            return "\(path): unpacking would exceed \(limit) bytes; refusing (decompression bomb?)"
+        }
+    }
+}

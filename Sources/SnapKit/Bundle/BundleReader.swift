@@ -1,0 +1,191 @@
+import CArchive
+import Crypto
+import Glibc
+
+/// One entry of a bundle as libarchive reports it.
+public struct BundleEntry: Sendable {
+    /// What the tar header says an entry is.
+    public enum Kind: Sendable, Equatable {
+        case file, directory, symlink(String), hardlink(String), other(String)
+    }
+
+    /// Path inside the bundle, without a trailing slash.
+    public var path: String
+    /// The entry's kind.
+    public var kind: Kind
+    /// Permission bits.
+    public var mode: UInt32
+    /// Content size from the header.
+    public var size: Int64
+    /// Modification time, seconds and nanoseconds.
+    public var mtime: (seconds: Int, nanoseconds: Int)
+}
+
+/// Streams a `.tar.zst` bundle entry by entry, hashing the compressed bytes as they are
+/// read so that the bundle's own SHA-256 comes out of the same pass.
+///
+/// Owns the libarchive handle and the file descriptor; both are freed in `deinit`.
+public final class BundleReader {
+    private let archive: OpaquePointer
+    private let source: HashingSource
+    /// The bundle's path, for messages.
+    public let path: String
+
+    /// Opens the bundle at `path`.
+    /// - Throws: ``SystemError`` when it cannot be opened, ``BundleError`` when libarchive refuses it.
+    public init(path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw SystemError("open bundle", path, .last) }
+        guard let archive = archive_read_new() else {
+            close(fd)
+            throw BundleError.archive(operation: "open", path: path, detail: "out of memory")
+        }
+        self.archive = archive
+        self.path = path
+        self.source = HashingSource(fd: fd, path: path)
+        archive_read_support_filter_zstd(archive)
+        archive_read_support_format_tar(archive)
+        let client = Unmanaged.passUnretained(source).toOpaque()
+        if archive_read_open(archive, client, nil, hashingSourceRead, nil) != ARCHIVE_OK {
+            throw failure("open")
+        }
+    }
+
+    deinit {
+        archive_read_free(archive)
+        source.close()
+    }
+
+    /// The next entry's header, or `nil` at the end of the archive.
+    /// - Throws: ``BundleError`` for unreadable archives and names that are not UTF-8.
+    public func next() throws -> BundleEntry? {
+        var entry: OpaquePointer?
+        let status = archive_read_next_header(archive, &entry)
+        if status == ARCHIVE_EOF { return nil }
+        guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else { throw failure("read header") }
+        guard let rawPath = archive_entry_pathname(entry), let name = String(validatingCString: rawPath) else {
+            throw BundleError.hostileEntry(path: "(unnamed)", reason: "entry name is not valid UTF-8")
+        }
+        var path = name
+        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        let kind: BundleEntry.Kind
+        let type = archive_entry_filetype(entry)
+        if let link = archive_entry_hardlink(entry) {
+            kind = .hardlink(String(cString: link))
+        } else if type == SNAP_AE_IFREG {
+            kind = .file
+        } else if type == SNAP_AE_IFDIR {
+            kind = .directory
+        } else if type == SNAP_AE_IFLNK {
+            guard let target = archive_entry_symlink(entry), let text = String(validatingCString: target) else {
+                throw BundleError.hostileEntry(path: path, reason: "link target is not valid UTF-8")
+            }
+            kind = .symlink(text)
+        } else if type == SNAP_AE_IFCHR || type == SNAP_AE_IFBLK {
+            kind = .other("device file")
+        } else if type == SNAP_AE_IFIFO {
+            kind = .other("FIFO")
+        } else {
+            kind = .other("special file")
+        }
+        return BundleEntry(
+            path: path, kind: kind, mode: UInt32(archive_entry_perm(entry)), size: archive_entry_size(entry),
+            mtime: (archive_entry_mtime(entry), archive_entry_mtime_nsec(entry)))
+    }
+
+    /// Streams the current entry's content in blocks; the pointer is only valid inside `body`.
+    /// - Throws: ``BundleError`` when the compressed data is damaged, or what `body` throws.
+    public func readData(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var block: UnsafeRawPointer?
+        var size = 0
+        var offset: Int64 = 0
+        var position: Int64 = 0
+        while true {
+            let status = archive_read_data_block(archive, &block, &size, &offset)
+            if status == ARCHIVE_EOF { return }
+            guard status == ARCHIVE_OK || status == ARCHIVE_WARN else { throw failure("read data") }
+            if offset > position {
+                // A sparse hole: the content is zeros there.
+                let zeros = [UInt8](repeating: 0, count: Int(offset - position))
+                try zeros.withUnsafeBytes(body)
+            }
+            try body(UnsafeRawBufferPointer(start: block, count: size))
+            position = offset + Int64(size)
+        }
+    }
+
+    /// Reads the current entry whole, refusing more than `limit` bytes.
+    public func readAll(limit: Int) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        try readData { chunk in
+            guard bytes.count + chunk.count <= limit else {
+                throw BundleError.tooLarge(path: path, limit: Int64(limit))
+            }
+            bytes.append(contentsOf: chunk)
+        }
+        return bytes
+    }
+
+    /// Reads whatever the archive did not consume and returns the SHA-256 and size of the
+    /// whole bundle file.
+    public func finish() throws -> (sha256: String, size: Int64) {
+        try source.drain()
+        return (source.hasher.finalizeHex(), source.bytes)
+    }
+
+    private func failure(_ operation: String) -> any Error {
+        if let error = source.error { return error }
+        let detail = archive_error_string(archive).map { String(cString: $0) } ?? "unreadable archive"
+        return BundleError.archive(operation: operation, path: path, detail: detail)
+    }
+}
+
+/// Feeds libarchive from a descriptor and hashes every byte handed over.
+private final class HashingSource {
+    private var fd: Int32
+    let path: String
+    private let buffer: UnsafeMutableRawBufferPointer
+    var hasher = SHA256()
+    var bytes: Int64 = 0
+    var error: (any Error)?
+
+    init(fd: Int32, path: String) {
+        self.fd = fd
+        self.path = path
+        self.buffer = .allocate(byteCount: 1 << 20, alignment: 64)
+    }
+
+    deinit { buffer.deallocate() }
+
+    func close() {
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+    }
+
+    func read(_ pointer: UnsafeMutablePointer<UnsafeRawPointer?>?) -> Int {
+        while true {
+            let count = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            if count < 0 && errno == EINTR { continue }
+            if count < 0 {
+                error = SystemError("read bundle", path, .last)
+                return -1
+            }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            bytes += Int64(count)
+            pointer?.pointee = UnsafeRawPointer(buffer.baseAddress)
+            return count
+        }
+    }
+
+    func drain() throws {
+        while read(nil) > 0 {}
+        if let error { throw error }
+    }
+}
+
+private func hashingSourceRead(
+    _ archive: OpaquePointer?, _ client: UnsafeMutableRawPointer?, _ buffer: UnsafeMutablePointer<UnsafeRawPointer?>?
+) -> Int {
+    guard let client else { return -1 }
+    return Unmanaged<HashingSource>.fromOpaque(client).takeUnretainedValue().read(buffer)
+}

@@ -1,0 +1,190 @@
+import CArchive
+import Crypto
+import Glibc
+import SystemPackage
+
+/// Writes a `.tar.zst` bundle through libarchive's zstd filter, hashing the compressed
+/// stream as it goes so the bundle's SHA-256 is known when the last byte is written.
+///
+/// Owns the libarchive handle; the output descriptor stays the caller's.
+final class BundleWriter {
+    private let archive: OpaquePointer
+    private let sink: HashingSink
+    private let outputPath: String
+    private var buffer: UnsafeMutableRawBufferPointer
+    private var finished = false
+
+    /// - Parameters:
+    ///   - output: where the compressed bytes go; the caller closes it.
+    ///   - outputPath: the output's path, for messages.
+    /// - Throws: ``BundleError/archive(operation:path:detail:)`` when libarchive refuses a setting.
+    init(output: FileDescriptor, outputPath: String, compression: CompressionSettings) throws {
+        guard let archive = archive_write_new() else {
+            throw BundleError.archive(operation: "create archive", path: outputPath, detail: "out of memory")
+        }
+        self.archive = archive
+        self.sink = HashingSink(descriptor: output, path: outputPath)
+        self.outputPath = outputPath
+        self.buffer = .allocate(byteCount: 1 << 20, alignment: 64)
+        try check(archive_write_set_format_pax_restricted(archive), "set tar format")
+        try check(archive_write_add_filter_zstd(archive), "add zstd filter")
+        // No zero padding after the zstd frame: decompressors take it for a damaged frame.
+        try check(archive_write_set_bytes_in_last_block(archive, 1), "set last block size")
+        try check(archive_write_set_filter_option(archive, "zstd", "compression-level", "\(compression.level)"),
+                  "set zstd level \(compression.level)")
+        if compression.threads > 0 {
+            try check(archive_write_set_filter_option(archive, "zstd", "threads", "\(compression.threads)"),
+                      "set zstd threads \(compression.threads)")
+        }
+        let client = Unmanaged.passUnretained(sink).toOpaque()
+        try check(archive_write_open(archive, client, nil, hashingSinkWrite, nil), "open archive")
+    }
+
+    deinit {
+        if !finished { archive_write_close(archive) }
+        archive_write_free(archive)
+        buffer.deallocate()
+    }
+
+    /// Adds a directory entry (`path` without trailing slash).
+    func addDirectory(_ path: String, status: stat) throws {
+        try writeHeader(path, type: SNAP_AE_IFDIR, status: status, size: 0)
+    }
+
+    /// Adds a symbolic link entry pointing at `target`.
+    func addSymlink(_ path: String, target: String, status: stat) throws {
+        try writeHeader(path, type: SNAP_AE_IFLNK, status: status, size: 0, symlink: target)
+    }
+
+    /// Streams the regular file at `sourcePath` into the bundle, hashing it in the same pass.
+    ///
+    /// - Parameter status: the `lstat` taken when the tree was scanned; any difference in
+    ///   inode, size or mtime, before or after reading, means the file changed.
+    /// - Returns: the file's SHA-256 in hex.
+    /// - Throws: ``BundleError/fileChanged(path:)`` when the file did not hold still.
+    func addFile(_ path: String, from sourcePath: String, status: stat) throws -> String {
+        let fd = open(sourcePath, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        if fd < 0 { throw SystemError("open", sourcePath, .last) }
+        defer { close(fd) }
+        var before = stat()
+        fstat(fd, &before)
+        guard sameFile(before, status) else { throw BundleError.fileChanged(path: sourcePath) }
+        try writeHeader(path, type: SNAP_AE_IFREG, status: status, size: Int64(status.st_size))
+        var hasher = SHA256()
+        var remaining = Int64(status.st_size)
+        while true {
+            let count = read(fd, buffer.baseAddress, buffer.count)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw SystemError("read", sourcePath, .last)
+            }
+            if count == 0 { break }
+            guard Int64(count) <= remaining else { throw BundleError.fileChanged(path: sourcePath) }
+            let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+            hasher.update(bufferPointer: chunk)
+            try writeData(chunk)
+            remaining -= Int64(count)
+        }
+        guard remaining == 0 else { throw BundleError.fileChanged(path: sourcePath) }
+        var after = stat()
+        fstat(fd, &after)
+        guard sameFile(after, status) else { throw BundleError.fileChanged(path: sourcePath) }
+        return hasher.finalizeHex()
+    }
+
+    /// Adds a small file held in memory (the manifest, the checksums).
+    func addBytes(_ path: String, _ bytes: [UInt8], mode: mode_t, mtime: time_t) throws {
+        var status = stat()
+        status.st_mode = mode
+        status.st_mtim.tv_sec = mtime
+        try writeHeader(path, type: SNAP_AE_IFREG, status: status, size: Int64(bytes.count))
+        try bytes.withUnsafeBytes { try writeData($0) }
+    }
+
+    /// Ends the archive and flushes the compressor.
+    /// - Returns: SHA-256 and size of the compressed bundle.
+    func finish() throws -> (sha256: String, size: Int64) {
+        finished = true
+        let result = archive_write_close(archive)
+        if let error = sink.error { throw error }
+        try check(result, "finish archive")
+        return (sink.hasher.finalizeHex(), sink.bytes)
+    }
+
+    private func writeHeader(_ path: String, type: UInt32, status: stat, size: Int64, symlink: String? = nil) throws {
+        guard let entry = archive_entry_new() else {
+            throw BundleError.archive(operation: "create entry", path: path, detail: "out of memory")
+        }
+        defer { archive_entry_free(entry) }
+        archive_entry_set_pathname_utf8(entry, type == SNAP_AE_IFDIR ? path + "/" : path)
+        archive_entry_set_filetype(entry, type)
+        archive_entry_set_perm(entry, status.st_mode & 0o7777)
+        archive_entry_set_size(entry, size)
+        archive_entry_set_mtime(entry, status.st_mtim.tv_sec, status.st_mtim.tv_nsec)
+        archive_entry_set_uid(entry, Int64(status.st_uid))
+        archive_entry_set_gid(entry, Int64(status.st_gid))
+        if let symlink { archive_entry_set_symlink_utf8(entry, symlink) }
+        try check(archive_write_header(archive, entry), "write header for \(path)")
+    }
+
+    private func writeData(_ chunk: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < chunk.count {
+            let written = archive_write_data(archive, chunk.baseAddress.map { $0 + offset }, chunk.count - offset)
+            if written < 0 {
+                if let error = sink.error { throw error }
+                throw BundleError.archive(operation: "write", path: outputPath, detail: errorString())
+            }
+            offset += written
+        }
+    }
+
+    private func check(_ status: Int32, _ operation: String) throws {
+        guard status != ARCHIVE_OK, status != ARCHIVE_WARN else { return }
+        if let error = sink.error { throw error }
+        throw BundleError.archive(operation: operation, path: outputPath, detail: errorString())
+    }
+
+    private func errorString() -> String {
+        archive_error_string(archive).map { String(cString: $0) } ?? "unknown libarchive error"
+    }
+
+    private func sameFile(_ lhs: stat, _ rhs: stat) -> Bool {
+        lhs.st_ino == rhs.st_ino && lhs.st_dev == rhs.st_dev && lhs.st_size == rhs.st_size
+            && lhs.st_mtim.tv_sec == rhs.st_mtim.tv_sec && lhs.st_mtim.tv_nsec == rhs.st_mtim.tv_nsec
+    }
+}
+
+/// Receives libarchive's compressed output: writes it to the descriptor and hashes it.
+private final class HashingSink {
+    let descriptor: FileDescriptor
+    let path: String
+    var hasher = SHA256()
+    var bytes: Int64 = 0
+    var error: (any Error)?
+
+    init(descriptor: FileDescriptor, path: String) {
+        self.descriptor = descriptor
+        self.path = path
+    }
+
+    func write(_ chunk: UnsafeRawBufferPointer) -> Int {
+        do {
+            try FileOps.writeAll(descriptor, chunk, path: path)
+        } catch {
+            self.error = error
+            return -1
+        }
+        hasher.update(bufferPointer: chunk)
+        bytes += Int64(chunk.count)
+        return chunk.count
+    }
+}
+
+private func hashingSinkWrite(
+    _ archive: OpaquePointer?, _ client: UnsafeMutableRawPointer?, _ buffer: UnsafeRawPointer?, _ length: Int
+) -> Int {
+    guard let client else { return -1 }
+    let sink = Unmanaged<HashingSink>.fromOpaque(client).takeUnretainedValue()
+    return sink.write(UnsafeRawBufferPointer(start: buffer, count: length))
+}

@@ -1,0 +1,24 @@
+/// Problems with `snap.yaml`.
+public enum ConfigError: SnapFailure {
+    /// The file named by `--config` or `$SNAP_CONFIG` is not there.
+    case missing(String)
+    /// YAML that does not parse.
+    case malformed(path: String, line: Int?, detail: String)
+    /// A key snap does not know (usually a typo).
+    case unknownKey(path: String, line: Int, key: String, known: [String])
+    /// A value of the wrong kind.
+    case badValue(path: String, line: Int, key: String, expected: String)
+
+    public var description: String {
+        switch self {
+        case let .missing(path):
+            return "config file \(path) does not exist; create it or pass --config PATH"
+        case let .malformed(path, line, detail):
+            return "\(path)\(line.map { ":\($0)" } ?? ""): not valid YAML: \(detail)"
+        case let .unknownKey(path, line, key, known):
+            return "\(path):\(line): unknown key \(key.debugDescription); known keys: \(known.joined(separator: ", "))"
+        case let .badValue(path, line, key, expected):
+            return "\(path):\(line): \(key) must be \(expected)"
+        }
+    }
+}

@@ -1,0 +1,26 @@
+/// Everything needed to turn captured content into a snapshot.
+public struct CaptureRequest: Sendable {
+    public var node: String
+    public var sources: BundleSources
+    public var mode: SnapshotRecord.CaptureMode
+    public var tags: [String]
+    public var note: String?
+    public var role: String?
+    public var cluster: String?
+    public var partner: String?
+    public var compression: CompressionSettings
+
+    public init(node: String, sources: BundleSources, mode: SnapshotRecord.CaptureMode, tags: [String] = [],
+                note: String? = nil, role: String? = nil, cluster: String? = nil, partner: String? = nil,
+                compression: CompressionSettings) {
+        self.node = node
+        self.sources = sources
+        self.mode = mode
+        self.tags = tags
+        self.note = note
+        self.role = role
+        self.cluster = cluster
+        self.partner = partner
+        self.compression = compression
+    }
+}

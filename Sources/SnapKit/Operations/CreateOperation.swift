@@ -1,0 +1,66 @@
+import Foundation
+import Glibc
+import Logging
+
+/// Turns captured content into a bundle and a snapshot record.
+public enum CreateOperation {
+    /// Bundles `request.sources` and records a new snapshot.
+    ///
+    /// The bundle is written to a temporary file and renamed into `bundles/` under its
+    /// SHA-256; when the node's newest snapshot has the same tree digest (or the same bytes
+    /// are already stored) the existing bundle is reused and the record says
+    /// `deduplicated`. The record is written last, so a crash leaves at most an
+    /// unreferenced bundle that the next writer removes.
+    /// - Parameters:
+    ///   - lock: proof that the caller holds the store lock.
+    ///   - now: the capture time to record.
+    /// - Throws: ``BundleError``, ``SystemError`` or ``StoreError`` naming the file at fault.
+    public static func capture(
+        _ request: CaptureRequest, in store: Store, lock: StoreLock, now: Date = Date(), logger: Logger
+    ) throws -> SnapshotRecord {
+        let existing = try store.loadRecords()
+        let built = try BundleBuilder.build(request.sources, in: store.bundlesDirectory, compression: request.compression)
+        var deduplicated = false
+        if let newest = existing.newest(of: request.node), newest.treeDigest == built.manifest.treeDigest,
+           FileOps.exists(store.bundlePath(newest.bundleSha256)) {
+            unlink(built.temporaryPath)
+            logger.info("content unchanged since \(newest.id); reusing its bundle")
+            return try record(request, bundle: (newest.bundleSha256, newest.bundleSize), manifest: built.manifest,
+                              deduplicated: true, store: store, existing: existing, now: now)
+        }
+        if FileOps.exists(store.bundlePath(built.sha256)) {
+            unlink(built.temporaryPath)
+            deduplicated = true
+        } else {
+            try FileOps.writeAtomically(built.manifestBytes, to: store.manifestPath(built.sha256))
+            try FileOps.rename(built.temporaryPath, to: store.bundlePath(built.sha256))
+            try FileOps.syncDirectory(store.bundlesDirectory)
+        }
+        return try record(request, bundle: (built.sha256, built.size), manifest: built.manifest,
+                          deduplicated: deduplicated, store: store, existing: existing, now: now)
+    }
+
+    private static func record(
+        _ request: CaptureRequest, bundle: (sha256: String, size: Int64), manifest: BundleManifest,
+        deduplicated: Bool, store: Store, existing: RecordSet, now: Date
+    ) throws -> SnapshotRecord {
+        let info = try Store.open(at: store.root).info
+        let version = max(info.lastVersion, existing.records.first?.version ?? 0) + 1
+        var id = FileOps.randomHex(bytes: 8)
+        while existing.records.contains(where: { $0.id.hasPrefix(String(id.prefix(SnapshotRef.minimumPrefix))) }) {
+            id = FileOps.randomHex(bytes: 8)
+        }
+        let record = SnapshotRecord(
+            id: id, version: version, created: now, node: request.node, role: request.role,
+            cluster: request.cluster, partner: request.partner, mode: request.mode, tags: request.tags,
+            note: request.note, host: ToolInfo.host, user: ToolInfo.user, toolVersion: ToolInfo.version,
+            bundleSha256: bundle.sha256, bundleSize: bundle.size, treeDigest: manifest.treeDigest,
+            deduplicated: deduplicated, fileCount: manifest.files.count, unpackedSize: manifest.unpackedSize,
+            hasDump: manifest.hasDump)
+        try store.save(record)
+        var updated = info
+        updated.lastVersion = version
+        try store.saveInfo(updated)
+        return record
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import Glibc
+
+/// Unpacks a snapshot's content into a new or empty directory.
+public enum ExtractOperation {
+    /// Extracts `record`'s bundle to `target`, checking every file's SHA-256 as it is
+    /// written. The content goes to a private directory beside `target` first and is
+    /// renamed into place only when everything matched, so a failure leaves nothing.
+    /// - Returns: the number of files and bytes written.
+    /// - Throws: ``BundleError/targetNotEmpty(_:)``, hostile-entry and mismatch errors.
+    public static func extract(_ record: SnapshotRecord, from store: Store, to target: String) throws -> (files: Int, bytes: Int64) {
+        let target = target.hasSuffix("/") && target.count > 1 ? String(target.dropLast()) : target
+        let targetExists = FileOps.exists(target)
+        if targetExists {
+            guard let status = try FileOps.status(target), (status.st_mode & S_IFMT) == S_IFDIR,
+                  try FileOps.listDirectory(target).isEmpty else {
+                throw BundleError.targetNotEmpty(target)
+            }
+        }
+        let bundle = store.bundlePath(record.bundleSha256)
+        guard FileOps.exists(bundle) else { throw StoreError.missingBundle(snapshot: record.id, path: bundle) }
+        let (manifest, manifestBytes) = try store.manifest(for: record)
+        let absolute = target.hasPrefix("/") ? target : FileManager.default.currentDirectoryPath + "/" + target
+        let parent = (absolute as NSString).deletingLastPathComponent
+        let staging = parent + "/.snap-extract-" + FileOps.randomHex(bytes: 6)
+        try FileOps.makeDirectory(staging)
+        do {
+            let digest = try BundleExtractor.extract(
+                bundlePath: bundle, expected: ExpectedContent(manifest: manifest, manifestBytes: manifestBytes),
+                into: staging)
+            guard digest.sha256 == record.bundleSha256 else {
+                throw BundleError.contentMismatch(path: bundle, detail: "bundle hash differs from the record")
+            }
+            if targetExists { rmdir(target) }
+            try FileOps.rename(staging, to: absolute)
+            try FileOps.syncDirectory(parent)
+        } catch {
+            try? FileOps.removeTree(staging)
+            throw error
+        }
+        return (manifest.files.count + 2, manifest.unpackedSize)
+    }
+}

@@ -1,0 +1,34 @@
+/// What changed between two snapshots' content.
+public struct SnapshotDiff: Codable, Sendable, Equatable {
+    /// One changed entry.
+    public struct Change: Codable, Sendable, Equatable {
+        public var path: String
+        public var detail: String
+    }
+
+    public var from: String
+    public var to: String
+    public var added: [String]
+    public var removed: [String]
+    public var changed: [Change]
+
+    /// True when both have the same content.
+    public var isEmpty: Bool { added.isEmpty && removed.isEmpty && changed.isEmpty }
+
+    /// Compares two manifests entry by entry.
+    public init(from: String, _ old: BundleManifest, to: String, _ new: BundleManifest) {
+        self.from = from
+        self.to = to
+        let before = Dictionary(old.entries.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        let after = Dictionary(new.entries.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        added = after.keys.filter { before[$0] == nil }.sorted(by: FileOps.byteOrder)
+        removed = before.keys.filter { after[$0] == nil }.sorted(by: FileOps.byteOrder)
+        changed = after.keys.sorted(by: FileOps.byteOrder).compactMap { path in
+            guard let old = before[path], let new = after[path], old != new else { return nil }
+            if old.type != new.type { return Change(path: path, detail: "\(old.type.rawValue) -> \(new.type.rawValue)") }
+            if old.size != new.size { return Change(path: path, detail: "size \(old.size) -> \(new.size)") }
+            if old.sha256 != new.sha256 || old.target != new.target { return Change(path: path, detail: "content changed") }
+            return Change(path: path, detail: "mode \(old.mode) -> \(new.mode)")
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Logging
+
+/// The result of `snap verify`.
+public struct VerifyReport: Codable, Sendable {
+    /// A snapshot that failed, and why.
+    public struct Failure: Codable, Sendable, Equatable {
+        public var id: String
+        public var node: String
+        public var problem: String
+
+        public init(id: String, node: String, problem: String) {
+            self.id = id
+            self.node = node
+            self.problem = problem
+        }
+    }
+
+    /// Snapshots checked.
+    public var checked: Int
+    /// Snapshots that passed.
+    public var ok: Int
+    /// Snapshots that did not, each with the first problems found.
+    public var failed: [Failure]
+}
+
+/// Re-reads bundles and records the verdict in each snapshot record.
+public enum VerifyOperation {
+    /// Verifies `records`, reading each distinct bundle once, and keeps going after the
+    /// first failure so that every bad snapshot is reported.
+    /// - Parameters:
+    ///   - lock: proof that the caller holds the store lock (the verdicts are written).
+    ///   - now: the time recorded as `verification.checked`.
+    public static func run(
+        _ records: [SnapshotRecord], in store: Store, lock: StoreLock, now: Date = Date(), logger: Logger
+    ) throws -> VerifyReport {
+        var checks: [String: BundleCheck] = [:]
+        var failures: [VerifyReport.Failure] = []
+        for var record in records {
+            let check: BundleCheck
+            if let cached = checks[record.bundleSha256] {
+                check = cached
+            } else {
+                logger.info("verifying bundle \(record.bundleSha256) of \(record.id)")
+                let stored = try? FileOps.readFile(store.manifestPath(record.bundleSha256))
+                check = BundleCheck.run(path: store.bundlePath(record.bundleSha256), storedManifest: stored)
+                checks[record.bundleSha256] = check
+            }
+            let problems = problems(of: record, check: check)
+            record.verification = SnapshotRecord.Verification(
+                checked: now, ok: problems.isEmpty, problem: problems.isEmpty ? nil : summary(problems))
+            if !problems.isEmpty {
+                failures.append(.init(id: record.id, node: record.node, problem: summary(problems)))
+            }
+            // A record that vanished or was damaged meanwhile is reported, not resurrected.
+            if FileOps.exists(store.recordPath(record.id)) { try store.save(record) }
+        }
+        return VerifyReport(checked: records.count, ok: records.count - failures.count, failed: failures)
+    }
+
+    private static func problems(of record: SnapshotRecord, check: BundleCheck) -> [String] {
+        var problems = check.problems
+        if let sha = check.sha256, sha != record.bundleSha256 {
+            problems.insert("bundle hash mismatch: the file hashes to \(sha), the record says \(record.bundleSha256)", at: 0)
+        } else if let size = check.size, size != record.bundleSize {
+            problems.insert("bundle size \(size) bytes, the record says \(record.bundleSize)", at: 0)
+        }
+        if let manifest = check.manifest, manifest.treeDigest != record.treeDigest {
+            problems.append("the bundle's tree digest differs from the record's")
+        }
+        return problems
+    }
+
+    private static func summary(_ problems: [String]) -> String {
+        let shown = problems.prefix(3).joined(separator: "; ")
+        return problems.count > 3 ? shown + "; and \(problems.count - 3) more" : shown
+    }
+}

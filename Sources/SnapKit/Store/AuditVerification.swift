@@ -1,0 +1,54 @@
+import Foundation
+
+/// Outcome of walking the audit chain.
+public struct AuditVerification: Sendable, Codable {
+    /// True when every entry is intact and chained.
+    public var ok: Bool
+    /// Entries checked.
+    public var count: Int
+    /// Hash of the last good entry: record it elsewhere to detect truncation later.
+    public var headHash: String
+    /// Sequence number of the last good entry.
+    public var headSeq: Int
+    /// The first problem, naming the entry.
+    public var problem: String?
+    /// Bytes of a torn last line (crash during an append), reported, never trusted.
+    public var tornTailBytes: Int
+}
+
+extension AuditLog {
+    /// Re-walks the chain: each entry's hash, its link to the previous one, its sequence
+    /// number and its canonical form.
+    public func verify() throws -> AuditVerification {
+        let contents = try read()
+        let decoder = JSONCoding.decoder()
+        var previousHash = genesisHash
+        var count = 0
+        for (index, raw) in contents.lines.enumerated() {
+            let line = index + 1
+            func failed(_ problem: String) -> AuditVerification {
+                AuditVerification(ok: false, count: count, headHash: previousHash, headSeq: count,
+                                  problem: problem, tornTailBytes: contents.tornTail)
+            }
+            guard let entry = try? decoder.decode(AuditEntry.self, from: Data(raw)) else {
+                return failed("line \(line) is not a valid audit entry: it was edited or damaged")
+            }
+            guard let hash = entry.hash, hash == (try entry.computedHash()) else {
+                return failed("entry \(entry.seq) (line \(line)) was edited: its hash does not match its content")
+            }
+            guard entry.seq == line else {
+                return failed("entry \(entry.seq) found at line \(line): entries were removed or reordered before it")
+            }
+            guard entry.prevHash == previousHash else {
+                return failed("entry \(entry.seq) (line \(line)) does not chain to the entry before it: that entry was edited, removed or reordered")
+            }
+            guard Array(raw) == Array((try entry.canonicalLine()).dropLast()) else {
+                return failed("entry \(entry.seq) (line \(line)) was edited: it is not in the form snap wrote")
+            }
+            previousHash = hash
+            count += 1
+        }
+        return AuditVerification(ok: true, count: count, headHash: previousHash, headSeq: count,
+                                 problem: nil, tornTailBytes: contents.tornTail)
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+
+/// One capture of one manager node at one time: `snapshots/<id>.json`.
+public struct SnapshotRecord: Codable, Sendable, Equatable {
+    /// How the content was captured.
+    public enum CaptureMode: String, Codable, Sendable {
+        /// A Mnesia directory (and dump) captured elsewhere, handed to `create --from-dir`.
+        case fromDir = "from-dir"
+        /// Hot copy of a running node's Mnesia directory.
+        case files
+        /// `dump-mnesia-data` only.
+        case dump
+        /// Hot copy plus dump.
+        case filesAndDump = "files+dump"
+        /// Copy with the node stopped.
+        case cold
+    }
+
+    /// Result of the last `snap verify` of this snapshot.
+    public struct Verification: Codable, Sendable, Equatable {
+        /// When it ran.
+        public var checked: Date
+        /// Whether everything matched.
+        public var ok: Bool
+        /// What was wrong, when not ok.
+        public var problem: String?
+
+        public init(checked: Date, ok: Bool, problem: String? = nil) {
+            self.checked = checked
+            self.ok = ok
+            self.problem = problem
+        }
+    }
+
+    /// Random hex id; unique prefixes of 6 or more characters name it too.
+    public var id: String
+    /// Store-wide increasing number, given out under the lock.
+    public var version: Int
+    /// When the capture was made (UTC).
+    public var created: Date
+    /// The manager the content came from (`manager_0`).
+    public var node: String
+    /// `master`, `slave`, or unknown.
+    public var role: String?
+    /// The LeoFS cluster id.
+    public var cluster: String?
+    /// The node's partner in the manager pair.
+    public var partner: String?
+    /// How it was captured.
+    public var mode: CaptureMode
+    /// Operator labels.
+    public var tags: [String]
+    /// Free text from `--note`.
+    public var note: String?
+    /// Host snap ran on.
+    public var host: String
+    /// User snap ran as.
+    public var user: String
+    /// snap's version.
+    public var toolVersion: String
+    /// SHA-256 of the bundle file, which is also its name.
+    public var bundleSha256: String
+    /// Size of the bundle file.
+    public var bundleSize: Int64
+    /// Content identity, see ``TreeDigest``.
+    public var treeDigest: String
+    /// True when this capture reused an existing bundle with the same content.
+    public var deduplicated: Bool
+    /// Number of regular files captured.
+    public var fileCount: Int
+    /// Bytes of regular files captured (what an extract writes).
+    public var unpackedSize: Int64
+    /// True when the bundle holds a dump.
+    public var hasDump: Bool
+    /// Last verification, if any.
+    public var verification: Verification?
+
+    public init(
+        id: String, version: Int, created: Date, node: String, role: String? = nil, cluster: String? = nil,
+        partner: String? = nil, mode: CaptureMode, tags: [String] = [], note: String? = nil, host: String,
+        user: String, toolVersion: String, bundleSha256: String, bundleSize: Int64, treeDigest: String,
+        deduplicated: Bool, fileCount: Int, unpackedSize: Int64, hasDump: Bool, verification: Verification? = nil
+    ) {
+        self.id = id
+        self.version = version
+        self.created = created
+        self.node = node
+        self.role = role
+        self.cluster = cluster
+        self.partner = partner
+        self.mode = mode
+        self.tags = tags
+        self.note = note
+        self.host = host
+        self.user = user
+        self.toolVersion = toolVersion
+        self.bundleSha256 = bundleSha256
+        self.bundleSize = bundleSize
+        self.treeDigest = treeDigest
+        self.deduplicated = deduplicated
+        self.fileCount = fileCount
+        self.unpackedSize = unpackedSize
+        self.hasDump = hasDump
+        self.verification = verification
+    }
+}

@@ -1,0 +1,107 @@
+/// A way of naming a snapshot on the command line.
+///
+/// `latest`, `latest@NODE`, `latest~K`, `latest@NODE~K`, `vN`, a full id, or a unique id
+/// prefix of at least 6 characters.
+public enum SnapshotRef: Sendable, Equatable {
+    case latest(node: String?, back: Int)
+    case version(Int)
+    case idPrefix(String)
+
+    /// The shortest id prefix accepted.
+    public static let minimumPrefix = 6
+
+    /// Parses `text`.
+    /// - Throws: ``RefError/malformed(_:_:)`` saying what the grammar allows.
+    public init(parsing text: String) throws {
+        if text.hasPrefix("latest") {
+            var rest = Substring(text.dropFirst("latest".count))
+            var back = 0
+            if let tilde = rest.lastIndex(of: "~") {
+                guard let count = Int(rest[rest.index(after: tilde)...]), count >= 0 else {
+                    throw RefError.malformed(text, "`~` must be followed by a number, as in latest~2")
+                }
+                back = count
+                rest = rest[..<tilde]
+            }
+            if rest.isEmpty {
+                self = .latest(node: nil, back: back)
+                return
+            }
+            guard rest.hasPrefix("@"), rest.count > 1 else {
+                throw RefError.malformed(text, "write latest, latest@NODE or latest~K")
+            }
+            self = .latest(node: String(rest.dropFirst()), back: back)
+            return
+        }
+        if text.hasPrefix("v"), let number = Int(text.dropFirst()), number > 0 {
+            self = .version(number)
+            return
+        }
+        let hex = text.lowercased()
+        guard !hex.isEmpty, hex.allSatisfy(\.isHexDigit) else {
+            throw RefError.malformed(text, "expected an id, a vN version, latest, latest@NODE or latest~K")
+        }
+        guard hex.count >= Self.minimumPrefix else {
+            throw RefError.malformed(text, "an id prefix needs at least \(Self.minimumPrefix) characters")
+        }
+        self = .idPrefix(hex)
+    }
+
+    /// Picks the one snapshot this reference names.
+    /// - Parameter records: every record, in any order.
+    /// - Throws: ``RefError`` when nothing or more than one snapshot matches.
+    public func resolve(in records: [SnapshotRecord]) throws -> SnapshotRecord {
+        let newestFirst = records.sorted { $0.version > $1.version }
+        switch self {
+        case let .latest(node, back):
+            let candidates = node.map { node in newestFirst.filter { $0.node == node } } ?? newestFirst
+            guard back < candidates.count else {
+                let scope = node.map { "of \($0)" } ?? "in the store"
+                throw RefError.notFound(description, "there are \(candidates.count) snapshots \(scope)")
+            }
+            return candidates[back]
+        case let .version(number):
+            guard let record = newestFirst.first(where: { $0.version == number }) else {
+                throw RefError.notFound(description, "no snapshot has version \(number)")
+            }
+            return record
+        case let .idPrefix(prefix):
+            let matches = newestFirst.filter { $0.id.hasPrefix(prefix) }
+            guard let first = matches.first else {
+                throw RefError.notFound(description, "no snapshot id starts with \(prefix)")
+            }
+            guard matches.count == 1 else {
+                throw RefError.ambiguous(description, matches.map { "\($0.id) (v\($0.version), \($0.node))" })
+            }
+            return first
+        }
+    }
+
+    /// The reference as typed.
+    public var description: String {
+        switch self {
+        case let .latest(node, back):
+            return "latest" + (node.map { "@\($0)" } ?? "") + (back > 0 ? "~\(back)" : "")
+        case let .version(number): return "v\(number)"
+        case let .idPrefix(prefix): return prefix
+        }
+    }
+}
+
+/// Failures to name a snapshot.
+public enum RefError: SnapFailure, Equatable {
+    case malformed(String, String)
+    case notFound(String, String)
+    case ambiguous(String, [String])
+
+    public var description: String {
+        switch self {
+        case let .malformed(text, hint):
+            return "\(text.debugDescription) is not a snapshot reference: \(hint)"
+        case let .notFound(text, reason):
+            return "no snapshot matches \(text): \(reason); see `snap list`"
+        case let .ambiguous(text, candidates):
+            return "\(text) is ambiguous, it matches: \(candidates.joined(separator: ", ")); type more of the id"
+        }
+    }
+}

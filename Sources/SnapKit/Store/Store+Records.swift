@@ -1,0 +1,102 @@
+import Foundation
+import Glibc
+
+/// The snapshot records of a store, newest first, and the record files that did not decode.
+public struct RecordSet: Sendable {
+    /// Readable records, by version, newest first.
+    public var records: [SnapshotRecord]
+    /// Record files that could not be read, with the reason.
+    public var damaged: [StoreError]
+
+    /// The newest record of `node`.
+    public func newest(of node: String) -> SnapshotRecord? { records.first { $0.node == node } }
+}
+
+extension Store {
+    /// Reads every record. Damaged files are reported apart so that every other snapshot
+    /// stays usable.
+    public func loadRecords() throws -> RecordSet {
+        var records: [SnapshotRecord] = []
+        var damaged: [StoreError] = []
+        let decoder = JSONCoding.decoder()
+        for name in try FileOps.listDirectory(snapshotsDirectory) where name.hasSuffix(".json") && !name.hasPrefix(".") {
+            let path = snapshotsDirectory + "/" + name
+            do {
+                let record = try decoder.decode(SnapshotRecord.self, from: Data(try FileOps.readFile(path)))
+                guard record.id + ".json" == name else {
+                    throw StoreError.corruptFile(path: path, detail: "it holds snapshot \(record.id)")
+                }
+                records.append(record)
+            } catch let error as StoreError {
+                damaged.append(error)
+            } catch {
+                damaged.append(.corruptFile(path: path, detail: "not a valid snapshot record (\(error))"))
+            }
+        }
+        records.sort { $0.version > $1.version }
+        return RecordSet(records: records, damaged: damaged)
+    }
+
+    /// Writes (or replaces) a record atomically.
+    public func save(_ record: SnapshotRecord) throws {
+        try FileOps.writeAtomically(try JSONCoding.encode(record), to: recordPath(record.id))
+    }
+
+    /// Writes a new `store.json` atomically.
+    public func saveInfo(_ info: StoreInfo) throws {
+        try FileOps.writeAtomically(try JSONCoding.encode(info), to: infoPath)
+    }
+
+    /// Reads the store's copy of a bundle's manifest and checks it against the record's
+    /// tree digest.
+    /// - Returns: the manifest and its exact bytes.
+    /// - Throws: ``StoreError`` when it is missing, damaged, or does not match the record.
+    public func manifest(for record: SnapshotRecord) throws -> (manifest: BundleManifest, bytes: [UInt8]) {
+        let path = manifestPath(record.bundleSha256)
+        guard FileOps.exists(path) else {
+            throw StoreError.corruptFile(path: path, detail: "the manifest of snapshot \(record.id) is missing; run `snap verify \(record.id)`")
+        }
+        let bytes = try FileOps.readFile(path)
+        let manifest: BundleManifest
+        do {
+            manifest = try BundleManifest.decode(bytes, source: path)
+        } catch {
+            throw StoreError.corruptFile(path: path, detail: "\(error)")
+        }
+        guard TreeDigest.compute(manifest.entries) == record.treeDigest, manifest.treeDigest == record.treeDigest else {
+            throw StoreError.corruptFile(path: path, detail: "it does not match the tree digest of snapshot \(record.id)")
+        }
+        return (manifest, bytes)
+    }
+
+    /// Removes temporary files a crashed writer left behind. Call only under the lock.
+    /// - Returns: the paths removed.
+    @discardableResult
+    public func removeLeftovers() throws -> [String] {
+        var removed: [String] = []
+        for directory in [root, snapshotsDirectory, bundlesDirectory] {
+            for name in try FileOps.listDirectory(directory) where name.hasPrefix(FileOps.temporaryPrefix) {
+                let path = directory + "/" + name
+                if unlink(path) == 0 { removed.append(path) }
+            }
+        }
+        return removed
+    }
+
+    /// Removes bundles (and their manifests) that no record uses: what a crash between
+    /// writing a bundle and its record leaves. Does nothing while any record is damaged,
+    /// since a damaged record's bundle cannot be told apart. Call only under the lock.
+    @discardableResult
+    public func removeUnreferencedBundles(_ set: RecordSet) throws -> [String] {
+        guard set.damaged.isEmpty else { return [] }
+        let used = Set(set.records.map(\.bundleSha256))
+        var removed: [String] = []
+        for name in try FileOps.listDirectory(bundlesDirectory) where !name.hasPrefix(".") {
+            guard let sha = name.split(separator: ".").first.map(String.init), !used.contains(sha) else { continue }
+            let path = bundlesDirectory + "/" + name
+            if unlink(path) == 0 { removed.append(path) }
+        }
+        if !removed.isEmpty { try FileOps.syncDirectory(bundlesDirectory) }
+        return removed
+    }
+}

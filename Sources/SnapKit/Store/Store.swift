@@ -1,0 +1,78 @@
+import Foundation
+import Glibc
+
+/// A snapshot store on the local file system (layout version 1).
+///
+/// ```
+/// STORE/store.json          format version, store id, created, last version
+/// STORE/snapshots/<id>.json records
+/// STORE/bundles/<sha256>.tar.zst  and  <sha256>.manifest.json
+/// STORE/audit.log           JSON lines, hash chained
+/// STORE/restores/           restore journals and rescued files
+/// STORE/lock                flock()ed; holder inside
+/// ```
+public struct Store: Sendable {
+    /// The store directory.
+    public let root: String
+    /// The content of `store.json`.
+    public let info: StoreInfo
+
+    public var infoPath: String { root + "/store.json" }
+    public var snapshotsDirectory: String { root + "/snapshots" }
+    public var bundlesDirectory: String { root + "/bundles" }
+    public var restoresDirectory: String { root + "/restores" }
+    public var lockPath: String { root + "/lock" }
+    /// The audit log of this store.
+    public var audit: AuditLog { AuditLog(path: root + "/audit.log", storeId: info.storeId) }
+
+    /// Path of the bundle named by its SHA-256.
+    public func bundlePath(_ sha256: String) -> String { bundlesDirectory + "/\(sha256).tar.zst" }
+    /// Path of the store's copy of a bundle's manifest.
+    public func manifestPath(_ sha256: String) -> String { bundlesDirectory + "/\(sha256).manifest.json" }
+    /// Path of a snapshot record.
+    public func recordPath(_ id: String) -> String { snapshotsDirectory + "/\(id).json" }
+
+    /// Creates a new store at `root` (a new path or an empty directory), `0700` throughout.
+    /// - Throws: ``StoreError/alreadyExists(_:)`` when something is there already.
+    public static func initialize(at root: String, now: Date = Date()) throws -> Store {
+        if let status = try FileOps.status(root) {
+            guard (status.st_mode & S_IFMT) == S_IFDIR, try FileOps.listDirectory(root).isEmpty else {
+                throw StoreError.alreadyExists(root)
+            }
+            chmod(root, 0o700)
+        } else {
+            try FileOps.makeDirectory(root)
+        }
+        let info = StoreInfo(storeId: FileOps.randomHex(bytes: 16), created: now)
+        let store = Store(root: root, info: info)
+        for directory in [store.snapshotsDirectory, store.bundlesDirectory, store.restoresDirectory] {
+            try FileOps.makeDirectory(directory)
+        }
+        // store.json last: its presence is what makes the directory a store.
+        try FileOps.writeAtomically(try JSONCoding.encode(info), to: store.infoPath)
+        return store
+    }
+
+    /// Opens the store at `root`.
+    /// - Throws: ``StoreError`` when there is no store, `store.json` is damaged, or its
+    ///   format version is unknown.
+    public static func open(at root: String) throws -> Store {
+        let infoPath = root + "/store.json"
+        guard FileOps.exists(infoPath) else { throw StoreError.notAStore(root) }
+        let bytes = try FileOps.readFile(infoPath)
+        struct Version: Decodable { var formatVersion: Int? }
+        let version = try JSONCoding.decode(Version.self, from: bytes, path: infoPath)
+        guard let formatVersion = version.formatVersion else {
+            throw StoreError.corruptFile(path: infoPath, detail: "field format_version is missing")
+        }
+        guard formatVersion == StoreInfo.currentFormatVersion else {
+            throw StoreError.unsupportedFormat(path: infoPath, version: formatVersion)
+        }
+        return Store(root: root, info: try JSONCoding.decode(StoreInfo.self, from: bytes, path: infoPath))
+    }
+
+    private init(root: String, info: StoreInfo) {
+        self.root = root
+        self.info = info
+    }
+}

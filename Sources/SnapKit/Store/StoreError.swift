@@ -1,0 +1,44 @@
+/// Failures of the store itself: layout, format, lock, records.
+public enum StoreError: SnapFailure {
+    /// No store at the path.
+    case notAStore(String)
+    /// `snap init` on a path that already holds something.
+    case alreadyExists(String)
+    /// A `store.json` written by a newer (or unknown) snap.
+    case unsupportedFormat(path: String, version: Int)
+    /// A store file that cannot be decoded.
+    case corruptFile(path: String, detail: String)
+    /// Another process holds the store lock.
+    case locked(path: String, holder: String)
+    /// A record names a bundle that is not there.
+    case missingBundle(snapshot: String, path: String)
+    /// No store was configured.
+    case noStoreConfigured
+
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .locked: return .storeLocked
+        case .missingBundle: return .verificationFailed
+        default: return .error
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .notAStore(path):
+            return "\(path) is not a snap store (no store.json); create one with `snap init --store \(path)`"
+        case let .alreadyExists(path):
+            return "\(path) already exists and is not empty; choose a new path or an empty directory"
+        case let .unsupportedFormat(path, version):
+            return "\(path) has store format version \(version), which this snap (format 1) does not know; use a newer snap"
+        case let .corruptFile(path, detail):
+            return "\(path) is damaged: \(detail)"
+        case let .locked(path, holder):
+            return "store \(path) is locked by \(holder); retry later or pass --wait SECONDS"
+        case let .missingBundle(snapshot, path):
+            return "snapshot \(snapshot): bundle \(path) is missing; run `snap verify --all` and restore from another snapshot"
+        case .noStoreConfigured:
+            return "no store configured: pass --store PATH or set `store:` in snap.yaml"
+        }
+    }
+}

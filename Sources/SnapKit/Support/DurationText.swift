@@ -1,0 +1,26 @@
+/// Durations as operators write them: `90s`, `15m`, `36h`, `14d`, `2w`.
+public enum DurationText {
+    /// Failure to read a duration.
+    public struct Invalid: SnapFailure {
+        public var text: String
+        public var description: String {
+            "\(text.debugDescription) is not a duration: write a number and a unit s, m, h, d or w (36h, 14d)"
+        }
+    }
+
+    /// The duration in seconds.
+    /// - Throws: ``Invalid``.
+    public static func seconds(_ text: String) throws -> Double {
+        guard let unit = text.last, let number = Double(text.dropLast()), number >= 0, number.isFinite else {
+            throw Invalid(text: text)
+        }
+        switch unit {
+        case "s": return number
+        case "m": return number * 60
+        case "h": return number * 3600
+        case "d": return number * 86400
+        case "w": return number * 7 * 86400
+        default: throw Invalid(text: text)
+        }
+    }
+}

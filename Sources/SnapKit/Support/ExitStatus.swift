@@ -1,0 +1,24 @@
+/// The exit codes of the `snap` contract (DESIGN.md, "Exit codes").
+public enum ExitStatus: Int32, Sendable {
+    case ok = 0
+    case error = 1
+    case usage = 2
+    case partial = 3
+    case verificationFailed = 4
+    case restoreRolledBack = 5
+    case storeLocked = 11
+    case interrupted = 130
+}
+
+/// An error that knows which exit code it stands for.
+///
+/// Every error area of SnapKit conforms, so the executable maps any failure
+/// to the documented code without knowing the areas.
+public protocol SnapFailure: Error, CustomStringConvertible {
+    /// The process exit status this failure should produce.
+    var exitStatus: ExitStatus { get }
+}
+
+extension SnapFailure {
+    public var exitStatus: ExitStatus { .error }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import Glibc
+import SystemPackage
+
+/// The durable file operations every store write goes through.
+///
+/// Each write is: temporary file in the same directory, fsync, rename, fsync of the
+/// directory. Temporary names start with ``FileOps/temporaryPrefix`` so that the next
+/// writer can find and remove what a crash left behind.
+public enum FileOps {
+    /// The prefix of every temporary file snap creates inside the store.
+    public static let temporaryPrefix = ".tmp-"
+
+    /// Writes `data` to `path` atomically and durably with the given mode.
+    /// - Throws: ``SystemError`` naming the file.
+    public static func writeAtomically(_ data: some DataProtocol, to path: String, mode: mode_t = 0o600) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        let temporary = try createTemporary(in: directory, mode: mode)
+        do {
+            try temporary.descriptor.closeAfter {
+                try writeAll(temporary.descriptor, Array(data), path: temporary.path)
+                try sync(temporary.descriptor, path: temporary.path)
+            }
+            try rename(temporary.path, to: path)
+            try syncDirectory(directory)
+        } catch {
+            unlink(temporary.path)
+            throw error
+        }
+    }
+
+    /// Creates a new temporary file in `directory`; the caller owns the descriptor.
+    public static func createTemporary(in directory: String, mode: mode_t = 0o600) throws -> (descriptor: FileDescriptor, path: String) {
+        for _ in 0..<16 {
+            let name = temporaryPrefix + randomHex(bytes: 8)
+            let path = directory + "/" + name
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+            if fd >= 0 {
+                fchmod(fd, mode)
+                return (FileDescriptor(rawValue: fd), path)
+            }
+            if errno != EEXIST { throw SystemError("create temporary file in", directory, .last) }
+        }
+        throw SystemError("create temporary file in", directory, .fileExists)
+    }
+
+    /// Writes every byte of `bytes`, retrying short writes.
+    public static func writeAll(_ descriptor: FileDescriptor, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+        do {
+            _ = try descriptor.writeAll(bytes)
+        } catch let error as Errno {
+            throw SystemError("write", path, error)
+        }
+    }
+
+    /// Writes every byte of `bytes`, retrying short writes.
+    public static func writeAll(_ descriptor: FileDescriptor, _ bytes: [UInt8], path: String) throws {
+        try bytes.withUnsafeBytes { try writeAll(descriptor, $0, path: path) }
+    }
+
+    /// Flushes a file's data and metadata to stable storage.
+    public static func sync(_ descriptor: FileDescriptor, path: String) throws {
+        if fsync(descriptor.rawValue) != 0 { throw SystemError("fsync", path, .last) }
+    }
+
+    /// Makes a rename or unlink inside `directory` durable.
+    public static func syncDirectory(_ directory: String) throws {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 { throw SystemError("open directory", directory, .last) }
+        defer { close(fd) }
+        if fsync(fd) != 0 { throw SystemError("fsync directory", directory, .last) }
+    }
+
+    /// Renames `source` to `destination`, replacing it atomically.
+    public static func rename(_ source: String, to destination: String) throws {
+        if Glibc.rename(source, destination) != 0 { throw SystemError("rename to", destination, .last) }
+    }
+
+    /// Creates `path` as a directory with `mode` unless it exists; fsyncs the parent.
+    public static func makeDirectory(_ path: String, mode: mode_t = 0o700) throws {
+        if mkdir(path, mode) != 0 {
+            if errno == EEXIST { return }
+            throw SystemError("create directory", path, .last)
+        }
+        chmod(path, mode)
+        try syncDirectory((path as NSString).deletingLastPathComponent)
+    }
+
+    /// Reads a whole (small) file.
+    public static func readFile(_ path: String) throws -> [UInt8] {
+        let descriptor: FileDescriptor
+        do {
+            descriptor = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
+        } catch let error as Errno {
+            throw SystemError("open", path, error)
+        }
+        return try descriptor.closeAfter {
+            var result: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+            while true {
+                let count = try chunk.withUnsafeMutableBytes { buffer in
+                    do { return try descriptor.read(into: buffer) } catch let error as Errno {
+                        throw SystemError("read", path, error)
+                    }
+                }
+                if count == 0 { return result }
+                result.append(contentsOf: chunk[0..<count])
+            }
+        }
+    }
+
+    /// `lstat` of a path, or `nil` when nothing is there.
+    public static func status(_ path: String) throws -> stat? {
+        var info = stat()
+        if lstat(path, &info) == 0 { return info }
+        if errno == ENOENT { return nil }
+        throw SystemError("stat", path, .last)
+    }
+
+    /// True when a file or directory (or link) exists at `path`.
+    public static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
+    /// The names in a directory, without `.` and `..`, in byte order.
+    public static func listDirectory(_ path: String) throws -> [String] {
+        guard let handle = opendir(path) else { throw SystemError("list directory", path, .last) }
+        defer { closedir(handle) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted(by: byteOrder)
+    }
+
+    /// Orders strings by their UTF-8 bytes, as `LC_ALL=C sort` does.
+    public static func byteOrder(_ lhs: String, _ rhs: String) -> Bool {
+        lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
+    }
+
+    /// Removes a file or a whole tree; missing paths are fine.
+    public static func removeTree(_ path: String) throws {
+        guard let info = try status(path) else { return }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            for name in try listDirectory(path) { try removeTree(path + "/" + name) }
+            if rmdir(path) != 0 { throw SystemError("remove directory", path, .last) }
+        } else if unlink(path) != 0 {
+            throw SystemError("remove", path, .last)
+        }
+    }
+
+    /// Lowercase hex of `bytes` random bytes from the system generator.
+    public static func randomHex(bytes: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<bytes).map { _ in hexByte(UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
+
+    static func hexByte(_ byte: UInt8) -> String {
+        let digits = Array("0123456789abcdef")
+        return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]])
+    }
+}

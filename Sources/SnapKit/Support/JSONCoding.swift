@@ -1,0 +1,53 @@
+import Foundation
+
+/// The one JSON dialect of snap's files and `--json` output: snake_case keys,
+/// ISO 8601 UTC times, sorted keys.
+public enum JSONCoding {
+    /// An encoder for store files and machine output.
+    public static func encoder(pretty: Bool = false) -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = pretty
+            ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    /// The matching decoder.
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+
+    /// Encodes `value` with a trailing newline.
+    public static func encode(_ value: some Encodable, pretty: Bool = true) throws -> [UInt8] {
+        Array(try encoder(pretty: pretty).encode(value)) + [0x0a]
+    }
+
+    /// Decodes a store file, turning any failure into ``StoreError/corruptFile(path:detail:)``.
+    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], path: String) throws -> T {
+        do {
+            return try decoder().decode(type, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw StoreError.corruptFile(path: path, detail: describe(error))
+        } catch {
+            throw StoreError.corruptFile(path: path, detail: "\(error)")
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case let .dataCorrupted(context):
+            return "not valid JSON (\(context.debugDescription))"
+        case let .keyNotFound(key, _):
+            return "field \(key.stringValue) is missing"
+        case let .typeMismatch(_, context), let .valueNotFound(_, context):
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return "field \(path) has the wrong type"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+}
