@@ -48,15 +48,9 @@ let package = Package(
             name: "snap",
             dependencies: ["SnapCLI", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(
-            name: "SnapKitTests",
-            dependencies: ["SnapKit", "CArchive"],
-            resources: [.copy("Fixtures")]
-        ),
-        .testTarget(
-            name: "SnapCLITests",
-            dependencies: ["SnapKit", "snap"]
-        ),
+        .target(name: "SnapTestSupport", path: "Tests/SnapTestSupport"),
+        .testTarget(name: "SnapKitTests", dependencies: ["SnapKit", "SnapTestSupport"]),
+        .testTarget(name: "SnapCLITests", dependencies: ["SnapKit", "SnapTestSupport", "snap"]),
     ],
     swiftLanguageModes: [.v6]
 )

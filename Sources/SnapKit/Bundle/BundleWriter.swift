@@ -26,7 +26,7 @@ final class BundleWriter {
         self.sink = HashingSink(descriptor: output, path: outputPath)
         self.outputPath = outputPath
         self.buffer = .allocate(byteCount: 1 << 20, alignment: 64)
-        try check(archive_write_set_format_pax_restricted(archive), "set tar format")
+        try check(archive_write_set_format_pax(archive), "set tar format")
         try check(archive_write_add_filter_zstd(archive), "add zstd filter")
         // No zero padding after the zstd frame: decompressors take it for a damaged frame.
         try check(archive_write_set_bytes_in_last_block(archive, 1), "set last block size")

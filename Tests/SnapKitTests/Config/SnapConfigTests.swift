@@ -1,0 +1,40 @@
+import SnapKit
+import Testing
+
+@Suite struct SnapConfigTests {
+    @Test func readsStoreClusterAndManagers() throws {
+        let config = try SnapConfig.parse("""
+            # snap.yaml
+            store: store-dir
+            cluster: leofs_1
+            policy: default
+            managers:
+              - name: manager_0
+                home: /usr/local/leofs/current/leo_manager_0
+              - name: manager_1
+                home: leo_manager_1
+                console_port: "10011"
+            """, path: "/etc/snap/snap.yaml")
+        #expect(config.store == "/etc/snap/store-dir")
+        #expect(config.cluster == "leofs_1")
+        #expect(config.managers.map(\.name) == ["manager_0", "manager_1"])
+        #expect(config.managers[1].home == "/etc/snap/leo_manager_1")
+        #expect(config.managers[1].overrides == ["console_port": "10011"])
+    }
+
+    @Test(arguments: [
+        ("store: /s\nstroe: /t\n", "line 2 / unknown key", ":2:", "stroe"),
+        ("store: [unclosed\n", "malformed", "not valid YAML", "snap.yaml"),
+        ("- just\n- a list\n", "top level", "mapping", "snap.yaml"),
+        ("managers:\n  - name: m0\n", "manager without home", "name and home", ":2"),
+        ("managers:\n  - name: m0\n    home: /h\n    colour: red\n", "unknown manager key", ":4:", "colour"),
+    ])
+    func badConfigsNameFileLineAndProblem(text: String, label: String, fragment: String, detail: String) {
+        #expect {
+            try SnapConfig.parse(text, path: "/etc/snap/snap.yaml")
+        } throws: { error in
+            let message = "\(error)"
+            return message.contains(fragment) && message.contains(detail) && message.contains("/etc/snap/snap.yaml")
+        }
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+
+/// Real Mnesia directories made by Erlang/OTP (`Tests/Testbed/mnesia-fixture`).
+public enum MnesiaFixture {
+    /// Creates a Mnesia directory at `directory` with `rows` users, buckets and
+    /// credentials, under a node name unique to this call, and a dump when asked.
+    /// - Returns: the node name baked into the schema.
+    @discardableResult
+    public static func make(at directory: String, rows: Int = 500, dump: String? = nil, seed: Int = 1) throws -> String {
+        let node = "fixture_\(UUID().uuidString.prefix(8).lowercased())@127.0.0.1"
+        var arguments = [directory, node, String(rows)]
+        if let dump { arguments += [dump, String(seed)] }
+        let result = try ProcessRunner.run(PackagePaths.mnesiaFixture, arguments)
+        guard result.status == 0 else {
+            throw FixtureError(message: "mnesia-fixture failed (\(result.status)): \(result.stderr)\(result.stdout)")
+        }
+        return node
+    }
+}
+
+/// A fixture could not be made.
+public struct FixtureError: Error, CustomStringConvertible {
+    public var message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
+}

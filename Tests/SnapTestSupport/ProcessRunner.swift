@@ -1,0 +1,73 @@
+import Foundation
+
+/// What a finished process said and how it ended.
+public struct ProcessResult: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+}
+
+/// Runs programs for tests and collects their output.
+public enum ProcessRunner {
+    /// Runs `executable` with `arguments` to completion.
+    @discardableResult
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                           directory: String? = nil) throws -> ProcessResult {
+        let process = try start(executable, arguments, environment: environment, directory: directory)
+        return process.wait()
+    }
+
+    /// Starts `executable`; call ``RunningProcess/wait()`` for the result.
+    public static func start(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                             directory: String? = nil) throws -> RunningProcess {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return RunningProcess(process: process, out: out, err: err)
+    }
+
+    /// Runs a shell command line; for tools like `tar` and `sha256sum`.
+    @discardableResult
+    public static func shell(_ command: String, directory: String? = nil) throws -> ProcessResult {
+        try run("/bin/sh", ["-c", command], directory: directory)
+    }
+}
+
+/// A started process whose output is being collected.
+public final class RunningProcess: @unchecked Sendable {
+    // The pipes are drained on background threads; results are read after both finish.
+    public let process: Process
+    private let group = DispatchGroup()
+    private var outData = Data()
+    private var errData = Data()
+
+    init(process: Process, out: Pipe, err: Pipe) {
+        self.process = process
+        group.enter()
+        DispatchQueue.global().async { [self] in
+            outData = out.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        group.enter()
+        DispatchQueue.global().async { [self] in
+            errData = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+    }
+
+    /// Waits for exit and returns the result.
+    public func wait() -> ProcessResult {
+        process.waitUntilExit()
+        group.wait()
+        return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                             stderr: String(decoding: errData, as: UTF8.self))
+    }
+}

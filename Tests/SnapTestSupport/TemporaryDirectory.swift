@@ -1,0 +1,31 @@
+import Foundation
+
+/// A fresh directory under the system temp dir, removed when the value is released.
+public final class TemporaryDirectory: @unchecked Sendable {
+    // Only `path` is read after init; deinit runs once.
+    public let path: String
+
+    public init(_ label: String = "test") {
+        let base = FileManager.default.temporaryDirectory.path
+        path = base + "/snap-\(label)-\(UUID().uuidString.prefix(8))"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    /// `path/name`.
+    public func callAsFunction(_ name: String) -> String { path + "/" + name }
+}
+
+/// Paths of the package, found from this source file.
+public enum PackagePaths {
+    /// The package root.
+    public static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    /// The Mnesia fixture maker under `Tests/Testbed`.
+    public static var mnesiaFixture: String { root + "/Tests/Testbed/mnesia-fixture" }
+}
