@@ -24,35 +24,29 @@ public enum SnapMain {
     /// Parses `arguments` (without the program name), runs the command, and returns the
     /// exit status of the contract.
     public static func run(_ arguments: [String]) -> Int32 {
-        let command: any ParsableCommand
         do {
-            command = try SnapCommand.parseAsRoot(moveGlobalOptions(arguments))
-        } catch {
-            let code = SnapCommand.exitCode(for: error)
-            let message = SnapCommand.fullMessage(for: error)
-            if code == .success {
-                Output.line(message)
-                return 0
-            }
-            Output.error(message)
-            return ExitStatus.usage.rawValue
-        }
-        do {
-            var runnable = command
-            try runnable.run()
+            var command = try SnapCommand.parseAsRoot(moveGlobalOptions(arguments))
+            try command.run()
             return 0
         } catch let failure as any SnapFailure {
             Output.error("snap: error: \(failure.description)")
             return failure.exitStatus.rawValue
-        } catch let exit as ExitCode {
-            return exit.rawValue
-        } catch let error as ValidationError {
-            Output.error("snap: error: \(error.message)")
-            return ExitStatus.usage.rawValue
         } catch {
-            Output.error("snap: error: \(error)")
-            return ExitStatus.error.rawValue
+            return report(error)
         }
+    }
+
+    /// Help, version, usage errors and exit codes thrown by argument-parser.
+    private static func report(_ error: any Error) -> Int32 {
+        let code = SnapCommand.exitCode(for: error)
+        let message = SnapCommand.fullMessage(for: error)
+        if code == .success {
+            if !message.isEmpty { Output.line(message) }
+            return 0
+        }
+        if !message.isEmpty { Output.error(message) }
+        if code == .validationFailure { return ExitStatus.usage.rawValue }
+        return code.rawValue
     }
 
     /// Moves global options typed before the subcommand (`snap --store S list`) behind it,

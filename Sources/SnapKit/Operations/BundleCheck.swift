@@ -53,6 +53,7 @@ public struct BundleCheck: Sendable {
             digest = try reader.finish()
         } catch {
             problems.append("unreadable archive: \(error)")
+            digest = try? FileOps.sha256(ofFile: path)
         }
         var check = BundleCheck(sha256: digest?.sha256, size: digest?.size, problems: problems)
         guard let manifestBytes else {

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Glibc
 import SystemPackage
@@ -106,6 +107,25 @@ public enum FileOps {
                 if count == 0 { return result }
                 result.append(contentsOf: chunk[0..<count])
             }
+        }
+    }
+
+    /// SHA-256 and size of a whole file, streamed.
+    public static func sha256(ofFile path: String) throws -> (sha256: String, size: Int64) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw SystemError("open", path, .last) }
+        defer { close(fd) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+        defer { buffer.deallocate() }
+        var hasher = SHA256()
+        var size: Int64 = 0
+        while true {
+            let count = read(fd, buffer.baseAddress, buffer.count)
+            if count < 0 && errno == EINTR { continue }
+            if count < 0 { throw SystemError("read", path, .last) }
+            if count == 0 { return (hasher.finalizeHex(), size) }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            size += Int64(count)
         }
     }
 

@@ -1,0 +1,105 @@
+import Foundation
+import SnapTestSupport
+import Testing
+
+@Suite struct BadInputTests {
+    let directory = TemporaryDirectory("bad-input")
+
+    @Test func missingExplicitConfig() throws {
+        let result = try SnapBinary.run(["list", "--config", directory("nope.yaml")])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("nope.yaml does not exist"))
+    }
+
+    @Test func malformedConfigNamesTheLine() throws {
+        try "store: /x\nmanagers: [\n".write(toFile: directory("snap.yaml"), atomically: true, encoding: .utf8)
+        let result = try SnapBinary.run(["list"], directory: directory.path)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("snap.yaml"), "\(result.stderr)")
+        #expect(result.stderr.contains("not valid YAML"))
+    }
+
+    @Test func configFromEnvironmentIsUsed() throws {
+        try "store: \(directory("envstore"))\n".write(toFile: directory("env.yaml"), atomically: true, encoding: .utf8)
+        let initialized = try SnapBinary.run(["init"], environment: ["SNAP_CONFIG": directory("env.yaml")])
+        #expect(initialized.status == 0, "\(initialized.stderr)")
+        #expect(FileManager.default.fileExists(atPath: directory("envstore/store.json")))
+    }
+
+    @Test func noStoreConfigured() throws {
+        let result = try SnapBinary.run(["list"], directory: directory.path)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("--store"))
+    }
+
+    @Test func missingStore() throws {
+        let result = try SnapBinary.run(["list", "--store", directory("absent")])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("not a snap store"))
+        #expect(result.stderr.contains("snap init"))
+    }
+
+    @Test(arguments: [
+        ("{\"format_version\": 2, \"store_id\": \"x\", \"created\": \"2026-01-01T00:00:00Z\", \"last_version\": 0}", "format version 2"),
+        ("not json at all", "damaged"),
+        ("{\"store_id\": \"x\"}", "format_version is missing"),
+    ])
+    func badStoreJSON(content: String, message: String) throws {
+        let store = directory("store-\(abs(content.hashValue))")
+        #expect(try SnapBinary.run(["init", "--store", store]).status == 0)
+        try content.write(toFile: store + "/store.json", atomically: true, encoding: .utf8)
+        let result = try SnapBinary.run(["list", "--store", store])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(result.stderr.contains("store.json"))
+    }
+
+    @Test func damagedRecordIsReportedAndOthersStillList() throws {
+        let fixture = try StoreFixture("bad-record")
+        let good = try fixture.create()
+        try "{ broken".write(toFile: fixture.store + "/snapshots/0123456789abcdef.json", atomically: true, encoding: .utf8)
+        let list = try fixture.snap(["list"])
+        #expect(list.status == 0)
+        #expect(list.stdout.contains(good))
+        #expect(list.stderr.contains("0123456789abcdef.json is damaged"))
+        let verify = try fixture.snap(["verify", "--all"])
+        #expect(verify.status == 4)
+        #expect(verify.stdout.contains("0123456789abcdef.json"))
+    }
+
+    @Test(arguments: [
+        (["create", "--node", "m0"], "--from-dir"),
+        (["create", "--from-dir", "/x"], "--node"),
+        (["frobnicate"], "Unexpected argument"),
+        (["verify", "v1", "--all"], "not both"),
+        (["list", "--quiet", "--verbose"], "cannot be used together"),
+    ])
+    func usageErrorsExit2(arguments: [String], message: String) throws {
+        let result = try SnapBinary.run(arguments)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+
+    @Test func badCompressionLevelIsExplained() throws {
+        let fixture = try StoreFixture("bad-level")
+        let result = try fixture.snap(["create", "--from-dir", fixture.mnesia, "--node", "m0", "--level", "40"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("zstd accepts"))
+    }
+
+    @Test func missingSourceDirectory() throws {
+        let fixture = try StoreFixture("bad-source")
+        let result = try fixture.snap(["create", "--from-dir", fixture.directory("nope"), "--node", "m0"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("nope"))
+        #expect(try fixture.bundles().isEmpty)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: fixture.store + "/bundles")
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test func helpExitsZero() throws {
+        let result = try SnapBinary.run(["--help"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("USAGE"))
+    }
+}

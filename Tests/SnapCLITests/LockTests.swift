@@ -1,0 +1,60 @@
+import Foundation
+import SnapTestSupport
+import Testing
+
+@Suite struct LockTests {
+    /// Starts a create that holds the lock for `seconds` and waits until it has it.
+    func holdLock(_ fixture: StoreFixture, seconds: Double) throws -> RunningProcess {
+        let holder = try SnapBinary.start(
+            ["create", "--from-dir", fixture.mnesia, "--node", "manager_0", "--store", fixture.store],
+            environment: ["SNAP_DEBUG_HOLD_LOCK_SECONDS": String(seconds)])
+        for _ in 0..<200 {
+            let note = (try? String(contentsOfFile: fixture.store + "/lock", encoding: .utf8)) ?? ""
+            if note.contains("\"pid\":\(holder.process.processIdentifier)") { return holder }
+            usleep(20_000)
+        }
+        Issue.record("the first writer never took the lock")
+        return holder
+    }
+
+    @Test func secondWriterExits11NamingTheHolder() throws {
+        let fixture = try StoreFixture("lock-busy")
+        let holder = try holdLock(fixture, seconds: 3)
+        let second = try fixture.snap(["create", "--from-dir", fixture.mnesia, "--node", "manager_1"])
+        #expect(second.status == 11)
+        #expect(second.stderr.contains("locked by pid \(holder.process.processIdentifier)"), "\(second.stderr)")
+        #expect(second.stderr.contains("snap create"))
+        #expect(second.stderr.contains("--wait"))
+        #expect(holder.wait().status == 0)
+        #expect(try fixture.list().count == 1)
+    }
+
+    @Test func withWaitBothWritersSucceed() throws {
+        let fixture = try StoreFixture("lock-wait")
+        let holder = try holdLock(fixture, seconds: 1)
+        let second = try fixture.snap(["create", "--from-dir", fixture.mnesia, "--node", "manager_1", "--wait", "30"])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(holder.wait().status == 0)
+        let versions = try fixture.list().compactMap { $0["version"] as? Int }
+        #expect(versions == [2, 1])
+    }
+
+    @Test func aKilledHolderBlocksNobody() throws {
+        let fixture = try StoreFixture("lock-dead")
+        let holder = try holdLock(fixture, seconds: 30)
+        kill(holder.process.processIdentifier, SIGKILL)
+        _ = holder.wait()
+        let next = try fixture.snap(["create", "--from-dir", fixture.mnesia, "--node", "manager_0"])
+        #expect(next.status == 0, "\(next.stderr)")
+    }
+
+    @Test func leftoverTemporaryFilesAreRemovedByTheNextWriter() throws {
+        let fixture = try StoreFixture("leftovers")
+        let leftover = fixture.store + "/bundles/.tmp-deadbeef"
+        try Data(repeating: 7, count: 1000).write(to: URL(fileURLWithPath: leftover))
+        try Data("{".utf8).write(to: URL(fileURLWithPath: fixture.store + "/snapshots/.tmp-0123"))
+        try fixture.create()
+        #expect(!FileManager.default.fileExists(atPath: leftover))
+        #expect(!FileManager.default.fileExists(atPath: fixture.store + "/snapshots/.tmp-0123"))
+    }
+}

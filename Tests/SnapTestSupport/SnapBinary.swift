@@ -1,0 +1,35 @@
+import Foundation
+
+/// The built `snap` executable, run as an operator would run it.
+public enum SnapBinary {
+    /// `$SNAP_BINARY`, else `snap` next to the test bundle in the build directory.
+    public static let path: String = {
+        if let path = ProcessInfo.processInfo.environment["SNAP_BINARY"] { return path }
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            let candidate = url.appendingPathComponent("snap").path
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue {
+                return candidate
+            }
+        }
+        return PackagePaths.root + "/.build/debug/snap"
+    }()
+
+    /// Runs `snap` with `arguments`; `environment` entries are added to a clean one.
+    @discardableResult
+    public static func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws -> ProcessResult {
+        try ProcessRunner.run(path, arguments, environment: baseEnvironment.merging(environment) { $1 },
+                              directory: directory)
+    }
+
+    /// Starts `snap` without waiting for it.
+    public static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> RunningProcess {
+        try ProcessRunner.start(path, arguments, environment: baseEnvironment.merging(environment) { $1 })
+    }
+
+    static var baseEnvironment: [String: String] {
+        ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "LANG": "C.UTF-8"]
+    }
+}
