@@ -24,7 +24,9 @@ struct AuditVerifyCommand: ParsableCommand {
             Output.line("record the head elsewhere: an entry later than it that goes missing can then be noticed")
         }
         if result.tornTailBytes > 0 {
-            context.note("snap: warning: the last line of \(store.audit.path) is torn (\(result.tornTailBytes) bytes from a crash); it is not trusted and the next write removes it")
+            context.note(
+                "snap: warning: the last line of \(store.audit.path) is torn (\(result.tornTailBytes) bytes from a crash); it is not trusted and the next write removes it"
+            )
         }
         if let problem = result.problem {
             throw AuditChainBroken(path: store.audit.path, problem: problem, goodEntries: result.count)

@@ -54,8 +54,9 @@ struct CommandContext {
         _ body: (StoreLock, inout AuditFacts) throws -> T
     ) throws -> T {
         let started = Date()
-        let lock = try StoreLock.acquire(path: store.lockPath, wait: global.wait,
-                                         holder: .current(argv: argv, now: started))
+        let lock = try StoreLock.acquire(
+            path: store.lockPath, wait: global.wait,
+            holder: .current(argv: argv, now: started))
         defer { lock.release() }
         if let hold = ProcessInfo.processInfo.environment["SNAP_DEBUG_HOLD_LOCK_SECONDS"], let seconds = Double(hold) {
             usleep(UInt32(seconds * 1_000_000))  // lets tests observe a held lock
@@ -75,14 +76,17 @@ struct CommandContext {
         }
     }
 
-    private func record(_ action: String, facts: AuditFacts, outcome: String, error: String?,
-                        started: Date, store: Store) throws {
+    private func record(
+        _ action: String, facts: AuditFacts, outcome: String, error: String?,
+        started: Date, store: Store
+    ) throws {
         let draft = AuditDraft(
             argv: argv, action: action, snapshots: facts.snapshots, nodes: facts.nodes, outcome: outcome,
             error: error, durationMs: Int(Date().timeIntervalSince(started) * 1000))
         let (_, repaired) = try store.audit.append(draft)
         if repaired > 0 {
-            note("snap: warning: removed a torn last line (\(repaired) bytes) from \(store.audit.path), left by a crash")
+            note(
+                "snap: warning: removed a torn last line (\(repaired) bytes) from \(store.audit.path), left by a crash")
         }
     }
 }

@@ -7,7 +7,8 @@ struct CreateCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .customLong("from-dir"), help: ArgumentHelp("A Mnesia directory captured elsewhere.", valueName: "dir"))
+    @Option(
+        name: .customLong("from-dir"), help: ArgumentHelp("A Mnesia directory captured elsewhere.", valueName: "dir"))
     var fromDirectory: String?
 
     @Option(help: ArgumentHelp("The manager the content belongs to.", valueName: "name"))
@@ -59,7 +60,8 @@ struct CreateCommand: ParsableCommand {
             try Output.json([record])
         } else if !global.quiet {
             let reuse = record.deduplicated ? ", content unchanged: bundle reused" : ""
-            Output.line("created \(record.id) v\(record.version) \(record.node) \(Output.size(record.bundleSize))\(reuse)")
+            Output.line(
+                "created \(record.id) v\(record.version) \(record.node) \(Output.size(record.bundleSize))\(reuse)")
         }
     }
 }

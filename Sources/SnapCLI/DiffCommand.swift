@@ -19,8 +19,9 @@ struct DiffCommand: ParsableCommand {
         let records = try store.loadRecords().records
         let old = try SnapshotRef(parsing: from).resolve(in: records)
         let new = try SnapshotRef(parsing: to).resolve(in: records)
-        let diff = SnapshotDiff(from: old.id, try store.manifest(for: old).manifest,
-                                to: new.id, try store.manifest(for: new).manifest)
+        let diff = SnapshotDiff(
+            from: old.id, try store.manifest(for: old).manifest,
+            to: new.id, try store.manifest(for: new).manifest)
         if global.json {
             try Output.json(diff)
             return

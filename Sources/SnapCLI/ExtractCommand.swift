@@ -34,7 +34,9 @@ struct ExtractCommand: ParsableCommand {
         if global.json {
             try Output.json(result)
         } else if !global.quiet {
-            Output.line("extracted \(result.id) to \(result.target): \(result.files) files, \(Output.size(result.bytes)); check with `sha256sum -c SHA256SUMS` there")
+            Output.line(
+                "extracted \(result.id) to \(result.target): \(result.files) files, \(Output.size(result.bytes)); check with `sha256sum -c SHA256SUMS` there"
+            )
         }
     }
 }

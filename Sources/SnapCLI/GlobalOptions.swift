@@ -2,7 +2,9 @@ import ArgumentParser
 
 /// Options every command accepts, before or after its name.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Config file (else $SNAP_CONFIG, ./snap.yaml, /etc/snap/snap.yaml).", valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Config file (else $SNAP_CONFIG, ./snap.yaml, /etc/snap/snap.yaml).", valueName: "path"))
     var config: String?
 
     @Option(name: .long, help: ArgumentHelp("Store directory (overrides the config's `store`).", valueName: "path"))
@@ -17,7 +19,8 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: [.short, .long], help: "More detail on stderr.")
     var verbose = false
 
-    @Option(name: .long, help: ArgumentHelp("Seconds to wait for the store lock before exiting 11.", valueName: "seconds"))
+    @Option(
+        name: .long, help: ArgumentHelp("Seconds to wait for the store lock before exiting 11.", valueName: "seconds"))
     var wait: Double = 0
 
     /// Option names that take a value, for moving them behind the subcommand.

@@ -19,7 +19,8 @@ struct HistoryCommand: ParsableCommand {
 
     func validate() throws {
         if let since, Self.parseSince(since, now: Date()) == nil {
-            throw ValidationError("--since takes an ISO 8601 time (2026-11-28T00:00:00Z, 2026-11-28) or a duration (36h, 7d)")
+            throw ValidationError(
+                "--since takes an ISO 8601 time (2026-11-28T00:00:00Z, 2026-11-28) or a duration (36h, 7d)")
         }
     }
 
@@ -36,7 +37,9 @@ struct HistoryCommand: ParsableCommand {
         let store = try context.openStore()
         let (entries, torn) = try store.audit.entries()
         if torn > 0 {
-            context.note("snap: warning: the last line of \(store.audit.path) is torn (\(torn) bytes, a crash during a write); it is not shown")
+            context.note(
+                "snap: warning: the last line of \(store.audit.path) is torn (\(torn) bytes, a crash during a write); it is not shown"
+            )
         }
         let cutoff = since.flatMap { Self.parseSince($0, now: Date()) }
         let shown = entries.filter { entry in
@@ -47,11 +50,16 @@ struct HistoryCommand: ParsableCommand {
             try Output.json(shown)
             return
         }
-        Output.table(["SEQ", "TIME", "USER", "HOST", "ACTION", "OUTCOME", "MS", "SNAPSHOTS", "COMMAND"], shown.map { entry in
-            [String(entry.seq), Output.time(entry.time), entry.user, entry.host, entry.action,
-             entry.outcome + (entry.error.map { ": \($0.prefix(60))" } ?? ""), String(entry.durationMs),
-             entry.snapshots.isEmpty ? "-" : entry.snapshots.joined(separator: ","),
-             entry.argv.map { ($0 as NSString).lastPathComponent == "snap" ? "snap" : $0 }.joined(separator: " ")]
-        })
+        Output.table(
+            ["SEQ", "TIME", "USER", "HOST", "ACTION", "OUTCOME", "MS", "SNAPSHOTS", "COMMAND"],
+            shown.map { entry in
+                [
+                    String(entry.seq), Output.time(entry.time), entry.user, entry.host, entry.action,
+                    entry.outcome + (entry.error.map { ": \($0.prefix(60))" } ?? ""), String(entry.durationMs),
+                    entry.snapshots.isEmpty ? "-" : entry.snapshots.joined(separator: ","),
+                    entry.argv.map { ($0 as NSString).lastPathComponent == "snap" ? "snap" : $0 }.joined(
+                        separator: " "),
+                ]
+            })
     }
 }

@@ -14,7 +14,8 @@ struct InitCommand: ParsableCommand {
         if global.json {
             try Output.json(store.info)
         } else {
-            Output.line("initialized store \(store.root) (id \(store.info.storeId), format \(store.info.formatVersion))")
+            Output.line(
+                "initialized store \(store.root) (id \(store.info.storeId), format \(store.info.formatVersion))")
         }
     }
 }

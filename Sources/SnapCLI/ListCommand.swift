@@ -2,7 +2,8 @@ import ArgumentParser
 import SnapKit
 
 struct ListCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "One line per snapshot, newest first.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "One line per snapshot, newest first.")
 
     @OptionGroup var global: GlobalOptions
 
@@ -26,9 +27,11 @@ struct ListCommand: ParsableCommand {
         Output.table(
             ["ID", "VERSION", "CREATED", "NODE", "MODE", "SIZE", "VERIFIED", "TAGS"],
             records.map { record in
-                [record.id, "v\(record.version)", Output.time(record.created), record.node, record.mode.rawValue,
-                 Output.size(record.bundleSize) + (record.deduplicated ? "*" : ""),
-                 record.verification.map { $0.ok ? "ok" : "FAILED" } ?? "-", record.tags.joined(separator: ",")]
+                [
+                    record.id, "v\(record.version)", Output.time(record.created), record.node, record.mode.rawValue,
+                    Output.size(record.bundleSize) + (record.deduplicated ? "*" : ""),
+                    record.verification.map { $0.ok ? "ok" : "FAILED" } ?? "-", record.tags.joined(separator: ","),
+                ]
             })
     }
 }

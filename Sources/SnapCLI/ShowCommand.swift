@@ -34,21 +34,30 @@ struct ShowCommand: ParsableCommand {
             ("bundle", store.bundlePath(record.bundleSha256)), ("bundle sha256", record.bundleSha256),
             ("bundle size", "\(Output.size(record.bundleSize)) (\(record.bundleSize) bytes)"),
             ("deduplicated", record.deduplicated ? "yes (bundle shared with an earlier snapshot)" : "no"),
-            ("tree digest", record.treeDigest), ("files", "\(record.fileCount) (\(Output.size(record.unpackedSize)) unpacked)"),
+            ("tree digest", record.treeDigest),
+            ("files", "\(record.fileCount) (\(Output.size(record.unpackedSize)) unpacked)"),
             ("dump", record.hasDump ? "yes" : "no"),
-            ("verified", record.verification.map { verification in
-                "\(verification.ok ? "ok" : "FAILED: \(verification.problem ?? "")") at \(Output.time(verification.checked))"
-            } ?? "never"),
+            (
+                "verified",
+                record.verification.map { verification in
+                    "\(verification.ok ? "ok" : "FAILED: \(verification.problem ?? "")") at \(Output.time(verification.checked))"
+                } ?? "never"
+            ),
         ]
         for (key, value) in rows {
             if let value { Output.line(key.padding(toLength: 14, withPad: " ", startingAt: 0) + value) }
         }
         if let entries {
             Output.line("")
-            Output.table(["TYPE", "MODE", "SIZE", "SHA256", "PATH"], entries.map { entry in
-                [entry.type.rawValue, entry.mode, "\(entry.size)", entry.sha256 ?? (entry.target.map { "-> \($0)" } ?? "-"),
-                 entry.path]
-            })
+            Output.table(
+                ["TYPE", "MODE", "SIZE", "SHA256", "PATH"],
+                entries.map { entry in
+                    [
+                        entry.type.rawValue, entry.mode, "\(entry.size)",
+                        entry.sha256 ?? (entry.target.map { "-> \($0)" } ?? "-"),
+                        entry.path,
+                    ]
+                })
         }
     }
 }

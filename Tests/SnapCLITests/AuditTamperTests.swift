@@ -21,11 +21,12 @@ import Testing
         let result = try fixture.snap(["audit", "verify"])
         #expect(result.status == 4, "\(result.stdout)\(result.stderr)")
         #expect(result.stderr.contains("fails verification"))
-        let named: String = switch kind {
-        case .edit: "entry 3"
-        case .delete: "entry 4"
-        case .swap: "entry 3"
-        }
+        let named: String =
+            switch kind {
+            case .edit: "entry 3"
+            case .delete: "entry 4"
+            case .swap: "entry 3"
+            }
         #expect(result.stderr.contains(named), "\(result.stderr)")
     }
 

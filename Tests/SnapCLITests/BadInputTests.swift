@@ -40,7 +40,10 @@ import Testing
     }
 
     @Test(arguments: [
-        ("{\"format_version\": 2, \"store_id\": \"x\", \"created\": \"2026-01-01T00:00:00Z\", \"last_version\": 0}", "format version 2"),
+        (
+            "{\"format_version\": 2, \"store_id\": \"x\", \"created\": \"2026-01-01T00:00:00Z\", \"last_version\": 0}",
+            "format version 2"
+        ),
         ("not json at all", "damaged"),
         ("{\"store_id\": \"x\"}", "format_version is missing"),
     ])
@@ -57,7 +60,8 @@ import Testing
     @Test func damagedRecordIsReportedAndOthersStillList() throws {
         let fixture = try StoreFixture("bad-record")
         let good = try fixture.create()
-        try "{ broken".write(toFile: fixture.store + "/snapshots/0123456789abcdef.json", atomically: true, encoding: .utf8)
+        try "{ broken".write(
+            toFile: fixture.store + "/snapshots/0123456789abcdef.json", atomically: true, encoding: .utf8)
         let list = try fixture.snap(["list"])
         #expect(list.status == 0)
         #expect(list.stdout.contains(good))

@@ -106,7 +106,8 @@ import Testing
         try fixture.snap(["verify", "--all"])
         let history = try fixture.snap(["history", "--json"])
         #expect(history.status == 0)
-        let entries = try #require(try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [[String: Any]])
+        let entries = try #require(
+            try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [[String: Any]])
         #expect(entries.map { $0["action"] as? String } == ["init", "create", "verify"])
         #expect((entries[1]["snapshots"] as? [String]) == [id])
         for key in ["seq", "time", "user", "host", "pid", "argv", "outcome", "duration_ms", "prev_hash", "hash"] {

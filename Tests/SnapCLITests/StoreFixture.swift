@@ -23,6 +23,7 @@ final class StoreFixture {
     }
 
     /// Creates a snapshot of the fixture's Mnesia directory and returns its id.
+    @discardableResult
     func create(node: String = "manager_0", extra: [String] = []) throws -> String {
         let result = try snap(["create", "--from-dir", mnesia, "--node", node, "--dump", dump, "--json"] + extra)
         try #require(result.status == 0, "\(result.stderr)")

@@ -39,10 +39,11 @@ import Testing
         #expect(result.status == 4, "\(result.stdout)\(result.stderr)")
         #expect(result.stderr.contains(bad))
         #expect(!result.stderr.contains(good))
-        let expected: String = switch kind {
-        case .delete: "missing"
-        case .flipByte, .truncate: "bundle hash mismatch"
-        }
+        let expected: String =
+            switch kind {
+            case .delete: "missing"
+            case .flipByte, .truncate: "bundle hash mismatch"
+            }
         #expect(result.stdout.contains(expected), "\(result.stdout)")
 
         let json = try fixture.snap(["verify", "--all", "--json"])
@@ -55,9 +56,10 @@ import Testing
 
         // The verdict is kept in the records, and the good snapshot still extracts.
         let records = try fixture.list()
-        let verdicts = Dictionary(uniqueKeysWithValues: records.map {
-            ($0["id"] as? String ?? "", ($0["verification"] as? [String: Any])?["ok"] as? Bool)
-        })
+        let verdicts = Dictionary(
+            uniqueKeysWithValues: records.map {
+                ($0["id"] as? String ?? "", ($0["verification"] as? [String: Any])?["ok"] as? Bool)
+            })
         #expect(verdicts[bad] == false)
         #expect(verdicts[good] == true)
         #expect(try fixture.snap(["verify", good]).status == 0)
@@ -74,7 +76,8 @@ import Testing
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         #expect(try ProcessRunner.shell("tar --zstd -xf '\(bundle)' -C '\(work)'").status == 0)
         try Data("tampered".utf8).write(to: URL(fileURLWithPath: work + "/mnesia/LATEST.LOG"))
-        let repack = try ProcessRunner.shell("tar --zstd -cf '\(bundle)' -C '\(work)' mnesia dump MANIFEST.json SHA256SUMS")
+        let repack = try ProcessRunner.shell(
+            "tar --zstd -cf '\(bundle)' -C '\(work)' mnesia dump MANIFEST.json SHA256SUMS")
         #expect(repack.status == 0, "\(repack.stderr)")
         let result = try fixture.snap(["verify", id])
         #expect(result.status == 4)

@@ -6,7 +6,8 @@ public enum MnesiaFixture {
     /// credentials, under a node name unique to this call, and a dump when asked.
     /// - Returns: the node name baked into the schema.
     @discardableResult
-    public static func make(at directory: String, rows: Int = 500, dump: String? = nil, seed: Int = 1) throws -> String {
+    public static func make(at directory: String, rows: Int = 500, dump: String? = nil, seed: Int = 1) throws -> String
+    {
         let node = "fixture_\(UUID().uuidString.prefix(8).lowercased())@127.0.0.1"
         var arguments = [directory, node, String(rows)]
         if let dump { arguments += [dump, String(seed)] }

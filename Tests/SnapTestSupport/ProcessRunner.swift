@@ -11,15 +11,19 @@ public struct ProcessResult: Sendable {
 public enum ProcessRunner {
     /// Runs `executable` with `arguments` to completion.
     @discardableResult
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                           directory: String? = nil) throws -> ProcessResult {
+    public static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+        directory: String? = nil
+    ) throws -> ProcessResult {
         let process = try start(executable, arguments, environment: environment, directory: directory)
         return process.wait()
     }
 
     /// Starts `executable`; call ``RunningProcess/wait()`` for the result.
-    public static func start(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                             directory: String? = nil) throws -> RunningProcess {
+    public static func start(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+        directory: String? = nil
+    ) throws -> RunningProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -67,7 +71,8 @@ public final class RunningProcess: @unchecked Sendable {
     public func wait() -> ProcessResult {
         process.waitUntilExit()
         group.wait()
-        return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                             stderr: String(decoding: errData, as: UTF8.self))
+        return ProcessResult(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
     }
 }

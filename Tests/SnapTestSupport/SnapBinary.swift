@@ -19,9 +19,12 @@ public enum SnapBinary {
 
     /// Runs `snap` with `arguments`; `environment` entries are added to a clean one.
     @discardableResult
-    public static func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws -> ProcessResult {
-        try ProcessRunner.run(path, arguments, environment: baseEnvironment.merging(environment) { $1 },
-                              directory: directory)
+    public static func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws
+        -> ProcessResult
+    {
+        try ProcessRunner.run(
+            path, arguments, environment: baseEnvironment.merging(environment) { $1 },
+            directory: directory)
     }
 
     /// Starts `snap` without waiting for it.

@@ -58,7 +58,8 @@ public enum BundleBuilder {
         let output = try FileOps.createTemporary(in: directory)
         do {
             let built = try output.descriptor.closeAfter {
-                let writer = try BundleWriter(output: output.descriptor, outputPath: output.path, compression: compression)
+                let writer = try BundleWriter(
+                    output: output.descriptor, outputPath: output.path, compression: compression)
                 var entries: [ManifestEntry] = []
                 for item in tree.items {
                     let path = item.relativePath.isEmpty ? mnesiaPrefix : mnesiaPrefix + "/" + item.relativePath
@@ -68,12 +69,16 @@ public enum BundleBuilder {
                         entries.append(ManifestEntry(path: path, type: .directory, mode: mode, size: 0))
                     } else if item.isSymlink, let target = item.linkTarget {
                         try writer.addSymlink(path, target: target, status: item.status)
-                        entries.append(ManifestEntry(path: path, type: .symlink, mode: mode,
-                                                     size: Int64(target.utf8.count), target: target))
+                        entries.append(
+                            ManifestEntry(
+                                path: path, type: .symlink, mode: mode,
+                                size: Int64(target.utf8.count), target: target))
                     } else {
                         let sha = try writer.addFile(path, from: item.absolutePath, status: item.status)
-                        entries.append(ManifestEntry(path: path, type: .file, mode: mode,
-                                                     size: Int64(item.status.st_size), sha256: sha))
+                        entries.append(
+                            ManifestEntry(
+                                path: path, type: .file, mode: mode,
+                                size: Int64(item.status.st_size), sha256: sha))
                     }
                 }
                 if let dumpFile = sources.dumpFile, var status = dumpStatus {
@@ -83,8 +88,10 @@ public enum BundleBuilder {
                     entries.append(ManifestEntry(path: "dump", type: .directory, mode: 0o700, size: 0))
                     status.st_mode = (status.st_mode & ~0o7777) | 0o600
                     let sha = try writer.addFile(dumpPath, from: dumpFile, status: status)
-                    entries.append(ManifestEntry(path: dumpPath, type: .file, mode: 0o600,
-                                                 size: Int64(status.st_size), sha256: sha))
+                    entries.append(
+                        ManifestEntry(
+                            path: dumpPath, type: .file, mode: 0o600,
+                            size: Int64(status.st_size), sha256: sha))
                 }
                 let manifest = BundleManifest(entries: entries)
                 let manifestBytes = try manifest.encoded()
@@ -93,8 +100,9 @@ public enum BundleBuilder {
                 try writer.addBytes(checksumsPath, manifest.sha256sums(), mode: 0o600, mtime: now)
                 let digest = try writer.finish()
                 try FileOps.sync(output.descriptor, path: output.path)
-                return BuiltBundle(temporaryPath: output.path, sha256: digest.sha256, size: digest.size,
-                                   manifest: manifest, manifestBytes: manifestBytes)
+                return BuiltBundle(
+                    temporaryPath: output.path, sha256: digest.sha256, size: digest.size,
+                    manifest: manifest, manifestBytes: manifestBytes)
             }
             return built
         } catch {

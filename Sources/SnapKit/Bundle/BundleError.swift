@@ -28,7 +28,8 @@ public enum BundleError: SnapFailure {
         case let .fileChanged(path):
             return "\(path) changed while it was being read; capture again (or stop the node and use --mode cold)"
         case let .unsupportedFile(path, kind):
-            return "\(path) is a \(kind); a Mnesia directory holds only files, directories and links: move it away and try again"
+            return
+                "\(path) is a \(kind); a Mnesia directory holds only files, directories and links: move it away and try again"
         case let .invalidName(path):
             return "\(path): file name is not valid UTF-8; rename it and try again"
         case let .badCompression(detail):

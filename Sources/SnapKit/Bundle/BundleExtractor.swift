@@ -63,14 +63,17 @@ public enum BundleExtractor {
         }
         let missing = Set(expected.entries.keys).subtracting(seen)
         if let first = missing.sorted().first {
-            throw BundleError.contentMismatch(path: first, detail: "listed in the manifest but missing from the archive")
+            throw BundleError.contentMismatch(
+                path: first, detail: "listed in the manifest but missing from the archive")
         }
         // Directory modes and times last, deepest first, so writing children does not change them.
         for (components, entry) in directories.reversed() {
             let path = components.joined(separator: "/")
             fchmodat(root, path, entry.mode & 0o777, 0)
-            var times = [timespec(tv_sec: entry.mtime.seconds, tv_nsec: entry.mtime.nanoseconds),
-                         timespec(tv_sec: entry.mtime.seconds, tv_nsec: entry.mtime.nanoseconds)]
+            var times = [
+                timespec(tv_sec: entry.mtime.seconds, tv_nsec: entry.mtime.nanoseconds),
+                timespec(tv_sec: entry.mtime.seconds, tv_nsec: entry.mtime.nanoseconds),
+            ]
             utimensat(root, path, &times, AT_SYMLINK_NOFOLLOW)
         }
         return try reader.finish()
@@ -100,25 +103,30 @@ public enum BundleExtractor {
     /// another link (whose own target could lead out).
     static func checkLink(_ linkTarget: String, at components: [String], links: Set<String>, entry: String) throws {
         if linkTarget.hasPrefix("/") {
-            throw BundleError.hostileEntry(path: entry, reason: "link to an absolute path \(linkTarget.debugDescription)")
+            throw BundleError.hostileEntry(
+                path: entry, reason: "link to an absolute path \(linkTarget.debugDescription)")
         }
         var resolved = Array(components.dropLast())
         for part in linkTarget.split(separator: "/").map(String.init) where part != "." {
             if part == ".." {
                 if resolved.isEmpty {
-                    throw BundleError.hostileEntry(path: entry, reason: "link \(linkTarget.debugDescription) points outside the target")
+                    throw BundleError.hostileEntry(
+                        path: entry, reason: "link \(linkTarget.debugDescription) points outside the target")
                 }
                 resolved.removeLast()
             } else {
                 resolved.append(part)
                 if links.contains(resolved.joined(separator: "/")) {
-                    throw BundleError.hostileEntry(path: entry, reason: "link \(linkTarget.debugDescription) goes through another link")
+                    throw BundleError.hostileEntry(
+                        path: entry, reason: "link \(linkTarget.debugDescription) goes through another link")
                 }
             }
         }
     }
 
-    private static func openParent(_ root: Int32, _ components: ArraySlice<String>, entry: String, target: String) throws -> Int32 {
+    private static func openParent(_ root: Int32, _ components: ArraySlice<String>, entry: String, target: String)
+        throws -> Int32
+    {
         var current = root
         for component in components {
             var next = openat(current, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
@@ -155,7 +163,8 @@ public enum BundleExtractor {
         try reader.readData { chunk in
             written += Int64(chunk.count)
             guard written <= promise.size else {
-                throw BundleError.contentMismatch(path: entry.path, detail: "more content than the manifest's \(promise.size) bytes")
+                throw BundleError.contentMismatch(
+                    path: entry.path, detail: "more content than the manifest's \(promise.size) bytes")
             }
             hasher.update(bufferPointer: chunk)
             var offset = 0
@@ -170,8 +179,10 @@ public enum BundleExtractor {
         }
         try checkDigest(hasher.finalizeHex(), size: written, promise: promise)
         fchmod(fd, entry.mode & 0o777)
-        var times = [timespec(tv_sec: entry.mtime.seconds, tv_nsec: entry.mtime.nanoseconds),
-                     timespec(tv_sec: entry.mtime.seconds, tv_nsec: entry.mtime.nanoseconds)]
+        var times = [
+            timespec(tv_sec: entry.mtime.seconds, tv_nsec: entry.mtime.nanoseconds),
+            timespec(tv_sec: entry.mtime.seconds, tv_nsec: entry.mtime.nanoseconds),
+        ]
         futimens(fd, &times)
     }
 
@@ -187,7 +198,8 @@ public enum BundleExtractor {
 
     private static func checkDigest(_ sha256: String, size: Int64, promise: ManifestEntry) throws {
         guard size == promise.size else {
-            throw BundleError.contentMismatch(path: promise.path, detail: "\(size) bytes, the manifest says \(promise.size)")
+            throw BundleError.contentMismatch(
+                path: promise.path, detail: "\(size) bytes, the manifest says \(promise.size)")
         }
         guard sha256 == promise.sha256 else {
             throw BundleError.contentMismatch(path: promise.path, detail: "SHA-256 differs from the manifest")

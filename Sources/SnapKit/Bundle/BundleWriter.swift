@@ -30,11 +30,13 @@ final class BundleWriter {
         try check(archive_write_add_filter_zstd(archive), "add zstd filter")
         // No zero padding after the zstd frame: decompressors take it for a damaged frame.
         try check(archive_write_set_bytes_in_last_block(archive, 1), "set last block size")
-        try check(archive_write_set_filter_option(archive, "zstd", "compression-level", "\(compression.level)"),
-                  "set zstd level \(compression.level)")
+        try check(
+            archive_write_set_filter_option(archive, "zstd", "compression-level", "\(compression.level)"),
+            "set zstd level \(compression.level)")
         if compression.threads > 0 {
-            try check(archive_write_set_filter_option(archive, "zstd", "threads", "\(compression.threads)"),
-                      "set zstd threads \(compression.threads)")
+            try check(
+                archive_write_set_filter_option(archive, "zstd", "threads", "\(compression.threads)"),
+                "set zstd threads \(compression.threads)")
         }
         let client = Unmanaged.passUnretained(sink).toOpaque()
         try check(archive_write_open(archive, client, nil, hashingSinkWrite, nil), "open archive")

@@ -26,7 +26,9 @@ struct SourceTree {
     /// - Throws: ``BundleError/unsupportedFile(path:kind:)`` for sockets, FIFOs and devices;
     ///   ``SystemError`` when the root is missing or unreadable.
     static func scan(_ root: String) throws -> SourceTree {
-        guard let status = try FileOps.status(root) else { throw SystemError("read directory", root, .noSuchFileOrDirectory) }
+        guard let status = try FileOps.status(root) else {
+            throw SystemError("read directory", root, .noSuchFileOrDirectory)
+        }
         guard (status.st_mode & S_IFMT) == S_IFDIR else { throw SystemError("read directory", root, .notDirectory) }
         var items: [Item] = []
         try walk(Item(relativePath: "", absolutePath: root, status: status), into: &items)

@@ -25,8 +25,10 @@ public struct SnapConfig: Sendable, Equatable {
     public var managers: [ManagerConfig]
 
     static let topKeys = ["store", "cluster", "policy", "managers"]
-    static let managerKeys = ["name", "home", "nodename", "partner", "role", "mnesia_dir", "console_host",
-                              "console_port", "cookie"]
+    static let managerKeys = [
+        "name", "home", "nodename", "partner", "role", "mnesia_dir", "console_host",
+        "console_port", "cookie",
+    ]
 
     /// Where the config comes from when none is given: `$SNAP_CONFIG`, `./snap.yaml`,
     /// `/etc/snap/snap.yaml`; `nil` when none of them exists.
@@ -55,7 +57,8 @@ public struct SnapConfig: Sendable, Equatable {
         var config = SnapConfig(path: path, store: nil, cluster: nil, policy: nil, managers: [])
         guard let node else { return config }
         guard let mapping = node.mapping else {
-            throw ConfigError.malformed(path: path, line: node.mark?.line, detail: "the top level must be a mapping of keys")
+            throw ConfigError.malformed(
+                path: path, line: node.mark?.line, detail: "the top level must be a mapping of keys")
         }
         let base = (path as NSString).deletingLastPathComponent
         for (key, value) in mapping {
@@ -81,8 +84,9 @@ public struct SnapConfig: Sendable, Equatable {
 
     private static func manager(_ node: Node, path: String, base: String) throws -> ManagerConfig {
         guard let mapping = node.mapping else {
-            throw ConfigError.badValue(path: path, line: node.mark?.line ?? 0, key: "managers",
-                                       expected: "a list of mappings with name and home")
+            throw ConfigError.badValue(
+                path: path, line: node.mark?.line ?? 0, key: "managers",
+                expected: "a list of mappings with name and home")
         }
         var values: [String: String] = [:]
         for (key, value) in mapping {
@@ -93,8 +97,9 @@ public struct SnapConfig: Sendable, Equatable {
             values[name] = try scalar(value, key: name, path: path)
         }
         guard let name = values.removeValue(forKey: "name"), let home = values.removeValue(forKey: "home") else {
-            throw ConfigError.badValue(path: path, line: node.mark?.line ?? 0, key: "managers",
-                                       expected: "entries with both name and home")
+            throw ConfigError.badValue(
+                path: path, line: node.mark?.line ?? 0, key: "managers",
+                expected: "entries with both name and home")
         }
         let resolvedHome = home.hasPrefix("/") || base.isEmpty ? home : base + "/" + home
         return ManagerConfig(name: name, home: resolvedHome, overrides: values)

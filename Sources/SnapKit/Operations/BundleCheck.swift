@@ -39,13 +39,15 @@ public struct BundleCheck: Sendable {
                         hasher.update(bufferPointer: chunk)
                         size += Int64(chunk.count)
                     }
-                    actual[entry.path] = ManifestEntry(path: entry.path, type: .file, mode: entry.mode, size: size,
-                                                       sha256: hasher.finalizeHex())
+                    actual[entry.path] = ManifestEntry(
+                        path: entry.path, type: .file, mode: entry.mode, size: size,
+                        sha256: hasher.finalizeHex())
                 case .directory:
                     actual[entry.path] = ManifestEntry(path: entry.path, type: .directory, mode: entry.mode, size: 0)
                 case .symlink(let target):
-                    actual[entry.path] = ManifestEntry(path: entry.path, type: .symlink, mode: entry.mode,
-                                                       size: Int64(target.utf8.count), target: target)
+                    actual[entry.path] = ManifestEntry(
+                        path: entry.path, type: .symlink, mode: entry.mode,
+                        size: Int64(target.utf8.count), target: target)
                 case .hardlink, .other:
                     problems.append("\(entry.path): unexpected entry kind in a snap bundle")
                 }
@@ -87,7 +89,8 @@ public struct BundleCheck: Sendable {
                 continue
             }
             if found.type != expected.type {
-                problems.append("\(expected.path): is a \(found.type.rawValue), the manifest says \(expected.type.rawValue)")
+                problems.append(
+                    "\(expected.path): is a \(found.type.rawValue), the manifest says \(expected.type.rawValue)")
             } else if found.size != expected.size {
                 problems.append("\(expected.path): \(found.size) bytes, the manifest says \(expected.size)")
             } else if found.sha256 != expected.sha256 || found.target != expected.target {

@@ -10,9 +10,11 @@ public struct CaptureRequest: Sendable {
     public var partner: String?
     public var compression: CompressionSettings
 
-    public init(node: String, sources: BundleSources, mode: SnapshotRecord.CaptureMode, tags: [String] = [],
-                note: String? = nil, role: String? = nil, cluster: String? = nil, partner: String? = nil,
-                compression: CompressionSettings) {
+    public init(
+        node: String, sources: BundleSources, mode: SnapshotRecord.CaptureMode, tags: [String] = [],
+        note: String? = nil, role: String? = nil, cluster: String? = nil, partner: String? = nil,
+        compression: CompressionSettings
+    ) {
         self.node = node
         self.sources = sources
         self.mode = mode

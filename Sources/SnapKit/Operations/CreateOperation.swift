@@ -19,14 +19,17 @@ public enum CreateOperation {
         _ request: CaptureRequest, in store: Store, lock: StoreLock, now: Date = Date(), logger: Logger
     ) throws -> SnapshotRecord {
         let existing = try store.loadRecords()
-        let built = try BundleBuilder.build(request.sources, in: store.bundlesDirectory, compression: request.compression)
+        let built = try BundleBuilder.build(
+            request.sources, in: store.bundlesDirectory, compression: request.compression)
         var deduplicated = false
         if let newest = existing.newest(of: request.node), newest.treeDigest == built.manifest.treeDigest,
-           FileOps.exists(store.bundlePath(newest.bundleSha256)) {
+            FileOps.exists(store.bundlePath(newest.bundleSha256))
+        {
             unlink(built.temporaryPath)
             logger.info("content unchanged since \(newest.id); reusing its bundle")
-            return try record(request, bundle: (newest.bundleSha256, newest.bundleSize), manifest: built.manifest,
-                              deduplicated: true, store: store, existing: existing, now: now)
+            return try record(
+                request, bundle: (newest.bundleSha256, newest.bundleSize), manifest: built.manifest,
+                deduplicated: true, store: store, existing: existing, now: now)
         }
         if FileOps.exists(store.bundlePath(built.sha256)) {
             unlink(built.temporaryPath)
@@ -36,8 +39,9 @@ public enum CreateOperation {
             try FileOps.rename(built.temporaryPath, to: store.bundlePath(built.sha256))
             try FileOps.syncDirectory(store.bundlesDirectory)
         }
-        return try record(request, bundle: (built.sha256, built.size), manifest: built.manifest,
-                          deduplicated: deduplicated, store: store, existing: existing, now: now)
+        return try record(
+            request, bundle: (built.sha256, built.size), manifest: built.manifest,
+            deduplicated: deduplicated, store: store, existing: existing, now: now)
     }
 
     private static func record(

@@ -8,12 +8,15 @@ public enum ExtractOperation {
     /// renamed into place only when everything matched, so a failure leaves nothing.
     /// - Returns: the number of files and bytes written.
     /// - Throws: ``BundleError/targetNotEmpty(_:)``, hostile-entry and mismatch errors.
-    public static func extract(_ record: SnapshotRecord, from store: Store, to target: String) throws -> (files: Int, bytes: Int64) {
+    public static func extract(_ record: SnapshotRecord, from store: Store, to target: String) throws -> (
+        files: Int, bytes: Int64
+    ) {
         let target = target.hasSuffix("/") && target.count > 1 ? String(target.dropLast()) : target
         let targetExists = FileOps.exists(target)
         if targetExists {
             guard let status = try FileOps.status(target), (status.st_mode & S_IFMT) == S_IFDIR,
-                  try FileOps.listDirectory(target).isEmpty else {
+                try FileOps.listDirectory(target).isEmpty
+            else {
                 throw BundleError.targetNotEmpty(target)
             }
         }

@@ -25,9 +25,13 @@ public struct SnapshotDiff: Codable, Sendable, Equatable {
         removed = before.keys.filter { after[$0] == nil }.sorted(by: FileOps.byteOrder)
         changed = after.keys.sorted(by: FileOps.byteOrder).compactMap { path in
             guard let old = before[path], let new = after[path], old != new else { return nil }
-            if old.type != new.type { return Change(path: path, detail: "\(old.type.rawValue) -> \(new.type.rawValue)") }
+            if old.type != new.type {
+                return Change(path: path, detail: "\(old.type.rawValue) -> \(new.type.rawValue)")
+            }
             if old.size != new.size { return Change(path: path, detail: "size \(old.size) -> \(new.size)") }
-            if old.sha256 != new.sha256 || old.target != new.target { return Change(path: path, detail: "content changed") }
+            if old.sha256 != new.sha256 || old.target != new.target {
+                return Change(path: path, detail: "content changed")
+            }
             return Change(path: path, detail: "mode \(old.mode) -> \(new.mode)")
         }
     }

@@ -61,7 +61,8 @@ public enum VerifyOperation {
     private static func problems(of record: SnapshotRecord, check: BundleCheck) -> [String] {
         var problems = check.problems
         if let sha = check.sha256, sha != record.bundleSha256 {
-            problems.insert("bundle hash mismatch: the file hashes to \(sha), the record says \(record.bundleSha256)", at: 0)
+            problems.insert(
+                "bundle hash mismatch: the file hashes to \(sha), the record says \(record.bundleSha256)", at: 0)
         } else if let size = check.size, size != record.bundleSize {
             problems.insert("bundle size \(size) bytes, the record says \(record.bundleSize)", at: 0)
         }

@@ -12,8 +12,10 @@ public struct AuditDraft: Sendable {
     public var error: String?
     public var durationMs: Int
 
-    public init(argv: [String], action: String, snapshots: [String] = [], nodes: [String] = [],
-                outcome: String, error: String? = nil, durationMs: Int) {
+    public init(
+        argv: [String], action: String, snapshots: [String] = [], nodes: [String] = [],
+        outcome: String, error: String? = nil, durationMs: Int
+    ) {
         self.argv = argv
         self.action = action
         self.snapshots = snapshots
@@ -85,7 +87,8 @@ public struct AuditLog: Sendable {
         var seq = 1
         var prevHash = genesisHash
         if let lastLine {
-            if let last = try? JSONCoding.decoder().decode(AuditEntry.self, from: Data(lastLine)), let hash = last.hash {
+            if let last = try? JSONCoding.decoder().decode(AuditEntry.self, from: Data(lastLine)), let hash = last.hash
+            {
                 seq = last.seq + 1
                 prevHash = hash
             } else {

@@ -27,8 +27,9 @@ extension AuditLog {
         for (index, raw) in contents.lines.enumerated() {
             let line = index + 1
             func failed(_ problem: String) -> AuditVerification {
-                AuditVerification(ok: false, count: count, headHash: previousHash, headSeq: count,
-                                  problem: problem, tornTailBytes: contents.tornTail)
+                AuditVerification(
+                    ok: false, count: count, headHash: previousHash, headSeq: count,
+                    problem: problem, tornTailBytes: contents.tornTail)
             }
             guard let entry = try? decoder.decode(AuditEntry.self, from: Data(raw)) else {
                 return failed("line \(line) is not a valid audit entry: it was edited or damaged")
@@ -40,7 +41,9 @@ extension AuditLog {
                 return failed("entry \(entry.seq) found at line \(line): entries were removed or reordered before it")
             }
             guard entry.prevHash == previousHash else {
-                return failed("entry \(entry.seq) (line \(line)) does not chain to the entry before it: that entry was edited, removed or reordered")
+                return failed(
+                    "entry \(entry.seq) (line \(line)) does not chain to the entry before it: that entry was edited, removed or reordered"
+                )
             }
             guard Array(raw) == Array((try entry.canonicalLine()).dropLast()) else {
                 return failed("entry \(entry.seq) (line \(line)) was edited: it is not in the form snap wrote")
@@ -48,7 +51,8 @@ extension AuditLog {
             previousHash = hash
             count += 1
         }
-        return AuditVerification(ok: true, count: count, headHash: previousHash, headSeq: count,
-                                 problem: nil, tornTailBytes: contents.tornTail)
+        return AuditVerification(
+            ok: true, count: count, headHash: previousHash, headSeq: count,
+            problem: nil, tornTailBytes: contents.tornTail)
     }
 }

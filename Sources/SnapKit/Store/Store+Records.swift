@@ -19,7 +19,8 @@ extension Store {
         var records: [SnapshotRecord] = []
         var damaged: [StoreError] = []
         let decoder = JSONCoding.decoder()
-        for name in try FileOps.listDirectory(snapshotsDirectory) where name.hasSuffix(".json") && !name.hasPrefix(".") {
+        for name in try FileOps.listDirectory(snapshotsDirectory) where name.hasSuffix(".json") && !name.hasPrefix(".")
+        {
             let path = snapshotsDirectory + "/" + name
             do {
                 let record = try decoder.decode(SnapshotRecord.self, from: Data(try FileOps.readFile(path)))
@@ -54,7 +55,8 @@ extension Store {
     public func manifest(for record: SnapshotRecord) throws -> (manifest: BundleManifest, bytes: [UInt8]) {
         let path = manifestPath(record.bundleSha256)
         guard FileOps.exists(path) else {
-            throw StoreError.corruptFile(path: path, detail: "the manifest of snapshot \(record.id) is missing; run `snap verify \(record.id)`")
+            throw StoreError.corruptFile(
+                path: path, detail: "the manifest of snapshot \(record.id) is missing; run `snap verify \(record.id)`")
         }
         let bytes = try FileOps.readFile(path)
         let manifest: BundleManifest
@@ -64,7 +66,8 @@ extension Store {
             throw StoreError.corruptFile(path: path, detail: "\(error)")
         }
         guard TreeDigest.compute(manifest.entries) == record.treeDigest, manifest.treeDigest == record.treeDigest else {
-            throw StoreError.corruptFile(path: path, detail: "it does not match the tree digest of snapshot \(record.id)")
+            throw StoreError.corruptFile(
+                path: path, detail: "it does not match the tree digest of snapshot \(record.id)")
         }
         return (manifest, bytes)
     }

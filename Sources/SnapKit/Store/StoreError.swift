@@ -30,13 +30,15 @@ public enum StoreError: SnapFailure {
         case let .alreadyExists(path):
             return "\(path) already exists and is not empty; choose a new path or an empty directory"
         case let .unsupportedFormat(path, version):
-            return "\(path) has store format version \(version), which this snap (format 1) does not know; use a newer snap"
+            return
+                "\(path) has store format version \(version), which this snap (format 1) does not know; use a newer snap"
         case let .corruptFile(path, detail):
             return "\(path) is damaged: \(detail)"
         case let .locked(path, holder):
             return "store \(path) is locked by \(holder); retry later or pass --wait SECONDS"
         case let .missingBundle(snapshot, path):
-            return "snapshot \(snapshot): bundle \(path) is missing; run `snap verify --all` and restore from another snapshot"
+            return
+                "snapshot \(snapshot): bundle \(path) is missing; run `snap verify --all` and restore from another snapshot"
         case .noStoreConfigured:
             return "no store configured: pass --store PATH or set `store:` in snap.yaml"
         }

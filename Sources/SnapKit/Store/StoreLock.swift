@@ -56,8 +56,9 @@ public final class StoreLock {
                 let bytes = (try? FileOps.readFile(path)) ?? []
                 close(fd)
                 let decoded = try? JSONCoding.decoder().decode(LockHolder.self, from: Data(bytes))
-                throw StoreError.locked(path: (path as NSString).deletingLastPathComponent,
-                                        holder: decoded?.summary ?? "another process")
+                throw StoreError.locked(
+                    path: (path as NSString).deletingLastPathComponent,
+                    holder: decoded?.summary ?? "another process")
             }
             usleep(50_000)
         }

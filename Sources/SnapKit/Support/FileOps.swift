@@ -31,7 +31,9 @@ public enum FileOps {
     }
 
     /// Creates a new temporary file in `directory`; the caller owns the descriptor.
-    public static func createTemporary(in directory: String, mode: mode_t = 0o600) throws -> (descriptor: FileDescriptor, path: String) {
+    public static func createTemporary(in directory: String, mode: mode_t = 0o600) throws -> (
+        descriptor: FileDescriptor, path: String
+    ) {
         for _ in 0..<16 {
             let name = temporaryPrefix + randomHex(bytes: 8)
             let path = directory + "/" + name

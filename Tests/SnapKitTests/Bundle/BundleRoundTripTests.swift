@@ -4,7 +4,7 @@ import SnapTestSupport
 import Testing
 
 @Suite struct BundleRoundTripTests {
-    let compression = try! CompressionSettings(level: 3, threads: 2)
+    let compression = CompressionSettings.standard
 
     func build(_ directory: TemporaryDirectory, dump: Bool) throws -> (BuiltBundle, String) {
         let mnesia = directory("mnesia")
@@ -57,12 +57,14 @@ import Testing
         let (first, mnesia) = try build(directory, dump: false)
         let touch = try ProcessRunner.shell("touch -d '2001-01-01' '\(mnesia)'/*")
         #expect(touch.status == 0)
-        let second = try BundleBuilder.build(BundleSources(mnesiaDirectory: mnesia), in: directory("out"),
-                                             compression: compression)
+        let second = try BundleBuilder.build(
+            BundleSources(mnesiaDirectory: mnesia), in: directory("out"),
+            compression: compression)
         #expect(second.manifest.treeDigest == first.manifest.treeDigest)
         try Data("x".utf8).write(to: URL(fileURLWithPath: mnesia + "/LATEST.LOG"), options: .atomic)
-        let third = try BundleBuilder.build(BundleSources(mnesiaDirectory: mnesia), in: directory("out"),
-                                            compression: compression)
+        let third = try BundleBuilder.build(
+            BundleSources(mnesiaDirectory: mnesia), in: directory("out"),
+            compression: compression)
         #expect(third.manifest.treeDigest != first.manifest.treeDigest)
     }
 
@@ -80,12 +82,15 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory("m"), withIntermediateDirectories: true)
         #expect(mkfifo(directory("m/pipe"), 0o600) == 0)
         #expect {
-            try BundleBuilder.build(BundleSources(mnesiaDirectory: directory("m")), in: directory.path,
-                                    compression: compression)
+            try BundleBuilder.build(
+                BundleSources(mnesiaDirectory: directory("m")), in: directory.path,
+                compression: compression)
         } throws: { error in
             "\(error)".contains("m/pipe") && "\(error)".contains("FIFO")
         }
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix(".tmp-") }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter {
+            $0.hasPrefix(".tmp-")
+        }
         #expect(leftovers.isEmpty)
     }
 }

@@ -38,13 +38,23 @@ import Testing
     static let evilSha = "a1e2d7a0ee6a12ef79d3aacf8d84c3c1b12d5e6b1d3f38d8da4cf2feb0f0d3a9"
 
     @Test(arguments: [
-        ("dotdot", "add('../evil')", ManifestEntry(path: "../evil", type: .file, mode: 0o644, size: 4, sha256: evilSha), "`..`"),
-        ("absolute", "add('/tmp/snap-evil-absolute')",
-         ManifestEntry(path: "/tmp/snap-evil-absolute", type: .file, mode: 0o644, size: 4, sha256: evilSha), "absolute"),
-        ("abslink", "add('mnesia/link', type=tarfile.SYMTYPE, linkname='/etc')",
-         ManifestEntry(path: "mnesia/link", type: .symlink, mode: 0o644, size: 4, target: "/etc"), "absolute path"),
-        ("uplink", "add('mnesia/link', type=tarfile.SYMTYPE, linkname='../../..')",
-         ManifestEntry(path: "mnesia/link", type: .symlink, mode: 0o644, size: 8, target: "../../.."), "outside"),
+        (
+            "dotdot", "add('../evil')",
+            ManifestEntry(path: "../evil", type: .file, mode: 0o644, size: 4, sha256: evilSha), "`..`"
+        ),
+        (
+            "absolute", "add('/tmp/snap-evil-absolute')",
+            ManifestEntry(path: "/tmp/snap-evil-absolute", type: .file, mode: 0o644, size: 4, sha256: evilSha),
+            "absolute"
+        ),
+        (
+            "abslink", "add('mnesia/link', type=tarfile.SYMTYPE, linkname='/etc')",
+            ManifestEntry(path: "mnesia/link", type: .symlink, mode: 0o644, size: 4, target: "/etc"), "absolute path"
+        ),
+        (
+            "uplink", "add('mnesia/link', type=tarfile.SYMTYPE, linkname='../../..')",
+            ManifestEntry(path: "mnesia/link", type: .symlink, mode: 0o644, size: 8, target: "../../.."), "outside"
+        ),
     ])
     func refused(name: String, script: String, entry: ManifestEntry, reason: String) throws {
         let directory = TemporaryDirectory("hostile-\(name)")

@@ -3,7 +3,8 @@ import Testing
 
 @Suite struct SnapConfigTests {
     @Test func readsStoreClusterAndManagers() throws {
-        let config = try SnapConfig.parse("""
+        let config = try SnapConfig.parse(
+            """
             # snap.yaml
             store: store-dir
             cluster: leofs_1

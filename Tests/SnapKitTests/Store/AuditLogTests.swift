@@ -7,8 +7,10 @@ import Testing
     func logWithEntries(_ count: Int, in directory: TemporaryDirectory) throws -> AuditLog {
         let log = AuditLog(path: directory("audit.log"), storeId: "store-1")
         for index in 0..<count {
-            try log.append(AuditDraft(argv: ["snap", "create", "\(index)"], action: "create", snapshots: ["s\(index)"],
-                                      nodes: ["manager_0"], outcome: "ok", durationMs: index))
+            try log.append(
+                AuditDraft(
+                    argv: ["snap", "create", "\(index)"], action: "create", snapshots: ["s\(index)"],
+                    nodes: ["manager_0"], outcome: "ok", durationMs: index))
         }
         return log
     }
