@@ -47,8 +47,7 @@ struct CommandContext {
 
     /// Runs `body` holding the store lock and appends its audit entry, ok or failed.
     ///
-    /// Before `body`, leftovers of crashed writers (temporary files, unreferenced bundles)
-    /// are removed.
+    /// Before `body`, temporary files of crashed writers are removed.
     func audited<T>(
         _ action: String, in store: Store,
         _ body: (StoreLock, inout AuditFacts) throws -> T
@@ -62,9 +61,6 @@ struct CommandContext {
             usleep(UInt32(seconds * 1_000_000))  // lets tests observe a held lock
         }
         for path in try store.removeLeftovers() { logger.info("removed leftover \(path)") }
-        for path in try store.removeUnreferencedBundles(try store.loadRecords()) {
-            logger.info("removed unreferenced bundle \(path)")
-        }
         var facts = AuditFacts()
         do {
             let result = try body(lock, &facts)

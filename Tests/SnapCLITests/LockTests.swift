@@ -48,12 +48,17 @@ import Testing
         #expect(next.status == 0, "\(next.stderr)")
     }
 
-    @Test func leftoverTemporaryFilesAreRemovedByTheNextWriter() throws {
+    @Test func leftoversOfACrashAreRemovedByTheNextWriter() throws {
         let fixture = try StoreFixture("leftovers")
         let leftover = fixture.store + "/bundles/.tmp-deadbeef"
         try Data(repeating: 7, count: 1000).write(to: URL(fileURLWithPath: leftover))
         try Data("{".utf8).write(to: URL(fileURLWithPath: fixture.store + "/snapshots/.tmp-0123"))
+        // A bundle whose record was never written (crash between the two renames).
+        let orphan = fixture.store + "/bundles/" + String(repeating: "ab", count: 32) + ".tar.zst"
+        try Data(repeating: 1, count: 100).write(to: URL(fileURLWithPath: orphan))
         try fixture.create()
+        #expect(!FileManager.default.fileExists(atPath: orphan))
+        #expect(try fixture.bundles().count == 1)
         #expect(!FileManager.default.fileExists(atPath: leftover))
         #expect(!FileManager.default.fileExists(atPath: fixture.store + "/snapshots/.tmp-0123"))
     }

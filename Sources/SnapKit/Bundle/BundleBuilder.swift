@@ -49,7 +49,9 @@ public enum BundleBuilder {
         _ sources: BundleSources, in directory: String, compression: CompressionSettings
     ) throws -> BuiltBundle {
         let tree = try SourceTree.scan(sources.mnesiaDirectory)
-        let dumpStatus = try sources.dumpFile.map { path -> stat in
+        // The dump may be named through a link; the content is what counts.
+        let dumpFile = sources.dumpFile.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path }
+        let dumpStatus = try dumpFile.map { path -> stat in
             guard let status = try FileOps.status(path), (status.st_mode & S_IFMT) == S_IFREG else {
                 throw SystemError("read dump", path, .noSuchFileOrDirectory)
             }
@@ -81,7 +83,7 @@ public enum BundleBuilder {
                                 size: Int64(item.status.st_size), sha256: sha))
                     }
                 }
-                if let dumpFile = sources.dumpFile, var status = dumpStatus {
+                if let dumpFile, var status = dumpStatus {
                     var dirStatus = status
                     dirStatus.st_mode = S_IFDIR | 0o700
                     try writer.addDirectory("dump", status: dirStatus)
@@ -95,9 +97,11 @@ public enum BundleBuilder {
                 }
                 let manifest = BundleManifest(entries: entries)
                 let manifestBytes = try manifest.encoded()
-                let now = time(nil)
-                try writer.addBytes(manifestPath, manifestBytes, mode: 0o600, mtime: now)
-                try writer.addBytes(checksumsPath, manifest.sha256sums(), mode: 0o600, mtime: now)
+                // The newest captured mtime, not the clock: the same content and settings then
+                // give byte-identical bundles, which the store shares.
+                let stamp = ([dumpStatus].compactMap { $0 } + tree.items.map(\.status)).map(\.st_mtim.tv_sec).max() ?? 0
+                try writer.addBytes(manifestPath, manifestBytes, mode: 0o600, mtime: stamp)
+                try writer.addBytes(checksumsPath, manifest.sha256sums(), mode: 0o600, mtime: stamp)
                 let digest = try writer.finish()
                 try FileOps.sync(output.descriptor, path: output.path)
                 return BuiltBundle(

@@ -19,6 +19,8 @@ public enum CreateOperation {
         _ request: CaptureRequest, in store: Store, lock: StoreLock, now: Date = Date(), logger: Logger
     ) throws -> SnapshotRecord {
         let existing = try store.loadRecords()
+        // What a crash between writing a bundle and its record left behind.
+        for path in try store.removeUnreferencedBundles(existing) { logger.info("removed unreferenced bundle \(path)") }
         let built = try BundleBuilder.build(
             request.sources, in: store.bundlesDirectory, compression: request.compression)
         var deduplicated = false

@@ -52,6 +52,15 @@ import Testing
         #expect(sum.stdout.hasPrefix(built.sha256))
     }
 
+    @Test func sameContentAndSettingsGiveTheSameBytes() throws {
+        let directory = TemporaryDirectory("reproducible")
+        let (first, mnesia) = try build(directory, dump: false)
+        let second = try BundleBuilder.build(BundleSources(mnesiaDirectory: mnesia), in: directory("out"),
+                                             compression: compression)
+        #expect(second.sha256 == first.sha256)
+        #expect(second.temporaryPath != first.temporaryPath)
+    }
+
     @Test func treeDigestIgnoresTimesButNotContent() throws {
         let directory = TemporaryDirectory("digest")
         let (first, mnesia) = try build(directory, dump: false)
