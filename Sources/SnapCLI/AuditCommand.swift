@@ -16,22 +16,31 @@ struct AuditVerifyCommand: ParsableCommand {
     func run() throws {
         let context = try CommandContext(global)
         let store = try context.openStore()
-        let result = try store.audit.verify()
+        // The check itself is audited, so the head printed is this check's own entry.
+        let (result, head) = try context.audited("audit-verify", in: store) { _, _ in
+            let result = try store.audit.verify()
+            if let problem = result.problem {
+                throw AuditChainBroken(path: store.audit.path, problem: problem, goodEntries: result.count)
+            }
+            return result
+        } recorded: { entry in
+            entry
+        }
         if global.json {
-            try Output.json(result)
-        } else if result.ok {
-            Output.line("audit log ok: \(result.count) entries, head \(result.headHash)")
-            Output.line("record the head elsewhere: an entry later than it that goes missing can then be noticed")
-        }
-        if result.tornTailBytes > 0 {
-            context.note(
-                "snap: warning: the last line of \(store.audit.path) is torn (\(result.tornTailBytes) bytes from a crash); it is not trusted and the next write removes it"
-            )
-        }
-        if let problem = result.problem {
-            throw AuditChainBroken(path: store.audit.path, problem: problem, goodEntries: result.count)
+            try Output.json(AuditHead(verified: result.count, headSeq: head.seq, headHash: head.hash ?? ""))
+        } else {
+            Output.line(
+                "audit log ok: \(result.count) entries verified; head is now entry \(head.seq), \(head.hash ?? "")")
+            Output.line("record the head elsewhere: if it later goes missing from the log, the log was cut")
         }
     }
+}
+
+/// What `audit verify --json` prints.
+struct AuditHead: Encodable {
+    var verified: Int
+    var headSeq: Int
+    var headHash: String
 }
 
 /// The audit chain does not verify.

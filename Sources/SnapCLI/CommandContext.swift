@@ -52,6 +52,15 @@ struct CommandContext {
         _ action: String, in store: Store,
         _ body: (StoreLock, inout AuditFacts) throws -> T
     ) throws -> T {
+        try audited(action, in: store, body, recorded: { _ in }).0
+    }
+
+    /// ``audited(_:in:_:)`` that also hands back what `recorded` makes of the audit entry.
+    func audited<T, R>(
+        _ action: String, in store: Store,
+        _ body: (StoreLock, inout AuditFacts) throws -> T,
+        recorded: (AuditEntry) -> R
+    ) throws -> (T, R) {
         let started = Date()
         let lock = try StoreLock.acquire(
             path: store.lockPath, wait: global.wait,
@@ -62,28 +71,30 @@ struct CommandContext {
         }
         for path in try store.removeLeftovers() { logger.info("removed leftover \(path)") }
         var facts = AuditFacts()
+        let result: T
         do {
-            let result = try body(lock, &facts)
-            try record(action, facts: facts, outcome: "ok", error: nil, started: started, store: store)
-            return result
+            result = try body(lock, &facts)
         } catch {
-            try? record(action, facts: facts, outcome: "failed", error: "\(error)", started: started, store: store)
+            _ = try? record(action, facts: facts, outcome: "failed", error: "\(error)", started: started, store: store)
             throw error
         }
+        let entry = try record(action, facts: facts, outcome: "ok", error: nil, started: started, store: store)
+        return (result, recorded(entry))
     }
 
     private func record(
         _ action: String, facts: AuditFacts, outcome: String, error: String?,
         started: Date, store: Store
-    ) throws {
+    ) throws -> AuditEntry {
         let draft = AuditDraft(
             argv: argv, action: action, snapshots: facts.snapshots, nodes: facts.nodes, outcome: outcome,
             error: error, durationMs: Int(Date().timeIntervalSince(started) * 1000))
-        let (_, repaired) = try store.audit.append(draft)
+        let (entry, repaired) = try store.audit.append(draft)
         if repaired > 0 {
             note(
                 "snap: warning: removed a torn last line (\(repaired) bytes) from \(store.audit.path), left by a crash")
         }
+        return entry
     }
 }
 

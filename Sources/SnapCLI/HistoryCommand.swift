@@ -35,7 +35,12 @@ struct HistoryCommand: ParsableCommand {
     func run() throws {
         let context = try CommandContext(global)
         let store = try context.openStore()
-        let (entries, torn) = try store.audit.entries()
+        let (entries, damaged, torn) = try store.audit.entries()
+        if !damaged.isEmpty {
+            let lines = damaged.map(String.init).joined(separator: ", ")
+            context.note(
+                "snap: warning: \(store.audit.path) lines \(lines) are damaged and not shown; run `snap audit verify`")
+        }
         if torn > 0 {
             context.note(
                 "snap: warning: the last line of \(store.audit.path) is torn (\(torn) bytes, a crash during a write); it is not shown"

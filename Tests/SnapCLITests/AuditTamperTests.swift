@@ -36,7 +36,10 @@ import Testing
         let result = try fixture.snap(["audit", "verify", "--json"])
         #expect(result.status == 0)
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        #expect(report["count"] as? Int == 2)
+        #expect(report["verified"] as? Int == 2)
+        #expect(report["head_seq"] as? Int == 3)
         #expect((report["head_hash"] as? String)?.count == 64)
+        let history = try fixture.snap(["history", "--action", "audit-verify", "--json"])
+        #expect(history.stdout.contains(report["head_hash"] as? String ?? "-"))
     }
 }

@@ -58,12 +58,21 @@ public struct AuditLog: Sendable {
         return Contents(lines: lines, tornTail: tail.count)
     }
 
-    /// The entries whose lines decode; damaged lines are skipped (``verify()`` names them).
-    public func entries() throws -> (entries: [AuditEntry], tornTail: Int) {
+    /// The entries whose lines decode; the line numbers of those that do not
+    /// (``verify()`` says more) and the size of a torn tail.
+    public func entries() throws -> (entries: [AuditEntry], damagedLines: [Int], tornTail: Int) {
         let contents = try read()
         let decoder = JSONCoding.decoder()
-        let entries = contents.lines.compactMap { try? decoder.decode(AuditEntry.self, from: Data($0)) }
-        return (entries, contents.tornTail)
+        var entries: [AuditEntry] = []
+        var damaged: [Int] = []
+        for (index, line) in contents.lines.enumerated() {
+            if let entry = try? decoder.decode(AuditEntry.self, from: Data(line)) {
+                entries.append(entry)
+            } else {
+                damaged.append(index + 1)
+            }
+        }
+        return (entries, damaged, contents.tornTail)
     }
 
     /// Appends one entry, durably. The caller holds the store lock.

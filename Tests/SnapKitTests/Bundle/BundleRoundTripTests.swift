@@ -55,8 +55,9 @@ import Testing
     @Test func sameContentAndSettingsGiveTheSameBytes() throws {
         let directory = TemporaryDirectory("reproducible")
         let (first, mnesia) = try build(directory, dump: false)
-        let second = try BundleBuilder.build(BundleSources(mnesiaDirectory: mnesia), in: directory("out"),
-                                             compression: compression)
+        let second = try BundleBuilder.build(
+            BundleSources(mnesiaDirectory: mnesia), in: directory("out"),
+            compression: compression)
         #expect(second.sha256 == first.sha256)
         #expect(second.temporaryPath != first.temporaryPath)
     }
