@@ -75,7 +75,8 @@ struct CommandContext {
         do {
             result = try body(lock, &facts)
         } catch {
-            _ = try? record(action, facts: facts, outcome: "failed", error: "\(error)", started: started, store: store)
+            let outcome = (error as? any SnapFailure)?.exitStatus == .partial ? "partial" : "failed"
+            _ = try? record(action, facts: facts, outcome: outcome, error: "\(error)", started: started, store: store)
             throw error
         }
         let entry = try record(action, facts: facts, outcome: "ok", error: nil, started: started, store: store)

@@ -1,20 +1,35 @@
 import ArgumentParser
 import SnapKit
 
+extension LiveCaptureMode: ExpressibleByArgument {}
+
 struct CreateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "create", abstract: "Capture a Mnesia directory (and a dump) into a new snapshot.")
+        commandName: "create",
+        abstract: "Capture configured managers (or a Mnesia directory captured elsewhere) into new snapshots.",
+        discussion: """
+            Modes: auto (default; running node: files + dump, stopped node: plain copy), files (hot copy, \
+            only accepted if nothing changed during it), dump (dump-mnesia-data), cold (stop, copy, start again).
+            Exit 3 when some managers were captured and others failed.
+            """)
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(
-        name: .customLong("from-dir"), help: ArgumentHelp("A Mnesia directory captured elsewhere.", valueName: "dir"))
-    var fromDirectory: String?
-
-    @Option(help: ArgumentHelp("The manager the content belongs to.", valueName: "name"))
+    @Option(help: ArgumentHelp("A configured manager to capture; repeat for several (default: all).", valueName: "name"))
     var node: [String] = []
 
-    @Option(help: ArgumentHelp("A dump-mnesia-data export to include.", valueName: "file"))
+    @Flag(help: "Capture every configured manager.")
+    var all = false
+
+    @Option(help: ArgumentHelp("auto, files, dump or cold.", valueName: "mode"))
+    var mode: LiveCaptureMode?
+
+    @Option(
+        name: .customLong("from-dir"),
+        help: ArgumentHelp("Archive a Mnesia directory captured elsewhere (needs one --node; no node control).", valueName: "dir"))
+    var fromDirectory: String?
+
+    @Option(help: ArgumentHelp("With --from-dir: a dump-mnesia-data export to include.", valueName: "file"))
     var dump: String?
 
     @Option(help: ArgumentHelp("A label; repeat for several.", valueName: "tag"))
@@ -30,11 +45,12 @@ struct CreateCommand: ParsableCommand {
     var threads: Int?
 
     func validate() throws {
-        guard fromDirectory != nil else {
-            throw ValidationError("name the content to capture with --from-dir DIR --node NAME")
-        }
-        guard node.count == 1 else {
-            throw ValidationError("--from-dir needs exactly one --node NAME")
+        if fromDirectory != nil {
+            guard node.count == 1 else { throw ValidationError("--from-dir needs exactly one --node NAME") }
+            if all || mode != nil { throw ValidationError("--from-dir takes no --all or --mode: no node is controlled") }
+        } else {
+            if dump != nil { throw ValidationError("--dump goes with --from-dir; live captures make their own dump") }
+            if all && !node.isEmpty { throw ValidationError("pass --all or --node NAME, not both") }
         }
         if tag.contains(where: { $0.isEmpty || $0.contains(",") || $0.contains(where: \.isWhitespace) }) {
             throw ValidationError("tags must be non-empty and contain no commas or spaces")
@@ -46,22 +62,96 @@ struct CreateCommand: ParsableCommand {
         let store = try context.openStore()
         let standard = CompressionSettings.standard
         let compression = try CompressionSettings(level: level ?? standard.level, threads: threads ?? standard.threads)
-        guard let directory = fromDirectory, let nodeName = node.first else { return }
+        let outcome: CaptureOutcome
+        if let fromDirectory, let name = node.first {
+            outcome = try captureDirectory(fromDirectory, node: name, context: context, store: store, compression: compression)
+        } else {
+            outcome = try captureManagers(context: context, store: store, compression: compression)
+        }
+        render(outcome.records)
+    }
+
+    private func captureDirectory(
+        _ directory: String, node name: String, context: CommandContext, store: Store, compression: CompressionSettings
+    ) throws -> CaptureOutcome {
         let request = CaptureRequest(
-            node: nodeName, sources: BundleSources(mnesiaDirectory: directory, dumpFile: dump), mode: .fromDir,
+            node: name, sources: BundleSources(mnesiaDirectory: directory, dumpFile: dump), mode: .fromDir,
             tags: tag, note: note, cluster: context.config?.cluster, compression: compression)
         let record = try context.audited("create", in: store) { lock, facts in
-            facts.nodes = [nodeName]
+            facts.nodes = [name]
             let record = try CreateOperation.capture(request, in: store, lock: lock, logger: context.logger)
             facts.snapshots = [record.id]
             return record
         }
-        if global.json {
-            try Output.json([record])
-        } else if !global.quiet {
-            let reuse = record.deduplicated ? ", content unchanged: bundle reused" : ""
-            Output.line(
-                "created \(record.id) v\(record.version) \(record.node) \(Output.size(record.bundleSize))\(reuse)")
+        return CaptureOutcome(records: [record], failures: [])
+    }
+
+    private func captureManagers(context: CommandContext, store: Store, compression: CompressionSettings) throws
+        -> CaptureOutcome
+    {
+        let configured = context.config?.managers ?? []
+        guard !configured.isEmpty else { throw LeoFSError.noManagersConfigured }
+        let selected = try node.isEmpty ? configured : node.map { name in
+            guard let manager = configured.first(where: { $0.name == name }) else {
+                throw LeoFSError.unknownManager(name, known: configured.map(\.name))
+            }
+            return manager
+        }
+        return try context.audited("create", in: store) { lock, facts in
+            facts.nodes = selected.map(\.name)
+            var outcome = CaptureOutcome(records: [], failures: [])
+            for manager in selected {
+                do {
+                    let control = ManagerControl(try ManagerNode.resolve(manager))
+                    let capture = LiveCapture(store: store, lock: lock, control: control, compression: compression,
+                                              logger: context.logger)
+                    outcome.records.append(try capture.capture(mode: mode ?? .auto, tags: tag, note: note,
+                                                               cluster: context.config?.cluster))
+                } catch let error as CaptureError {
+                    outcome.failures.append(error.description)
+                } catch {
+                    outcome.failures.append("\(manager.name): \(error)")
+                }
+            }
+            facts.snapshots = outcome.records.map(\.id)
+            if let failure = outcome.failure {
+                // What was captured is shown before the run ends with 3 (partial) or 1.
+                render(outcome.records)
+                throw failure
+            }
+            return outcome
         }
     }
+
+    private func render(_ records: [SnapshotRecord]) {
+        if global.json {
+            try? Output.json(records)
+        } else if !global.quiet {
+            for record in records {
+                let reuse = record.deduplicated ? ", content unchanged: bundle reused" : ""
+                Output.line(
+                    "created \(record.id) v\(record.version) \(record.node) \(record.mode.rawValue) \(Output.size(record.bundleSize))\(reuse)")
+            }
+        }
+    }
+}
+
+/// What a `create` run achieved.
+struct CaptureOutcome {
+    var records: [SnapshotRecord]
+    var failures: [String]
+
+    /// The error to exit with: none, partial (3) or total (1).
+    var failure: CaptureFailed? {
+        failures.isEmpty ? nil : CaptureFailed(captured: records.count, failures: failures)
+    }
+}
+
+/// Some or all managers could not be captured: one line per failed manager, naming the
+/// node, the step and the cause (what cron mails).
+struct CaptureFailed: SnapFailure {
+    var captured: Int
+    var failures: [String]
+    var exitStatus: ExitStatus { captured > 0 ? .partial : .error }
+    var description: String { failures.joined(separator: "\nsnap: error: ") }
 }

@@ -4,14 +4,19 @@ import SystemPackage
 
 /// What goes into one bundle.
 public struct BundleSources: Sendable {
-    /// The Mnesia directory to capture whole.
-    public var mnesiaDirectory: String
+    /// The Mnesia directory to capture whole (none for a dump-only capture).
+    public var mnesiaDirectory: String?
     /// A `dump-mnesia-data` export, when there is one.
     public var dumpFile: String?
+    /// When set, the tree is listed again after it was read and any file added, removed or
+    /// changed (size, mtime, inode) fails the build: a copy of a running node is only
+    /// trusted when nothing moved under it.
+    public var requireStableTree: Bool
 
-    public init(mnesiaDirectory: String, dumpFile: String? = nil) {
+    public init(mnesiaDirectory: String?, dumpFile: String? = nil, requireStableTree: Bool = false) {
         self.mnesiaDirectory = mnesiaDirectory
         self.dumpFile = dumpFile
+        self.requireStableTree = requireStableTree
     }
 }
 
@@ -48,7 +53,7 @@ public enum BundleBuilder {
     public static func build(
         _ sources: BundleSources, in directory: String, compression: CompressionSettings
     ) throws -> BuiltBundle {
-        let tree = try SourceTree.scan(sources.mnesiaDirectory)
+        let tree = try sources.mnesiaDirectory.map(SourceTree.scan) ?? SourceTree(items: [])
         // The dump may be named through a link; the content is what counts.
         let dumpFile = sources.dumpFile.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path }
         let dumpStatus = try dumpFile.map { path -> stat in
@@ -94,6 +99,9 @@ public enum BundleBuilder {
                         ManifestEntry(
                             path: dumpPath, type: .file, mode: 0o600,
                             size: Int64(status.st_size), sha256: sha))
+                }
+                if sources.requireStableTree, let root = sources.mnesiaDirectory {
+                    try tree.checkUnchanged(against: SourceTree.scan(root))
                 }
                 let manifest = BundleManifest(entries: entries)
                 let manifestBytes = try manifest.encoded()

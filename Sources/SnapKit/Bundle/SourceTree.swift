@@ -65,4 +65,24 @@ struct SourceTree {
         guard let target = String(validating: bytes, as: UTF8.self) else { throw BundleError.invalidName(path: path) }
         return target
     }
+
+    /// Throws ``BundleError/fileChanged(path:)`` naming the first object that was added,
+    /// removed, or changed in size, mtime or inode between the two listings.
+    func checkUnchanged(against later: SourceTree) throws {
+        let before = Dictionary(items.map { ($0.relativePath, $0) }, uniquingKeysWith: { first, _ in first })
+        for item in later.items {
+            guard let old = before[item.relativePath] else { throw BundleError.fileChanged(path: item.absolutePath) }
+            if item.isDirectory && old.isDirectory { continue }
+            if old.status.st_ino != item.status.st_ino || old.status.st_size != item.status.st_size
+                || old.status.st_mtim.tv_sec != item.status.st_mtim.tv_sec
+                || old.status.st_mtim.tv_nsec != item.status.st_mtim.tv_nsec
+            {
+                throw BundleError.fileChanged(path: item.absolutePath)
+            }
+        }
+        let present = Set(later.items.map(\.relativePath))
+        if let gone = items.first(where: { !present.contains($0.relativePath) }) {
+            throw BundleError.fileChanged(path: gone.absolutePath)
+        }
+    }
 }

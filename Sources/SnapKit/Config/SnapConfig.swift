@@ -27,7 +27,7 @@ public struct SnapConfig: Sendable, Equatable {
     static let topKeys = ["store", "cluster", "policy", "managers"]
     static let managerKeys = [
         "name", "home", "nodename", "partner", "role", "mnesia_dir", "console_host",
-        "console_port", "cookie",
+        "console_port", "cookie", "timeout",
     ]
 
     /// Where the config comes from when none is given: `$SNAP_CONFIG`, `./snap.yaml`,

@@ -9,6 +9,10 @@ public struct CaptureRequest: Sendable {
     public var cluster: String?
     public var partner: String?
     public var compression: CompressionSettings
+    /// Table summary parsed from the dump, when there is one.
+    public var tables: [TableSummary]?
+    /// Ring hashes from the console, when it answered.
+    public var ringHashes: SnapshotRecord.RingHashes?
 
     public init(
         node: String, sources: BundleSources, mode: SnapshotRecord.CaptureMode, tags: [String] = [],

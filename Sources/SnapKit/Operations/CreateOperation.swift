@@ -56,13 +56,15 @@ public enum CreateOperation {
         while existing.records.contains(where: { $0.id.hasPrefix(String(id.prefix(SnapshotRef.minimumPrefix))) }) {
             id = FileOps.randomHex(bytes: 8)
         }
-        let record = SnapshotRecord(
+        var record = SnapshotRecord(
             id: id, version: version, created: now, node: request.node, role: request.role,
             cluster: request.cluster, partner: request.partner, mode: request.mode, tags: request.tags,
             note: request.note, host: ToolInfo.host, user: ToolInfo.user, toolVersion: ToolInfo.version,
             bundleSha256: bundle.sha256, bundleSize: bundle.size, treeDigest: manifest.treeDigest,
             deduplicated: deduplicated, fileCount: manifest.files.count, unpackedSize: manifest.unpackedSize,
             hasDump: manifest.hasDump)
+        record.tables = request.tables
+        record.ringHashes = request.ringHashes
         try store.save(record)
         var updated = info
         updated.lastVersion = version

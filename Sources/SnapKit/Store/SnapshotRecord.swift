@@ -16,6 +16,17 @@ public struct SnapshotRecord: Codable, Sendable, Equatable {
         case cold
     }
 
+    /// The ring fingerprints the console's `status` showed at capture time.
+    public struct RingHashes: Codable, Sendable, Equatable {
+        public var current: String?
+        public var previous: String?
+
+        public init(current: String?, previous: String?) {
+            self.current = current
+            self.previous = previous
+        }
+    }
+
     /// Result of the last `snap verify` of this snapshot.
     public struct Verification: Codable, Sendable, Equatable {
         /// When it ran.
@@ -74,6 +85,10 @@ public struct SnapshotRecord: Codable, Sendable, Equatable {
     public var hasDump: Bool
     /// Last verification, if any.
     public var verification: Verification?
+    /// Tables, row counts and digests, when a dump was captured.
+    public var tables: [TableSummary]?
+    /// Ring hashes, when the console answered.
+    public var ringHashes: RingHashes?
 
     public init(
         id: String, version: Int, created: Date, node: String, role: String? = nil, cluster: String? = nil,

@@ -80,7 +80,7 @@ extension Store {
         for directory in [root, snapshotsDirectory, bundlesDirectory] {
             for name in try FileOps.listDirectory(directory) where name.hasPrefix(FileOps.temporaryPrefix) {
                 let path = directory + "/" + name
-                if unlink(path) == 0 { removed.append(path) }
+                if (try? FileOps.removeTree(path)) != nil { removed.append(path) }
             }
         }
         return removed

@@ -175,6 +175,49 @@ public enum FileOps {
         }
     }
 
+    /// Copies the tree at `source` to `destination` (which must not exist): files, directories
+    /// and links, with modes and modification times. Links are copied, never followed.
+    public static func copyTree(from source: String, to destination: String) throws {
+        guard let info = try status(source) else { throw SystemError("copy", source, .noSuchFileOrDirectory) }
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR:
+            if mkdir(destination, 0o700) != 0 { throw SystemError("create directory", destination, .last) }
+            for name in try listDirectory(source) { try copyTree(from: source + "/" + name, to: destination + "/" + name) }
+            chmod(destination, info.st_mode & 0o7777)
+        case S_IFLNK:
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let count = readlink(source, &buffer, buffer.count - 1)
+            if count < 0 { throw SystemError("read link", source, .last) }
+            if symlink(buffer, destination) != 0 { throw SystemError("create link", destination, .last) }
+            return
+        case S_IFREG:
+            try copyFile(from: source, to: destination, mode: info.st_mode & 0o7777)
+        default:
+            throw BundleError.unsupportedFile(path: source, kind: "special file")
+        }
+        var times = [info.st_atim, info.st_mtim]
+        utimensat(AT_FDCWD, destination, &times, AT_SYMLINK_NOFOLLOW)
+    }
+
+    private static func copyFile(from source: String, to destination: String, mode: mode_t) throws {
+        let input = open(source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        if input < 0 { throw SystemError("open", source, .last) }
+        defer { close(input) }
+        let output = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        if output < 0 { throw SystemError("create", destination, .last) }
+        defer { close(output) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+        defer { buffer.deallocate() }
+        while true {
+            let count = read(input, buffer.baseAddress, buffer.count)
+            if count < 0 && errno == EINTR { continue }
+            if count < 0 { throw SystemError("read", source, .last) }
+            if count == 0 { break }
+            try writeAll(FileDescriptor(rawValue: output), UnsafeRawBufferPointer(rebasing: buffer[0..<count]), path: destination)
+        }
+        fchmod(output, mode)
+    }
+
     /// Lowercase hex of `bytes` random bytes from the system generator.
     public static func randomHex(bytes: Int) -> String {
         var generator = SystemRandomNumberGenerator()

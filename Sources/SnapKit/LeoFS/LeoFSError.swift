@@ -1,0 +1,41 @@
+import Foundation
+
+/// Failures talking to, or reading the setup of, a LeoFS manager.
+public enum LeoFSError: SnapFailure, Equatable {
+    case confMissing(String)
+    case malformedConf(path: String, line: Int, text: String)
+    case badSetting(node: String, key: String, value: String, expected: String)
+    case unknownManager(String, known: [String])
+    case noManagersConfigured
+    case controlFailed(node: String, step: String, status: Int32, output: String)
+    case notRunning(node: String, step: String)
+    case stillRunning(node: String)
+    case dumpMissing(node: String, path: String)
+    case console(node: String, address: String, detail: String)
+
+    public var description: String {
+        switch self {
+        case let .confMissing(path):
+            return "\(path) does not exist; check `home` of this manager in snap.yaml"
+        case let .malformedConf(path, line, text):
+            return "\(path):\(line): not a `key = value` line: \(text.debugDescription)"
+        case let .badSetting(node, key, value, expected):
+            return "\(node): \(key) = \(value.debugDescription) is not \(expected)"
+        case let .unknownManager(name, known):
+            return "no manager named \(name) in snap.yaml; configured: \(known.joined(separator: ", "))"
+        case .noManagersConfigured:
+            return "no managers configured: add `managers:` with name and home to snap.yaml, or use --from-dir"
+        case let .controlFailed(node, step, status, output):
+            let said = output.trimmingCharacters(in: .whitespacesAndNewlines)
+            return "\(node): \(step) failed (exit \(status))\(said.isEmpty ? "" : ": \(said.prefix(300))")"
+        case let .notRunning(node, step):
+            return "\(node): \(step) needs the node running, but it does not answer ping; use --mode cold or start it"
+        case let .stillRunning(node):
+            return "\(node): still running after stop; refusing to copy files of a live Mnesia"
+        case let .dumpMissing(node, path):
+            return "\(node): dump-mnesia-data reported success but \(path) is missing or empty (its exit code cannot be trusted)"
+        case let .console(node, address, detail):
+            return "\(node): console \(address): \(detail)"
+        }
+    }
+}

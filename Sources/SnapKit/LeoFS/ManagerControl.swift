@@ -1,0 +1,96 @@
+import Foundation
+import Glibc
+
+/// Drives one manager through its own `bin/leo_manager`, judging success by what the
+/// script does, not only by its exit codes (several of them lie, see LEOFS.md).
+public struct ManagerControl: Sendable {
+    public let node: ManagerNode
+    public let runner: any CommandRunning
+
+    public init(_ node: ManagerNode, runner: any CommandRunning = CommandRunner()) {
+        self.node = node
+        self.runner = runner
+    }
+
+    /// True when `ping` answers `pong`.
+    public func isRunning() throws -> Bool {
+        let result = try run("ping", step: "ping")
+        return result.status == 0 && result.stdout.contains("pong")
+    }
+
+    /// Stops the node and confirms it is down: ping fails and no VM runs under its name.
+    /// - Throws: ``LeoFSError/stillRunning(node:)`` when it does not go away.
+    public func stop() throws {
+        let result = try run("stop", step: "stop")
+        if result.status != 0, try isRunning() {
+            throw LeoFSError.controlFailed(node: node.name, step: "stop", status: result.status,
+                                           output: result.stdout + result.stderr)
+        }
+        let deadline = Date().addingTimeInterval(node.timeout)
+        while !ErlangProcesses.running(nodename: node.nodename).isEmpty {
+            guard Date() < deadline else { throw LeoFSError.stillRunning(node: node.name) }
+            usleep(100_000)
+        }
+        if try isRunning() { throw LeoFSError.stillRunning(node: node.name) }
+    }
+
+    /// Starts the node and waits until it is ready.
+    public func startAndWait() throws {
+        let started = try run("start", step: "start")
+        // `start` on a running node says so and exits 1; anything else non-zero is a failure.
+        if started.status != 0 && !started.stdout.contains("already running") {
+            throw LeoFSError.controlFailed(node: node.name, step: "start", status: started.status,
+                                           output: started.stdout + started.stderr)
+        }
+        let ready = try run("wait_ready", step: "wait_ready", timeout: max(node.timeout, 130))
+        guard ready.status == 0 else {
+            throw LeoFSError.controlFailed(node: node.name, step: "wait_ready", status: ready.status,
+                                           output: ready.stdout + ready.stderr)
+        }
+    }
+
+    /// `dump-mnesia-data` into `path` (absolute, writable by the node's user), then checks
+    /// that the file really is there: the script exits 0 on a usage error.
+    public func dump(to path: String) throws {
+        let result = try run("dump-mnesia-data", path, step: "dump-mnesia-data")
+        guard result.status == 0 else {
+            throw LeoFSError.controlFailed(node: node.name, step: "dump-mnesia-data", status: result.status,
+                                           output: result.stdout + result.stderr)
+        }
+        guard let status = try FileOps.status(path), status.st_size > 0 else {
+            throw LeoFSError.dumpMissing(node: node.name, path: path)
+        }
+    }
+
+    private func run(_ arguments: String..., step: String, timeout: Double? = nil) throws -> CommandResult {
+        guard FileOps.exists(node.controlScript) else {
+            throw LeoFSError.controlFailed(node: node.name, step: step, status: 127,
+                                           output: "\(node.controlScript) does not exist; check `home` in snap.yaml")
+        }
+        do {
+            return try runner.run([node.controlScript] + arguments, timeout: timeout ?? node.timeout)
+        } catch let error as CommandError {
+            throw LeoFSError.controlFailed(node: node.name, step: step, status: 124, output: error.description)
+        }
+    }
+}
+
+/// Finds Erlang VMs by the node name they were started with, through `/proc`.
+enum ErlangProcesses {
+    /// Pids of `beam` processes whose command line has `-name NODENAME` or `-sname NODENAME`.
+    static func running(nodename: String) -> [Int32] {
+        guard let entries = try? FileOps.listDirectory("/proc") else { return [] }
+        return entries.compactMap { entry -> Int32? in
+            guard let pid = Int32(entry), let bytes = try? FileOps.readFile("/proc/\(entry)/cmdline") else { return nil }
+            let arguments = bytes.split(separator: 0, omittingEmptySubsequences: false).map {
+                String(decoding: $0, as: UTF8.self)
+            }
+            guard arguments.first.map({ $0.contains("beam") }) == true else { return nil }
+            for (index, argument) in arguments.enumerated().dropLast()
+            where (argument == "-name" || argument == "-sname") && arguments[index + 1] == nodename {
+                return pid
+            }
+            return nil
+        }
+    }
+}

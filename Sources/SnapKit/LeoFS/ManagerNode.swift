@@ -1,0 +1,59 @@
+import Foundation
+import Glibc
+
+/// One manager, fully resolved: snap.yaml's entry plus its `leo_manager.conf`.
+public struct ManagerNode: Sendable, Equatable {
+    /// The operator's name for it (`manager_0`).
+    public var name: String
+    /// Release directory.
+    public var home: String
+    /// Erlang node name (`manager_0@127.0.0.1`).
+    public var nodename: String
+    /// The other manager of the pair.
+    public var partner: String?
+    /// `master` or `slave`, when known.
+    public var role: String?
+    /// Absolute Mnesia directory.
+    public var mnesiaDirectory: String
+    /// Text console address.
+    public var consoleHost: String
+    public var consolePort: Int
+    /// Erlang cookie (never printed).
+    public var cookie: String?
+    /// Cluster id (`system.cluster_id`), when set.
+    public var cluster: String?
+    /// Deadline for each control command and console exchange, in seconds.
+    public var timeout: Double
+
+    /// `bin/leo_manager` of this node.
+    public var controlScript: String { home + "/bin/leo_manager" }
+
+    /// Resolves a configured manager from its conf files and snap.yaml's overrides.
+    /// - Throws: ``LeoFSError`` naming the file, line or key at fault.
+    public static func resolve(_ config: ManagerConfig) throws -> ManagerNode {
+        let conf = try ManagerConf.load(home: config.home)
+        func value(_ override: String, _ key: String) -> String? { config.overrides[override] ?? conf[key] }
+        let nodename = value("nodename", "nodename") ?? "manager_0@127.0.0.1"
+        var mnesia = value("mnesia_dir", "mnesia.dir") ?? "./work/mnesia/127.0.0.1"
+        if !mnesia.hasPrefix("/") {
+            mnesia = config.home + "/" + (mnesia.hasPrefix("./") ? String(mnesia.dropFirst(2)) : mnesia)
+        }
+        var host = value("console_host", "console.bind_address") ?? "localhost"
+        if host == "localhost" || host == "0.0.0.0" { host = "127.0.0.1" }
+        let portText = value("console_port", "console.port.cui") ?? "10010"
+        guard let port = Int(portText), (1...65535).contains(port) else {
+            throw LeoFSError.badSetting(node: config.name, key: "console.port.cui", value: portText, expected: "a TCP port")
+        }
+        let timeoutText = config.overrides["timeout"] ?? "120"
+        guard let timeout = Double(timeoutText), timeout > 0 else {
+            throw LeoFSError.badSetting(node: config.name, key: "timeout", value: timeoutText, expected: "seconds")
+        }
+        let base = (config.home as NSString).lastPathComponent
+        let role = config.overrides["role"] ?? (base.hasSuffix("_0") ? "master" : (base.hasSuffix("_1") ? "slave" : nil))
+        return ManagerNode(
+            name: config.name, home: config.home, nodename: nodename,
+            partner: value("partner", "manager.partner"), role: role, mnesiaDirectory: mnesia,
+            consoleHost: host, consolePort: port, cookie: value("cookie", "distributed_cookie"),
+            cluster: conf["system.cluster_id"], timeout: timeout)
+    }
+}

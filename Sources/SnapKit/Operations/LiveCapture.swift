@@ -1,0 +1,179 @@
+import Foundation
+import Glibc
+import Logging
+
+/// How to capture a live manager (`snap create --mode`).
+public enum LiveCaptureMode: String, Sendable, CaseIterable {
+    /// Running: `files` + `dump`; stopped: a plain copy without starting it.
+    case auto
+    /// Hot copy of the running node's Mnesia directory, accepted only if nothing moved.
+    case files
+    /// `dump-mnesia-data` only.
+    case dump
+    /// Stop, confirm down, copy, start again (always), wait until ready.
+    case cold
+}
+
+/// Captures a configured, possibly running, manager into a snapshot.
+public struct LiveCapture {
+    /// How many times a hot copy is tried before giving up.
+    public static let hotCopyAttempts = 3
+
+    public var store: Store
+    public var lock: StoreLock
+    public var control: ManagerControl
+    public var compression: CompressionSettings
+    public var logger: Logger
+
+    public init(store: Store, lock: StoreLock, control: ManagerControl, compression: CompressionSettings, logger: Logger) {
+        self.store = store
+        self.lock = lock
+        self.control = control
+        self.compression = compression
+        self.logger = logger
+    }
+
+    private var node: ManagerNode { control.node }
+
+    /// Captures `node` in `mode` and records the snapshot.
+    /// - Throws: ``CaptureError`` naming the node and the step that failed.
+    public func capture(mode: LiveCaptureMode, tags: [String], note: String?, cluster: String?) throws -> SnapshotRecord {
+        removeStaleDumpDirectories()
+        let running = try step("ping") { try control.isRunning() }
+        var request = CaptureRequest(
+            node: node.name, sources: BundleSources(mnesiaDirectory: nil), mode: .files, tags: tags, note: note,
+            role: node.role, cluster: node.cluster ?? cluster, partner: node.partner, compression: compression)
+        switch (mode, running) {
+        case (.files, false), (.dump, false):
+            throw CaptureError(node: node.name, step: mode.rawValue, cause: LeoFSError.notRunning(node: node.name, step: mode.rawValue))
+        case (.files, true):
+            request.mode = .files
+            return try hotCopy(request)
+        case (.dump, true):
+            request.mode = .dump
+            return try withDump(request) { try record($0) }
+        case (.auto, true):
+            request.mode = .filesAndDump
+            return try withDump(request) { try hotCopy($0) }
+        case (.auto, false), (.cold, false):
+            request.mode = .cold
+            request.sources.mnesiaDirectory = node.mnesiaDirectory
+            return try record(request)
+        case (.cold, true):
+            request.mode = .cold
+            return try coldCopy(request)
+        }
+    }
+
+    /// Bundles the live Mnesia directory, retrying while files move under the copy.
+    private func hotCopy(_ request: CaptureRequest) throws -> SnapshotRecord {
+        var request = request
+        request.sources.mnesiaDirectory = node.mnesiaDirectory
+        request.sources.requireStableTree = true
+        var lastChange: BundleError?
+        for attempt in 1...Self.hotCopyAttempts {
+            do {
+                return try record(request)
+            } catch let error as BundleError {
+                guard case .fileChanged = error else { throw CaptureError(node: node.name, step: "files copy", cause: error) }
+                logger.warning("\(node.name): \(error) (attempt \(attempt) of \(Self.hotCopyAttempts))")
+                lastChange = error
+                usleep(200_000 * UInt32(attempt))
+            }
+        }
+        throw CaptureError(
+            node: node.name, step: "files copy",
+            cause: HotCopyUnstable(attempts: Self.hotCopyAttempts, last: lastChange?.description ?? "files changed"))
+    }
+
+    /// Stops the node, copies its Mnesia directory aside, and starts it again whatever
+    /// happened to the copy; the copy is compressed after the node is back.
+    private func coldCopy(_ request: CaptureRequest) throws -> SnapshotRecord {
+        let staging = store.root + "/" + FileOps.temporaryPrefix + "cold-" + FileOps.randomHex(bytes: 6)
+        defer { try? FileOps.removeTree(staging) }
+        try step("stop") { try control.stop() }
+        let copied = Result { try FileOps.copyTree(from: node.mnesiaDirectory, to: staging) }
+        try step("start") { try control.startAndWait() }
+        if case let .failure(error) = copied { throw CaptureError(node: node.name, step: "cold copy", cause: error) }
+        var request = request
+        request.sources.mnesiaDirectory = staging
+        return try record(request)
+    }
+
+    /// Runs `dump-mnesia-data` into a private directory the node's user can write, parses
+    /// it for the table summary, and hands the request on with the dump attached.
+    private func withDump(_ request: CaptureRequest, _ body: (CaptureRequest) throws -> SnapshotRecord) throws -> SnapshotRecord {
+        let directory = node.home + "/work/" + Self.dumpDirectoryPrefix + FileOps.randomHex(bytes: 6)
+        try step("dump-mnesia-data") {
+            try FileOps.makeDirectory(directory)
+            // The node writes the dump as its own user: give it the directory.
+            if let owner = try FileOps.status(node.mnesiaDirectory) { chown(directory, owner.st_uid, owner.st_gid) }
+        }
+        defer { try? FileOps.removeTree(directory) }
+        let path = directory + "/mnesia.dump"
+        try step("dump-mnesia-data") { try control.dump(to: path) }
+        var request = request
+        request.tables = try step("parse dump") { try MnesiaDump.parse(contentsOf: path).summaries }
+        request.sources.dumpFile = path
+        return try body(request)
+    }
+
+    private func record(_ request: CaptureRequest) throws -> SnapshotRecord {
+        var request = request
+        request.ringHashes = ringHashes()
+        return try CreateOperation.capture(request, in: store, lock: lock, logger: logger)
+    }
+
+    /// The console's ring hashes, or nil (with a warning) when it does not answer.
+    private func ringHashes() -> SnapshotRecord.RingHashes? {
+        do {
+            let status = ClusterStatus(parsing: try ConsoleClient(node).send("status"))
+            guard status.currentRingHash != nil || status.previousRingHash != nil else { return nil }
+            return .init(current: status.currentRingHash, previous: status.previousRingHash)
+        } catch {
+            logger.warning("\(node.name): no ring hashes recorded: \(error)")
+            return nil
+        }
+    }
+
+    static let dumpDirectoryPrefix = ".snap-dump-"
+
+    /// Dump directories a crashed snap left in the manager's work directory.
+    private func removeStaleDumpDirectories() {
+        let work = node.home + "/work"
+        for name in (try? FileOps.listDirectory(work)) ?? [] where name.hasPrefix(Self.dumpDirectoryPrefix) {
+            try? FileOps.removeTree(work + "/" + name)
+        }
+    }
+
+    private func step<T>(_ name: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as CaptureError {
+            throw error
+        } catch {
+            throw CaptureError(node: node.name, step: name, cause: error)
+        }
+    }
+}
+
+/// A capture of one manager failed at a named step.
+public struct CaptureError: SnapFailure {
+    public var node: String
+    public var step: String
+    public var cause: any Error
+
+    public var description: String {
+        let text = "\(cause)"
+        return text.hasPrefix(node + ":") ? "\(step): \(text)" : "\(node): \(step): \(text)"
+    }
+}
+
+/// Files kept changing during every hot copy attempt.
+public struct HotCopyUnstable: SnapFailure {
+    public var attempts: Int
+    public var last: String
+    public var description: String {
+        "files changed during all \(attempts) copy attempts (last: \(last)); retry at a quieter time or use --mode cold"
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Glibc
+
+/// What an external command printed and how it ended.
+public struct CommandResult: Sendable, Equatable {
+    /// Exit status (128 + signal when killed).
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+}
+
+/// Runs external programs (`bin/leo_manager`) with a hard deadline.
+///
+/// Each command runs in its own process group, so on timeout the whole tree (the control
+/// script and the Erlang VMs it started) is killed: cron must never hang.
+public protocol CommandRunning: Sendable {
+    /// Runs `arguments[0]` with the rest as its arguments.
+    /// - Throws: ``CommandError/timedOut(_:seconds:)`` when the deadline passes.
+    func run(_ arguments: [String], timeout: Double) throws -> CommandResult
+}
+
+/// Failures to run a command at all.
+public enum CommandError: SnapFailure, Equatable {
+    case timedOut(String, seconds: Double)
+    case cannotStart(String, String)
+
+    public var description: String {
+        switch self {
+        case let .timedOut(command, seconds):
+            return "\(command) did not finish within \(Int(seconds)) s and was killed; check the node and its logs"
+        case let .cannotStart(command, reason):
+            return "cannot run \(command): \(reason)"
+        }
+    }
+}
+
+/// The real runner: `posix_spawn` into a new process group, output collected with `poll`.
+public struct CommandRunner: CommandRunning {
+    public init() {}
+
+    public func run(_ arguments: [String], timeout: Double) throws -> CommandResult {
+        guard let program = arguments.first else { throw CommandError.cannotStart("(nothing)", "empty command") }
+        let display = arguments.joined(separator: " ")
+        var outPipe: [Int32] = [-1, -1]
+        var errPipe: [Int32] = [-1, -1]
+        guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else {
+            throw CommandError.cannotStart(display, String(cString: strerror(errno)))
+        }
+        // Only the child's dup2'd copies may survive exec.
+        for fd in outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, program, &actions, &attributes, argv, environ)
+        close(outPipe[1])
+        close(errPipe[1])
+        defer {
+            close(outPipe[0])
+            close(errPipe[0])
+        }
+        guard spawned == 0 else { throw CommandError.cannotStart(display, String(cString: strerror(spawned))) }
+        let deadline = Date().addingTimeInterval(timeout)
+        var output: [[UInt8]] = [[], []]
+        var open = [true, true]
+        let descriptors = [outPipe[0], errPipe[0]]
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while open.contains(true) {
+            let remaining = deadline.timeIntervalSinceNow
+            if remaining <= 0 {
+                kill(-pid, SIGKILL)
+                var status: Int32 = 0
+                waitpid(pid, &status, 0)
+                throw CommandError.timedOut(display, seconds: timeout)
+            }
+            var fds = descriptors.enumerated().filter { open[$0.offset] }.map {
+                pollfd(fd: $0.element, events: Int16(POLLIN), revents: 0)
+            }
+            let ready = poll(&fds, nfds_t(fds.count), Int32(min(remaining, 1) * 1000) + 1)
+            if ready < 0 && errno != EINTR { break }
+            for fd in fds where fd.revents != 0 {
+                guard let index = descriptors.firstIndex(of: fd.fd) else { continue }
+                let count = read(fd.fd, &buffer, buffer.count)
+                if count <= 0 {
+                    open[index] = false
+                } else {
+                    output[index] += buffer[0..<count]
+                }
+            }
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return CommandResult(status: exitStatus, stdout: String(decoding: output[0], as: UTF8.self),
+                             stderr: String(decoding: output[1], as: UTF8.self))
+    }
+}
