@@ -19,9 +19,12 @@ struct DiffCommand: ParsableCommand {
         let records = try store.loadRecords().records
         let old = try SnapshotRef(parsing: from).resolve(in: records)
         let new = try SnapshotRef(parsing: to).resolve(in: records)
-        let diff = SnapshotDiff(
+        var diff = SnapshotDiff(
             from: old.id, try store.manifest(for: old).manifest,
             to: new.id, try store.manifest(for: new).manifest)
+        if let before = old.tables, let after = new.tables {
+            diff.tables = SnapshotDiff.tableChanges(before, after)
+        }
         if global.json {
             try Output.json(diff)
             return
@@ -31,5 +34,15 @@ struct DiffCommand: ParsableCommand {
         for path in diff.added { Output.line("+ \(path)") }
         for path in diff.removed { Output.line("- \(path)") }
         for change in diff.changed { Output.line("~ \(change.path)  \(change.detail)") }
+        if let tables = diff.tables {
+            Output.line(tables.isEmpty ? "tables: no row changes" : "tables:")
+            for table in tables {
+                let before = table.before.map(String.init) ?? "absent"
+                let after = table.after.map(String.init) ?? "absent"
+                let delta = (table.after ?? 0) - (table.before ?? 0)
+                let sign = delta > 0 ? "+\(delta)" : (delta < 0 ? "\(delta)" : "same count, rows changed")
+                Output.line("  \(table.name)  \(before) -> \(after) rows (\(sign))")
+            }
+        }
     }
 }

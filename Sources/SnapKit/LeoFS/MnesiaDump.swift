@@ -338,7 +338,7 @@ private struct TermScanner {
         case .comment where afterComment == .afterTerm:
             throw DumpError.unterminated(source: source, line: termLine, detail: "term has no closing `.`")
         default:
-            let innermost = open.last.map { " (`\(Character(Unicode.Scalar($0.byte)))` of line \($0.line))" } ?? ""
+            let innermost = open.last.map { " (\(Byte.describe($0.byte)) of line \($0.line))" } ?? ""
             throw DumpError.unterminated(
                 source: source, line: termLine, detail: "term has brackets never closed\(innermost)")
         }
@@ -510,7 +510,7 @@ private struct TermScanner {
         guard Byte.opener(closing: byte) == top.byte else {
             throw DumpError.unbalanced(
                 source: source, line: line,
-                detail: "\(Byte.describe(byte)) does not match `\(Character(Unicode.Scalar(top.byte)))` opened on line \(top.line)")
+                detail: "\(Byte.describe(byte)) does not match \(Byte.describe(top.byte)) opened on line \(top.line)")
         }
         open.removeLast()
     }
@@ -518,7 +518,7 @@ private struct TermScanner {
     /// A `.` followed by whitespace ends an Erlang term; inside brackets it means the term
     /// was cut short.
     private func dotInsideBrackets() -> DumpError {
-        let innermost = open.last.map { "`\(Character(Unicode.Scalar($0.byte)))` opened on line \($0.line)" }
+        let innermost = open.last.map { "\(Byte.describe($0.byte)) opened on line \($0.line)" }
         return DumpError.unbalanced(
             source: source, line: line,
             detail: "`.` ends the term while \(innermost ?? "a bracket") is still open")
@@ -863,7 +863,9 @@ private enum AtomText {
     }
 
     /// Reads up to `maxDigits` digits of `radix` at `index`.
-    private static func number(in body: ArraySlice<UInt8>, at index: inout Int, radix: UInt32, maxDigits: Int) -> UInt32 {
+    private static func number(
+        in body: ArraySlice<UInt8>, at index: inout Int, radix: UInt32, maxDigits: Int
+    ) -> UInt32 {
         var value: UInt32 = 0
         var digits = 0
         while digits < maxDigits, index < body.endIndex, let digit = digitValue(body[index]), digit < radix {

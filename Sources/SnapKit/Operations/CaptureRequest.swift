@@ -13,6 +13,8 @@ public struct CaptureRequest: Sendable {
     public var tables: [TableSummary]?
     /// Ring hashes from the console, when it answered.
     public var ringHashes: SnapshotRecord.RingHashes?
+    /// Erlang node name of the captured manager.
+    public var nodename: String?
 
     public init(
         node: String, sources: BundleSources, mode: SnapshotRecord.CaptureMode, tags: [String] = [],

@@ -65,6 +65,7 @@ public enum CreateOperation {
             hasDump: manifest.hasDump)
         record.tables = request.tables
         record.ringHashes = request.ringHashes
+        record.nodename = request.nodename
         try store.save(record)
         var updated = info
         updated.lastVersion = version

@@ -43,6 +43,7 @@ public struct LiveCapture {
         var request = CaptureRequest(
             node: node.name, sources: BundleSources(mnesiaDirectory: nil), mode: .files, tags: tags, note: note,
             role: node.role, cluster: node.cluster ?? cluster, partner: node.partner, compression: compression)
+        request.nodename = node.nodename
         switch (mode, running) {
         case (.files, false), (.dump, false):
             throw CaptureError(node: node.name, step: mode.rawValue, cause: LeoFSError.notRunning(node: node.name, step: mode.rawValue))

@@ -11,6 +11,30 @@ public struct SnapshotDiff: Codable, Sendable, Equatable {
     public var added: [String]
     public var removed: [String]
     public var changed: [Change]
+    /// Per-table changes, when both snapshots have a table summary (a dump).
+    public var tables: [TableChange]?
+
+    /// How one table differs between two dumps.
+    public struct TableChange: Codable, Sendable, Equatable {
+        public var name: String
+        /// Rows before (nil when the table was not in the older dump).
+        public var before: Int?
+        /// Rows after (nil when the table is gone).
+        public var after: Int?
+    }
+
+    /// Compares the table summaries of two dumps; only tables whose rows differ (in count
+    /// or content) are listed.
+    public static func tableChanges(_ old: [TableSummary], _ new: [TableSummary]) -> [TableChange] {
+        let before = Dictionary(old.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let after = Dictionary(new.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        return Set(before.keys).union(after.keys).sorted().compactMap { name in
+            let old = before[name]
+            let new = after[name]
+            guard old?.digest != new?.digest || old?.rows != new?.rows else { return nil }
+            return TableChange(name: name, before: old?.rows, after: new?.rows)
+        }
+    }
 
     /// True when both have the same content.
     public var isEmpty: Bool { added.isEmpty && removed.isEmpty && changed.isEmpty }

@@ -89,6 +89,9 @@ public struct SnapshotRecord: Codable, Sendable, Equatable {
     public var tables: [TableSummary]?
     /// Ring hashes, when the console answered.
     public var ringHashes: RingHashes?
+    /// The Erlang node name the content belongs to (`manager_0@127.0.0.1`), when known:
+    /// with ``partner`` it names the pair whose schema the files carry.
+    public var nodename: String?
 
     public init(
         id: String, version: Int, created: Date, node: String, role: String? = nil, cluster: String? = nil,
