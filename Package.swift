@@ -48,7 +48,7 @@ let package = Package(
             name: "snap",
             dependencies: ["SnapCLI", .product(name: "Logging", package: "swift-log")]
         ),
-        .target(name: "SnapTestSupport", path: "Tests/SnapTestSupport"),
+        .target(name: "SnapTestSupport", dependencies: ["SnapKit"], path: "Tests/SnapTestSupport"),
         .testTarget(name: "SnapKitTests", dependencies: ["SnapKit", "SnapTestSupport"]),
         .testTarget(name: "SnapCLITests", dependencies: ["SnapKit", "SnapTestSupport", "snap"]),
     ],

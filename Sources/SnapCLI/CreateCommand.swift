@@ -15,7 +15,8 @@ struct CreateCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: ArgumentHelp("A configured manager to capture; repeat for several (default: all).", valueName: "name"))
+    @Option(
+        help: ArgumentHelp("A configured manager to capture; repeat for several (default: all).", valueName: "name"))
     var node: [String] = []
 
     @Flag(help: "Capture every configured manager.")
@@ -26,7 +27,8 @@ struct CreateCommand: ParsableCommand {
 
     @Option(
         name: .customLong("from-dir"),
-        help: ArgumentHelp("Archive a Mnesia directory captured elsewhere (needs one --node; no node control).", valueName: "dir"))
+        help: ArgumentHelp(
+            "Archive a Mnesia directory captured elsewhere (needs one --node; no node control).", valueName: "dir"))
     var fromDirectory: String?
 
     @Option(help: ArgumentHelp("With --from-dir: a dump-mnesia-data export to include.", valueName: "file"))
@@ -47,7 +49,9 @@ struct CreateCommand: ParsableCommand {
     func validate() throws {
         if fromDirectory != nil {
             guard node.count == 1 else { throw ValidationError("--from-dir needs exactly one --node NAME") }
-            if all || mode != nil { throw ValidationError("--from-dir takes no --all or --mode: no node is controlled") }
+            if all || mode != nil {
+                throw ValidationError("--from-dir takes no --all or --mode: no node is controlled")
+            }
         } else {
             if dump != nil { throw ValidationError("--dump goes with --from-dir; live captures make their own dump") }
             if all && !node.isEmpty { throw ValidationError("pass --all or --node NAME, not both") }
@@ -64,7 +68,8 @@ struct CreateCommand: ParsableCommand {
         let compression = try CompressionSettings(level: level ?? standard.level, threads: threads ?? standard.threads)
         let outcome: CaptureOutcome
         if let fromDirectory, let name = node.first {
-            outcome = try captureDirectory(fromDirectory, node: name, context: context, store: store, compression: compression)
+            outcome = try captureDirectory(
+                fromDirectory, node: name, context: context, store: store, compression: compression)
         } else {
             outcome = try captureManagers(context: context, store: store, compression: compression)
         }
@@ -91,22 +96,28 @@ struct CreateCommand: ParsableCommand {
     {
         let configured = context.config?.managers ?? []
         guard !configured.isEmpty else { throw LeoFSError.noManagersConfigured }
-        let selected = try node.isEmpty ? configured : node.map { name in
-            guard let manager = configured.first(where: { $0.name == name }) else {
-                throw LeoFSError.unknownManager(name, known: configured.map(\.name))
+        let selected =
+            try node.isEmpty
+            ? configured
+            : node.map { name in
+                guard let manager = configured.first(where: { $0.name == name }) else {
+                    throw LeoFSError.unknownManager(name, known: configured.map(\.name))
+                }
+                return manager
             }
-            return manager
-        }
         return try context.audited("create", in: store) { lock, facts in
             facts.nodes = selected.map(\.name)
             var outcome = CaptureOutcome(records: [], failures: [])
             for manager in selected {
                 do {
                     let control = ManagerControl(try ManagerNode.resolve(manager))
-                    let capture = LiveCapture(store: store, lock: lock, control: control, compression: compression,
-                                              logger: context.logger)
-                    outcome.records.append(try capture.capture(mode: mode ?? .auto, tags: tag, note: note,
-                                                               cluster: context.config?.cluster))
+                    let capture = LiveCapture(
+                        store: store, lock: lock, control: control, compression: compression,
+                        logger: context.logger)
+                    outcome.records.append(
+                        try capture.capture(
+                            mode: mode ?? .auto, tags: tag, note: note,
+                            cluster: context.config?.cluster))
                 } catch let error as CaptureError {
                     outcome.failures.append(error.description)
                 } catch {
@@ -130,7 +141,8 @@ struct CreateCommand: ParsableCommand {
             for record in records {
                 let reuse = record.deduplicated ? ", content unchanged: bundle reused" : ""
                 Output.line(
-                    "created \(record.id) v\(record.version) \(record.node) \(record.mode.rawValue) \(Output.size(record.bundleSize))\(reuse)")
+                    "created \(record.id) v\(record.version) \(record.node) \(record.mode.rawValue) \(Output.size(record.bundleSize))\(reuse)"
+                )
             }
         }
     }

@@ -28,7 +28,8 @@ struct ShowCommand: ParsableCommand {
         }
         let rows: [(String, String?)] = [
             ("id", record.id), ("version", "v\(record.version)"), ("created", Output.time(record.created)),
-            ("node", record.node + (record.nodename.map { " (\($0))" } ?? "")), ("role", record.role), ("cluster", record.cluster), ("partner", record.partner),
+            ("node", record.node + (record.nodename.map { " (\($0))" } ?? "")), ("role", record.role),
+            ("cluster", record.cluster), ("partner", record.partner),
             ("mode", record.mode.rawValue), ("tags", record.tags.isEmpty ? nil : record.tags.joined(separator: ", ")),
             ("note", record.note), ("host", record.host), ("user", record.user), ("tool version", record.toolVersion),
             ("bundle", store.bundlePath(record.bundleSha256)), ("bundle sha256", record.bundleSha256),
@@ -38,9 +39,12 @@ struct ShowCommand: ParsableCommand {
             ("files", "\(record.fileCount) (\(Output.size(record.unpackedSize)) unpacked)"),
             ("dump", record.hasDump ? "yes" : "no"),
             ("ring hashes", record.ringHashes.map { "current \($0.current ?? "-"), previous \($0.previous ?? "-")" }),
-            ("tables", record.tables.map { tables in
-                "\(tables.count) (\(tables.reduce(0) { $0 + $1.rows }) rows; `snap show \(record.id.prefix(8)) --json` lists them)"
-            }),
+            (
+                "tables",
+                record.tables.map { tables in
+                    "\(tables.count) (\(tables.reduce(0) { $0 + $1.rows }) rows; `snap show \(record.id.prefix(8)) --json` lists them)"
+                }
+            ),
             (
                 "verified",
                 record.verification.map { verification in

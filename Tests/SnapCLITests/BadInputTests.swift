@@ -72,7 +72,9 @@ import Testing
     }
 
     @Test(arguments: [
-        (["create", "--node", "m0"], "--from-dir"),
+        (["create", "--all", "--node", "m0"], "not both"),
+        (["create", "--dump", "/x"], "--dump goes with --from-dir"),
+        (["create", "--mode", "warm"], "warm"),
         (["create", "--from-dir", "/x"], "--node"),
         (["frobnicate"], "Unexpected argument"),
         (["verify", "v1", "--all"], "not both"),

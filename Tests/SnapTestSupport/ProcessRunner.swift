@@ -1,4 +1,5 @@
 import Foundation
+import SnapKit
 
 /// What a finished process said and how it ended.
 public struct ProcessResult: Sendable {
@@ -19,7 +20,8 @@ public enum ProcessRunner {
         return process.wait()
     }
 
-    /// Starts `executable`; call ``RunningProcess/wait()`` for the result.
+    /// Starts `executable`; call ``RunningProcess/wait()`` for the result. Only for programs
+    /// that leave no daemons behind (see ``run(_:_:environment:directory:)``).
     public static func start(
         _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
         directory: String? = nil

@@ -26,6 +26,9 @@ public enum PackagePaths {
         return url.path
     }()
 
+    /// The stand-in pair's control script.
+    public static var testbed: String { root + "/Tests/Testbed/leofs-testbed" }
+
     /// The Mnesia fixture maker under `Tests/Testbed`.
     public static var mnesiaFixture: String { root + "/Tests/Testbed/mnesia-fixture" }
 }

@@ -8,15 +8,16 @@ public struct BundleSources: Sendable {
     public var mnesiaDirectory: String?
     /// A `dump-mnesia-data` export, when there is one.
     public var dumpFile: String?
-    /// When set, the tree is listed again after it was read and any file added, removed or
-    /// changed (size, mtime, inode) fails the build: a copy of a running node is only
-    /// trusted when nothing moved under it.
-    public var requireStableTree: Bool
+    /// When set, the tree is listed again this many seconds after it was read, and any file
+    /// added, removed or changed (size, mtime, inode) since before the read fails the build:
+    /// a copy of a running node is only trusted when nothing moved under it, including
+    /// writes the node had committed but not yet flushed (see ``ManagerNode/settle``).
+    public var stableFor: Double?
 
-    public init(mnesiaDirectory: String?, dumpFile: String? = nil, requireStableTree: Bool = false) {
+    public init(mnesiaDirectory: String?, dumpFile: String? = nil, stableFor: Double? = nil) {
         self.mnesiaDirectory = mnesiaDirectory
         self.dumpFile = dumpFile
-        self.requireStableTree = requireStableTree
+        self.stableFor = stableFor
     }
 }
 
@@ -100,7 +101,8 @@ public enum BundleBuilder {
                             path: dumpPath, type: .file, mode: 0o600,
                             size: Int64(status.st_size), sha256: sha))
                 }
-                if sources.requireStableTree, let root = sources.mnesiaDirectory {
+                if let delay = sources.stableFor, let root = sources.mnesiaDirectory {
+                    usleep(UInt32(delay * 1_000_000))
                     try tree.checkUnchanged(against: SourceTree.scan(root))
                 }
                 let manifest = BundleManifest(entries: entries)

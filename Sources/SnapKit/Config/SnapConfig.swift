@@ -9,6 +9,12 @@ public struct ManagerConfig: Sendable, Equatable {
     public var home: String
     /// Overrides of what `etc/leo_manager.conf` says, by snap.yaml key.
     public var overrides: [String: String]
+
+    public init(name: String, home: String, overrides: [String: String]) {
+        self.name = name
+        self.home = home
+        self.overrides = overrides
+    }
 }
 
 /// The content of `snap.yaml`.
@@ -27,7 +33,7 @@ public struct SnapConfig: Sendable, Equatable {
     static let topKeys = ["store", "cluster", "policy", "managers"]
     static let managerKeys = [
         "name", "home", "nodename", "partner", "role", "mnesia_dir", "console_host",
-        "console_port", "cookie", "timeout",
+        "console_port", "cookie", "timeout", "settle",
     ]
 
     /// Where the config comes from when none is given: `$SNAP_CONFIG`, `./snap.yaml`,

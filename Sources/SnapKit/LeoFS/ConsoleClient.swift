@@ -19,8 +19,9 @@ public struct ConsoleClient: Sendable {
     }
 
     public init(_ manager: ManagerNode, timeout: Double? = nil) {
-        self.init(host: manager.consoleHost, port: manager.consolePort, timeout: timeout ?? min(manager.timeout, 30),
-                  node: manager.name)
+        self.init(
+            host: manager.consoleHost, port: manager.consolePort, timeout: timeout ?? min(manager.timeout, 30),
+            node: manager.name)
     }
 
     private var address: String { "\(host):\(port)" }
@@ -66,7 +67,8 @@ public struct ConsoleClient: Sendable {
         var reply: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
-            try wait(fd, for: Int16(POLLIN), until: deadline, doing: "waiting for the reply to \(command.debugDescription)")
+            try wait(
+                fd, for: Int16(POLLIN), until: deadline, doing: "waiting for the reply to \(command.debugDescription)")
             let count = recv(fd, &buffer, buffer.count, 0)
             if count == 0 { break }
             if count < 0 {

@@ -33,7 +33,8 @@ public enum LeoFSError: SnapFailure, Equatable {
         case let .stillRunning(node):
             return "\(node): still running after stop; refusing to copy files of a live Mnesia"
         case let .dumpMissing(node, path):
-            return "\(node): dump-mnesia-data reported success but \(path) is missing or empty (its exit code cannot be trusted)"
+            return
+                "\(node): dump-mnesia-data reported success but \(path) is missing or empty (its exit code cannot be trusted)"
         case let .console(node, address, detail):
             return "\(node): console \(address): \(detail)"
         }

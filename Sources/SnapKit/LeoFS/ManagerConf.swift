@@ -57,4 +57,3 @@ public struct ManagerConf: Sendable, Equatable {
         return conf
     }
 }
-

@@ -23,8 +23,9 @@ public struct ManagerControl: Sendable {
     public func stop() throws {
         let result = try run("stop", step: "stop")
         if result.status != 0, try isRunning() {
-            throw LeoFSError.controlFailed(node: node.name, step: "stop", status: result.status,
-                                           output: result.stdout + result.stderr)
+            throw LeoFSError.controlFailed(
+                node: node.name, step: "stop", status: result.status,
+                output: result.stdout + result.stderr)
         }
         let deadline = Date().addingTimeInterval(node.timeout)
         while !ErlangProcesses.running(nodename: node.nodename).isEmpty {
@@ -39,13 +40,15 @@ public struct ManagerControl: Sendable {
         let started = try run("start", step: "start")
         // `start` on a running node says so and exits 1; anything else non-zero is a failure.
         if started.status != 0 && !started.stdout.contains("already running") {
-            throw LeoFSError.controlFailed(node: node.name, step: "start", status: started.status,
-                                           output: started.stdout + started.stderr)
+            throw LeoFSError.controlFailed(
+                node: node.name, step: "start", status: started.status,
+                output: started.stdout + started.stderr)
         }
         let ready = try run("wait_ready", step: "wait_ready", timeout: max(node.timeout, 130))
         guard ready.status == 0 else {
-            throw LeoFSError.controlFailed(node: node.name, step: "wait_ready", status: ready.status,
-                                           output: ready.stdout + ready.stderr)
+            throw LeoFSError.controlFailed(
+                node: node.name, step: "wait_ready", status: ready.status,
+                output: ready.stdout + ready.stderr)
         }
     }
 
@@ -54,8 +57,9 @@ public struct ManagerControl: Sendable {
     public func dump(to path: String) throws {
         let result = try run("dump-mnesia-data", path, step: "dump-mnesia-data")
         guard result.status == 0 else {
-            throw LeoFSError.controlFailed(node: node.name, step: "dump-mnesia-data", status: result.status,
-                                           output: result.stdout + result.stderr)
+            throw LeoFSError.controlFailed(
+                node: node.name, step: "dump-mnesia-data", status: result.status,
+                output: result.stdout + result.stderr)
         }
         guard let status = try FileOps.status(path), status.st_size > 0 else {
             throw LeoFSError.dumpMissing(node: node.name, path: path)
@@ -64,8 +68,9 @@ public struct ManagerControl: Sendable {
 
     private func run(_ arguments: String..., step: String, timeout: Double? = nil) throws -> CommandResult {
         guard FileOps.exists(node.controlScript) else {
-            throw LeoFSError.controlFailed(node: node.name, step: step, status: 127,
-                                           output: "\(node.controlScript) does not exist; check `home` in snap.yaml")
+            throw LeoFSError.controlFailed(
+                node: node.name, step: step, status: 127,
+                output: "\(node.controlScript) does not exist; check `home` in snap.yaml")
         }
         do {
             return try runner.run([node.controlScript] + arguments, timeout: timeout ?? node.timeout)
@@ -81,7 +86,9 @@ enum ErlangProcesses {
     static func running(nodename: String) -> [Int32] {
         guard let entries = try? FileOps.listDirectory("/proc") else { return [] }
         return entries.compactMap { entry -> Int32? in
-            guard let pid = Int32(entry), let bytes = try? FileOps.readFile("/proc/\(entry)/cmdline") else { return nil }
+            guard let pid = Int32(entry), let bytes = try? FileOps.readFile("/proc/\(entry)/cmdline") else {
+                return nil
+            }
             let arguments = bytes.split(separator: 0, omittingEmptySubsequences: false).map {
                 String(decoding: $0, as: UTF8.self)
             }

@@ -24,6 +24,10 @@ public struct ManagerNode: Sendable, Equatable {
     public var cluster: String?
     /// Deadline for each control command and console exchange, in seconds.
     public var timeout: Double
+    /// Seconds a hot copy waits before listing the directory again. Mnesia's transaction
+    /// log (disk_log) reaches the file up to 2 s after a commit; a copy is accepted only if
+    /// nothing changed by then, so it holds every transaction committed before it began.
+    public var settle: Double
 
     /// `bin/leo_manager` of this node.
     public var controlScript: String { home + "/bin/leo_manager" }
@@ -42,18 +46,24 @@ public struct ManagerNode: Sendable, Equatable {
         if host == "localhost" || host == "0.0.0.0" { host = "127.0.0.1" }
         let portText = value("console_port", "console.port.cui") ?? "10010"
         guard let port = Int(portText), (1...65535).contains(port) else {
-            throw LeoFSError.badSetting(node: config.name, key: "console.port.cui", value: portText, expected: "a TCP port")
+            throw LeoFSError.badSetting(
+                node: config.name, key: "console.port.cui", value: portText, expected: "a TCP port")
         }
         let timeoutText = config.overrides["timeout"] ?? "120"
         guard let timeout = Double(timeoutText), timeout > 0 else {
             throw LeoFSError.badSetting(node: config.name, key: "timeout", value: timeoutText, expected: "seconds")
         }
+        let settleText = config.overrides["settle"] ?? "2.5"
+        guard let settle = Double(settleText), settle >= 0 else {
+            throw LeoFSError.badSetting(node: config.name, key: "settle", value: settleText, expected: "seconds")
+        }
         let base = (config.home as NSString).lastPathComponent
-        let role = config.overrides["role"] ?? (base.hasSuffix("_0") ? "master" : (base.hasSuffix("_1") ? "slave" : nil))
+        let role =
+            config.overrides["role"] ?? (base.hasSuffix("_0") ? "master" : (base.hasSuffix("_1") ? "slave" : nil))
         return ManagerNode(
             name: config.name, home: config.home, nodename: nodename,
             partner: value("partner", "manager.partner"), role: role, mnesiaDirectory: mnesia,
             consoleHost: host, consolePort: port, cookie: value("cookie", "distributed_cookie"),
-            cluster: conf["system.cluster_id"], timeout: timeout)
+            cluster: conf["system.cluster_id"], timeout: timeout, settle: settle)
     }
 }

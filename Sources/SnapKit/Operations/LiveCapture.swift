@@ -25,7 +25,9 @@ public struct LiveCapture {
     public var compression: CompressionSettings
     public var logger: Logger
 
-    public init(store: Store, lock: StoreLock, control: ManagerControl, compression: CompressionSettings, logger: Logger) {
+    public init(
+        store: Store, lock: StoreLock, control: ManagerControl, compression: CompressionSettings, logger: Logger
+    ) {
         self.store = store
         self.lock = lock
         self.control = control
@@ -37,7 +39,8 @@ public struct LiveCapture {
 
     /// Captures `node` in `mode` and records the snapshot.
     /// - Throws: ``CaptureError`` naming the node and the step that failed.
-    public func capture(mode: LiveCaptureMode, tags: [String], note: String?, cluster: String?) throws -> SnapshotRecord {
+    public func capture(mode: LiveCaptureMode, tags: [String], note: String?, cluster: String?) throws -> SnapshotRecord
+    {
         removeStaleDumpDirectories()
         let running = try step("ping") { try control.isRunning() }
         var request = CaptureRequest(
@@ -46,7 +49,9 @@ public struct LiveCapture {
         request.nodename = node.nodename
         switch (mode, running) {
         case (.files, false), (.dump, false):
-            throw CaptureError(node: node.name, step: mode.rawValue, cause: LeoFSError.notRunning(node: node.name, step: mode.rawValue))
+            throw CaptureError(
+                node: node.name, step: mode.rawValue, cause: LeoFSError.notRunning(node: node.name, step: mode.rawValue)
+            )
         case (.files, true):
             request.mode = .files
             return try hotCopy(request)
@@ -70,14 +75,16 @@ public struct LiveCapture {
     private func hotCopy(_ request: CaptureRequest) throws -> SnapshotRecord {
         var request = request
         request.sources.mnesiaDirectory = node.mnesiaDirectory
-        request.sources.requireStableTree = true
+        request.sources.stableFor = node.settle
         var lastChange: BundleError?
         for attempt in 1...Self.hotCopyAttempts {
             do {
                 return try record(request)
             } catch let error as BundleError {
-                guard case .fileChanged = error else { throw CaptureError(node: node.name, step: "files copy", cause: error) }
-                logger.warning("\(node.name): \(error) (attempt \(attempt) of \(Self.hotCopyAttempts))")
+                guard case .fileChanged = error else {
+                    throw CaptureError(node: node.name, step: "files copy", cause: error)
+                }
+                logger.info("\(node.name): \(error) (attempt \(attempt) of \(Self.hotCopyAttempts))")
                 lastChange = error
                 usleep(200_000 * UInt32(attempt))
             }
@@ -103,7 +110,9 @@ public struct LiveCapture {
 
     /// Runs `dump-mnesia-data` into a private directory the node's user can write, parses
     /// it for the table summary, and hands the request on with the dump attached.
-    private func withDump(_ request: CaptureRequest, _ body: (CaptureRequest) throws -> SnapshotRecord) throws -> SnapshotRecord {
+    private func withDump(_ request: CaptureRequest, _ body: (CaptureRequest) throws -> SnapshotRecord) throws
+        -> SnapshotRecord
+    {
         let directory = node.home + "/work/" + Self.dumpDirectoryPrefix + FileOps.randomHex(bytes: 6)
         try step("dump-mnesia-data") {
             try FileOps.makeDirectory(directory)

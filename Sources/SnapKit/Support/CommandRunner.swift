@@ -39,21 +39,31 @@ public struct CommandRunner: CommandRunning {
     public init() {}
 
     public func run(_ arguments: [String], timeout: Double) throws -> CommandResult {
+        try run(arguments, environment: nil, directory: nil, timeout: timeout)
+    }
+
+    /// Runs with a given environment (`nil`: snap's own) and working directory.
+    public func run(_ arguments: [String], environment: [String: String]?, directory: String?, timeout: Double) throws
+        -> CommandResult
+    {
         guard let program = arguments.first else { throw CommandError.cannotStart("(nothing)", "empty command") }
         let display = arguments.joined(separator: " ")
+        // Socket pairs are made close-on-exec atomically: no other thread's child can inherit
+        // them, and only the dup2'd copies survive in ours. A leaked write end would keep
+        // this read waiting for as long as a daemon the script started lives.
         var outPipe: [Int32] = [-1, -1]
         var errPipe: [Int32] = [-1, -1]
-        guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else {
+        let kind = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        guard socketpair(AF_UNIX, kind, 0, &outPipe) == 0, socketpair(AF_UNIX, kind, 0, &errPipe) == 0 else {
             throw CommandError.cannotStart(display, String(cString: strerror(errno)))
         }
-        // Only the child's dup2'd copies may survive exec.
-        for fd in outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        if let directory { _ = spawnAddChdir(&actions, directory) }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -61,8 +71,12 @@ public struct CommandRunner: CommandRunning {
         posix_spawnattr_setpgroup(&attributes, 0)
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        let envp = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
+        defer { envp?.forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, program, &actions, &attributes, argv, environ)
+        let spawned =
+            envp.map { posix_spawn(&pid, program, &actions, &attributes, argv, $0) }
+            ?? posix_spawn(&pid, program, &actions, &attributes, argv, environ)
         close(outPipe[1])
         close(errPipe[1])
         defer {
@@ -101,7 +115,13 @@ public struct CommandRunner: CommandRunning {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return CommandResult(status: exitStatus, stdout: String(decoding: output[0], as: UTF8.self),
-                             stderr: String(decoding: output[1], as: UTF8.self))
+        return CommandResult(
+            status: exitStatus, stdout: String(decoding: output[0], as: UTF8.self),
+            stderr: String(decoding: output[1], as: UTF8.self))
     }
 }
+
+/// glibc's `posix_spawn_file_actions_addchdir_np` (2.29+), which Glibc does not export to Swift.
+@_silgen_name("posix_spawn_file_actions_addchdir_np")
+private func spawnAddChdir(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ path: UnsafePointer<CChar>)
+    -> Int32

@@ -182,7 +182,9 @@ public enum FileOps {
         switch info.st_mode & S_IFMT {
         case S_IFDIR:
             if mkdir(destination, 0o700) != 0 { throw SystemError("create directory", destination, .last) }
-            for name in try listDirectory(source) { try copyTree(from: source + "/" + name, to: destination + "/" + name) }
+            for name in try listDirectory(source) {
+                try copyTree(from: source + "/" + name, to: destination + "/" + name)
+            }
             chmod(destination, info.st_mode & 0o7777)
         case S_IFLNK:
             var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
@@ -213,7 +215,9 @@ public enum FileOps {
             if count < 0 && errno == EINTR { continue }
             if count < 0 { throw SystemError("read", source, .last) }
             if count == 0 { break }
-            try writeAll(FileDescriptor(rawValue: output), UnsafeRawBufferPointer(rebasing: buffer[0..<count]), path: destination)
+            try writeAll(
+                FileDescriptor(rawValue: output), UnsafeRawBufferPointer(rebasing: buffer[0..<count]), path: destination
+            )
         }
         fchmod(output, mode)
     }

@@ -98,6 +98,10 @@ import Testing
         line. string
         ",'x'}.
         {t,[a|b],{}}.
+        {t,"one escaped \" quote }.
+        and more"}.
+        {t,'one escaped \' quote }.
+        and more'}.
         {t,"last"}.
         """#
 
@@ -107,7 +111,7 @@ import Testing
         #expect(dump.tables.first?.attributes == ["the key", "v"])
         #expect(dump.tables.last?.attributes == ["k", "v"])
         #expect(dump.summary(of: "weird table")?.rows == 2)
-        #expect(dump.summary(of: "t")?.rows == 15)
+        #expect(dump.summary(of: "t")?.rows == 17)
     }
 
     @Test func quotedAtomEscapesNameTheTable() throws {

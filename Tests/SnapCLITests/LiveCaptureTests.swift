@@ -1,0 +1,152 @@
+import Foundation
+import SnapTestSupport
+import Testing
+
+/// `snap create` against a running stand-in pair started by each test.
+@Suite struct LiveCaptureTests {
+    /// Users and buckets as the console lists them (the state to carry over).
+    static func state(_ pair: StandinPair, _ index: Int) throws -> String {
+        try pair.console(index, "get-users", "get-buckets")
+    }
+
+    /// Unpacks `ref`'s Mnesia files into manager `index` of `pair` (which is stopped).
+    static func install(_ ref: String, from source: StandinPair, into pair: StandinPair, _ index: Int) throws {
+        let unpacked = pair.directory("unpacked-\(index)")
+        let extract = try source.snap(["extract", ref, "--to", unpacked])
+        try #require(extract.status == 0, "\(extract.stderr)")
+        try FileManager.default.removeItem(atPath: pair.mnesia(index))
+        try FileManager.default.moveItem(atPath: unpacked + "/mnesia", toPath: pair.mnesia(index))
+    }
+
+    @Test(arguments: ["auto", "files", "cold"])
+    func capturedFilesBootAFreshPairWithTheSameData(mode: String) throws {
+        let pair = try StandinPair("live-\(mode)")
+        try pair.start()
+        _ = try pair.console(
+            0, "create-user alice", "create-user bob", "add-bucket photos 05236", "add-endpoint s3.example.com")
+        let before = try Self.state(pair, 0)
+        #expect(before.contains("alice") && before.contains("photos"))
+        #expect(try pair.snap(["init"]).status == 0)
+        let created = try pair.snap(["create", "--all", "--mode", mode, "--json"])
+        try #require(created.status == 0, "\(created.stderr)")
+        let records = try #require(
+            try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [[String: Any]])
+        #expect(records.count == 2)
+        let expectedMode = mode == "auto" ? "files+dump" : mode
+        #expect(records.allSatisfy { $0["mode"] as? String == expectedMode })
+        #expect(records.allSatisfy { ($0["ring_hashes"] as? [String: Any])?["current"] != nil })
+        if mode == "auto" {
+            let tables = try #require(records.first?["tables"] as? [[String: Any]])
+            let users = tables.first { $0["name"] as? String == "leo_s3_users" }
+            #expect(users?["rows"] as? Int == 3)  // _test_leofs, alice, bob
+        }
+        // The pair is still serving after every mode (cold restarts it).
+        #expect(try pair.control(0, ["ping"]).status == 0)
+        #expect(try pair.control(1, ["ping"]).status == 0)
+        try pair.stop()
+
+        let fresh = try StandinPair("fresh-\(mode)", names: pair.names)
+        try Self.install("latest@manager_0", from: pair, into: fresh, 0)
+        try Self.install("latest@manager_1", from: pair, into: fresh, 1)
+        try fresh.start()
+        #expect(try Self.state(fresh, 0) == before)
+        #expect(try Self.state(fresh, 1) == before)
+    }
+
+    @Test func dumpModeCapturesARestorableDump() throws {
+        let pair = try StandinPair("live-dump")
+        try pair.start()
+        _ = try pair.console(0, "create-user dora", "add-bucket logs 05236")
+        let before = try Self.state(pair, 0)
+        #expect(try pair.snap(["init"]).status == 0)
+        let created = try pair.snap(["create", "--node", "manager_0", "--mode", "dump"])
+        try #require(created.status == 0, "\(created.stderr)")
+        #expect(created.stdout.contains("manager_0 dump"))
+        // Nothing of the private dump directory is left in the manager's work directory.
+        let work = try FileManager.default.contentsOfDirectory(atPath: pair.home(0) + "/work")
+        #expect(!work.contains { $0.hasPrefix(".snap-dump-") })
+        try pair.stop()
+
+        let fresh = try StandinPair("fresh-dump", names: pair.names)
+        try fresh.start()
+        let unpacked = fresh.directory("unpacked")
+        #expect(try pair.snap(["extract", "latest", "--to", unpacked]).status == 0)
+        let load = try fresh.control(0, ["load-mnesia-data", unpacked + "/dump/mnesia.dump"])
+        #expect(load.stdout.contains("{atomic,ok}"))
+        #expect(try Self.state(fresh, 0).contains("dora"))
+        #expect(try Self.state(fresh, 0).contains("logs"))
+        #expect(before.contains("dora"))
+    }
+
+    @Test func aFileChangingDuringAFilesCopyIsCaught() throws {
+        let pair = try StandinPair("live-changing")
+        try pair.start()
+        #expect(try pair.snap(["init"]).status == 0)
+        let busy = pair.mnesia(0) + "/busy.LOG"
+        // Appends without pause for up to 60 s: every copy attempt sees the file move.
+        let writer = try ProcessRunner.start(
+            "/usr/bin/env",
+            [
+                "python3", "-c",
+                "import time\nend = time.time() + 60\nwith open('\(busy)', 'a') as f:\n"
+                    + "    while time.time() < end:\n        f.write('x'); f.flush()",
+            ])
+        defer {
+            writer.process.terminate()
+            _ = writer.wait()
+        }
+        let result = try pair.snap(["create", "--node", "manager_0", "--mode", "files"])
+        #expect(result.status == 1, "\(result.stdout)")
+        #expect(result.stderr.contains("manager_0: files copy"), "\(result.stderr)")
+        #expect(result.stderr.contains("busy.LOG"))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: pair.store + "/snapshots").isEmpty)
+    }
+
+    @Test func coldModeRestartsTheNodeWhenTheCopyFails() throws {
+        let pair = try StandinPair("live-coldfail")
+        try pair.start()
+        #expect(try pair.snap(["init"]).status == 0)
+        // A FIFO is something no copy takes: the copy fails after the node was stopped.
+        #expect(mkfifo(pair.mnesia(0) + "/trap.fifo", 0o600) == 0)
+        let result = try pair.snap(["create", "--node", "manager_0", "--mode", "cold"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("manager_0: cold copy"), "\(result.stderr)")
+        #expect(try pair.control(0, ["ping"]).status == 0)
+        #expect(try pair.console(0, "get-users").contains("_test_leofs"))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: pair.store).filter { $0.hasPrefix(".tmp-") }
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test func partialFailureExits3AndNamesTheNode() throws {
+        let pair = try StandinPair("live-partial")
+        try pair.start()
+        #expect(try pair.snap(["init"]).status == 0)
+        try pair.control(1, ["stop"])
+        let result = try pair.snap(["create", "--all", "--mode", "files"])
+        #expect(result.status == 3, "\(result.stderr)")
+        #expect(result.stdout.contains("manager_0 files"))
+        #expect(result.stderr.contains("manager_1: files"))
+        #expect(result.stderr.contains("does not answer ping"))
+        // auto on a stopped node copies it as it lies, without starting it.
+        let auto = try pair.snap(["create", "--node", "manager_1"])
+        #expect(auto.status == 0, "\(auto.stderr)")
+        #expect(auto.stdout.contains("manager_1 cold"))
+        #expect(try pair.control(1, ["ping"]).status != 0)
+        let history = try pair.snap(["history", "--json"])
+        #expect(history.stdout.contains("\"outcome\" : \"partial\""))
+    }
+
+    @Test func diffShowsRowChangesBetweenDumps() throws {
+        let pair = try StandinPair("live-diff")
+        try pair.start()
+        #expect(try pair.snap(["init"]).status == 0)
+        #expect(try pair.snap(["create", "--node", "manager_0"]).status == 0)
+        _ = try pair.console(0, "create-user erin", "create-user frank", "add-bucket b1 05236")
+        #expect(try pair.snap(["create", "--node", "manager_0"]).status == 0)
+        let diff = try pair.snap(["diff", "v1", "v2"])
+        #expect(diff.status == 0)
+        #expect(diff.stdout.contains("leo_s3_users  1 -> 3 rows (+2)"), "\(diff.stdout)")
+        #expect(diff.stdout.contains("leo_s3_buckets  0 -> 1 rows (+1)"))
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import Glibc
+
+/// A LeoFS manager pair stand-in (`Tests/Testbed/leofs-testbed`) made for one test: its own
+/// directory, node names and free ports, stopped when the value is released.
+public final class StandinPair: @unchecked Sendable {
+    // Fields are set once in init; deinit runs once.
+    public let directory: TemporaryDirectory
+    public let names: [String]
+    public let basePort: Int
+
+    /// Lays out a pair; `names` defaults to fresh unique node names.
+    public init(_ label: String, names: [String]? = nil, tableWait: Int = 180) throws {
+        directory = TemporaryDirectory(label)
+        let unique = UUID().uuidString.prefix(6).lowercased()
+        self.names = names ?? ["m0_\(unique)@127.0.0.1", "m1_\(unique)@127.0.0.1"]
+        basePort = try Self.freePortBlock()
+        let result = try ProcessRunner.run(
+            PackagePaths.testbed,
+            [
+                "create", directory.path, "--names", self.names.joined(separator: ","), "--base-port", String(basePort),
+                "--table-wait", String(tableWait),
+            ])
+        guard result.status == 0 else { throw FixtureError(message: "leofs-testbed create: \(result.stderr)") }
+    }
+
+    deinit { _ = try? stop() }
+
+    public var config: String { directory("snap.yaml") }
+    public var store: String { directory("store") }
+    public func home(_ index: Int) -> String { directory("leo_manager_\(index)") }
+    public func mnesia(_ index: Int) -> String { home(index) + "/work/mnesia/127.0.0.1" }
+    public func consolePort(_ index: Int) -> Int { basePort + index }
+
+    /// Starts both managers and waits until ready.
+    public func start() throws {
+        let result = try ProcessRunner.run(PackagePaths.testbed, ["start", directory.path])
+        guard result.status == 0 else {
+            throw FixtureError(message: "leofs-testbed start failed: \(result.stdout)\(result.stderr)")
+        }
+    }
+
+    /// Stops both managers (what is not running is fine).
+    @discardableResult
+    public func stop() throws -> ProcessResult {
+        try ProcessRunner.run(PackagePaths.testbed, ["stop", directory.path])
+    }
+
+    /// Runs `bin/leo_manager ARGS` of manager `index`.
+    @discardableResult
+    public func control(_ index: Int, _ arguments: [String]) throws -> ProcessResult {
+        try ProcessRunner.run(home(index) + "/bin/leo_manager", arguments)
+    }
+
+    /// Sends console commands (one per line) to manager `index` and returns the reply.
+    public func console(_ index: Int, _ commands: String...) throws -> String {
+        try Console.exchange(port: consolePort(index), commands.joined(separator: "\n") + "\n")
+    }
+
+    /// Runs snap with this pair's config.
+    @discardableResult
+    public func snap(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
+        try SnapBinary.run(arguments + ["--config", config], environment: environment, directory: directory.path)
+    }
+
+    /// Twelve consecutive free TCP ports (console and JSON ports of both managers).
+    static func freePortBlock() throws -> Int {
+        for _ in 0..<200 {
+            let base = Int.random(in: 20_000...60_000)
+            if (0..<12).allSatisfy({ Console.portIsFree(base + $0) }) { return base }
+        }
+        throw FixtureError(message: "no free block of 12 TCP ports")
+    }
+}
+
+/// A plain-socket client for the stand-in's text console, independent of snap's own.
+public enum Console {
+    /// Sends `text`, half-closes, and reads until the server closes (at most 10 s).
+    public static func exchange(port: Int, _ text: String) throws -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = loopback(port)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { throw FixtureError(message: "console 127.0.0.1:\(port) refused the connection") }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
+        shutdown(fd, Int32(SHUT_WR))
+        var reply: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            reply += buffer[0..<count]
+        }
+        return String(decoding: reply, as: UTF8.self)
+    }
+
+    static func portIsFree(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = loopback(port)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+
+    static func loopback(_ port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        return address
+    }
+}
