@@ -86,6 +86,36 @@ import Testing
         #expect(result.stderr.contains(message), "\(result.stderr)")
     }
 
+    @Test func liveCaptureNeedsConfiguredManagers() throws {
+        let fixture = try StoreFixture("no-managers")
+        let none = try fixture.snap(["create"])
+        #expect(none.status == 1)
+        #expect(none.stderr.contains("no managers configured"))
+        try
+            "store: store\nmanagers:\n  - name: manager_0\n    home: \(fixture.directory("absent"))\n    timeout: soon\n"
+            .write(toFile: fixture.directory("snap.yaml"), atomically: true, encoding: .utf8)
+        let unknown = try SnapBinary.run(["create", "--node", "manager_9"], directory: fixture.directory.path)
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("no manager named manager_9"))
+        #expect(unknown.stderr.contains("manager_0"))
+        let missingHome = try SnapBinary.run(["create"], directory: fixture.directory.path)
+        #expect(missingHome.status == 1)
+        #expect(missingHome.stderr.contains("absent/etc/leo_manager.conf does not exist"), "\(missingHome.stderr)")
+    }
+
+    @Test func badManagerSettingsAreNamed() throws {
+        let fixture = try StoreFixture("bad-setting")
+        let home = fixture.directory("leo_manager_0")
+        try FileManager.default.createDirectory(atPath: home + "/etc", withIntermediateDirectories: true)
+        try "nodename = x@127.0.0.1\nconsole.port.cui = 99999\n".write(
+            toFile: home + "/etc/leo_manager.conf", atomically: true, encoding: .utf8)
+        try "store: store\nmanagers:\n  - name: manager_0\n    home: \(home)\n"
+            .write(toFile: fixture.directory("snap.yaml"), atomically: true, encoding: .utf8)
+        let result = try SnapBinary.run(["create"], directory: fixture.directory.path)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("console.port.cui = \"99999\" is not a TCP port"), "\(result.stderr)")
+    }
+
     @Test func badCompressionLevelIsExplained() throws {
         let fixture = try StoreFixture("bad-level")
         let result = try fixture.snap(["create", "--from-dir", fixture.mnesia, "--node", "m0", "--level", "40"])

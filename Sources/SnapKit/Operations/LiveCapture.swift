@@ -64,6 +64,8 @@ public struct LiveCapture {
         case (.auto, false), (.cold, false):
             request.mode = .cold
             request.sources.mnesiaDirectory = node.mnesiaDirectory
+            // Nobody should start the node meanwhile; if someone does, the copy is refused.
+            request.sources.stableFor = 0
             return try record(request)
         case (.cold, true):
             request.mode = .cold
