@@ -15,8 +15,10 @@ struct ListCommand: ParsableCommand {
 
     func run() throws {
         let context = try CommandContext(global)
-        let set = try context.openStore().loadRecords()
+        let store = try context.openStore()
+        let set = try store.loadRecords()
         for damage in set.damaged { context.note("snap: warning: \(damage.description)") }
+        for id in store.unfinishedRestores() { context.note("snap: warning: \(RestoreError.unfinished(id: id))") }
         let records = set.records.filter { record in
             (node == nil || record.node == node) && (tag == nil || record.tags.contains(tag ?? ""))
         }

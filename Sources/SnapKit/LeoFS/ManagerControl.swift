@@ -37,18 +37,36 @@ public struct ManagerControl: Sendable {
 
     /// Starts the node and waits until it is ready.
     public func startAndWait() throws {
+        try start()
+        try waitReady()
+    }
+
+    /// `start`; returns before the node is ready. A node already running is fine.
+    public func start() throws {
         let started = try run("start", step: "start")
         // `start` on a running node says so and exits 1; anything else non-zero is a failure.
         if started.status != 0 && !started.stdout.contains("already running") {
-            throw LeoFSError.controlFailed(
-                node: node.name, step: "start", status: started.status,
-                output: started.stdout + started.stderr)
+            throw LeoFSError.controlFailed(node: node.name, step: "start", status: started.status,
+                                           output: started.stdout + started.stderr)
         }
+    }
+
+    /// `wait_ready`: the script polls up to 120 s.
+    public func waitReady() throws {
         let ready = try run("wait_ready", step: "wait_ready", timeout: max(node.timeout, 130))
         guard ready.status == 0 else {
-            throw LeoFSError.controlFailed(
-                node: node.name, step: "wait_ready", status: ready.status,
-                output: ready.stdout + ready.stderr)
+            throw LeoFSError.controlFailed(node: node.name, step: "wait_ready", status: ready.status,
+                                           output: ready.stdout + ready.stderr)
+        }
+    }
+
+    /// `load-mnesia-data path`. Its exit code is 1 even on success, so success is read
+    /// from the output: `{atomic,ok}`.
+    public func load(from path: String) throws {
+        let result = try run("load-mnesia-data", path, step: "load-mnesia-data")
+        guard result.stdout.contains("{atomic,ok}") else {
+            throw LeoFSError.controlFailed(node: node.name, step: "load-mnesia-data", status: result.status,
+                                           output: result.stdout + result.stderr)
         }
     }
 

@@ -222,6 +222,38 @@ public enum FileOps {
         fchmod(output, mode)
     }
 
+    /// Moves `source` to `destination`: a rename, or a copy and removal across file systems.
+    public static func move(_ source: String, to destination: String) throws {
+        if Glibc.rename(source, destination) == 0 { return }
+        guard errno == EXDEV else { throw SystemError("move to", destination, .last) }
+        try copyTree(from: source, to: destination)
+        try syncTree(destination)
+        try removeTree(source)
+    }
+
+    /// fsyncs every file and directory of a tree, deepest first.
+    public static func syncTree(_ path: String) throws {
+        guard let info = try status(path) else { return }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            for name in try listDirectory(path) { try syncTree(path + "/" + name) }
+            try syncDirectory(path)
+        } else if (info.st_mode & S_IFMT) == S_IFREG {
+            let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+            if fd < 0 { throw SystemError("open", path, .last) }
+            defer { close(fd) }
+            if fsync(fd) != 0 { throw SystemError("fsync", path, .last) }
+        }
+    }
+
+    /// Gives a whole tree to `uid`:`gid` (links themselves, not their targets).
+    public static func chownTree(_ path: String, uid: uid_t, gid: gid_t) throws {
+        guard let info = try status(path) else { return }
+        lchown(path, uid, gid)
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            for name in try listDirectory(path) { try chownTree(path + "/" + name, uid: uid, gid: gid) }
+        }
+    }
+
     /// Lowercase hex of `bytes` random bytes from the system generator.
     public static func randomHex(bytes: Int) -> String {
         var generator = SystemRandomNumberGenerator()
