@@ -167,6 +167,7 @@ serve(Socket) ->
                 "quit" -> gen_tcp:send(Socket, <<"BYE\r\n">>), gen_tcp:close(Socket);
                 "" -> serve(Socket);
                 _ ->
+                    log_command(Command),
                     Reply = try handle(string:lexemes(Command, " \t"))
                             catch Class:Reason -> io_lib:format("[ERROR] ~p:~p~n", [Class, Reason]) end,
                     gen_tcp:send(Socket, crlf(lists:flatten(Reply))),
@@ -175,6 +176,12 @@ serve(Socket) ->
         {error, _} ->
             gen_tcp:close(Socket)
     end.
+
+%% Like the real manager, keep a log of console commands (tests read it).
+log_command(Command) ->
+    #{pid_file := PidFile} = persistent_term:get(standin_settings),
+    Log = filename:join([filename:dirname(filename:dirname(PidFile)), "log", "console.log"]),
+    file:write_file(Log, [Command, "\n"], [append]).
 
 %% Every reply line ends in CRLF.
 crlf(Text) ->

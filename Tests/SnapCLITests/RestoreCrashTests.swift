@@ -1,0 +1,60 @@
+import Foundation
+import SnapTestSupport
+import Testing
+
+/// A restore killed (SIGKILL) at each journaled step in turn is finished by `--resume`, or
+/// undone by `--rollback`, with the pair healthy and nothing lost.
+@Suite struct RestoreCrashTests {
+    enum Recovery: String, CaseIterable, Sendable { case resume, rollback }
+
+    /// The id of the one unfinished restore, from its journal.
+    static func unfinishedRestore(_ pair: StandinPair) throws -> String {
+        let ids = try FileManager.default.contentsOfDirectory(atPath: pair.store + "/restores")
+        for id in ids {
+            let journal = try String(contentsOfFile: pair.store + "/restores/\(id)/journal.json", encoding: .utf8)
+            if journal.contains("\"phase\" : \"running\"") { return id }
+        }
+        throw FixtureError(message: "no unfinished restore among \(ids)")
+    }
+
+    @Test(arguments: Recovery.allCases)
+    func killedAtEveryStep(recovery: Recovery) throws {
+        let (pair, snapshotState, changedState) = try RestoreTests.pairWithSnapshot("restore-kill-\(recovery.rawValue)")
+        let listed = try JSONSerialization.jsonObject(with: Data(try pair.snap(["list", "--node", "manager_0", "--json"]).stdout.utf8))
+        let snapshot = try #require((listed as? [[String: Any]])?.first?["id"] as? String)
+        let arguments = ["restore", snapshot, "--to", "manager_0", "--to", "manager_1", "--yes"]
+        let plan = try pair.snap(arguments + ["--dry-run", "--json"])
+        let steps = try #require(
+            ((try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any])?["steps"] as? [Any])?.count)
+        #expect(steps >= 18)
+        var survived = 0
+        for step in 1...steps {
+            // Each round starts from the changed state, which a restore replaces.
+            let before = try pair.console(0, "get-users", "get-buckets")
+            #expect(before == changedState, "round \(step) did not start from the changed state")
+            let killed = try pair.snap(arguments, environment: ["SNAP_DEBUG_KILL_AT_STEP": String(step)])
+            #expect(killed.status == 137, "step \(step): \(killed.stderr)")
+            let id = try Self.unfinishedRestore(pair)
+            let warned = try pair.snap(["list"])
+            #expect(warned.stderr.contains("restore \(id) is unfinished"))
+            let refused = try pair.snap(arguments)
+            #expect(refused.status == 1)
+            #expect(refused.stderr.contains("--resume \(id)"))
+
+            let recovered = try pair.snap(["restore", "--\(recovery.rawValue)", id])
+            #expect(recovered.status == 0, "step \(step): \(recovered.stdout)\(recovered.stderr)")
+            #expect(try pair.control(0, ["ping"]).status == 0, "step \(step)")
+            #expect(try pair.control(1, ["ping"]).status == 0, "step \(step)")
+            let after = try pair.console(0, "get-users", "get-buckets")
+            #expect(after == (recovery == .resume ? snapshotState : changedState), "step \(step)")
+            #expect(try pair.console(1, "get-users", "get-buckets") == after, "step \(step)")
+            if after == (recovery == .resume ? snapshotState : changedState) { survived += 1 }
+            if recovery == .resume {
+                _ = try pair.console(0, "create-user mallory", "add-bucket junk 05236", "delete-user alice")
+            }
+        }
+        #expect(try pair.snap(["verify", "--all"]).status == 0)
+        #expect(try pair.snap(["audit", "verify"]).status == 0)
+        print("restore killed at \(steps) steps, \(survived) recovered by --\(recovery.rawValue)")
+    }
+}
