@@ -8,7 +8,8 @@ extension RestoreMode: ExpressibleByArgument {}
 struct RestoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restore",
-        abstract: "Restore a snapshot to named managers: Case 1 (copy) or Case 2 (load), planned, journaled, rolled back on failure.",
+        abstract:
+            "Restore a snapshot to named managers: Case 1 (copy) or Case 2 (load), planned, journaled, rolled back on failure.",
         discussion: """
             The plan is printed first; it runs with --yes, or after typing yes on a terminal. \
             A failure after files were moved is rolled back (exit 5). A killed restore is \
@@ -23,7 +24,10 @@ struct RestoreCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A configured manager to restore; repeat for both.", valueName: "name"))
     var to: [String] = []
 
-    @Option(help: ArgumentHelp("copy (Case 1) or load (Case 2); default: copy when every target is in the snapshot's pair.", valueName: "mode"))
+    @Option(
+        help: ArgumentHelp(
+            "copy (Case 1) or load (Case 2); default: copy when every target is in the snapshot's pair.",
+            valueName: "mode"))
     var mode: RestoreMode?
 
     @Flag(name: .customLong("dry-run"), help: "Print the plan and the preflight checks; change nothing.")
@@ -83,7 +87,8 @@ struct RestoreCommand: ParsableCommand {
             facts.snapshots = [record.id]
             facts.nodes = plan.targets
             var executor = RestoreExecutor(
-                store: store, lock: lock, snapshot: record, nodes: pair, journal: RestoreJournal(plan: plan, now: started),
+                store: store, lock: lock, snapshot: record, nodes: pair,
+                journal: RestoreJournal(plan: plan, now: started),
                 logger: context.logger)
             try execute(&executor, facts: &facts)
         }
@@ -103,7 +108,8 @@ struct RestoreCommand: ParsableCommand {
                 store: store, lock: lock, snapshot: record, nodes: pair, journal: journal, logger: context.logger)
             if resume != nil {
                 guard journal.phase == .running else {
-                    throw RestoreCheckFailed(detail: "restore \(id) was rolling back; finish that with --rollback \(id)")
+                    throw RestoreCheckFailed(
+                        detail: "restore \(id) was rolling back; finish that with --rollback \(id)")
                 }
                 try execute(&executor, facts: &facts)
             } else {
@@ -145,8 +151,9 @@ struct RestoreCommand: ParsableCommand {
             try? Output.json(plan)
             return
         }
-        Output.line("restore \(plan.id): snapshot \(record.id) (v\(record.version), \(record.node), \(Output.time(record.created)))"
-            + " to \(plan.targets.joined(separator: ", "))")
+        Output.line(
+            "restore \(plan.id): snapshot \(record.id) (v\(record.version), \(record.node), \(Output.time(record.created)))"
+                + " to \(plan.targets.joined(separator: ", "))")
         Output.line("mode \(plan.mode.rawValue): \(plan.modeReason)")
         Output.table(["#", "STEP", "OPERATION"], plan.steps.map { ["\($0.number)", $0.title, $0.operation] })
         if dryRun { Output.line("dry run: nothing was changed") }
@@ -162,6 +169,8 @@ struct RestoreCommand: ParsableCommand {
     private func finish(_ plan: RestorePlan, started: Date) {
         guard !global.quiet, !global.json else { return }
         let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
-        Output.line("restored \(plan.snapshot) to \(plan.targets.joined(separator: ", ")) (\(plan.mode.rawValue)) in \(seconds) s; restore id \(plan.id)")
+        Output.line(
+            "restored \(plan.snapshot) to \(plan.targets.joined(separator: ", ")) (\(plan.mode.rawValue)) in \(seconds) s; restore id \(plan.id)"
+        )
     }
 }

@@ -46,8 +46,9 @@ public struct ManagerControl: Sendable {
         let started = try run("start", step: "start")
         // `start` on a running node says so and exits 1; anything else non-zero is a failure.
         if started.status != 0 && !started.stdout.contains("already running") {
-            throw LeoFSError.controlFailed(node: node.name, step: "start", status: started.status,
-                                           output: started.stdout + started.stderr)
+            throw LeoFSError.controlFailed(
+                node: node.name, step: "start", status: started.status,
+                output: started.stdout + started.stderr)
         }
     }
 
@@ -55,8 +56,9 @@ public struct ManagerControl: Sendable {
     public func waitReady() throws {
         let ready = try run("wait_ready", step: "wait_ready", timeout: max(node.timeout, 130))
         guard ready.status == 0 else {
-            throw LeoFSError.controlFailed(node: node.name, step: "wait_ready", status: ready.status,
-                                           output: ready.stdout + ready.stderr)
+            throw LeoFSError.controlFailed(
+                node: node.name, step: "wait_ready", status: ready.status,
+                output: ready.stdout + ready.stderr)
         }
     }
 
@@ -65,8 +67,9 @@ public struct ManagerControl: Sendable {
     public func load(from path: String) throws {
         let result = try run("load-mnesia-data", path, step: "load-mnesia-data")
         guard result.stdout.contains("{atomic,ok}") else {
-            throw LeoFSError.controlFailed(node: node.name, step: "load-mnesia-data", status: result.status,
-                                           output: result.stdout + result.stderr)
+            throw LeoFSError.controlFailed(
+                node: node.name, step: "load-mnesia-data", status: result.status,
+                output: result.stdout + result.stderr)
         }
     }
 

@@ -27,24 +27,30 @@ public enum RestoreError: SnapFailure {
     public var description: String {
         switch self {
         case let .notInPair(node, nodename, pair, snapshot):
-            return "\(node) is \(nodename), which is not in the pair of snapshot \(snapshot) (\(pair.joined(separator: ", "))); "
+            return
+                "\(node) is \(nodename), which is not in the pair of snapshot \(snapshot) (\(pair.joined(separator: ", "))); "
                 + "Mnesia files carry their node names and would never load there. Use --mode load (Case 2: fresh schema, load the dump)"
         case let .pairUnknown(snapshot):
             return "snapshot \(snapshot) does not record its node names (made with --from-dir); use --mode load"
         case let .noDump(snapshot):
-            return "snapshot \(snapshot) has no dump, which --mode load needs; pick a snapshot taken in auto or dump mode"
+            return
+                "snapshot \(snapshot) has no dump, which --mode load needs; pick a snapshot taken in auto or dump mode"
         case let .loadNeedsPair(pair):
-            return "--mode load builds a fresh schema for the whole pair: pass --to for both managers (\(pair.joined(separator: ", ")))"
+            return
+                "--mode load builds a fresh schema for the whole pair: pass --to for both managers (\(pair.joined(separator: ", ")))"
         case let .snapshotDamaged(snapshot, problem):
             return "snapshot \(snapshot) does not verify: \(problem); nothing was touched, pick another snapshot"
         case let .noSpace(path, needed, available):
-            return "\(path) has \(available) bytes free, the restore needs \(needed); free space first, nothing was touched"
+            return
+                "\(path) has \(available) bytes free, the restore needs \(needed); free space first, nothing was touched"
         case .needsConfirmation:
-            return "restore changes the managers: review the plan with --dry-run, then pass --yes (no terminal to ask on)"
+            return
+                "restore changes the managers: review the plan with --dry-run, then pass --yes (no terminal to ask on)"
         case .declined:
             return "restore not confirmed; nothing was touched"
         case let .unfinished(id):
-            return "restore \(id) is unfinished: finish it with `snap restore --resume \(id)` or undo it with `snap restore --rollback \(id)`"
+            return
+                "restore \(id) is unfinished: finish it with `snap restore --resume \(id)` or undo it with `snap restore --rollback \(id)`"
         case let .noJournal(id):
             return "no restore \(id) in this store (see restores/)"
         case let .finished(id, phase):
@@ -52,10 +58,12 @@ public enum RestoreError: SnapFailure {
         case let .stepFailed(step, title, cause):
             return "step \(step) (\(title)) failed: \(cause)"
         case let .rolledBack(id, failure, rescue):
-            return "restore \(id) failed and was rolled back: \(failure). The managers have their previous files again; "
+            return
+                "restore \(id) failed and was rolled back: \(failure). The managers have their previous files again; "
                 + "the rescued copy stays in \(rescue)"
         case let .rollbackFailed(id, failure, rollback, rescue):
-            return "restore \(id) failed (\(failure)) and so did its rollback (\(rollback)). The previous Mnesia files are in "
+            return
+                "restore \(id) failed (\(failure)) and so did its rollback (\(rollback)). The previous Mnesia files are in "
                 + "\(rescue); fix the cause and run `snap restore --rollback \(id)`"
         }
     }

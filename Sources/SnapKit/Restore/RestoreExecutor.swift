@@ -45,7 +45,8 @@ public struct RestoreExecutor {
                 try mark(index, .finished)
             } catch {
                 try? mark(index, .failed)
-                let failure = RestoreError.stepFailed(step: step.number, title: step.title, cause: "\(error)").description
+                let failure = RestoreError.stepFailed(step: step.number, title: step.title, cause: "\(error)")
+                    .description
                 journal.failure = failure
                 guard movedAnything else {
                     journal.phase = .rolledBack
@@ -82,7 +83,8 @@ public struct RestoreExecutor {
         } catch {
             journal.phase = .rollbackFailed
             try? store.save(journal)
-            throw RestoreError.rollbackFailed(id: journal.plan.id, failure: failure, rollback: "\(error)", rescue: rescueRoot)
+            throw RestoreError.rollbackFailed(
+                id: journal.plan.id, failure: failure, rollback: "\(error)", rescue: rescueRoot)
         }
         journal.phase = .rolledBack
         try store.save(journal)
@@ -113,7 +115,9 @@ public struct RestoreExecutor {
             if try control.isRunning() { try control.stop() }
         case let .confirmDown(name):
             let manager = try node(name)
-            if try ManagerControl(manager, runner: runner).isRunning() || !ErlangProcesses.running(nodename: manager.nodename).isEmpty {
+            if try ManagerControl(manager, runner: runner).isRunning()
+                || !ErlangProcesses.running(nodename: manager.nodename).isEmpty
+            {
                 throw LeoFSError.stillRunning(node: name)
             }
         case let .rescue(name):
@@ -159,7 +163,8 @@ public struct RestoreExecutor {
         case let .updateManagers(name, master, slave):
             let reply = try ConsoleClient(try node(name)).send("update-managers \(master) \(slave)")
             guard reply.trimmingCharacters(in: .whitespacesAndNewlines) == "OK" else {
-                throw RestoreCheckFailed(detail: "update-managers answered \(reply.trimmingCharacters(in: .whitespacesAndNewlines))")
+                throw RestoreCheckFailed(
+                    detail: "update-managers answered \(reply.trimmingCharacters(in: .whitespacesAndNewlines))")
             }
         case let .compareTables(name):
             let manager = try node(name)
@@ -221,9 +226,12 @@ public struct RestoreExecutor {
         guard FileOps.exists(staging) else { return }  // done before an interruption
         if FileOps.exists(manager.mnesiaDirectory) {
             guard try FileOps.listDirectory(manager.mnesiaDirectory).isEmpty else {
-                throw RestoreCheckFailed(detail: "\(manager.mnesiaDirectory) is not empty after the rescue; something else wrote there")
+                throw RestoreCheckFailed(
+                    detail: "\(manager.mnesiaDirectory) is not empty after the rescue; something else wrote there")
             }
-            if rmdir(manager.mnesiaDirectory) != 0 { throw SystemError("remove directory", manager.mnesiaDirectory, .last) }
+            if rmdir(manager.mnesiaDirectory) != 0 {
+                throw SystemError("remove directory", manager.mnesiaDirectory, .last)
+            }
         }
         try FileOps.rename(staging, to: manager.mnesiaDirectory)
         try FileOps.syncDirectory((manager.mnesiaDirectory as NSString).deletingLastPathComponent)
@@ -252,7 +260,9 @@ public enum TableComparison {
     public static func differences(expected: [TableSummary], found: [TableSummary]) -> [String] {
         let live = Dictionary(found.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         return expected.compactMap { table in
-            guard let now = live[table.name] else { return "table \(table.name) is missing (\(table.rows) rows in the snapshot)" }
+            guard let now = live[table.name] else {
+                return "table \(table.name) is missing (\(table.rows) rows in the snapshot)"
+            }
             if now.rows != table.rows { return "table \(table.name): \(now.rows) rows, the snapshot had \(table.rows)" }
             if now.digest != table.digest { return "table \(table.name): same row count, different rows" }
             return nil
@@ -265,7 +275,8 @@ enum SnapshotContent {
     /// The bundle's `mnesia/...` entries into `target` (without the `mnesia/` prefix).
     static func unpackMnesia(of record: SnapshotRecord, from store: Store, to target: String) throws {
         try extract(record, store, target) { path in
-            path.hasPrefix(BundleBuilder.mnesiaPrefix + "/") ? String(path.dropFirst(BundleBuilder.mnesiaPrefix.count + 1)) : nil
+            path.hasPrefix(BundleBuilder.mnesiaPrefix + "/")
+                ? String(path.dropFirst(BundleBuilder.mnesiaPrefix.count + 1)) : nil
         }
     }
 
@@ -276,13 +287,17 @@ enum SnapshotContent {
         try extract(record, store, directory) { $0 == BundleBuilder.dumpPath ? name : nil }
     }
 
-    private static func extract(_ record: SnapshotRecord, _ store: Store, _ target: String, select: (String) -> String?) throws {
+    private static func extract(_ record: SnapshotRecord, _ store: Store, _ target: String, select: (String) -> String?)
+        throws
+    {
         let (manifest, bytes) = try store.manifest(for: record)
         let digest = try BundleExtractor.extract(
-            bundlePath: store.bundlePath(record.bundleSha256), expected: ExpectedContent(manifest: manifest, manifestBytes: bytes),
+            bundlePath: store.bundlePath(record.bundleSha256),
+            expected: ExpectedContent(manifest: manifest, manifestBytes: bytes),
             into: target, select: select)
         guard digest.sha256 == record.bundleSha256 else {
-            throw BundleError.contentMismatch(path: store.bundlePath(record.bundleSha256), detail: "bundle hash differs from the record")
+            throw BundleError.contentMismatch(
+                path: store.bundlePath(record.bundleSha256), detail: "bundle hash differs from the record")
         }
     }
 }

@@ -63,7 +63,8 @@ extension Store {
     /// Writes a journal atomically.
     public func save(_ journal: RestoreJournal) throws {
         try FileOps.makeDirectory(restoreDirectory(journal.plan.id))
-        try FileOps.writeAtomically(try JSONCoding.encode(journal), to: restoreDirectory(journal.plan.id) + "/journal.json")
+        try FileOps.writeAtomically(
+            try JSONCoding.encode(journal), to: restoreDirectory(journal.plan.id) + "/journal.json")
     }
 
     /// Reads the journal of restore `id`.

@@ -84,7 +84,8 @@ public enum RestorePlanner {
             reason = "every target belongs to the snapshot's pair (\(snapshotPair.sorted().joined(separator: ", ")))"
         case nil:
             mode = .load
-            reason = record.nodename == nil
+            reason =
+                record.nodename == nil
                 ? "the snapshot does not record its node names, so its files cannot be copied safely"
                 : "\(outside.map { "\($0.name) (\($0.nodename))" }.joined(separator: ", ")) is not in the snapshot's pair: Mnesia files carry their node names"
         }
@@ -100,60 +101,80 @@ public enum RestorePlanner {
         }
         let ordered = pair.sorted { ($0.role == "master" ? 0 : 1, $0.name) < ($1.role == "master" ? 0 : 1, $1.name) }
         for node in ordered {
-            add("Stop both the manager-master and the manager-slave", "\(node.controlScript) stop", .stop(node: node.name))
+            add(
+                "Stop both the manager-master and the manager-slave", "\(node.controlScript) stop",
+                .stop(node: node.name))
         }
         for node in ordered {
-            add("Confirm \(node.name) is down", "\(node.controlScript) ping fails; no VM named \(node.nodename)",
+            add(
+                "Confirm \(node.name) is down", "\(node.controlScript) ping fails; no VM named \(node.nodename)",
                 .confirmDown(node: node.name))
         }
         for node in targets {
-            add("Move mnesia-files which is under work/mnesia/127.0.0.1 to another directory (backup)",
+            add(
+                "Move mnesia-files which is under work/mnesia/127.0.0.1 to another directory (backup)",
                 "mv \(node.mnesiaDirectory)/* \(rescueDirectory)/\(node.name)/", .rescue(node: node.name))
-            add("Record the moved files as a pre-restore snapshot", "snap create --from-dir \(rescueDirectory)/\(node.name)",
+            add(
+                "Record the moved files as a pre-restore snapshot",
+                "snap create --from-dir \(rescueDirectory)/\(node.name)",
                 .recordPreRestore(node: node.name))
         }
         switch mode {
         case .copy:
             for node in targets {
-                add("Copy mnesia-files of snapshot \(record.id) (v\(record.version), \(record.node)) to \(node.name)",
+                add(
+                    "Copy mnesia-files of snapshot \(record.id) (v\(record.version), \(record.node)) to \(node.name)",
                     "unpack mnesia/ of the bundle into \(node.mnesiaDirectory).snap-staging, fsync",
                     .unpack(node: node.name))
-                add("Put the copied mnesia-files in place", "rename \(node.mnesiaDirectory).snap-staging -> \(node.mnesiaDirectory)",
+                add(
+                    "Put the copied mnesia-files in place",
+                    "rename \(node.mnesiaDirectory).snap-staging -> \(node.mnesiaDirectory)",
                     .swapIn(node: node.name))
             }
             for node in ordered {
-                add("Restart both the manager-master and the manager-slave", "\(node.controlScript) start",
+                add(
+                    "Restart both the manager-master and the manager-slave", "\(node.controlScript) start",
                     .start(node: node.name))
             }
             for node in ordered {
                 add("Wait until \(node.name) is ready", "\(node.controlScript) wait_ready", .waitReady(node: node.name))
             }
             for node in targets {
-                add("Check the console of \(node.name)", "status on \(node.consoleHost):\(node.consolePort)"
-                    + (record.ringHashes?.current.map { "; ring-hash must be \($0)" } ?? ""), .checkStatus(node: node.name))
+                add(
+                    "Check the console of \(node.name)",
+                    "status on \(node.consoleHost):\(node.consolePort)"
+                        + (record.ringHashes?.current.map { "; ring-hash must be \($0)" } ?? ""),
+                    .checkStatus(node: node.name))
             }
         case .load:
             for node in ordered {
                 let partner = ordered.first { $0.name != node.name }?.nodename ?? ""
-                add("Update the configuration of manager.partner to be able to communicate between manager-master and manager-slave",
+                add(
+                    "Update the configuration of manager.partner to be able to communicate between manager-master and manager-slave",
                     "manager.partner = \(partner) in \(node.home)/etc/leo_manager.conf (old file kept beside it)",
                     .setPartner(node: node.name, partner: partner))
             }
             for node in ordered {
-                add("Restart both manager-master and manager-slave", "\(node.controlScript) start", .start(node: node.name))
+                add(
+                    "Restart both manager-master and manager-slave", "\(node.controlScript) start",
+                    .start(node: node.name))
             }
             for node in ordered {
                 add("Wait until \(node.name) is ready", "\(node.controlScript) wait_ready", .waitReady(node: node.name))
             }
             let master = ordered[0]
             let slave = ordered[1]
-            add("Import the mnesia-data from the back-up file",
+            add(
+                "Import the mnesia-data from the back-up file",
                 "\(master.controlScript) load-mnesia-data <dump of \(record.id)> (success read from its output)",
                 .loadDump(node: master.name))
-            add("Update the manager nodes to be able to communicate with the storage and the gateway nodes",
+            add(
+                "Update the manager nodes to be able to communicate with the storage and the gateway nodes",
                 "update-managers \(master.nodename) \(slave.nodename) on \(master.consoleHost):\(master.consolePort)",
                 .updateManagers(node: master.name, master: master.nodename, slave: slave.nodename))
-            add("Check that every table came back", "dump-mnesia-data; compare row counts and digests with \(record.id)",
+            add(
+                "Check that every table came back",
+                "dump-mnesia-data; compare row counts and digests with \(record.id)",
                 .compareTables(node: master.name))
         }
         return RestorePlan(

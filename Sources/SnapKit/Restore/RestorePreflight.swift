@@ -41,6 +41,8 @@ public enum RestorePreflight {
         let available = Int64(info.f_bavail) * Int64(info.f_frsize)
         // Keep a margin: the file system should not end the restore full.
         let margin: Int64 = 16 << 20
-        if available < needed + margin { throw RestoreError.noSpace(path: path, needed: needed + margin, available: available) }
+        if available < needed + margin {
+            throw RestoreError.noSpace(path: path, needed: needed + margin, available: available)
+        }
     }
 }
