@@ -87,7 +87,7 @@ public enum RestorePlanner {
             reason =
                 record.nodename == nil
                 ? "the snapshot does not record its node names, so its files cannot be copied safely"
-                : "\(outside.map { "\($0.name) (\($0.nodename))" }.joined(separator: ", ")) is not in the snapshot's pair: Mnesia files carry their node names"
+                : "\(outside.map { "\($0.name) (\($0.nodename))" }.joined(separator: ", ")) \(outside.count == 1 ? "is" : "are") not in the snapshot's pair: Mnesia files carry their node names"
         }
         if mode == .load {
             guard record.hasDump else { throw RestoreError.noDump(snapshot: record.id) }
