@@ -29,6 +29,24 @@ public struct ManagerNode: Sendable, Equatable {
     /// nothing changed by then, so it holds every transaction committed before it began.
     public var settle: Double
 
+    public init(
+        name: String, home: String, nodename: String, partner: String?, role: String?, mnesiaDirectory: String,
+        consoleHost: String, consolePort: Int, cookie: String?, cluster: String?, timeout: Double, settle: Double
+    ) {
+        self.name = name
+        self.home = home
+        self.nodename = nodename
+        self.partner = partner
+        self.role = role
+        self.mnesiaDirectory = mnesiaDirectory
+        self.consoleHost = consoleHost
+        self.consolePort = consolePort
+        self.cookie = cookie
+        self.cluster = cluster
+        self.timeout = timeout
+        self.settle = settle
+    }
+
     /// `bin/leo_manager` of this node.
     public var controlScript: String { home + "/bin/leo_manager" }
 

@@ -2,6 +2,7 @@
 public enum RestoreError: SnapFailure {
     case notInPair(node: String, nodename: String, pair: [String], snapshot: String)
     case pairUnknown(snapshot: String)
+    case partnerUnknown(node: String)
     case noDump(snapshot: String)
     case loadNeedsPair(pair: [String])
     case snapshotDamaged(snapshot: String, problem: String)
@@ -32,6 +33,9 @@ public enum RestoreError: SnapFailure {
                 + "Mnesia files carry their node names and would never load there. Use --mode load (Case 2: fresh schema, load the dump)"
         case let .pairUnknown(snapshot):
             return "snapshot \(snapshot) does not record its node names (made with --from-dir); use --mode load"
+        case let .partnerUnknown(node):
+            return
+                "\(node) has no manager.partner in its conf (nor `partner` in snap.yaml); the pair must be known before a restore"
         case let .noDump(snapshot):
             return
                 "snapshot \(snapshot) has no dump, which --mode load needs; pick a snapshot taken in auto or dump mode"

@@ -63,6 +63,9 @@ public enum RestorePlanner {
         id: String, record: SnapshotRecord, targets: [ManagerNode], pair: [ManagerNode],
         requestedMode: RestoreMode?, rescueDirectory: String
     ) throws -> RestorePlan {
+        if let lonely = targets.first(where: { $0.partner == nil }) {
+            throw RestoreError.partnerUnknown(node: lonely.name)
+        }
         let snapshotPair = Set([record.nodename, record.partner].compactMap { $0 })
         let outside = targets.filter { !snapshotPair.contains($0.nodename) }
         let mode: RestoreMode
