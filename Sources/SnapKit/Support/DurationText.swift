@@ -23,4 +23,13 @@ public enum DurationText {
         default: throw Invalid(text: text)
         }
     }
+
+    /// The shortest exact text for `seconds` (`36h`, `14d`, `90s`).
+    public static func format(_ seconds: Double) -> String {
+        for (unit, size) in [("w", 604_800.0), ("d", 86_400.0), ("h", 3600.0), ("m", 60.0)]
+        where seconds >= size && seconds.truncatingRemainder(dividingBy: size) == 0 {
+            return "\(Int(seconds / size))\(unit)"
+        }
+        return "\(Int(seconds))s"
+    }
 }

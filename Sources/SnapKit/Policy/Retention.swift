@@ -1,0 +1,81 @@
+import Foundation
+
+/// What `prune` decided for one snapshot, and why.
+public struct RetentionDecision: Codable, Sendable, Equatable {
+    public var id: String
+    public var node: String
+    public var version: Int
+    public var created: Date
+    public var keep: Bool
+    /// Every reason it is kept (`daily 2026-11-28`, `newest of manager_0`, `pinned`); empty when removed.
+    public var reasons: [String]
+}
+
+/// Retention: a pure function from snapshots, rules and the clock to keep/remove decisions.
+///
+/// Per node, newest first:
+/// - `last N` keeps the N newest.
+/// - A calendar rule (`hourly`, `daily`, `weekly`, `monthly`, `yearly`) with count N keeps the
+///   newest snapshot of each of the N newest buckets that hold a snapshot, buckets taken in the
+///   policy's time zone (weeks are ISO weeks). Buckets without snapshots do not count. When a rule
+///   still has count left after the oldest snapshot, that oldest snapshot is kept too, so a young
+///   store keeps its longest history (restic's rule).
+/// - `within D` keeps everything created less than D before the node's newest snapshot.
+/// - Rules are ORed; one snapshot may satisfy several.
+/// Above every rule: the newest snapshot of each node, pinned snapshots, the node's newest
+/// snapshot that passed `verify`, and `pre-restore` snapshots younger than `within` (at least
+/// 7 days, counted from `now`) are always kept.
+public enum Retention {
+    /// Decides for every record.
+    /// - Parameters:
+    ///   - pinned: ids that are pinned.
+    ///   - now: the clock, for how long `pre-restore` snapshots are held.
+    public static func decide(
+        _ records: [SnapshotRecord], rules: RetentionRules, timeZone: TimeZone, pinned: Set<String>, now: Date
+    ) -> [RetentionDecision] {
+        var reasons: [String: [String]] = [:]
+        func keep(_ record: SnapshotRecord, _ reason: String) { reasons[record.id, default: []].append(reason) }
+        let byNode = Dictionary(grouping: records, by: \.node)
+        for node in byNode.keys.sorted() {
+            let group = (byNode[node] ?? []).sorted { ($0.created, $0.version) > ($1.created, $1.version) }
+            guard let newest = group.first, let oldest = group.last else { continue }
+            keep(newest, "newest of \(node)")
+            if let verified = group.first(where: { $0.verification?.ok == true }) {
+                keep(verified, "last verified of \(node)")
+            }
+            if let last = rules.last, last > 0 {
+                for record in group.prefix(last) { keep(record, "last \(last)") }
+            }
+            for (bucket, count) in rules.calendarRules {
+                var seen: Set<String> = []
+                var keptOldest = false
+                for record in group {
+                    let label = bucket.label(of: record.created, in: timeZone)
+                    guard !seen.contains(label) else { continue }
+                    guard seen.count < count else { break }
+                    seen.insert(label)
+                    keptOldest = record.id == oldest.id
+                    keep(record, "\(bucket.rawValue) \(label)")
+                }
+                if seen.count < count && !keptOldest { keep(oldest, "\(bucket.rawValue) oldest") }
+            }
+            if let within = rules.within, within > 0 {
+                for record in group where newest.created.timeIntervalSince(record.created) < within {
+                    keep(record, "within \(DurationText.format(within))")
+                }
+            }
+            let holdPreRestore = max(rules.within ?? 0, 7 * 86_400)
+            for record in group
+            where record.tags.contains("pre-restore") && now.timeIntervalSince(record.created) < holdPreRestore {
+                keep(record, "pre-restore (held \(DurationText.format(holdPreRestore)))")
+            }
+        }
+        for record in records where pinned.contains(record.id) { keep(record, "pinned") }
+        return records.sorted { ($0.node, $1.created, $1.version) < ($1.node, $0.created, $0.version) }.map { record in
+            let why = reasons[record.id] ?? []
+            return RetentionDecision(
+                id: record.id, node: record.node, version: record.version, created: record.created,
+                keep: !why.isEmpty, reasons: why)
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// The `keep` section of a policy: which snapshots survive `snap prune`.
+///
+/// Rules are ORed: a snapshot is kept when any rule keeps it, and one snapshot may satisfy
+/// several. See ``Retention`` for the exact semantics.
+public struct RetentionRules: Codable, Sendable, Equatable {
+    /// The newest N snapshots of each node.
+    public var last: Int?
+    public var hourly: Int?
+    public var daily: Int?
+    public var weekly: Int?
+    public var monthly: Int?
+    public var yearly: Int?
+    /// Everything newer than this many seconds before the node's newest snapshot.
+    public var within: Double?
+
+    public init(
+        last: Int? = nil, hourly: Int? = nil, daily: Int? = nil, weekly: Int? = nil, monthly: Int? = nil,
+        yearly: Int? = nil, within: Double? = nil
+    ) {
+        self.last = last
+        self.hourly = hourly
+        self.daily = daily
+        self.weekly = weekly
+        self.monthly = monthly
+        self.yearly = yearly
+        self.within = within
+    }
+
+    /// True when no rule keeps anything.
+    public var isEmpty: Bool {
+        [last, hourly, daily, weekly, monthly, yearly].allSatisfy { ($0 ?? 0) == 0 } && (within ?? 0) == 0
+    }
+
+    /// The calendar rules with their counts, longest period last.
+    var calendarRules: [(CalendarBucket, Int)] {
+        [(.hourly, hourly), (.daily, daily), (.weekly, weekly), (.monthly, monthly), (.yearly, yearly)]
+            .compactMap { rule, count in count.flatMap { $0 > 0 ? (rule, $0) : nil } }
+    }
+}
+
+/// A calendar period of a retention rule, in the policy's time zone.
+public enum CalendarBucket: String, Sendable, CaseIterable {
+    case hourly, daily, weekly, monthly, yearly
+
+    /// The bucket `date` falls in, as a label (`2026-11-28`, `2026-W48`, `2026-11-28 13h`).
+    /// Weeks are ISO weeks (Monday first, week 1 holds the year's first Thursday).
+    public func label(of date: Date, in zone: TimeZone) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let parts = calendar.dateComponents([.year, .month, .day, .hour], from: date)
+        let year = parts.year ?? 0
+        let month = parts.month ?? 0
+        let day = parts.day ?? 0
+        switch self {
+        case .hourly: return String(format: "%04d-%02d-%02d %02dh", year, month, day, parts.hour ?? 0)
+        case .daily: return String(format: "%04d-%02d-%02d", year, month, day)
+        case .weekly:
+            var iso = Calendar(identifier: .iso8601)
+            iso.timeZone = zone
+            let week = iso.dateComponents([.yearForWeekOfYear, .weekOfYear], from: date)
+            return String(format: "%04d-W%02d", week.yearForWeekOfYear ?? 0, week.weekOfYear ?? 0)
+        case .monthly: return String(format: "%04d-%02d", year, month)
+        case .yearly: return String(format: "%04d", year)
+        }
+    }
+}
