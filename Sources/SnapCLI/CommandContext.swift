@@ -35,6 +35,30 @@ struct CommandContext {
         }
     }
 
+    /// The policy named by `name`, else the config's `policy:`, else `default`.
+    func policy(_ name: String?) throws -> Policy {
+        try Policy.load(name ?? config?.policy ?? "default", searchDirectories: policyDirectories)
+    }
+
+    /// Where policies are looked up by name: `$SNAP_POLICY_DIR`, `policies/` beside the
+    /// config file, `/etc/snap/policies`, and the `policies/` shipped with this build.
+    var policyDirectories: [String] {
+        var directories: [String] = []
+        if let directory = ProcessInfo.processInfo.environment["SNAP_POLICY_DIR"] { directories.append(directory) }
+        if let config { directories.append((config.path as NSString).deletingLastPathComponent + "/policies") }
+        directories.append("/etc/snap/policies")
+        var url = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        while url.path != "/" {
+            let candidate = url.appendingPathComponent("policies").path
+            if FileOps.exists(candidate + "/default.yaml") {
+                directories.append(candidate)
+                break
+            }
+            url.deleteLastPathComponent()
+        }
+        return directories
+    }
+
     /// Opens the store for reading.
     func openStore() throws -> Store {
         try Store.open(at: storePath)

@@ -14,7 +14,8 @@ struct SnapCommand: ParsableCommand {
         version: ToolInfo.version,
         subcommands: [
             InitCommand.self, CreateCommand.self, ListCommand.self, ShowCommand.self, VerifyCommand.self,
-            DiffCommand.self, ExtractCommand.self, RestoreCommand.self, HistoryCommand.self, AuditCommand.self,
+            DiffCommand.self, ExtractCommand.self, RestoreCommand.self, PruneCommand.self, PinCommand.self,
+            UnpinCommand.self, HistoryCommand.self, AuditCommand.self,
         ]
     )
 }

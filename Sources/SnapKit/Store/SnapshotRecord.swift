@@ -89,6 +89,8 @@ public struct SnapshotRecord: Codable, Sendable, Equatable {
     public var tables: [TableSummary]?
     /// Ring hashes, when the console answered.
     public var ringHashes: RingHashes?
+    /// True when `snap pin` protects it from every retention rule.
+    public var pinned: Bool?
     /// The Erlang node name the content belongs to (`manager_0@127.0.0.1`), when known:
     /// with ``partner`` it names the pair whose schema the files carry.
     public var nodename: String?

@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import SnapKit
+
+struct PruneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prune",
+        abstract:
+            "Apply retention: every snapshot with keep/remove and its reasons; removes records, then unused bundles.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: ArgumentHelp("Policy name or path (default: the config's, else default).", valueName: "policy"))
+    var policy: String?
+
+    @Option(name: .customLong("keep-last"), help: "Keep the newest N of each node (replaces the policy's keep set).")
+    var keepLast: Int?
+    @Option(name: .customLong("keep-hourly")) var keepHourly: Int?
+    @Option(name: .customLong("keep-daily")) var keepDaily: Int?
+    @Option(name: .customLong("keep-weekly")) var keepWeekly: Int?
+    @Option(name: .customLong("keep-monthly")) var keepMonthly: Int?
+    @Option(name: .customLong("keep-yearly")) var keepYearly: Int?
+    @Option(
+        name: .customLong("keep-within"),
+        help: ArgumentHelp("Keep everything this much younger than the newest (36h, 14d).", valueName: "duration"))
+    var keepWithin: String?
+
+    @Flag(name: .customLong("dry-run"), help: "Show the decisions; remove nothing.")
+    var dryRun = false
+
+    func validate() throws {
+        if [keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly].contains(where: { ($0 ?? 0) < 0 }) {
+            throw ValidationError("--keep-* counts must be 0 or more")
+        }
+        if let keepWithin, (try? DurationText.seconds(keepWithin)) == nil {
+            throw ValidationError("--keep-within takes a duration like 36h or 14d")
+        }
+    }
+
+    /// The keep set: the flags when any is given, else the policy's.
+    func rules(_ context: CommandContext) throws -> (RetentionRules, TimeZone) {
+        let flags = RetentionRules(
+            last: keepLast, hourly: keepHourly, daily: keepDaily, weekly: keepWeekly, monthly: keepMonthly,
+            yearly: keepYearly, within: try keepWithin.map(DurationText.seconds))
+        let chosen = try? context.policy(policy)
+        if flags != RetentionRules() {
+            return (flags, chosen?.timeZone ?? TimeZone(identifier: "UTC") ?? .current)
+        }
+        let loaded = try context.policy(policy)
+        return (loaded.keep, loaded.timeZone)
+    }
+
+    func run() throws {
+        let context = try CommandContext(global)
+        let store = try context.openStore()
+        let (rules, zone) = try rules(context)
+        let now = Date()
+        if dryRun {
+            render(PruneOperation.decide(try store.loadRecords().records, rules: rules, timeZone: zone, now: now))
+            return
+        }
+        let decisions = try context.audited("prune", in: store) { lock, facts in
+            let set = try store.loadRecords()
+            let decisions = PruneOperation.decide(set.records, rules: rules, timeZone: zone, now: now)
+            facts.snapshots = try PruneOperation.apply(decisions, in: store, lock: lock, logger: context.logger)
+            facts.nodes = Array(Set(decisions.filter { !$0.keep }.map(\.node))).sorted()
+            return decisions
+        }
+        render(decisions)
+    }
+
+    private func render(_ decisions: [RetentionDecision]) {
+        if global.json {
+            try? Output.json(decisions)
+            return
+        }
+        if global.quiet { return }
+        Output.table(
+            ["ID", "VERSION", "NODE", "CREATED", "ACTION", "REASONS"],
+            decisions.map { decision in
+                [
+                    decision.id, "v\(decision.version)", decision.node, Output.time(decision.created),
+                    decision.keep ? "keep" : (dryRun ? "would remove" : "removed"),
+                    decision.reasons.joined(separator: ", "),
+                ]
+            })
+        let removed = decisions.filter { !$0.keep }.count
+        Output.line("\(decisions.count - removed) kept, \(removed) \(dryRun ? "to remove (dry run)" : "removed")")
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+import Yams
+
+/// A policy file (`policies/NAME.yaml`): how to capture, what to keep, when to run, when to worry.
+public struct Policy: Sendable, Equatable {
+    /// Where it was read from.
+    public var path: String
+    /// Capture mode for `snap create` (default `auto`).
+    public var mode: LiveCaptureMode
+    /// zstd level and threads (threads 0: one per core).
+    public var compressionLevel: Int
+    public var compressionThreads: Int
+    /// The retention rules.
+    public var keep: RetentionRules
+    /// The zone calendar buckets are taken in (IANA name).
+    public var timeZone: TimeZone
+    /// Cron expression for `snap cron`.
+    public var schedule: String?
+    /// Verify every new snapshot right after it was made.
+    public var verifyAfterCreate: Bool
+    /// Age of the newest snapshot that makes `snap check` warn, and go critical, in seconds.
+    public var freshnessWarn: Double
+    public var freshnessCrit: Double
+
+    static let topKeys = ["mode", "compression", "keep", "timezone", "schedule", "verify_after_create", "freshness"]
+    static let keepKeys = ["last", "hourly", "daily", "weekly", "monthly", "yearly", "within"]
+
+    /// Finds a policy by name (`default` → `policies/default.yaml` in `searchDirectories`) or path.
+    /// - Throws: ``PolicyError/notFound(_:searched:)`` listing where it looked.
+    public static func load(_ nameOrPath: String, searchDirectories: [String]) throws -> Policy {
+        if nameOrPath.contains("/") || nameOrPath.hasSuffix(".yaml") {
+            guard FileOps.exists(nameOrPath) else { throw PolicyError.notFound(nameOrPath, searched: [nameOrPath]) }
+            return try parse(String(decoding: try FileOps.readFile(nameOrPath), as: UTF8.self), path: nameOrPath)
+        }
+        let candidates = searchDirectories.map { $0 + "/\(nameOrPath).yaml" }
+        guard let path = candidates.first(where: FileOps.exists) else {
+            throw PolicyError.notFound(nameOrPath, searched: candidates)
+        }
+        return try parse(String(decoding: try FileOps.readFile(path), as: UTF8.self), path: path)
+    }
+
+    /// Parses policy text; `path` names it in errors.
+    /// - Throws: ``PolicyError`` naming the file, the key and the line.
+    public static func parse(_ text: String, path: String) throws -> Policy {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw PolicyError.invalid(path: path, line: nil, key: "", detail: "not valid YAML: \(error)")
+        }
+        guard let mapping = root?.mapping else {
+            throw PolicyError.invalid(
+                path: path, line: root?.mark?.line, key: "", detail: "the top level must be a mapping")
+        }
+        var policy = Policy(
+            path: path, mode: .auto, compressionLevel: 3, compressionThreads: 0, keep: RetentionRules(),
+            timeZone: TimeZone(identifier: "UTC") ?? .current, schedule: nil, verifyAfterCreate: false,
+            freshnessWarn: 2 * 3600, freshnessCrit: 6 * 3600)
+        var sawKeep = false
+        for (key, value) in mapping {
+            let name = key.string ?? ""
+            let line = key.mark?.line
+            func fail(_ detail: String) -> PolicyError { .invalid(path: path, line: line, key: name, detail: detail) }
+            switch name {
+            case "mode":
+                guard let mode = value.string.flatMap(LiveCaptureMode.init(rawValue:)) else {
+                    throw fail("must be one of \(LiveCaptureMode.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                policy.mode = mode
+            case "compression":
+                let fields = try submapping(value, allowed: ["level", "threads"], path: path, parent: name)
+                if let level = fields["level"] {
+                    guard let number = Int(level.text) else {
+                        throw PolicyError.invalid(
+                            path: path, line: level.line, key: "compression.level", detail: "must be a number")
+                    }
+                    policy.compressionLevel = number
+                }
+                if let threads = fields["threads"] {
+                    guard let number = Int(threads.text), number >= 0 else {
+                        throw PolicyError.invalid(
+                            path: path, line: threads.line, key: "compression.threads", detail: "must be 0 or more")
+                    }
+                    policy.compressionThreads = number
+                }
+                _ = try CompressionSettings(level: policy.compressionLevel, threads: policy.compressionThreads)
+            case "keep":
+                sawKeep = true
+                let fields = try submapping(value, allowed: keepKeys, path: path, parent: name)
+                for (rule, field) in fields {
+                    let failure = PolicyError.invalid(
+                        path: path, line: field.line, key: "keep.\(rule)",
+                        detail: rule == "within"
+                            ? "must be a duration like 36h or 14d" : "must be a whole number, 0 or more")
+                    if rule == "within" {
+                        guard let seconds = try? DurationText.seconds(field.text), seconds > 0 else { throw failure }
+                        policy.keep.within = seconds
+                        continue
+                    }
+                    guard let count = Int(field.text), count >= 0 else { throw failure }
+                    switch rule {
+                    case "last": policy.keep.last = count
+                    case "hourly": policy.keep.hourly = count
+                    case "daily": policy.keep.daily = count
+                    case "weekly": policy.keep.weekly = count
+                    case "monthly": policy.keep.monthly = count
+                    default: policy.keep.yearly = count
+                    }
+                }
+                if policy.keep.isEmpty {
+                    throw fail("keeps nothing: set at least one of \(keepKeys.joined(separator: ", "))")
+                }
+            case "timezone":
+                guard let zone = value.string.flatMap(TimeZone.init(identifier:)) else {
+                    throw fail("must be an IANA time zone name such as UTC or Europe/Berlin")
+                }
+                policy.timeZone = zone
+            case "schedule":
+                guard let schedule = value.string, schedule.split(separator: " ").count == 5 else {
+                    throw fail("must be a cron expression with five fields, such as \"17 * * * *\"")
+                }
+                policy.schedule = schedule
+            case "verify_after_create":
+                guard let flag = value.bool else { throw fail("must be true or false") }
+                policy.verifyAfterCreate = flag
+            case "freshness":
+                let fields = try submapping(value, allowed: ["warn", "crit"], path: path, parent: name)
+                for (level, field) in fields {
+                    guard let seconds = try? DurationText.seconds(field.text), seconds > 0 else {
+                        throw PolicyError.invalid(
+                            path: path, line: field.line, key: "freshness.\(level)",
+                            detail: "must be a duration like 2h")
+                    }
+                    if level == "warn" { policy.freshnessWarn = seconds } else { policy.freshnessCrit = seconds }
+                }
+                if policy.freshnessWarn > policy.freshnessCrit { throw fail("warn must not be longer than crit") }
+            default:
+                throw fail("unknown key; known keys: \(topKeys.joined(separator: ", "))")
+            }
+        }
+        if !sawKeep {
+            throw PolicyError.invalid(
+                path: path, line: nil, key: "keep", detail: "is missing: a policy must say what to keep")
+        }
+        return policy
+    }
+
+    private static func submapping(_ node: Node, allowed: [String], path: String, parent: String) throws
+        -> [String: (text: String, line: Int?)]
+    {
+        guard let mapping = node.mapping else {
+            throw PolicyError.invalid(path: path, line: node.mark?.line, key: parent, detail: "must be a mapping")
+        }
+        var fields: [String: (text: String, line: Int?)] = [:]
+        for (key, value) in mapping {
+            let name = key.string ?? ""
+            guard allowed.contains(name) else {
+                throw PolicyError.invalid(
+                    path: path, line: key.mark?.line, key: "\(parent).\(name)",
+                    detail: "unknown key; known: \(allowed.joined(separator: ", "))")
+            }
+            guard let text = value.string else {
+                throw PolicyError.invalid(
+                    path: path, line: key.mark?.line, key: "\(parent).\(name)", detail: "must be a single value")
+            }
+            fields[name] = (text, key.mark?.line)
+        }
+        return fields
+    }
+}
+
+/// Problems with a policy file.
+public enum PolicyError: SnapFailure {
+    case notFound(String, searched: [String])
+    case invalid(path: String, line: Int?, key: String, detail: String)
+
+    public var description: String {
+        switch self {
+        case let .notFound(name, searched):
+            return "policy \(name) not found (looked in \(searched.joined(separator: ", "))); pass --policy PATH"
+        case let .invalid(path, line, key, detail):
+            return "\(path)\(line.map { ":\($0)" } ?? ""): \(key.isEmpty ? "" : "\(key) ")\(detail)"
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import SnapKit
+import SnapTestSupport
+import Testing
+
+@Suite struct PolicyTests {
+    @Test(arguments: ["default", "conservative"])
+    func shippedPoliciesParse(name: String) throws {
+        let policy = try Policy.load(name, searchDirectories: [PackagePaths.root + "/policies"])
+        #expect(!policy.keep.isEmpty)
+        #expect(policy.schedule != nil)
+        #expect(policy.freshnessWarn < policy.freshnessCrit)
+    }
+
+    @Test func defaultPolicyValues() throws {
+        let policy = try Policy.load("default", searchDirectories: [PackagePaths.root + "/policies"])
+        #expect(
+            policy.keep
+                == RetentionRules(last: 24, hourly: 48, daily: 14, weekly: 8, monthly: 12, yearly: 3, within: 36 * 3600)
+        )
+        #expect(policy.mode == .auto)
+        #expect(policy.timeZone.secondsFromGMT() == 0)
+        #expect(policy.verifyAfterCreate)
+    }
+
+    @Test(arguments: [
+        ("keep:\n  daily: 7\nretain: 3\n", "p.yaml:3: retain unknown key"),
+        ("keep:\n  daily: 7\n  within: forever\n", "p.yaml:3: keep.within must be a duration"),
+        ("keep:\n  dayly: 7\n", "p.yaml:2: keep.dayly unknown key"),
+        ("keep:\n  daily: -1\n", "p.yaml:2: keep.daily must be a whole number"),
+        ("keep:\n  daily: 0\n", "p.yaml:1: keep keeps nothing"),
+        ("keep:\n  daily: 7\ntimezone: Mars/Olympus\n", "p.yaml:3: timezone must be an IANA time zone"),
+        ("keep:\n  daily: 7\nschedule: hourly\n", "p.yaml:3: schedule must be a cron expression"),
+        (
+            "keep:\n  daily: 7\nfreshness:\n  warn: 9h\n  crit: 1h\n",
+            "p.yaml:3: freshness warn must not be longer than crit"
+        ),
+        ("mode: warm\nkeep:\n  daily: 7\n", "p.yaml:1: mode must be one of"),
+        ("timezone: UTC\n", "p.yaml: keep is missing"),
+        ("keep:\n  daily: 7\ncompression:\n  level: 40\n", "zstd accepts"),
+    ])
+    func badPoliciesNameFileKeyAndLine(text: String, message: String) {
+        #expect {
+            try Policy.parse(text, path: "p.yaml")
+        } throws: { error in
+            "\(error)".contains(message)
+        }
+    }
+
+    @Test func unknownPolicyNamesWhereItLooked() {
+        #expect {
+            try Policy.load("nightly", searchDirectories: ["/etc/snap/policies"])
+        } throws: { error in
+            "\(error)".contains("/etc/snap/policies/nightly.yaml")
+        }
+    }
+}
