@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SnapKit
 
 extension LiveCaptureMode: ExpressibleByArgument {}
@@ -46,6 +47,18 @@ struct CreateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("zstd worker threads (default: one per core).", valueName: "n"))
     var threads: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "Policy for mode, compression, verification and --prune (default: the config's, else default).",
+            valueName: "policy"))
+    var policy: String?
+
+    @Flag(help: "Apply the policy's retention after a successful capture (the usual cron line).")
+    var prune = false
+
+    @Option(help: ArgumentHelp("Write a node_exporter textfile here after the run.", valueName: "file"))
+    var metrics: String?
+
     func validate() throws {
         if fromDirectory != nil {
             guard node.count == 1 else { throw ValidationError("--from-dir needs exactly one --node NAME") }
@@ -64,20 +77,62 @@ struct CreateCommand: ParsableCommand {
     func run() throws {
         let context = try CommandContext(global)
         let store = try context.openStore()
+        let started = Date()
+        defer { if let metrics { writeMetrics(to: metrics, store: store, started: started, context: context) } }
+        // A policy named on the command line or in snap.yaml must load; the default is optional.
+        let chosen =
+            policy != nil || context.config?.policy != nil ? try context.policy(policy) : try? context.policy(nil)
         let standard = CompressionSettings.standard
-        let compression = try CompressionSettings(level: level ?? standard.level, threads: threads ?? standard.threads)
+        let policyThreads = chosen.map { $0.compressionThreads == 0 ? standard.threads : $0.compressionThreads }
+        let compression = try CompressionSettings(
+            level: level ?? chosen?.compressionLevel ?? standard.level,
+            threads: threads ?? policyThreads ?? standard.threads)
         let outcome: CaptureOutcome
         if let fromDirectory, let name = node.first {
             outcome = try captureDirectory(
-                fromDirectory, node: name, context: context, store: store, compression: compression)
+                fromDirectory, node: name, context: context, store: store, compression: compression,
+                verify: chosen?.verifyAfterCreate == true)
         } else {
-            outcome = try captureManagers(context: context, store: store, compression: compression)
+            outcome = try captureManagers(
+                context: context, store: store, compression: compression, mode: mode ?? chosen?.mode ?? .auto,
+                verify: chosen?.verifyAfterCreate == true)
         }
         render(outcome.records)
+        if prune {
+            guard let chosen else {
+                throw PolicyError.notFound(policy ?? "default", searched: context.policyDirectories)
+            }
+            try context.audited("prune", in: store) { lock, facts in
+                let decisions = PruneOperation.decide(
+                    try store.loadRecords().records, rules: chosen.keep, timeZone: chosen.timeZone, now: Date())
+                facts.snapshots = try PruneOperation.apply(decisions, in: store, lock: lock, logger: context.logger)
+            }
+        }
+    }
+
+    /// The policy's `verify_after_create`: re-read the new bundles while still holding the lock.
+    private func verifyCreated(_ records: [SnapshotRecord], store: Store, lock: StoreLock, context: CommandContext)
+        throws
+    {
+        let report = try VerifyOperation.run(records, in: store, lock: lock, logger: context.logger)
+        if !report.failed.isEmpty { throw VerificationFailed(report: report) }
+    }
+
+    private func writeMetrics(to path: String, store: Store, started: Date, context: CommandContext) {
+        do {
+            let records = try store.loadRecords().records
+            try MetricsFile.write(
+                MetricsFile.render(
+                    records: records, storeBytes: store.bundleBytes(), action: "create",
+                    duration: Date().timeIntervalSince(started)), to: path)
+        } catch {
+            Output.error("snap: error: metrics \(path): \(error)")
+        }
     }
 
     private func captureDirectory(
-        _ directory: String, node name: String, context: CommandContext, store: Store, compression: CompressionSettings
+        _ directory: String, node name: String, context: CommandContext, store: Store, compression: CompressionSettings,
+        verify: Bool
     ) throws -> CaptureOutcome {
         let request = CaptureRequest(
             node: name, sources: BundleSources(mnesiaDirectory: directory, dumpFile: dump), mode: .fromDir,
@@ -86,14 +141,15 @@ struct CreateCommand: ParsableCommand {
             facts.nodes = [name]
             let record = try CreateOperation.capture(request, in: store, lock: lock, logger: context.logger)
             facts.snapshots = [record.id]
+            if verify { try verifyCreated([record], store: store, lock: lock, context: context) }
             return record
         }
         return CaptureOutcome(records: [record], failures: [])
     }
 
-    private func captureManagers(context: CommandContext, store: Store, compression: CompressionSettings) throws
-        -> CaptureOutcome
-    {
+    private func captureManagers(
+        context: CommandContext, store: Store, compression: CompressionSettings, mode: LiveCaptureMode, verify: Bool
+    ) throws -> CaptureOutcome {
         let configured = context.config?.managers ?? []
         guard !configured.isEmpty else { throw LeoFSError.noManagersConfigured }
         let selected =
@@ -116,7 +172,7 @@ struct CreateCommand: ParsableCommand {
                         logger: context.logger)
                     outcome.records.append(
                         try capture.capture(
-                            mode: mode ?? .auto, tags: tag, note: note,
+                            mode: mode, tags: tag, note: note,
                             cluster: context.config?.cluster))
                 } catch let error as CaptureError {
                     outcome.failures.append(error.description)
@@ -125,6 +181,7 @@ struct CreateCommand: ParsableCommand {
                 }
             }
             facts.snapshots = outcome.records.map(\.id)
+            if verify { try verifyCreated(outcome.records, store: store, lock: lock, context: context) }
             if let failure = outcome.failure {
                 // What was captured is shown before the run ends with 3 (partial) or 1.
                 render(outcome.records)

@@ -15,7 +15,7 @@ struct SnapCommand: ParsableCommand {
         subcommands: [
             InitCommand.self, CreateCommand.self, ListCommand.self, ShowCommand.self, VerifyCommand.self,
             DiffCommand.self, ExtractCommand.self, RestoreCommand.self, PruneCommand.self, PinCommand.self,
-            UnpinCommand.self, HistoryCommand.self, AuditCommand.self,
+            UnpinCommand.self, CheckCommand.self, CronCommand.self, HistoryCommand.self, AuditCommand.self,
         ]
     )
 }

@@ -32,4 +32,13 @@ public enum DurationText {
         }
         return "\(Int(seconds))s"
     }
+
+    /// A rounded age for people: `45s`, `12m`, `5h`, `3d`.
+    public static func approximate(_ seconds: Double) -> String {
+        let value = max(seconds, 0)
+        if value < 120 { return "\(Int(value))s" }
+        if value < 7200 { return "\(Int(value / 60))m" }
+        if value < 172_800 { return "\(Int(value / 3600))h" }
+        return "\(Int(value / 86_400))d"
+    }
 }

@@ -1,0 +1,66 @@
+import Foundation
+
+/// `snap check`: how fresh and how verified each node's snapshots are (Nagios semantics).
+public struct FreshnessCheck: Sendable {
+    /// Nagios states, worst last.
+    public enum State: Int, Codable, Sendable, Comparable {
+        case ok = 0, warning = 1, critical = 2, unknown = 3
+
+        public static func < (lhs: State, rhs: State) -> Bool { lhs.rawValue < rhs.rawValue }
+
+        public var label: String {
+            switch self {
+            case .ok: return "OK"
+            case .warning: return "WARNING"
+            case .critical: return "CRITICAL"
+            case .unknown: return "UNKNOWN"
+            }
+        }
+    }
+
+    /// One node's verdict.
+    public struct NodeResult: Codable, Sendable, Equatable {
+        public var node: String
+        public var state: State
+        public var newest: Date?
+        public var newestAgeSeconds: Double?
+        public var newestVerified: Date?
+        public var message: String
+    }
+
+    /// Judges each node: the newest snapshot's age against `warn`/`crit`; no verified
+    /// snapshot, or a newest verified one older than `crit`, warns; an unfinished restore is
+    /// critical; a node with no snapshot at all is critical.
+    public static func evaluate(
+        records: [SnapshotRecord], nodes: [String], unfinishedRestores: [String], warn: Double, crit: Double, now: Date
+    ) -> [NodeResult] {
+        let names = Array(Set(nodes + records.map(\.node))).sorted()
+        return names.map { node in
+            let mine = records.filter { $0.node == node }.sorted { $0.created > $1.created }
+            guard let newest = mine.first else {
+                return NodeResult(
+                    node: node, state: .critical, newest: nil, newestAgeSeconds: nil, newestVerified: nil,
+                    message: "no snapshot of \(node)")
+            }
+            let age = now.timeIntervalSince(newest.created)
+            var state: State = age > crit ? .critical : (age > warn ? .warning : .ok)
+            var parts = ["newest v\(newest.version) \(DurationText.approximate(age)) ago"]
+            let verified = mine.first { $0.verification?.ok == true }
+            if let verified {
+                let verifiedAge = now.timeIntervalSince(verified.created)
+                parts.append("newest verified v\(verified.version) \(DurationText.approximate(verifiedAge)) ago")
+                if verifiedAge > crit { state = max(state, .warning) }
+            } else {
+                parts.append("none verified")
+                state = max(state, .warning)
+            }
+            if !unfinishedRestores.isEmpty {
+                parts.append("unfinished restore \(unfinishedRestores.joined(separator: ", "))")
+                state = .critical
+            }
+            return NodeResult(
+                node: node, state: state, newest: newest.created, newestAgeSeconds: age,
+                newestVerified: verified?.created, message: parts.joined(separator: ", "))
+        }
+    }
+}

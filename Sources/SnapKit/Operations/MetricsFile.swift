@@ -1,0 +1,66 @@
+import Foundation
+
+/// A node_exporter textfile-collector file (Prometheus text format), written atomically.
+public enum MetricsFile {
+    /// The metrics text for the store's records.
+    /// - Parameters:
+    ///   - action: the command that ran (for `snap_run_duration_seconds`).
+    ///   - duration: how long it ran.
+    ///   - success: per node, when its last successful capture finished.
+    public static func render(records: [SnapshotRecord], storeBytes: Int64, action: String, duration: Double) -> String
+    {
+        let nodes = Array(Set(records.map(\.node))).sorted()
+        var lines: [String] = []
+        func metric(_ name: String, _ help: String, _ type: String, _ samples: [(String, String)]) {
+            lines.append("# HELP \(name) \(help)")
+            lines.append("# TYPE \(name) \(type)")
+            for (labels, value) in samples { lines.append("\(name)\(labels) \(value)") }
+        }
+        func newest(_ node: String) -> SnapshotRecord? {
+            records.filter { $0.node == node }.max { $0.created < $1.created }
+        }
+        func label(_ node: String) -> String { "{node=\"\(escape(node))\"}" }
+        metric(
+            "snap_last_snapshot_timestamp_seconds", "Creation time of the newest snapshot of a node.", "gauge",
+            nodes.compactMap { node in newest(node).map { (label(node), "\(Int($0.created.timeIntervalSince1970))") } })
+        metric(
+            "snap_last_success_timestamp_seconds",
+            "Creation time of the newest snapshot that did not fail verification.",
+            "gauge",
+            nodes.compactMap { node in
+                records.filter { $0.node == node && $0.verification?.ok != false }.max { $0.created < $1.created }
+                    .map { (label(node), "\(Int($0.created.timeIntervalSince1970))") }
+            })
+        metric(
+            "snap_last_verify_ok", "1 when the newest verification of the node's newest snapshot passed.", "gauge",
+            nodes.map { node in (label(node), newest(node)?.verification?.ok == true ? "1" : "0") })
+        metric(
+            "snap_snapshots", "Snapshots of a node in the store.", "gauge",
+            nodes.map { node in (label(node), "\(records.filter { $0.node == node }.count)") })
+        metric("snap_store_bytes", "Bytes of bundles in the store.", "gauge", [("", "\(storeBytes)")])
+        metric(
+            "snap_run_duration_seconds", "Wall time of the last run of an action.", "gauge",
+            [("{action=\"\(escape(action))\"}", String(format: "%.3f", duration))])
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Writes `text` to `path` atomically (node_exporter never reads half a file).
+    public static func write(_ text: String, to path: String) throws {
+        try FileOps.writeAtomically(Array(text.utf8), to: path, mode: 0o644)
+    }
+
+    private static func escape(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+    }
+}
+
+extension Store {
+    /// Bytes of all bundle files.
+    public func bundleBytes() -> Int64 {
+        let names = (try? FileOps.listDirectory(bundlesDirectory)) ?? []
+        return names.filter { $0.hasSuffix(".tar.zst") }.reduce(0) { total, name in
+            total + Int64((try? FileOps.status(bundlesDirectory + "/" + name))?.st_size ?? 0)
+        }
+    }
+}

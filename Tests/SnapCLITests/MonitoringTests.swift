@@ -1,0 +1,103 @@
+import Foundation
+import SnapTestSupport
+import Testing
+
+@Suite struct MonitoringTests {
+    @Test func checkExitCodesForFreshStaleAndNever() throws {
+        let fixture = try StoreFixture("check")
+        try
+            "store: store\nmanagers:\n  - name: manager_0\n    home: /nonexistent\n  - name: manager_1\n    home: /nonexistent\n"
+            .write(toFile: fixture.directory("snap.yaml"), atomically: true, encoding: .utf8)
+        let never = try SnapBinary.run(["check"], directory: fixture.directory.path)
+        #expect(never.status == 2, "\(never.stdout)\(never.stderr)")
+        #expect(never.stdout.contains("CRITICAL: manager_0: no snapshot of manager_0"))
+        try fixture.create(node: "manager_0")
+        try fixture.create(node: "manager_1")
+        let fresh = try SnapBinary.run(["check", "--warn", "1h", "--crit", "2h"], directory: fixture.directory.path)
+        #expect(fresh.status == 0, "\(fresh.stdout)")
+        #expect(fresh.stdout.contains("OK: manager_0: newest v1"))
+        // Sleep past a 1-second threshold: stale.
+        sleep(2)
+        let stale = try SnapBinary.run(["check", "--warn", "1s", "--crit", "1h"], directory: fixture.directory.path)
+        #expect(stale.status == 1, "\(stale.stdout)")
+        #expect(stale.stdout.contains("WARNING: manager_0"))
+        let critical = try SnapBinary.run(
+            ["check", "--warn", "1s", "--crit", "1s", "--json"], directory: fixture.directory.path)
+        #expect(critical.status == 2)
+        #expect(critical.stdout.contains("\"state\" : 2"))
+        let unknown = try SnapBinary.run(["check", "--store", fixture.directory("absent")])
+        #expect(unknown.status == 3)
+        #expect(unknown.stdout.hasPrefix("UNKNOWN:"))
+    }
+
+    @Test func metricsFileParsesAsPrometheusText() throws {
+        let fixture = try StoreFixture("metrics")
+        let metrics = fixture.directory("snap.prom")
+        let created = try fixture.snap([
+            "create", "--from-dir", fixture.mnesia, "--node", "manager_0", "--metrics", metrics,
+        ])
+        #expect(created.status == 0, "\(created.stderr)")
+        let parse = try ProcessRunner.run(
+            "/usr/bin/python3",
+            [
+                "-c",
+                """
+                import sys
+                from prometheus_client.parser import text_string_to_metric_families
+                names = {}
+                for family in text_string_to_metric_families(open(sys.argv[1]).read()):
+                    for sample in family.samples:
+                        names[sample.name] = names.get(sample.name, 0) + 1
+                print(sorted(names))
+                """, metrics,
+            ])
+        #expect(parse.status == 0, "\(parse.stderr)")
+        for name in [
+            "snap_last_snapshot_timestamp_seconds", "snap_last_success_timestamp_seconds", "snap_last_verify_ok",
+            "snap_snapshots", "snap_store_bytes", "snap_run_duration_seconds",
+        ] {
+            #expect(parse.stdout.contains("'\(name)'"), "\(name) missing: \(parse.stdout)")
+        }
+        let text = try String(contentsOfFile: metrics, encoding: .utf8)
+        #expect(text.contains("snap_snapshots{node=\"manager_0\"} 1"))
+        #expect(text.contains("snap_last_verify_ok{node=\"manager_0\"} 1"))  // the default policy verifies after create
+    }
+
+    @Test func cronLineRunsUnderCronsBareEnvironment() throws {
+        let pair = try StandinPair("cron")
+        try pair.start()
+        #expect(try pair.snap(["init"]).status == 0)
+        let cron = try pair.snap(["cron"])
+        #expect(cron.status == 0, "\(cron.stderr)")
+        let line = try #require(cron.stdout.split(separator: "\n").first { !$0.hasPrefix("#") })
+        #expect(line.hasPrefix("17 * * * * /"))
+        #expect(line.contains(" create --prune "))
+        #expect(line.contains("--quiet"))
+        let command = line.split(separator: " ").dropFirst(5).joined(separator: " ")
+        // cron runs `sh -c` with HOME, LOGNAME, SHELL and PATH=/usr/bin:/bin only.
+        let run = try ProcessRunner.run(
+            "/usr/bin/env",
+            [
+                "-i", "PATH=/usr/bin:/bin", "HOME=/root", "SHELL=/bin/sh",
+                "LOGNAME=root", "/bin/sh", "-c", command,
+            ], directory: "/")
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.isEmpty && run.stderr.isEmpty)  // quiet on success
+        let list = try pair.snap(["list", "--json"])
+        let records = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        #expect(records.count == 2)
+        #expect(records.allSatisfy { ($0["verification"] as? [String: Any])?["ok"] as? Bool == true })
+        // A failing manager: one line on stderr naming node, step and cause; exit 3.
+        try pair.control(1, ["stop"])
+        let failing = try ProcessRunner.run(
+            "/usr/bin/env",
+            [
+                "-i", "PATH=/usr/bin:/bin", "HOME=/root", "/bin/sh", "-c",
+                command.replacingOccurrences(of: "--prune", with: "--prune --mode files"),
+            ],
+            directory: "/")
+        #expect(failing.status == 3, "\(failing.stderr)")
+        #expect(failing.stderr.split(separator: "\n").count == 1)
+        #expect(failing.stderr.contains("manager_1: files"))
+    }
+}
