@@ -87,16 +87,31 @@ struct CreateCommand: ParsableCommand {
         let compression = try CompressionSettings(
             level: level ?? chosen?.compressionLevel ?? standard.level,
             threads: threads ?? policyThreads ?? standard.threads)
-        let outcome: CaptureOutcome
-        if let fromDirectory, let name = node.first {
-            outcome = try captureDirectory(
-                fromDirectory, node: name, context: context, store: store, compression: compression,
-                verify: chosen?.verifyAfterCreate == true)
-        } else {
-            outcome = try captureManagers(
-                context: context, store: store, compression: compression, mode: mode ?? chosen?.mode ?? .auto,
-                verify: chosen?.verifyAfterCreate == true)
+        let hooks = chosen.map { PolicyHooks(policy: $0) }
+        let nodes = fromDirectory != nil ? node : (node.isEmpty ? context.config?.managers.map(\.name) ?? [] : node)
+        func hook(_ event: String, _ snapshots: [String], _ outcome: String, _ error: String?) {
+            if let warning = hooks?.run(event, nodes: nodes, snapshots: snapshots, outcome: outcome, error: error) {
+                Output.error("snap: warning: \(warning)")
+            }
         }
+        hook("before_create", [], "starting", nil)
+        let outcome: CaptureOutcome
+        do {
+            if let fromDirectory, let name = node.first {
+                outcome = try captureDirectory(
+                    fromDirectory, node: name, context: context, store: store, compression: compression,
+                    verify: chosen?.verifyAfterCreate == true)
+            } else {
+                outcome = try captureManagers(
+                    context: context, store: store, compression: compression, mode: mode ?? chosen?.mode ?? .auto,
+                    verify: chosen?.verifyAfterCreate == true)
+            }
+        } catch {
+            let partial = (error as? any SnapFailure)?.exitStatus == .partial
+            hook("on_failure", [], partial ? "partial" : "failed", "\(error)")
+            throw error
+        }
+        hook("after_create", outcome.records.map(\.id), "ok", nil)
         render(outcome.records)
         if prune {
             guard let chosen else {

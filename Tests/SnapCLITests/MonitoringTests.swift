@@ -101,3 +101,40 @@ import Testing
         #expect(failing.stderr.contains("manager_1: files"))
     }
 }
+
+@Suite struct HookTests {
+    @Test func hooksGetTheOutcomeAndAFailingOrHangingHookDoesNotHangSnap() throws {
+        let fixture = try StoreFixture("hooks")
+        let log = fixture.directory("hooks.log")
+        try """
+        keep:
+          last: 3
+        verify_after_create: false
+        hooks:
+          before_create: echo "before $SNAP_NODES" >> \(log)
+          after_create: echo "after $SNAP_OUTCOME $SNAP_SNAPSHOTS" >> \(log); exit 7
+          on_failure: echo "failure $SNAP_OUTCOME" >> \(log); sleep 600
+          timeout: 2s
+        """.write(toFile: fixture.directory("hooks.yaml"), atomically: true, encoding: .utf8)
+        let ok = try fixture.snap([
+            "create", "--from-dir", fixture.mnesia, "--node", "manager_0", "--policy",
+            fixture.directory("hooks.yaml"), "--json",
+        ])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(ok.stderr.contains("hook after_create failed (exit 7)"))
+        let started = Date()
+        let failed = try fixture.snap([
+            "create", "--from-dir", fixture.directory("missing"), "--node", "manager_0",
+            "--policy", fixture.directory("hooks.yaml"),
+        ])
+        #expect(failed.status == 1)
+        #expect(failed.stderr.contains("hook on_failure"), "\(failed.stderr)")
+        #expect(failed.stderr.contains("did not finish within 2 s"))
+        #expect(Date().timeIntervalSince(started) < 60)
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(lines.count == 4)
+        #expect(lines[0] == "before manager_0")
+        #expect(lines[1].hasPrefix("after ok "))
+        #expect(lines[3] == "failure failed")
+    }
+}

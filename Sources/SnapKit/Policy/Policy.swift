@@ -21,8 +21,15 @@ public struct Policy: Sendable, Equatable {
     /// Age of the newest snapshot that makes `snap check` warn, and go critical, in seconds.
     public var freshnessWarn: Double
     public var freshnessCrit: Double
+    /// Commands run around `snap create`, by event (`before_create`, `after_create`, `on_failure`).
+    public var hooks: [String: String] = [:]
+    /// Deadline of each hook, in seconds.
+    public var hookTimeout: Double = 60
 
-    static let topKeys = ["mode", "compression", "keep", "timezone", "schedule", "verify_after_create", "freshness"]
+    static let topKeys = [
+        "mode", "compression", "keep", "timezone", "schedule", "verify_after_create", "freshness", "hooks",
+    ]
+    static let hookKeys = ["before_create", "after_create", "on_failure", "timeout"]
     static let keepKeys = ["last", "hourly", "daily", "weekly", "monthly", "yearly", "within"]
 
     /// Finds a policy by name (`default` → `policies/default.yaml` in `searchDirectories`) or path.
@@ -134,6 +141,19 @@ public struct Policy: Sendable, Equatable {
                     if level == "warn" { policy.freshnessWarn = seconds } else { policy.freshnessCrit = seconds }
                 }
                 if policy.freshnessWarn > policy.freshnessCrit { throw fail("warn must not be longer than crit") }
+            case "hooks":
+                for (event, field) in try submapping(value, allowed: hookKeys, path: path, parent: name) {
+                    if event == "timeout" {
+                        guard let seconds = try? DurationText.seconds(field.text), seconds > 0 else {
+                            throw PolicyError.invalid(
+                                path: path, line: field.line, key: "hooks.timeout",
+                                detail: "must be a duration like 30s")
+                        }
+                        policy.hookTimeout = seconds
+                    } else {
+                        policy.hooks[event] = field.text
+                    }
+                }
             default:
                 throw fail("unknown key; known keys: \(topKeys.joined(separator: ", "))")
             }
