@@ -43,12 +43,7 @@ struct CheckCommand: ParsableCommand {
                 records: set.records, nodes: context.config?.managers.map(\.name) ?? [],
                 unfinishedRestores: store.unfinishedRestores(), warn: warnAfter, crit: max(critAfter, warnAfter),
                 now: Date())
-            if let metrics {
-                try MetricsFile.write(
-                    MetricsFile.render(
-                        records: set.records, storeBytes: store.bundleBytes(), action: "check",
-                        duration: Date().timeIntervalSince(started)), to: metrics)
-            }
+            if let metrics { context.writeMetrics(to: metrics, store: store, action: "check", started: started) }
         } catch {
             Output.line("UNKNOWN: \(error)")
             throw ExitCode(FreshnessCheck.State.unknown.rawValue.asInt32)

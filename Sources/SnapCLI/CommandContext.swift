@@ -59,6 +59,19 @@ struct CommandContext {
         return directories
     }
 
+    /// Writes the node_exporter textfile for `action`; a failure is reported, not fatal.
+    func writeMetrics(to path: String, store: Store, action: String, started: Date) {
+        do {
+            let records = try store.loadRecords().records
+            try MetricsFile.write(
+                MetricsFile.render(
+                    records: records, storeBytes: store.bundleBytes(), action: action,
+                    duration: Date().timeIntervalSince(started)), to: path)
+        } catch {
+            Output.error("snap: error: metrics \(path): \(error)")
+        }
+    }
+
     /// Opens the store for reading.
     func openStore() throws -> Store {
         try Store.open(at: storePath)

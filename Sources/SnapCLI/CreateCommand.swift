@@ -78,7 +78,7 @@ struct CreateCommand: ParsableCommand {
         let context = try CommandContext(global)
         let store = try context.openStore()
         let started = Date()
-        defer { if let metrics { writeMetrics(to: metrics, store: store, started: started, context: context) } }
+        defer { if let metrics { context.writeMetrics(to: metrics, store: store, action: "create", started: started) } }
         // A policy named on the command line or in snap.yaml must load; the default is optional.
         let chosen =
             policy != nil || context.config?.policy != nil ? try context.policy(policy) : try? context.policy(nil)
@@ -131,18 +131,6 @@ struct CreateCommand: ParsableCommand {
     {
         let report = try VerifyOperation.run(records, in: store, lock: lock, logger: context.logger)
         if !report.failed.isEmpty { throw VerificationFailed(report: report) }
-    }
-
-    private func writeMetrics(to path: String, store: Store, started: Date, context: CommandContext) {
-        do {
-            let records = try store.loadRecords().records
-            try MetricsFile.write(
-                MetricsFile.render(
-                    records: records, storeBytes: store.bundleBytes(), action: "create",
-                    duration: Date().timeIntervalSince(started)), to: path)
-        } catch {
-            Output.error("snap: error: metrics \(path): \(error)")
-        }
     }
 
     private func captureDirectory(

@@ -28,6 +28,9 @@ struct PruneCommand: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Show the decisions; remove nothing.")
     var dryRun = false
 
+    @Option(help: ArgumentHelp("Write a node_exporter textfile here after the run.", valueName: "file"))
+    var metrics: String?
+
     func validate() throws {
         if [keepLast, keepHourly, keepDaily, keepWeekly, keepMonthly, keepYearly].contains(where: { ($0 ?? 0) < 0 }) {
             throw ValidationError("--keep-* counts must be 0 or more")
@@ -55,6 +58,9 @@ struct PruneCommand: ParsableCommand {
         let store = try context.openStore()
         let (rules, zone) = try rules(context)
         let now = Date()
+        defer {
+            if let metrics, !dryRun { context.writeMetrics(to: metrics, store: store, action: "prune", started: now) }
+        }
         if dryRun {
             render(PruneOperation.decide(try store.loadRecords().records, rules: rules, timeZone: zone, now: now))
             return

@@ -32,8 +32,13 @@ import Testing
         #expect(try fixture.bundles().count == 5)
         let pinned = try fixture.snap(["pin", "v1"])
         #expect(pinned.status == 0, "\(pinned.stderr)")
-        let result = try fixture.snap(["prune", "--keep-last", "2", "--json"])
+        let result = try fixture.snap([
+            "prune", "--keep-last", "2", "--json", "--metrics", fixture.directory("prune.prom"),
+        ])
         #expect(result.status == 0, "\(result.stderr)")
+        let metrics = try String(contentsOfFile: fixture.directory("prune.prom"), encoding: .utf8)
+        #expect(metrics.contains("snap_run_duration_seconds{action=\"prune\"}"))
+        #expect(metrics.contains("snap_snapshots{node=\"manager_0\"} 3"))
         let decisions = try #require(
             try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
         #expect(decisions.filter { $0["keep"] as? Bool == false }.count == 2)
