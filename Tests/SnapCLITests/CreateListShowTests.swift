@@ -12,6 +12,9 @@ import Testing
         let again = try fixture.snap(["init"])
         #expect(again.status == 1)
         #expect(again.stderr.contains("already exists"))
+        let nested = try SnapBinary.run(["init", "--store", fixture.directory("new/parents/store")])
+        #expect(nested.status == 0, "\(nested.stderr)")
+        #expect(FileManager.default.fileExists(atPath: fixture.directory("new/parents/store/store.json")))
     }
 
     @Test func createListShowWithTheContractsKeys() throws {

@@ -41,6 +41,15 @@ public struct Store: Sendable {
             }
             chmod(root, 0o700)
         } else {
+            // Parents as `mkdir -p` would; the store itself private.
+            let parent = (root as NSString).deletingLastPathComponent
+            if !parent.isEmpty && !FileOps.exists(parent) {
+                do {
+                    try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+                } catch {
+                    throw SystemError("create directory", parent, .noSuchFileOrDirectory)
+                }
+            }
             try FileOps.makeDirectory(root)
         }
         let info = StoreInfo(storeId: FileOps.randomHex(bytes: 16), created: now)
