@@ -139,3 +139,33 @@ import Testing
         #expect(result.stdout.contains("USAGE"))
     }
 }
+
+@Suite struct PermissionTests {
+    @Test func aStoreOthersCanWriteIsRefusedWithTheFix() throws {
+        let fixture = try StoreFixture("perm-store")
+        chmod(fixture.store, 0o777)
+        let result = try fixture.snap(["list"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("writable by group or others"), "\(result.stderr)")
+        #expect(result.stderr.contains("chmod go-w \(fixture.store)"))
+        chmod(fixture.store, 0o700)
+        #expect(try fixture.snap(["list"]).status == 0)
+    }
+
+    @Test func aConfigOthersCanWriteIsRefused() throws {
+        let directory = TemporaryDirectory("perm-config")
+        try "store: store\n".write(toFile: directory("snap.yaml"), atomically: true, encoding: .utf8)
+        chmod(directory("snap.yaml"), 0o666)
+        let result = try SnapBinary.run(["list", "--config", directory("snap.yaml")])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("refusing config"), "\(result.stderr)")
+    }
+
+    @Test func aStoreOfAnotherUserIsRefused() throws {
+        let fixture = try StoreFixture("perm-owner")
+        chown(fixture.store, 4321, 4321)
+        let result = try fixture.snap(["list"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("owned by uid 4321"), "\(result.stderr)")
+    }
+}

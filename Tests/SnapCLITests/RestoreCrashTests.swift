@@ -60,7 +60,8 @@ import Testing
             #expect(warned.stderr.contains("restore \(id) is unfinished"))
             let checked = try pair.snap(["check"])
             #expect(checked.status == 2, "step \(step): \(checked.stdout)")
-            #expect(checked.stdout.contains("CRITICAL: manager_0") && checked.stdout.contains("unfinished restore \(id)"))
+            #expect(
+                checked.stdout.contains("CRITICAL: manager_0") && checked.stdout.contains("unfinished restore \(id)"))
             let refused = try pair.snap(arguments)
             #expect(refused.status == 1)
             #expect(refused.stderr.contains("--resume \(id)"))

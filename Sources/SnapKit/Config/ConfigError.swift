@@ -6,6 +6,8 @@ public enum ConfigError: SnapFailure {
     case malformed(path: String, line: Int?, detail: String)
     /// A key snap does not know (usually a typo).
     case unknownKey(path: String, line: Int, key: String, known: [String])
+    /// A config others could change (it decides what snap runs and stops).
+    case insecure(path: String, reason: String)
     /// A value of the wrong kind.
     case badValue(path: String, line: Int, key: String, expected: String)
 
@@ -17,6 +19,8 @@ public enum ConfigError: SnapFailure {
             return "\(path)\(line.map { ":\($0)" } ?? ""): not valid YAML: \(detail)"
         case let .unknownKey(path, line, key, known):
             return "\(path):\(line): unknown key \(key.debugDescription); known keys: \(known.joined(separator: ", "))"
+        case let .insecure(path, reason):
+            return "refusing config \(path): it \(reason)"
         case let .badValue(path, line, key, expected):
             return "\(path):\(line): \(key) must be \(expected)"
         }

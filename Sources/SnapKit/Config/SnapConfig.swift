@@ -48,6 +48,7 @@ public struct SnapConfig: Sendable, Equatable {
     /// - Throws: ``ConfigError`` naming the file and line.
     public static func load(path: String) throws -> SnapConfig {
         guard FileOps.exists(path) else { throw ConfigError.missing(path) }
+        if let reason = FileOps.insecurity(of: path) { throw ConfigError.insecure(path: path, reason: reason) }
         let text = String(decoding: try FileOps.readFile(path), as: UTF8.self)
         return try parse(text, path: path)
     }

@@ -68,6 +68,7 @@ public struct Store: Sendable {
     public static func open(at root: String) throws -> Store {
         let infoPath = root + "/store.json"
         guard FileOps.exists(infoPath) else { throw StoreError.notAStore(root) }
+        if let reason = FileOps.insecurity(of: root) { throw StoreError.insecure(path: root, reason: reason) }
         let bytes = try FileOps.readFile(infoPath)
         struct Version: Decodable { var formatVersion: Int? }
         let version = try JSONCoding.decode(Version.self, from: bytes, path: infoPath)

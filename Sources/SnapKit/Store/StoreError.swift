@@ -14,6 +14,8 @@ public enum StoreError: SnapFailure {
     case missingBundle(snapshot: String, path: String)
     /// No store was configured.
     case noStoreConfigured
+    /// A store others could tamper with (bundles hold S3 secret keys).
+    case insecure(path: String, reason: String)
 
     public var exitStatus: ExitStatus {
         switch self {
@@ -39,6 +41,8 @@ public enum StoreError: SnapFailure {
         case let .missingBundle(snapshot, path):
             return
                 "snapshot \(snapshot): bundle \(path) is missing; run `snap verify --all` and restore from another snapshot"
+        case let .insecure(path, reason):
+            return "refusing store \(path): it \(reason)"
         case .noStoreConfigured:
             return "no store configured: pass --store PATH or set `store:` in snap.yaml"
         }

@@ -254,6 +254,22 @@ public enum FileOps {
         }
     }
 
+    /// Why `path` must not be trusted, as ssh judges its own files: writable by group or
+    /// others, or owned by someone other than this user or root. Nil when it is fine.
+    public static func insecurity(of path: String) -> String? {
+        guard let info = try? status(path) else { return nil }
+        if info.st_mode & 0o022 != 0 {
+            return String(
+                format: "is writable by group or others (mode %04o); fix with chmod go-w %@", info.st_mode & 0o7777,
+                path)
+        }
+        if info.st_uid != geteuid() && info.st_uid != 0 {
+            return
+                "is owned by uid \(info.st_uid), not by this user (uid \(geteuid())) or root; fix its owner or run snap as its owner"
+        }
+        return nil
+    }
+
     /// Lowercase hex of `bytes` random bytes from the system generator.
     public static func randomHex(bytes: Int) -> String {
         var generator = SystemRandomNumberGenerator()
