@@ -99,27 +99,11 @@ public struct MnesiaDump: Codable, Sendable, Equatable {
     /// Reads the dump at `path`, streaming it; `path` names it in errors.
     /// - Throws: ``SystemError`` if the file cannot be read, ``DumpError`` if it is not a dump.
     public static func parse(contentsOf path: String, limits: DumpLimits = .standard) throws -> MnesiaDump {
-        let descriptor: FileDescriptor
-        do {
-            descriptor = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
-        } catch let error as Errno {
-            throw SystemError("open", path, error)
+        var parser = DumpParser(source: path, limits: limits)
+        try FileOps.readChunks(path, chunkSize: DumpParser.chunkSize) { chunk in
+            try parser.feed(chunk.bindMemory(to: UInt8.self))
         }
-        return try descriptor.closeAfter {
-            var parser = DumpParser(source: path, limits: limits)
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: DumpParser.chunkSize, alignment: 64)
-            defer { buffer.deallocate() }
-            while true {
-                let count: Int
-                do {
-                    count = try descriptor.read(into: buffer)
-                } catch let error as Errno {
-                    throw SystemError("read", path, error)
-                }
-                if count == 0 { return try parser.finish() }
-                try parser.feed(UnsafeBufferPointer(rebasing: buffer.bindMemory(to: UInt8.self)[0..<count]))
-            }
-        }
+        return try parser.finish()
     }
 }
 

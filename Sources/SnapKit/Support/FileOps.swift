@@ -89,46 +89,41 @@ public enum FileOps {
         try syncDirectory((path as NSString).deletingLastPathComponent)
     }
 
-    /// Reads a whole (small) file.
-    public static func readFile(_ path: String) throws -> [UInt8] {
-        let descriptor: FileDescriptor
-        do {
-            descriptor = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
-        } catch let error as Errno {
-            throw SystemError("open", path, error)
-        }
-        return try descriptor.closeAfter {
-            var result: [UInt8] = []
-            var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-            while true {
-                let count = try chunk.withUnsafeMutableBytes { buffer in
-                    do { return try descriptor.read(into: buffer) } catch let error as Errno {
-                        throw SystemError("read", path, error)
-                    }
-                }
-                if count == 0 { return result }
-                result.append(contentsOf: chunk[0..<count])
-            }
-        }
-    }
-
-    /// SHA-256 and size of a whole file, streamed.
-    public static func sha256(ofFile path: String) throws -> (sha256: String, size: Int64) {
+    /// Streams the file at `path` to `body` in chunks; the pointer is only valid inside `body`.
+    /// - Throws: ``SystemError`` naming the file, or what `body` throws.
+    public static func readChunks(
+        _ path: String, chunkSize: Int = 1 << 20, _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw SystemError("open", path, .last) }
         defer { close(fd) }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 64)
         defer { buffer.deallocate() }
-        var hasher = SHA256()
-        var size: Int64 = 0
         while true {
             let count = read(fd, buffer.baseAddress, buffer.count)
             if count < 0 && errno == EINTR { continue }
             if count < 0 { throw SystemError("read", path, .last) }
-            if count == 0 { return (hasher.finalizeHex(), size) }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-            size += Int64(count)
+            if count == 0 { return }
+            try body(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
         }
+    }
+
+    /// Reads a whole (small) file.
+    public static func readFile(_ path: String) throws -> [UInt8] {
+        var result: [UInt8] = []
+        try readChunks(path, chunkSize: 64 * 1024) { result.append(contentsOf: $0) }
+        return result
+    }
+
+    /// SHA-256 and size of a whole file, streamed.
+    public static func sha256(ofFile path: String) throws -> (sha256: String, size: Int64) {
+        var hasher = SHA256()
+        var size: Int64 = 0
+        try readChunks(path) { chunk in
+            hasher.update(bufferPointer: chunk)
+            size += Int64(chunk.count)
+        }
+        return (hasher.finalizeHex(), size)
     }
 
     /// `lstat` of a path, or `nil` when nothing is there.
