@@ -3,7 +3,7 @@ import SnapTestSupport
 import Testing
 
 /// A store with a real Mnesia directory beside it, for end-to-end tests.
-final class StoreFixture {
+final class StoreFixture: Sendable {
     let directory: TemporaryDirectory
     var store: String { directory("store") }
     var mnesia: String { directory("mnesia") }

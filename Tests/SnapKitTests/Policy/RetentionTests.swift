@@ -1,5 +1,6 @@
 import Foundation
 import SnapKit
+import SnapTestSupport
 import Testing
 
 @Suite struct RetentionTests {
@@ -184,18 +185,5 @@ import Testing
         let survivors = records.filter { looseKept.contains($0.id) }
         let again = Retention.decide(survivors, rules: loose, timeZone: Self.utc, pinned: pinned, now: now)
         #expect(again.allSatisfy { $0.keep })
-    }
-}
-
-/// A small deterministic generator (SplitMix64) so random tests repeat.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,0 +1,135 @@
+import Foundation
+import SnapTestSupport
+import Testing
+
+/// `create`, `prune` and `verify` as real processes, SIGKILLed at random moments (seeded):
+/// after every kill the store must still be whole.
+@Suite struct CrashHarnessTests {
+    /// Kills per run; `SNAP_CRASH_KILLS` raises it for a longer soak outside CI.
+    static let kills = Int(ProcessInfo.processInfo.environment["SNAP_CRASH_KILLS"] ?? "") ?? 120
+
+    /// Every listed snapshot verifies, no record points to a missing bundle, no record is
+    /// damaged, and the audit chain verifies (a torn tail is repaired, not trusted).
+    static func checkInvariants(_ fixture: StoreFixture, after what: String) throws {
+        let list = try fixture.snap(["list", "--json"])
+        #expect(list.status == 0, "\(what): list: \(list.stderr)")
+        #expect(!list.stderr.contains("damaged"), "\(what): \(list.stderr)")
+        let records = (try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]]) ?? []
+        for record in records {
+            let sha = record["bundle_sha256"] as? String ?? "-"
+            #expect(
+                FileManager.default.fileExists(atPath: fixture.store + "/bundles/\(sha).tar.zst"),
+                "\(what): bundle of \(record["id"] ?? "?")")
+        }
+        let verify = try fixture.snap(["verify", "--all", "--wait", "30"])
+        #expect(verify.status == 0, "\(what): verify: \(verify.stdout)\(verify.stderr)")
+        let audit = try fixture.snap(["audit", "verify", "--wait", "30"])
+        #expect(audit.status == 0, "\(what): audit: \(audit.stdout)\(audit.stderr)")
+    }
+
+    @Test func killedAtRandomPointsTheStoreStaysWhole() throws {
+        let fixture = try StoreFixture("crash", rows: 3000)
+        // A larger file makes each create take long enough to be killed in the middle.
+        var generator = SeededGenerator(seed: 20_261_129)
+        let noise = (0..<(8 << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        try Data(noise).write(to: URL(fileURLWithPath: fixture.mnesia + "/noise.DAT"))
+        try fixture.create()
+        var counts: [String: Int] = [:]
+        for round in 0..<Self.kills {
+            let operation = ["create", "create", "prune", "verify"][Int.random(in: 0..<4, using: &generator)]
+            if operation == "create" {
+                // New content each time, so bundles are written rather than reused.
+                try Data("round \(round)".utf8).write(to: URL(fileURLWithPath: fixture.mnesia + "/LATEST.LOG"))
+            }
+            let arguments: [String] =
+                switch operation {
+                case "create":
+                    ["create", "--from-dir", fixture.mnesia, "--node", "manager_\(round % 2)", "--wait", "30"]
+                case "prune": ["prune", "--keep-last", "2", "--wait", "30"]
+                default: ["verify", "--all", "--wait", "30"]
+                }
+            let process = try SnapBinary.start(arguments + ["--store", fixture.store])
+            usleep(UInt32.random(in: 0...400_000, using: &generator))
+            kill(process.process.processIdentifier, SIGKILL)
+            _ = process.wait()
+            counts[operation, default: 0] += 1
+            try Self.checkInvariants(fixture, after: "round \(round) (\(operation))")
+        }
+        // The next writer removes what the kills left.
+        try fixture.create()
+        let leftovers = try FileManager.default.subpathsOfDirectory(atPath: fixture.store).filter {
+            $0.contains(".tmp-")
+        }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+        print(
+            "crash harness: \(Self.kills) kills survived (\(counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))"
+        )
+    }
+
+    @Test func eightProcessesAtOnceNeverCorruptTheStore() throws {
+        let fixture = try StoreFixture("concurrency", rows: 500)
+        try fixture.create()
+        let deadline = Date().addingTimeInterval(20)
+        let operations = ["create", "prune", "verify", "list", "history", "create", "list", "verify"]
+        let results = ResultsBox()
+        // One thread per worker: a thread pool sized to the cores would run them two at a time.
+        let finished = DispatchGroup()
+        for (worker, operation) in operations.enumerated() {
+            finished.enter()
+            let thread = Thread {
+                var round = 0
+                while Date() < deadline {
+                    round += 1
+                    let arguments: [String] =
+                        switch operation {
+                        case "create":
+                            [
+                                "create", "--from-dir", fixture.mnesia, "--node", "manager_\(worker)", "--tag",
+                                "w\(worker)r\(round)",
+                            ]
+                        case "prune": ["prune", "--keep-last", "3"]
+                        case "verify": ["verify", "--all"]
+                        case "list": ["list", "--json"]
+                        default: ["history", "--json"]
+                        }
+                    if let result = try? fixture.snap(arguments) {
+                        results.add(operation: operation, status: result.status, stderr: result.stderr)
+                    }
+                }
+                finished.leave()
+            }
+            thread.start()
+        }
+        finished.wait()
+        let summary = results.summary()
+        #expect(Set(summary.keys) == Set(operations), "\(summary)")
+        for (operation, statuses) in summary {
+            let allowed: Set<Int32> = ["list", "history"].contains(operation) ? [0] : [0, 11]
+            #expect(Set(statuses.keys).isSubset(of: allowed), "\(operation): \(statuses) \(results.failures)")
+            #expect(statuses[0, default: 0] > 0, "\(operation) never succeeded")
+        }
+        try Self.checkInvariants(fixture, after: "concurrency")
+        print("concurrency: \(summary.map { "\($0.key) \($0.value)" }.sorted().joined(separator: "; "))")
+    }
+}
+
+/// Collects results from concurrent workers.
+final class ResultsBox: @unchecked Sendable {
+    // Guarded by `lock`.
+    private let lock = NSLock()
+    private var statuses: [String: [Int32: Int]] = [:]
+    private(set) var failures: [String] = []
+
+    func add(operation: String, status: Int32, stderr: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        statuses[operation, default: [:]][status, default: 0] += 1
+        if status != 0 && status != 11 { failures.append("\(operation) \(status): \(stderr)") }
+    }
+
+    func summary() -> [String: [Int32: Int]] {
+        lock.lock()
+        defer { lock.unlock() }
+        return statuses
+    }
+}
