@@ -66,7 +66,9 @@ public final class StandinPair: @unchecked Sendable {
     /// Twelve consecutive free TCP ports (console and JSON ports of both managers).
     static func freePortBlock() throws -> Int {
         for _ in 0..<200 {
-            let base = Int.random(in: 20_000...60_000)
+            // Below Linux's ephemeral range (32768+), so no outgoing connection can hold one
+            // of these ports when the pair starts listening.
+            let base = Int.random(in: 20_000...32_700)
             if (0..<12).allSatisfy({ Console.portIsFree(base + $0) }) { return base }
         }
         throw FixtureError(message: "no free block of 12 TCP ports")

@@ -36,7 +36,16 @@ table_names() -> [T || {T, _, _} <- tables()].
 
 %% Entry point (erl -s leo_standin start).
 start() ->
-    spawn(fun boot/0).
+    spawn(fun() ->
+              try boot()
+              catch Class:Reason:Stack ->
+                  %% A manager that cannot boot says why in its log, then stops.
+                  #{pid_file := PidFile} = persistent_term:get(standin_settings, #{pid_file => "/dev/null"}),
+                  Log = filename:join([filename:dirname(filename:dirname(PidFile)), "log", "boot_error.log"]),
+                  file:write_file(Log, io_lib:format("~p:~p~n~p~n", [Class, Reason, Stack]), [append]),
+                  init:stop(1)
+              end
+          end).
 
 %% Settings come as plain arguments from bin/leo_manager (-standin_KEY VALUE).
 boot_settings() ->
