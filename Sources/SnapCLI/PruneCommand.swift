@@ -45,9 +45,10 @@ struct PruneCommand: ParsableCommand {
         let flags = RetentionRules(
             last: keepLast, hourly: keepHourly, daily: keepDaily, weekly: keepWeekly, monthly: keepMonthly,
             yearly: keepYearly, within: try keepWithin.map(DurationText.seconds))
-        let chosen = try? context.policy(policy)
         if flags != RetentionRules() {
-            return (flags, chosen?.timeZone ?? TimeZone(identifier: "UTC") ?? .current)
+            // The flags replace the keep set; the policy, if it loads, still gives the zone.
+            let zone = (try? context.policy(policy))?.timeZone
+            return (flags, zone ?? TimeZone(identifier: "UTC") ?? .current)
         }
         let loaded = try context.policy(policy)
         return (loaded.keep, loaded.timeZone)

@@ -169,3 +169,32 @@ import Testing
         #expect(result.stderr.contains("owned by uid 4321"), "\(result.stderr)")
     }
 }
+
+@Suite struct RestoreInputTests {
+    @Test(arguments: [
+        (["restore", "latest"], "--to NAME"),
+        (["restore", "--to", "manager_0"], "name the snapshot"),
+        (["restore", "latest", "--to", "manager_0", "--resume", "abc"], "only the restore id"),
+        (["restore", "--resume", "a", "--rollback", "b"], "not both"),
+        (["restore", "latest", "--to", "m", "--to", "m"], "only once"),
+    ])
+    func usageErrorsExit2(arguments: [String], message: String) throws {
+        let result = try SnapBinary.run(arguments)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+
+    @Test func unknownRestoreAndUnknownManagerAreNamed() throws {
+        let fixture = try StoreFixture("restore-input")
+        try fixture.create()
+        try "store: store\nmanagers:\n  - name: manager_0\n    home: \(fixture.directory("absent"))\n"
+            .write(toFile: fixture.directory("snap.yaml"), atomically: true, encoding: .utf8)
+        let resume = try SnapBinary.run(["restore", "--resume", "feedbeef"], directory: fixture.directory.path)
+        #expect(resume.status == 1)
+        #expect(resume.stderr.contains("no restore feedbeef"), "\(resume.stderr)")
+        let unknown = try SnapBinary.run(
+            ["restore", "latest", "--to", "manager_9", "--dry-run"], directory: fixture.directory.path)
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("absent/etc/leo_manager.conf does not exist"), "\(unknown.stderr)")
+    }
+}

@@ -12,6 +12,12 @@ public struct BundleCheck: Sendable {
     /// Everything wrong with the bundle itself, in words.
     public var problems: [String]
 
+    /// Reads the bundle of `record` in `store`, with the store's copy of its manifest.
+    public static func run(_ record: SnapshotRecord, in store: Store) -> BundleCheck {
+        let stored = try? FileOps.readFile(store.manifestPath(record.bundleSha256))
+        return run(path: store.bundlePath(record.bundleSha256), storedManifest: stored)
+    }
+
     /// Reads `path` once: the file's SHA-256, every entry's SHA-256, the manifest and the
     /// checksum list, and compares them with each other and with `storedManifest`
     /// (the store's copy beside the bundle, when readable).

@@ -41,7 +41,7 @@ public struct LiveCapture {
     /// - Throws: ``CaptureError`` naming the node and the step that failed.
     public func capture(mode: LiveCaptureMode, tags: [String], note: String?, cluster: String?) throws -> SnapshotRecord
     {
-        removeStaleDumpDirectories()
+        node.removeStaleDumpDirectories()
         let running = try step("ping") { try control.isRunning() }
         var request = CaptureRequest(
             node: node.name, sources: BundleSources(mnesiaDirectory: nil), mode: .files, tags: tags, note: note,
@@ -115,19 +115,16 @@ public struct LiveCapture {
     private func withDump(_ request: CaptureRequest, _ body: (CaptureRequest) throws -> SnapshotRecord) throws
         -> SnapshotRecord
     {
-        let directory = node.home + "/work/" + Self.dumpDirectoryPrefix + FileOps.randomHex(bytes: 6)
+        // Failures to make the directory belong to the dump step; the body's own errors pass through.
         try step("dump-mnesia-data") {
-            try FileOps.makeDirectory(directory)
-            // The node writes the dump as its own user: give it the directory.
-            if let owner = try FileOps.status(node.mnesiaDirectory) { chown(directory, owner.st_uid, owner.st_gid) }
+            try node.withPrivateDumpPath { path in
+                try step("dump-mnesia-data") { try control.dump(to: path) }
+                var request = request
+                request.tables = try step("parse dump") { try MnesiaDump.parse(contentsOf: path).summaries }
+                request.sources.dumpFile = path
+                return try body(request)
+            }
         }
-        defer { try? FileOps.removeTree(directory) }
-        let path = directory + "/mnesia.dump"
-        try step("dump-mnesia-data") { try control.dump(to: path) }
-        var request = request
-        request.tables = try step("parse dump") { try MnesiaDump.parse(contentsOf: path).summaries }
-        request.sources.dumpFile = path
-        return try body(request)
     }
 
     private func record(_ request: CaptureRequest) throws -> SnapshotRecord {
@@ -145,16 +142,6 @@ public struct LiveCapture {
         } catch {
             logger.warning("\(node.name): no ring hashes recorded: \(error)")
             return nil
-        }
-    }
-
-    static let dumpDirectoryPrefix = ".snap-dump-"
-
-    /// Dump directories a crashed snap left in the manager's work directory.
-    private func removeStaleDumpDirectories() {
-        let work = node.home + "/work"
-        for name in (try? FileOps.listDirectory(work)) ?? [] where name.hasPrefix(Self.dumpDirectoryPrefix) {
-            try? FileOps.removeTree(work + "/" + name)
         }
     }
 

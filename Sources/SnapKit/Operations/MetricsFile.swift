@@ -6,7 +6,6 @@ public enum MetricsFile {
     /// - Parameters:
     ///   - action: the command that ran (for `snap_run_duration_seconds`).
     ///   - duration: how long it ran.
-    ///   - success: per node, when its last successful capture finished.
     public static func render(records: [SnapshotRecord], storeBytes: Int64, action: String, duration: Double) -> String
     {
         let nodes = Array(Set(records.map(\.node))).sorted()

@@ -42,8 +42,7 @@ public enum VerifyOperation {
                 check = cached
             } else {
                 logger.info("verifying bundle \(record.bundleSha256) of \(record.id)")
-                let stored = try? FileOps.readFile(store.manifestPath(record.bundleSha256))
-                check = BundleCheck.run(path: store.bundlePath(record.bundleSha256), storedManifest: stored)
+                check = BundleCheck.run(record, in: store)
                 checks[record.bundleSha256] = check
             }
             let problems = problems(of: record, check: check)
@@ -58,7 +57,9 @@ public enum VerifyOperation {
         return VerifyReport(checked: records.count, ok: records.count - failures.count, failed: failures)
     }
 
-    private static func problems(of record: SnapshotRecord, check: BundleCheck) -> [String] {
+    /// Everything wrong with `record`: its bundle's own problems, then whether the bundle
+    /// is the one the record names (hash, size, tree digest).
+    public static func problems(of record: SnapshotRecord, check: BundleCheck) -> [String] {
         var problems = check.problems
         if let sha = check.sha256, sha != record.bundleSha256 {
             problems.insert(

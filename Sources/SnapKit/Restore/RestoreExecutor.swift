@@ -156,7 +156,7 @@ public struct RestoreExecutor {
             if status.currentRingHash == nil { throw RestoreCheckFailed(detail: "\(name): status shows no ring-hash") }
         case let .loadDump(name):
             let manager = try node(name)
-            try withDumpFile(for: manager) { path in
+            try manager.withPrivateDumpPath { path in
                 try SnapshotContent.unpackDump(of: snapshot, from: store, to: path)
                 try ManagerControl(manager, runner: runner).load(from: path)
             }
@@ -168,7 +168,7 @@ public struct RestoreExecutor {
             }
         case let .compareTables(name):
             let manager = try node(name)
-            let live = try withDumpFile(for: manager) { path in
+            let live = try manager.withPrivateDumpPath { path in
                 try ManagerControl(manager, runner: runner).dump(to: path)
                 return try MnesiaDump.parse(contentsOf: path).summaries
             }
@@ -235,15 +235,6 @@ public struct RestoreExecutor {
         }
         try FileOps.rename(staging, to: manager.mnesiaDirectory)
         try FileOps.syncDirectory((manager.mnesiaDirectory as NSString).deletingLastPathComponent)
-    }
-
-    /// Runs `body` with a dump path in a private directory the node's user can write.
-    private func withDumpFile<T>(for manager: ManagerNode, _ body: (String) throws -> T) throws -> T {
-        let directory = manager.home + "/work/" + LiveCapture.dumpDirectoryPrefix + FileOps.randomHex(bytes: 6)
-        try FileOps.makeDirectory(directory)
-        defer { try? FileOps.removeTree(directory) }
-        if let owner = try FileOps.status(manager.mnesiaDirectory) { chown(directory, owner.st_uid, owner.st_gid) }
-        return try body(directory + "/mnesia.dump")
     }
 }
 

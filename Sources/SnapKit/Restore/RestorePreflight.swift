@@ -7,13 +7,7 @@ public enum RestorePreflight {
     /// content beside each target and for the rescued files in the store.
     /// - Throws: ``RestoreError/snapshotDamaged(snapshot:problem:)`` or ``RestoreError/noSpace(path:needed:available:)``.
     public static func check(_ record: SnapshotRecord, in store: Store, targets: [ManagerNode]) throws {
-        let stored = try? FileOps.readFile(store.manifestPath(record.bundleSha256))
-        let check = BundleCheck.run(path: store.bundlePath(record.bundleSha256), storedManifest: stored)
-        var problems = check.problems
-        if let sha = check.sha256, sha != record.bundleSha256 { problems.insert("bundle hash mismatch", at: 0) }
-        if let manifest = check.manifest, manifest.treeDigest != record.treeDigest {
-            problems.append("tree digest differs from the record")
-        }
+        let problems = VerifyOperation.problems(of: record, check: BundleCheck.run(record, in: store))
         if let first = problems.first { throw RestoreError.snapshotDamaged(snapshot: record.id, problem: first) }
         var rescued: Int64 = 0
         for target in targets {
