@@ -1,0 +1,214 @@
+# The comparisons (sourced by bench/run). Each leaves hyperfine JSON, peak-RSS files
+# (rss/*.txt, KiB, one line a run) or small JSON files under $raw for bench/report.py.
+#
+# Fairness: every tool reads the same directory with a warm page cache (each group has
+# warm-up runs, or the data was read just before), writes to the same file system, and
+# starts from an empty store/repository when the comparison says "first".
+#   restic: repository version 2 (0.14's default: compressed, always encrypted), with its
+#           local cache (RESTIC_CACHE_DIR under the work directory).
+#   borg:   --encryption none (snap does not encrypt either), --compression zstd,3.
+
+export RESTIC_PASSWORD=bench-only-password
+export RESTIC_CACHE_DIR="$work/restic-cache"
+export BORG_BASE_DIR="$work/borg-base"
+export BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK=yes
+export BORG_RELOCATED_REPO_ACCESS_IS_OK=yes
+
+manual_pipeline='find . -type f -print0 | sort -z | xargs -0 sha256sum > SUMS_OUT && tar -I "zstd -3 -T0" -cf ARCHIVE . && sha256sum ARCHIVE > ARCHIVE.sha256'
+
+# full_snapshot LABEL ROOT SNAP_ARGS: first capture of ROOT (everything the other tools
+# archive) by snap (SNAP_ARGS: --from-dir ... [--dump ...]) and by the others, each into
+# an empty store, repository or directory.
+full_snapshot() {
+    local label="$1" root="$2" snap_args="$3" w="$work/full-$1"
+    local pipeline="${manual_pipeline//SUMS_OUT/$w/manual/SUMS}"
+    pipeline="${pipeline//ARCHIVE/$w/manual/archive.tar.zst}"
+    mkdir -p "$w"
+    log "full snapshot of ($label)"
+    hf "full-$label" --warmup "$warmup" --runs "$runs" \
+        -n snap --prepare "rm -rf $w/store && $snap init --store $w/store -q" \
+        "$(rss "full-$label-snap") $snap create --store $w/store $snap_args --node bench --policy $policy -q" \
+        -n snap-default-policy --prepare "rm -rf $w/store && $snap init --store $w/store -q" \
+        "$snap create --store $w/store $snap_args --node bench --policy $repo/policies/default.yaml -q" \
+        -n manual --prepare "rm -rf $w/manual && mkdir $w/manual" "cd $root && $pipeline" \
+        -n tar --prepare "rm -f $w/tar.tar.zst" "tar -I 'zstd -3 -T0' -cf $w/tar.tar.zst -C $root ." \
+        -n restic --prepare "rm -rf $w/restic && restic -q -r $w/restic init" \
+        "cd $root && $(rss "full-$label-restic") restic -q -r $w/restic backup ." \
+        -n borg --prepare "rm -rf $w/borg && borg init -e none $w/borg" \
+        "cd $root && $(rss "full-$label-borg") borg create --compression zstd,3 $w/borg::first ."
+}
+
+# keep_first LABEL ROOT SNAP_ARGS: the stores and repositories that re-snapshot, verify and
+# extract work on, each holding one capture of ROOT.
+keep_first() {
+    local k="$work/keep-$1"
+    rm -rf "$k" && mkdir -p "$k"
+    "$snap" init --store "$k/store" -q >/dev/null
+    "$snap" create --store "$k/store" $3 --node bench --policy "$policy" -q
+    restic -q -r "$k/restic" init
+    (cd "$2" && restic -q -r "$k/restic" backup .)
+    borg init -e none "$k/borg"
+    (cd "$2" && borg create --compression zstd,3 "$k/borg::first" .)
+}
+
+# unchanged_resnapshot LABEL ROOT SNAP_ARGS: a second capture of the untouched tree, then
+# the bytes one more such capture adds to each store.
+unchanged_resnapshot() {
+    local label="$1" root="$2" k="$work/keep-$1"
+    local snap_cmd="$snap create --store $k/store $3 --node bench --policy $policy -q"
+    local restic_cmd="restic -q -r $k/restic backup ."
+    local borg_cmd="borg create --compression zstd,3 $k/borg::{now:%Y-%m-%dT%H:%M:%S.%f} ."
+    log "unchanged re-snapshot of ($label)"
+    hf "resnap-$label" --warmup "$warmup" --runs "$runs_small" \
+        -n snap "$snap_cmd" -n restic "cd $root && $restic_cmd" -n borg "cd $root && $borg_cmd"
+    local before=() after=() name
+    for name in store restic borg; do before+=("$(du -sb "$k/$name" | cut -f1)"); done
+    (cd "$root" && sh -c "$snap_cmd" && sh -c "$restic_cmd" && sh -c "$borg_cmd")
+    for name in store restic borg; do after+=("$(du -sb "$k/$name" | cut -f1)"); done
+    printf '{"snap": %d, "restic": %d, "borg": %d}\n' $((after[0] - before[0])) \
+        $((after[1] - before[1])) $((after[2] - before[2])) >"$raw/resnap-$label-bytes.json"
+}
+
+# verify_snapshot LABEL: `snap verify latest` against unpacking the manual pipeline's
+# archive and checking its SUMS with sha256sum -c.
+verify_snapshot() {
+    local label="$1" k="$work/keep-$1" m="$work/full-$1/manual" x="$work/verify-$1"
+    log "verify ($label)"
+    hf "verify-$label" --warmup "$warmup" --runs "$runs" \
+        -n snap --prepare true "$(rss "verify-$label-snap") $snap verify latest --store $k/store -q" \
+        -n tar-sha256sum --prepare "rm -rf $x && mkdir $x" \
+        "tar --zstd -xf $m/archive.tar.zst -C $x && cd $x && sha256sum -c --quiet $m/SUMS"
+    rm -rf "$x"
+}
+
+# extract_snapshot LABEL ROOT: unpack the capture into an empty directory, by every tool,
+# and plain cp -a of the source as the floor.
+extract_snapshot() {
+    local label="$1" root="$2" k="$work/keep-$1" m="$work/full-$1/manual" x="$work/extract-$1"
+    log "extract ($label)"
+    hf "extract-$label" --warmup "$warmup" --runs "$runs" \
+        -n snap --prepare "rm -rf $x" "$(rss "extract-$label-snap") $snap extract latest --to $x --store $k/store -q" \
+        -n tar --prepare "rm -rf $x && mkdir $x" "tar --zstd -xf $m/archive.tar.zst -C $x" \
+        -n restic --prepare "rm -rf $x" "$(rss "extract-$label-restic") restic -q -r $k/restic restore latest --target $x" \
+        -n borg --prepare "rm -rf $x && mkdir $x" "cd $x && $(rss "extract-$label-borg") borg extract $k/borg::first" \
+        -n cp-a --prepare "rm -rf $x" "cp -a $root $x"
+    rm -rf "$x"
+}
+
+# check_extracts LABEL ROOT: every tool's extract holds the source's bytes (a harness
+# check, not timed; snap's bundle keeps the tree under mnesia/).
+check_extracts() {
+    local label="$1" root="$2" k="$work/keep-$1" x="$work/check-$1"
+    rm -rf "$x" && mkdir -p "$x/tar" "$x/borg"
+    "$snap" extract latest --to "$x/snap" --store "$k/store" -q
+    diff -r "$root" "$x/snap/mnesia" >/dev/null || die "snap extract of ($label) differs from the source"
+    tar --zstd -xf "$work/full-$label/manual/archive.tar.zst" -C "$x/tar"
+    diff -r "$root" "$x/tar" >/dev/null || die "the manual archive of ($label) differs from the source"
+    restic -q -r "$k/restic" restore latest --target "$x/restic"
+    diff -r "$root" "$x/restic" >/dev/null || die "restic restore of ($label) differs from the source"
+    (cd "$x/borg" && borg extract "$k/borg::first")
+    diff -r "$root" "$x/borg" >/dev/null || die "borg extract of ($label) differs from the source"
+    rm -rf "$x"
+}
+
+# tree_suite LABEL ROOT: every comparison on one synthetic tree.
+tree_suite() {
+    local args="--from-dir $2"
+    full_snapshot "$1" "$2" "$args"
+    keep_first "$1" "$2" "$args"
+    unchanged_resnapshot "$1" "$2" "$args"
+    verify_snapshot "$1"
+    extract_snapshot "$1" "$2"
+}
+
+# cold_downtime PAIR ROUNDS: `snap create --mode cold` of manager_0 of a running stand-in
+# pair, interleaved round by round with the manual equivalent's parts: stop + start + wait
+# until ready, and cp -a of the Mnesia directory.
+cold_downtime() {
+    local pair="$1" m0="$1/leo_manager_0" r t create restart copy
+    local mnesia="$m0/work/mnesia/127.0.0.1" base
+    log "cold-mode capture downtime"
+    base=$(free_port_base)
+    sed -i -e "s/^console.port.cui = .*/console.port.cui = $base/" -e "s/^console.port.json = .*/console.port.json = $((base + 10))/" \
+        "$pair/leo_manager_0/etc/leo_manager.conf"
+    sed -i -e "s/^console.port.cui = .*/console.port.cui = $((base + 1))/" -e "s/^console.port.json = .*/console.port.json = $((base + 11))/" \
+        "$pair/leo_manager_1/etc/leo_manager.conf"
+    "$testbed/leofs-testbed" stop "$pair" 2>/dev/null || true
+    require_free_node_names
+    running_pair="$pair"
+    "$testbed/leofs-testbed" start "$pair" >/dev/null
+    rm -rf "$pair/store"
+    "$snap" init --config "$pair/snap.yaml" -q >/dev/null
+    mkdir -p "$raw/cold"
+    for ((r = 1 - warmup; r <= cold_rounds; r++)); do
+        t=$(now)
+        "$snap" create --config "$pair/snap.yaml" --node manager_0 --mode cold --policy "$policy" --json \
+            >"$raw/cold/create-$r.json"
+        create=$(since "$t")
+        t=$(now)
+        ("$m0/bin/leo_manager" stop && "$m0/bin/leo_manager" start && "$m0/bin/leo_manager" wait_ready) >/dev/null
+        restart=$(since "$t")
+        t=$(now)
+        cp -a "$mnesia" "$work/cold-copy"
+        copy=$(since "$t")
+        rm -rf "$work/cold-copy"
+        # TODO(issue 7): report.py takes snap's own downtime figure from create-$r.json when
+        # the record carries one (any key containing "downtime"); until then the whole create.
+        [ "$r" -ge 1 ] && printf '{"round": %d, "create": %s, "restart": %s, "copy": %s}\n' \
+            "$r" "$create" "$restart" "$copy" >>"$raw/cold.jsonl"
+    done
+    "$snap" show latest --json --config "$pair/snap.yaml" >"$raw/cold/show-latest.json"
+    du -sb "$mnesia" | cut -f1 >"$raw/cold/mnesia-bytes"
+    "$testbed/leofs-testbed" stop "$pair"
+    running_pair=""
+}
+
+# record_commands STORE: list, prune --dry-run and history on a store made by gen-store.py,
+# after checking that snap reads all of it and that its audit chain verifies.
+record_commands() {
+    local s="$work/records-store" listed chain
+    log "list, prune --dry-run, history over $records records / $audit_entries audit entries"
+    rm -rf "$s" && cp -a "$1" "$s"
+    listed=$("$snap" list --store "$s" | tail -n +2 | wc -l)
+    chain=$("$snap" audit verify --store "$s" | head -n 1)
+    [ "$listed" -eq "$records" ] || die "snap list shows $listed snapshots of the generated $records"
+    case "$chain" in "audit log ok: $audit_entries entries verified"*) ;; *) die "audit verify: $chain" ;; esac
+    printf '{"listed": %d, "audit_verify": "%s"}\n' "$listed" "$chain" >"$raw/records-check.json"
+    # Absolute targets, no ratio: each command gets its own group, with as many runs as fit
+    # in ~15 s (at least 3), judged from one probe run that also warms the cache.
+    local name cmd t n
+    for name in list prune-dry-run history; do
+        case "$name" in
+            list) cmd="$snap list --store $s" ;;
+            prune-dry-run) cmd="$snap prune --dry-run --keep-last 5 --store $s" ;;
+            history) cmd="$snap history --store $s" ;;
+        esac
+        t=$(now); $cmd >/dev/null; t=$(since "$t")
+        n=$(awk -v t="$t" -v max="$runs_small" 'BEGIN { n = int(15 / t); print (n < 3 ? 3 : (n > max ? max : n)) }')
+        hf "records-$name" --warmup 0 --runs "$n" -n "$name" "$cmd"
+    done
+}
+
+# store_growth SERIES COUNT: COUNT captures of (a), ~1% of rows changed between them, by
+# snap, restic and borg (each capture copied to the same path first); the sizes after.
+store_growth() {
+    local series="$1" w="$work/series" i t snap_s=0 restic_s=0 borg_s=0
+    log "store size after $2 captures of (a)"
+    rm -rf "$w" && mkdir -p "$w"
+    "$snap" init --store "$w/store" -q >/dev/null
+    restic -q -r "$w/restic" init
+    borg init -e none "$w/borg"
+    for ((i = 0; i < $2; i++)); do
+        rm -rf "$w/mnesia" && cp -a "$series/$(printf %02d "$i")" "$w/mnesia"
+        t=$(now); "$snap" create --store "$w/store" --from-dir "$w/mnesia" --node manager_0 --policy "$policy" -q
+        snap_s=$(awk -v a="$snap_s" -v b="$(since "$t")" 'BEGIN { print a + b }')
+        t=$(now); (cd "$w/mnesia" && restic -q -r "$w/restic" backup .)
+        restic_s=$(awk -v a="$restic_s" -v b="$(since "$t")" 'BEGIN { print a + b }')
+        t=$(now); (cd "$w/mnesia" && borg create --compression zstd,3 "$w/borg::cap-$i" .)
+        borg_s=$(awk -v a="$borg_s" -v b="$(since "$t")" 'BEGIN { print a + b }')
+    done
+    printf '{"captures": %d, "capture_bytes": %d, "snap": %d, "restic": %d, "borg": %d, "seconds": {"snap": %s, "restic": %s, "borg": %s}}\n' \
+        "$2" "$(du -sb "$series/00" | cut -f1)" "$(du -sb "$w/store" | cut -f1)" "$(du -sb "$w/restic" | cut -f1)" \
+        "$(du -sb "$w/borg" | cut -f1)" "$snap_s" "$restic_s" "$borg_s" >"$raw/series.json"
+    rm -rf "$w"
+}

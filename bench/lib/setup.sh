@@ -1,0 +1,66 @@
+# Tools, the snap binary and the machine description (sourced by bench/run).
+
+# install_tools: the comparison tools from Debian, and snap's own build/test packages via
+# scripts/install-deps; apt-get update runs only when something is missing.
+install_tools() {
+    local sudo="" missing=()
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    local -A provides=([restic]=restic [borg]=borgbackup [zstd]=zstd [hyperfine]=hyperfine [/usr/bin/time]=time)
+    local tool
+    for tool in "${!provides[@]}"; do
+        command -v "$tool" >/dev/null 2>&1 || missing+=("${provides[$tool]}")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        log "installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        $sudo apt-get update -qq
+        $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+    # snap's packages, as listed in scripts/install-deps (which always runs apt-get update).
+    local deps installed
+    deps=$(sed -n 's/^packages=(\(.*\))$/\1/p' "$repo/scripts/install-deps")
+    if [ -n "$deps" ]; then
+        # shellcheck disable=SC2086
+        installed=$(dpkg-query -W -f='${db:Status-Abbrev}\n' $deps 2>/dev/null | grep -c '^ii' || true)
+        [ "$installed" -eq "$(wc -w <<<"$deps")" ] && return 0
+    fi
+    log "installing snap's packages (scripts/install-deps)"
+    "$repo/scripts/install-deps"
+}
+
+# build_snap: sets $snap to the binary under test (--snap, or a fresh release build).
+build_snap() {
+    if [ -n "$snap" ]; then
+        [ -x "$snap" ] || die "--snap $snap is not an executable"
+        snap="$(cd "$(dirname "$snap")" && pwd)/$(basename "$snap")"
+        return
+    fi
+    log "swift build -c release"
+    (cd "$repo" && swift build -c release --product snap >&2)
+    snap="$(cd "$repo" && swift build -c release --show-bin-path)/snap"
+}
+
+# machine_info: key=value lines describing the machine and the tools.
+machine_info() {
+    local cpu sha_ni=no
+    cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+    grep -qw sha_ni /proc/cpuinfo && sha_ni=yes
+    echo "cpu=$cpu"
+    echo "cores=$(nproc)"
+    echo "sha_ni=$sha_ni"
+    echo "memory=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+    echo "kernel=$(uname -r)"
+    echo "os=Debian $(cat /etc/debian_version 2>/dev/null || echo unknown)"
+    echo "filesystem=$(df -T "$out" | awk 'NR == 2 { print $2 }')"
+    echo "snap=snap $("$snap" --version 2>&1 | head -n 1) ($snap)"
+    echo "snap_commit=$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)"
+    echo "swift=$(swift --version 2>&1 | head -n 1)"
+    echo "restic=$(restic version | cut -d" " -f1-2) ($(restic version | grep -o "go[0-9.]*"))"
+    echo "borg=$(borg --version)"
+    echo "zstd=zstd $(zstd --version | grep -o "v[0-9.]*" | head -n 1)"
+    echo "tar=$(tar --version | head -n 1)"
+    echo "coreutils=$(sha256sum --version | head -n 1)"
+    echo "hyperfine=$(hyperfine --version)"
+    echo "erlang=OTP $(erl -noshell -eval 'io:format("~s", [erlang:system_info(otp_release)]), halt().')"
+    echo "python=$(python3 --version)"
+}

@@ -1,0 +1,345 @@
+#!/usr/bin/env python3
+"""Turns what bench/run measured (OUT/raw) into OUT/latest.md and OUT/latest.json.
+
+    report.py OUT
+
+Ratios are snap's median over the other tool's median from the same run; a ratio target
+is met when the ratio is at or below it. In quick mode nothing is judged.
+"""
+import glob
+import json
+import os
+import statistics
+import sys
+
+KIB, MIB, GIB = 1024, 1024 ** 2, 1024 ** 3
+
+OTHER_NAMES = {
+    "manual": "manual: sha256sum of every file + tar -I 'zstd -3 -T0' + sha256sum of the archive",
+    "tar": "tar (zstd -3 -T0)",
+    "restic": "restic",
+    "borg": "borg",
+    "tar-sha256sum": "tar --zstd -xf + sha256sum -c",
+    "cp-a": "cp -a",
+}
+
+# (operation, dataset, other command): ratio target from issue 7.
+RATIO_TARGETS = {
+    ("full", "b", "manual"): 0.45, ("full", "b", "restic"): 0.6, ("full", "b", "borg"): 0.6,
+    ("full", "a", "manual"): 0.5,
+    ("resnap", "b", "borg"): 1.0,
+    ("verify", "b", "tar-sha256sum"): 0.3,
+    ("extract", "b", "tar"): 1.0, ("extract", "b", "borg"): 1.0,
+}
+OPERATIONS = {
+    "full": ("full snapshot", ["manual", "tar", "restic", "borg"]),
+    "resnap": ("unchanged re-snapshot", ["borg", "restic"]),
+    "verify": ("verify", ["tar-sha256sum"]),
+    "extract": ("extract", ["tar", "borg", "restic", "cp-a"]),
+}
+RSS_LIMIT_MIB = 64
+ABSOLUTE_TARGETS = {"list": 0.2, "prune-dry-run": 1.0, "history": 1.0}
+
+
+def load_env(path):
+    values = {}
+    if os.path.exists(path):
+        for line in open(path):
+            key, _, value = line.rstrip("\n").partition("=")
+            values[key] = value
+    return values
+
+
+def load_groups(raw):
+    groups = {}
+    for path in sorted(glob.glob(os.path.join(raw, "*.json"))):
+        data = json.load(open(path))
+        if not isinstance(data, dict) or "results" not in data:
+            continue
+        groups[os.path.basename(path)[:-5]] = {
+            r["command"]: {"median": r["median"], "mean": r["mean"], "stddev": r.get("stddev"),
+                           "min": r["min"], "max": r["max"], "runs": len(r["times"])}
+            for r in data["results"]}
+    return groups
+
+
+def load_rss(raw):
+    """Median peak RSS in MiB per measured command (rss/<group>-<command>.txt, KiB a line)."""
+    result = {}
+    for path in sorted(glob.glob(os.path.join(raw, "rss", "*.txt"))):
+        kib = [int(line) for line in open(path) if line.strip().isdigit()]
+        if kib:
+            result[os.path.basename(path)[:-4]] = {"median_mib": statistics.median(kib) / KIB, "runs": len(kib)}
+    return result
+
+
+def find_key(value, fragment):
+    """The first number under a key containing `fragment`, anywhere in decoded JSON."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if fragment in key and isinstance(item, (int, float)) and not isinstance(item, bool):
+                return key, float(item)
+            found = find_key(item, fragment)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for item in value:
+            found = find_key(item, fragment)
+            if found:
+                return found
+    return None
+
+
+def size(n):
+    if n is None:
+        return "-"
+    if abs(n) >= GIB:
+        return f"{n / GIB:.2f} GiB"
+    if abs(n) >= MIB:
+        return f"{n / MIB:.1f} MiB"
+    if abs(n) >= KIB:
+        return f"{n / KIB:.1f} KiB"
+    return f"{n} B"
+
+
+def secs(value):
+    return "-" if value is None else f"{value:.3f} s"
+
+
+class Report:
+    def __init__(self, out):
+        raw = os.path.join(out, "raw")
+        self.out = out
+        self.raw = raw
+        self.machine = load_env(os.path.join(raw, "machine.env"))
+        self.settings = load_env(os.path.join(raw, "settings.env"))
+        self.phases = {k: float(v) for k, v in load_env(os.path.join(raw, "phases.env")).items()}
+        self.quick = self.settings.get("mode") == "quick"
+        self.groups = load_groups(raw)
+        self.rss = load_rss(raw)
+        self.rows, self.absolute, self.rss_rows = [], [], []
+
+    def judge(self, ok):
+        if ok is None:
+            return "-"
+        if self.quick:
+            return "not judged (quick)"
+        return "yes" if ok else "**no**"
+
+    def dataset_label(self, d):
+        s = self.settings
+        if d == "a":
+            return f"(a) Mnesia {s.get('rows')} rows, {size(int(s.get('dataset_a_bytes', 0)))} with dump"
+        return f"({d}) {size(int(s.get('tree_' + d, 0)))} tree"
+
+    def ratio_rows(self):
+        for op, (title, others) in OPERATIONS.items():
+            for d in "abc":
+                group = self.groups.get(f"{op}-{d}")
+                if not group or "snap" not in group:
+                    continue
+                snap = group["snap"]["median"]
+                for other in others:
+                    if other not in group:
+                        continue
+                    target = RATIO_TARGETS.get((op, d, other))
+                    ratio = snap / group[other]["median"]
+                    self.rows.append({
+                        "operation": title, "dataset": d, "snap_median_s": snap, "other": other,
+                        "other_median_s": group[other]["median"], "ratio": ratio, "target": target,
+                        "met": None if target is None else ratio <= target})
+                if op == "full" and "snap-default-policy" in group:
+                    default = group["snap-default-policy"]["median"]
+                    self.rows.append({
+                        "operation": "full snapshot, default policy (verify_after_create re-reads the bundle)",
+                        "dataset": d, "snap_median_s": default, "other": "manual",
+                        "other_median_s": group["manual"]["median"],
+                        "ratio": default / group["manual"]["median"], "target": None, "met": None})
+        cold = self.cold()
+        if cold:
+            self.rows.append({
+                "operation": "cold-mode capture downtime" + ("" if cold["downtime_field"] else
+                                                             " (whole create: snap reports no downtime yet)"),
+                "dataset": "a", "snap_median_s": cold["snap_s"], "other": "stop + start + 1.5 × cp -a",
+                "other_median_s": cold["reference_s"], "ratio": cold["snap_s"] / cold["reference_s"],
+                "target": 1.0, "met": cold["snap_s"] <= cold["reference_s"]})
+
+    def cold(self):
+        path = os.path.join(self.raw, "cold.jsonl")
+        if not os.path.exists(path):
+            return None
+        rounds = [json.loads(line) for line in open(path) if line.strip()]
+        downtimes, field = [], None
+        for r in rounds:
+            found = None
+            created = os.path.join(self.raw, "cold", f"create-{r['round']}.json")
+            if os.path.exists(created):
+                found = find_key(json.load(open(created)), "downtime")
+            if found:
+                field = found[0]
+                downtimes.append(found[1])
+            else:
+                downtimes.append(r["create"])
+        restart = statistics.median(r["restart"] for r in rounds)
+        copy = statistics.median(r["copy"] for r in rounds)
+        mnesia_bytes = None
+        bytes_path = os.path.join(self.raw, "cold", "mnesia-bytes")
+        if os.path.exists(bytes_path):
+            mnesia_bytes = int(open(bytes_path).read().strip())
+        return {"rounds": rounds, "downtime_field": field, "snap_s": statistics.median(downtimes),
+                "create_s": statistics.median(r["create"] for r in rounds), "restart_s": restart,
+                "copy_s": copy, "reference_s": restart + 1.5 * copy, "mnesia_bytes": mnesia_bytes}
+
+    def absolute_rows(self):
+        group = {}
+        for name in ABSOLUTE_TARGETS:
+            group.update(self.groups.get(f"records-{name}", {}))
+        labels = {"list": f"snap list over {self.settings.get('records')} records",
+                  "prune-dry-run": f"snap prune --dry-run --keep-last 5 over {self.settings.get('records')} records",
+                  "history": f"snap history over {self.settings.get('audit_entries')} audit entries"}
+        for name, label in labels.items():
+            if name in group:
+                value = group[name]["median"]
+                target = ABSOLUTE_TARGETS[name]
+                self.absolute.append({"operation": label, "value": value, "unit": "s", "target": target,
+                                      "met": value <= target, "runs": group[name]["runs"]})
+        path = os.path.join(self.raw, "resnap-b-bytes.json")
+        if os.path.exists(path):
+            added = json.load(open(path))
+            self.absolute.append({"operation": "bytes one unchanged re-snapshot of (b) adds to the snap store",
+                                  "value": added["snap"], "unit": "bytes", "target": 16 * KIB,
+                                  "met": added["snap"] <= 16 * KIB,
+                                  "others": {"restic": added["restic"], "borg": added["borg"]}})
+
+    def rss_table(self):
+        for d in "bc":
+            for op, name in (("full", "create"), ("verify", "verify"), ("extract", "extract")):
+                entry = self.rss.get(f"{op}-{d}-snap")
+                if entry:
+                    self.rss_rows.append({"tool": f"snap {name}", "dataset": d, **entry,
+                                          "limit_mib": RSS_LIMIT_MIB})
+            for key, label in ((f"full-{d}-restic", "restic backup"), (f"extract-{d}-restic", "restic restore"),
+                               (f"full-{d}-borg", "borg create"), (f"extract-{d}-borg", "borg extract")):
+                if key in self.rss:
+                    self.rss_rows.append({"tool": label, "dataset": d, **self.rss[key], "limit_mib": None})
+        for row in self.rss_rows:
+            if row["limit_mib"] is None:
+                row["met"] = None
+                continue
+            ok = row["median_mib"] <= RSS_LIMIT_MIB
+            if row["dataset"] == "b":
+                # No growth with data size: (b) within 10% (at least 4 MiB) of (c).
+                small = next((r for r in self.rss_rows if r["tool"] == row["tool"] and r["dataset"] == "c"), None)
+                if small:
+                    ok = ok and row["median_mib"] <= small["median_mib"] + max(4, 0.1 * small["median_mib"])
+            row["met"] = ok
+
+    def series(self):
+        path = os.path.join(self.raw, "series.json")
+        return json.load(open(path)) if os.path.exists(path) else None
+
+    def markdown(self):
+        m, s = self.machine, self.settings
+        lines = [f"# snap benchmark ({s.get('mode')} run, {s.get('started')})", ""]
+        lines += [f"`{s.get('command')}`: measuring took {self.phases.get('measure', 0):.0f} s, the whole run "
+                  f"{self.phases.get('total', 0):.0f} s (setup and build {self.phases.get('setup', 0):.0f} s, "
+                  f"datasets {self.phases.get('datasets', 0):.0f} s, cached after the first run)."]
+        if self.quick:
+            lines += ["", "**Quick mode**: small datasets and few runs; a smoke test, targets are not judged."]
+        lines += ["", "Machine: " + f"{m.get('cpu')}, {m.get('cores')} cores (SHA-NI: {m.get('sha_ni')}), "
+                  f"{m.get('memory')}, {m.get('os')}, Linux {m.get('kernel')}, {m.get('filesystem')}.",
+                  "Tools: " + "; ".join(m.get(k, "?") for k in ("snap", "restic", "borg", "zstd", "tar",
+                                                              "coreutils", "hyperfine", "erlang")) + f" (commit {m.get('snap_commit')}).",
+                  "", "## Times (medians; ratio = snap / other, same run)", "",
+                  "| operation | dataset | snap | other | other median | snap/other | target | met? |",
+                  "|---|---|---:|---|---:|---:|---:|---|"]
+        for r in self.rows:
+            lines.append(f"| {r['operation']} | {r['dataset']} | {secs(r['snap_median_s'])} | "
+                         f"{OTHER_NAMES.get(r['other'], r['other'])} | {secs(r['other_median_s'])} | "
+                         f"{r['ratio']:.2f}× | {'≤ %.2f×' % r['target'] if r['target'] else '-'} | "
+                         f"{self.judge(r['met'])} |")
+        lines += ["", "| operation | snap | target | met? | others |", "|---|---:|---:|---|---|"]
+        for r in self.absolute:
+            value = secs(r["value"]) if r["unit"] == "s" else size(r["value"])
+            target = f"≤ {secs(r['target'])}" if r["unit"] == "s" else f"≤ {size(r['target'])}"
+            others = ", ".join(f"{k} {size(v)}" for k, v in r.get("others", {}).items()) or "-"
+            lines.append(f"| {r['operation']} | {value} | {target} | {self.judge(r['met'])} | {others} |")
+        lines += ["", "## Peak RSS (median of the runs, /usr/bin/time %M)", "",
+                  "| command | dataset | peak RSS | runs | target | met? |", "|---|---|---:|---:|---:|---|"]
+        for r in self.rss_rows:
+            target = f"≤ {r['limit_mib']} MiB, no growth (b) vs (c)" if r["limit_mib"] else "-"
+            lines.append(f"| {r['tool']} | {r['dataset']} | {r['median_mib']:.1f} MiB | {r['runs']} | {target} | "
+                         f"{self.judge(r['met'])} |")
+        series = self.series()
+        if series:
+            lines += ["", f"## Store size after {series['captures']} captures of (a), ~1% of rows changed between "
+                      "captures", "",
+                      "| tool | store size | per capture | capture time, all captures |", "|---|---:|---:|---:|"]
+            for tool in ("snap", "restic", "borg"):
+                lines.append(f"| {tool} | {size(series[tool])} | {size(series[tool] // series['captures'])} | "
+                             f"{series['seconds'][tool]:.1f} s |")
+            lines.append(f"| (one capture, uncompressed) | {size(series['capture_bytes'])} | | |")
+        cold = self.cold()
+        if cold:
+            lines += ["", "## Cold-mode capture of a running stand-in pair's manager_0", "",
+                      f"Mnesia directory {size(cold['mnesia_bytes'])} ({s.get('pair_rows')} user rows loaded); "
+                      f"medians of {len(cold['rounds'])} interleaved rounds: snap create --mode cold "
+                      f"{secs(cold['create_s'])} in all; "
+                      + (f"downtime as snap reports it (`{cold['downtime_field']}`) {secs(cold['snap_s'])}; "
+                         if cold["downtime_field"] else "snap reports no downtime figure yet, so the whole create "
+                         "stands for it; ")
+                      + f"bin/leo_manager stop + start + wait_ready {secs(cold['restart_s'])}; "
+                        f"cp -a of the Mnesia directory {secs(cold['copy_s'])}."]
+        lines += ["", "## Notes", ""] + [f"- {n}" for n in self.notes()]
+        return "\n".join(lines) + "\n"
+
+    def notes(self):
+        s = self.settings
+        return [
+            "Warm page cache throughout: every group starts with warm-up runs (or reads data read just before); "
+            "nothing drops caches. Writes go to the same file system as the data.",
+            f"hyperfine: {s.get('warmup')} warm-up run(s), {s.get('runs')} runs for the large trees and (a)'s full "
+            f"snapshot, {s.get('runs_small')} for re-snapshots and record commands; the commands of a group run in "
+            "the same invocation, each with its own --prepare (empty store/repository/target).",
+            "snap runs with bench/policy/bench.yaml (zstd level 3, one worker per core, verify_after_create: false) "
+            "so it does no more than the others; the default policy's figure (which re-reads the new bundle) is "
+            "shown beside it.",
+            "(a): a real Mnesia directory made by Tests/Testbed/mnesia-fixture plus its dump-to-textfile dump; snap "
+            "gets --from-dir mnesia --dump mnesia.dump, the others archive both.",
+            "(b), (c): bench/gen-tree.py, 4 Erlang-term text files (~3.8× with zstd -3) and 400 random files "
+            "(~2.5% of the bytes).",
+            "restic: 0.14 repository format 2 (compressed, always encrypted), local cache on, `backup .` from "
+            "inside the tree; first backup = fresh repository.",
+            "borg: `--encryption none` (snap does not encrypt; restic cannot be told not to), "
+            "`--compression zstd,3`, files cache on; first backup = fresh repository.",
+            "manual pipeline: `find . -type f | sort | xargs sha256sum > SUMS && tar -I 'zstd -3 -T0' -cf A . && "
+            "sha256sum A`; its verify: `tar --zstd -xf A && sha256sum -c SUMS`.",
+            "Unchanged re-snapshot: repeated captures of the untouched tree into a store/repository that already "
+            "holds it; bytes added measured with du -sb around one more capture.",
+            "Cold mode: Tests/Testbed/leofs-testbed pair (real Mnesia), rows loaded by bench/standin-load; "
+            "rounds interleave snap's cold create, a manual stop/start/wait_ready and a cp -a of the directory.",
+            "Record commands: a store made by bench/gen-store.py (one real bundle reused by every record, audit "
+            "chain computed as AuditLog does); `snap list` and `snap audit verify` checked it before timing.",
+        ]
+
+    def write(self):
+        self.ratio_rows()
+        self.absolute_rows()
+        self.rss_table()
+        document = {"machine": self.machine, "settings": self.settings, "phases_s": self.phases,
+                    "quick": self.quick, "comparisons": self.rows, "absolute": self.absolute,
+                    "peak_rss": self.rss_rows, "store_growth": self.series(), "cold": self.cold(),
+                    "groups": self.groups, "notes": self.notes()}
+        with open(os.path.join(self.out, "latest.json"), "w") as f:
+            json.dump(document, f, indent=2)
+            f.write("\n")
+        text = self.markdown()
+        with open(os.path.join(self.out, "latest.md"), "w") as f:
+            f.write(text)
+        print(text)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: report.py OUT")
+    Report(sys.argv[1]).write()
