@@ -296,11 +296,13 @@ class Report:
     def notes(self):
         s = self.settings
         return [
-            "Warm page cache throughout: every group starts with warm-up runs (or reads data read just before); "
+            "Warm page cache throughout: every input (tree, store, archive) is read once before its group and "
             "nothing drops caches. Writes go to the same file system as the data.",
-            f"hyperfine: {s.get('warmup')} warm-up run(s), {s.get('runs')} runs for the large trees and (a)'s full "
-            f"snapshot, {s.get('runs_small')} for re-snapshots and record commands; the commands of a group run in "
-            "the same invocation, each with its own --prepare (empty store/repository/target).",
+            f"hyperfine: {s.get('runs')} runs per command for the trees, {s.get('runs_a')} for (a), "
+            f"{s.get('runs_small')} for unchanged re-snapshots; the commands of a group run in one invocation, each "
+            "with its own --prepare (empty store/repository/target). Record commands: one probe run, then as many "
+            f"runs as fit in a few seconds (3 to {s.get('runs_small')}). Cold mode: {s.get('cold_rounds')} rounds "
+            f"after {s.get('cold_warmup')} unrecorded round(s).",
             "snap runs with bench/policy/bench.yaml (zstd level 3, one worker per core, verify_after_create: false) "
             "so it does no more than the others; the default policy's figure (which re-reads the new bundle) is "
             "shown beside it.",

@@ -1,9 +1,10 @@
 # The comparisons (sourced by bench/run). Each leaves hyperfine JSON, peak-RSS files
 # (rss/*.txt, KiB, one line a run) or small JSON files under $raw for bench/report.py.
 #
-# Fairness: every tool reads the same directory with a warm page cache (each group has
-# warm-up runs, or the data was read just before), writes to the same file system, and
-# starts from an empty store/repository when the comparison says "first".
+# Fairness: every tool reads the same directory with a warm page cache (warm_cache reads
+# every input before a group; hyperfine warm-up runs would double the time), writes to
+# the same file system, and starts from an empty store/repository when the comparison
+# says "first".
 #   restic: repository version 2 (0.14's default: compressed, always encrypted), with its
 #           local cache (RESTIC_CACHE_DIR under the work directory).
 #   borg:   --encryption none (snap does not encrypt either), --compression zstd,3.
@@ -14,22 +15,28 @@ export BORG_BASE_DIR="$work/borg-base"
 export BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK=yes
 export BORG_RELOCATED_REPO_ACCESS_IS_OK=yes
 
+# warm_cache PATH...: reads every file under PATH once, so no tool pays for the disk.
+warm_cache() { find "$@" -type f -exec cat {} + >/dev/null; }
+
 manual_pipeline='find . -type f -print0 | sort -z | xargs -0 sha256sum > SUMS_OUT && tar -I "zstd -3 -T0" -cf ARCHIVE . && sha256sum ARCHIVE > ARCHIVE.sha256'
 
-# full_snapshot LABEL ROOT SNAP_ARGS: first capture of ROOT (everything the other tools
-# archive) by snap (SNAP_ARGS: --from-dir ... [--dump ...]) and by the others, each into
-# an empty store, repository or directory.
+# full_snapshot LABEL ROOT SNAP_ARGS RUNS: first capture of ROOT (everything the other
+# tools archive) by snap (SNAP_ARGS: --from-dir ... [--dump ...]) and by the others, each
+# into an empty store, repository or directory. Except for (c), snap with the default
+# policy (which re-reads the new bundle) too.
 full_snapshot() {
-    local label="$1" root="$2" snap_args="$3" w="$work/full-$1"
+    local label="$1" root="$2" snap_args="$3" w="$work/full-$1" default=()
     local pipeline="${manual_pipeline//SUMS_OUT/$w/manual/SUMS}"
     pipeline="${pipeline//ARCHIVE/$w/manual/archive.tar.zst}"
+    [ "$label" = c ] || default=(-n snap-default-policy --prepare "rm -rf $w/store && $snap init --store $w/store -q"
+        "$snap create --store $w/store $snap_args --node bench --policy $repo/policies/default.yaml -q")
     mkdir -p "$w"
     log "full snapshot of ($label)"
-    hf "full-$label" --warmup "$warmup" --runs "$runs" \
+    warm_cache "$root"
+    hf "full-$label" --runs "$4" \
         -n snap --prepare "rm -rf $w/store && $snap init --store $w/store -q" \
         "$(rss "full-$label-snap") $snap create --store $w/store $snap_args --node bench --policy $policy -q" \
-        -n snap-default-policy --prepare "rm -rf $w/store && $snap init --store $w/store -q" \
-        "$snap create --store $w/store $snap_args --node bench --policy $repo/policies/default.yaml -q" \
+        "${default[@]}" \
         -n manual --prepare "rm -rf $w/manual && mkdir $w/manual" "cd $root && $pipeline" \
         -n tar --prepare "rm -f $w/tar.tar.zst" "tar -I 'zstd -3 -T0' -cf $w/tar.tar.zst -C $root ." \
         -n restic --prepare "rm -rf $w/restic && restic -q -r $w/restic init" \
@@ -59,7 +66,8 @@ unchanged_resnapshot() {
     local restic_cmd="restic -q -r $k/restic backup ."
     local borg_cmd="borg create --compression zstd,3 $k/borg::{now:%Y-%m-%dT%H:%M:%S.%f} ."
     log "unchanged re-snapshot of ($label)"
-    hf "resnap-$label" --warmup "$warmup" --runs "$runs_small" \
+    warm_cache "$root"
+    hf "resnap-$label" --runs "$runs_small" \
         -n snap "$snap_cmd" -n restic "cd $root && $restic_cmd" -n borg "cd $root && $borg_cmd"
     local before=() after=() name
     for name in store restic borg; do before+=("$(du -sb "$k/$name" | cut -f1)"); done
@@ -74,7 +82,8 @@ unchanged_resnapshot() {
 verify_snapshot() {
     local label="$1" k="$work/keep-$1" m="$work/full-$1/manual" x="$work/verify-$1"
     log "verify ($label)"
-    hf "verify-$label" --warmup "$warmup" --runs "$runs" \
+    warm_cache "$k/store/bundles" "$m"
+    hf "verify-$label" --runs "$runs" \
         -n snap --prepare true "$(rss "verify-$label-snap") $snap verify latest --store $k/store -q" \
         -n tar-sha256sum --prepare "rm -rf $x && mkdir $x" \
         "tar --zstd -xf $m/archive.tar.zst -C $x && cd $x && sha256sum -c --quiet $m/SUMS"
@@ -86,7 +95,8 @@ verify_snapshot() {
 extract_snapshot() {
     local label="$1" root="$2" k="$work/keep-$1" m="$work/full-$1/manual" x="$work/extract-$1"
     log "extract ($label)"
-    hf "extract-$label" --warmup "$warmup" --runs "$runs" \
+    warm_cache "$root" "$k" "$m"
+    hf "extract-$label" --runs "$runs" \
         -n snap --prepare "rm -rf $x" "$(rss "extract-$label-snap") $snap extract latest --to $x --store $k/store -q" \
         -n tar --prepare "rm -rf $x && mkdir $x" "tar --zstd -xf $m/archive.tar.zst -C $x" \
         -n restic --prepare "rm -rf $x" "$(rss "extract-$label-restic") restic -q -r $k/restic restore latest --target $x" \
@@ -114,7 +124,7 @@ check_extracts() {
 # tree_suite LABEL ROOT: every comparison on one synthetic tree.
 tree_suite() {
     local args="--from-dir $2"
-    full_snapshot "$1" "$2" "$args"
+    full_snapshot "$1" "$2" "$args" "$runs"
     keep_first "$1" "$2" "$args"
     unchanged_resnapshot "$1" "$2" "$args"
     verify_snapshot "$1"
@@ -140,7 +150,7 @@ cold_downtime() {
     rm -rf "$pair/store"
     "$snap" init --config "$pair/snap.yaml" -q >/dev/null
     mkdir -p "$raw/cold"
-    for ((r = 1 - warmup; r <= cold_rounds; r++)); do
+    for ((r = 1 - cold_warmup; r <= cold_rounds; r++)); do
         t=$(now)
         "$snap" create --config "$pair/snap.yaml" --node manager_0 --mode cold --policy "$policy" --json \
             >"$raw/cold/create-$r.json"
@@ -175,7 +185,8 @@ record_commands() {
     case "$chain" in "audit log ok: $audit_entries entries verified"*) ;; *) die "audit verify: $chain" ;; esac
     printf '{"listed": %d, "audit_verify": "%s"}\n' "$listed" "$chain" >"$raw/records-check.json"
     # Absolute targets, no ratio: each command gets its own group, with as many runs as fit
-    # in ~15 s (at least 3), judged from one probe run that also warms the cache.
+    # in $record_budget s (at least 3, at most $runs_small), judged from one probe run that
+    # also warms the cache.
     local name cmd t n
     for name in list prune-dry-run history; do
         case "$name" in
@@ -184,7 +195,7 @@ record_commands() {
             history) cmd="$snap history --store $s" ;;
         esac
         t=$(now); $cmd >/dev/null; t=$(since "$t")
-        n=$(awk -v t="$t" -v max="$runs_small" 'BEGIN { n = int(15 / t); print (n < 3 ? 3 : (n > max ? max : n)) }')
+        n=$(awk -v t="$t" -v budget="$record_budget" -v max="$runs_small" 'BEGIN { n = int(budget / t); print (n < 3 ? 3 : (n > max ? max : n)) }')
         hf "records-$name" --warmup 0 --runs "$n" -n "$name" "$cmd"
     done
 }
