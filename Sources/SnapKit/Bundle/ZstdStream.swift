@@ -49,7 +49,8 @@ final class ZstdCompressor {
     private func set(_ parameter: ZSTD_cParameter, _ value: Int) throws {
         let result = ZSTD_CCtx_setParameter(context, parameter, Int32(value))
         if ZSTD_isError(result) != 0 {
-            throw BundleError.badCompression("zstd refused parameter \(parameter.rawValue)=\(value): \(errorName(result))")
+            throw BundleError.badCompression(
+                "zstd refused parameter \(parameter.rawValue)=\(value): \(errorName(result))")
         }
     }
 }
