@@ -95,6 +95,15 @@ public struct SnapshotRecord: Codable, Sendable, Equatable {
     /// with ``partner`` it names the pair whose schema the files carry.
     public var nodename: String?
 
+    /// The file's keys spelled out, so that records decode without key conversion:
+    /// `list`, `prune` and `create` read every record of the store.
+    enum CodingKeys: String, CodingKey {
+        case id, version, created, node, role, cluster, partner, mode, tags, note, host, user
+        case toolVersion = "tool_version", bundleSha256 = "bundle_sha256", bundleSize = "bundle_size"
+        case treeDigest = "tree_digest", deduplicated, fileCount = "file_count", unpackedSize = "unpacked_size"
+        case hasDump = "has_dump", verification, tables, ringHashes = "ring_hashes", pinned, nodename
+    }
+
     public init(
         id: String, version: Int, created: Date, node: String, role: String? = nil, cluster: String? = nil,
         partner: String? = nil, mode: CaptureMode, tags: [String] = [], note: String? = nil, host: String,

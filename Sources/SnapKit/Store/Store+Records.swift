@@ -14,28 +14,47 @@ public struct RecordSet: Sendable {
 
 extension Store {
     /// Reads every record. Damaged files are reported apart so that every other snapshot
-    /// stays usable.
+    /// stays usable. The files are read and decoded on every core: `list`, `prune` and
+    /// `create` all start here, and a store keeps thousands of records.
     public func loadRecords() throws -> RecordSet {
+        let names = try FileOps.listDirectory(snapshotsDirectory).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
+        let lanes = max(1, min(ProcessInfo.processInfo.activeProcessorCount, names.count / 256))
+        let results = LaneResults<Result<SnapshotRecord, StoreError>>(lanes: lanes)
+        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+            let decoder = JSONCoding.decoder(convertingKeys: false)
+            var decoded: [Result<SnapshotRecord, StoreError>] = []
+            for name in names[lane...].striding(by: lanes) {
+                decoded.append(Result { try decodeRecord(named: name, decoder: decoder) }.mapError(describe))
+            }
+            results.set(lane, decoded)
+        }
         var records: [SnapshotRecord] = []
         var damaged: [StoreError] = []
-        let decoder = JSONCoding.decoder()
-        for name in try FileOps.listDirectory(snapshotsDirectory) where name.hasSuffix(".json") && !name.hasPrefix(".")
-        {
-            let path = snapshotsDirectory + "/" + name
-            do {
-                let record = try decoder.decode(SnapshotRecord.self, from: Data(try FileOps.readFile(path)))
-                guard record.id + ".json" == name else {
-                    throw StoreError.corruptFile(path: path, detail: "it holds snapshot \(record.id)")
-                }
-                records.append(record)
-            } catch let error as StoreError {
-                damaged.append(error)
-            } catch {
-                damaged.append(.corruptFile(path: path, detail: "not a valid snapshot record (\(error))"))
+        for result in results.all.joined() {
+            switch result {
+            case let .success(record): records.append(record)
+            case let .failure(error): damaged.append(error)
             }
         }
         records.sort { $0.version > $1.version }
+        damaged.sort { "\($0)" < "\($1)" }
         return RecordSet(records: records, damaged: damaged)
+    }
+
+    private func decodeRecord(named name: String, decoder: JSONDecoder) throws -> SnapshotRecord {
+        let path = snapshotsDirectory + "/" + name
+        let record: SnapshotRecord
+        do {
+            record = try decoder.decode(SnapshotRecord.self, from: Data(try FileOps.readFile(path)))
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.corruptFile(path: path, detail: "not a valid snapshot record (\(error))")
+        }
+        guard record.id + ".json" == name else {
+            throw StoreError.corruptFile(path: path, detail: "it holds snapshot \(record.id)")
+        }
+        return record
     }
 
     /// Writes (or replaces) a record atomically.
@@ -102,4 +121,31 @@ extension Store {
         if !removed.isEmpty { try FileOps.syncDirectory(bundlesDirectory) }
         return removed
     }
+}
+
+private func describe(_ error: any Error) -> StoreError {
+    error as? StoreError ?? .corruptFile(path: "(record)", detail: "\(error)")
+}
+
+extension ArraySlice {
+    /// Every `step`-th element from the first.
+    fileprivate func striding(by step: Int) -> [Element] {
+        stride(from: startIndex, to: endIndex, by: step).map { self[$0] }
+    }
+}
+
+/// One result slot per lane of a `concurrentPerform`, each written by its own lane.
+private final class LaneResults<Element>: @unchecked Sendable {
+    private var slots: [[Element]]
+    private let lock = NSLock()
+
+    init(lanes: Int) { slots = Array(repeating: [], count: lanes) }
+
+    func set(_ lane: Int, _ values: [Element]) {
+        lock.lock()
+        slots[lane] = values
+        lock.unlock()
+    }
+
+    var all: [[Element]] { slots }
 }
