@@ -54,7 +54,7 @@ final class BundleWriter {
     /// Streams the regular file at `sourcePath` into the bundle, hashing it in the same pass.
     ///
     /// - Parameter status: the `lstat` taken when the tree was scanned; any difference in
-    ///   inode, size or mtime, before or after reading, means the file changed.
+    ///   inode, size, mtime or ctime, before or after reading, means the file changed.
     /// - Returns: the file's SHA-256 in hex.
     /// - Throws: ``BundleError/fileChanged(path:)`` when the file did not hold still.
     func addFile(_ path: String, from sourcePath: String, status: stat) throws -> String {
@@ -148,6 +148,7 @@ final class BundleWriter {
     private func sameFile(_ lhs: stat, _ rhs: stat) -> Bool {
         lhs.st_ino == rhs.st_ino && lhs.st_dev == rhs.st_dev && lhs.st_size == rhs.st_size
             && lhs.st_mtim.tv_sec == rhs.st_mtim.tv_sec && lhs.st_mtim.tv_nsec == rhs.st_mtim.tv_nsec
+            && lhs.st_ctim.tv_sec == rhs.st_ctim.tv_sec && lhs.st_ctim.tv_nsec == rhs.st_ctim.tv_nsec
     }
 }
 
