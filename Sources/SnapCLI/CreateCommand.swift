@@ -205,8 +205,9 @@ struct CreateCommand: ParsableCommand {
         } else if !global.quiet {
             for record in records {
                 let reuse = record.deduplicated ? ", content unchanged: bundle reused" : ""
+                let downtime = record.downtimeSeconds.map { String(format: ", node down %.2f s", $0) } ?? ""
                 Output.line(
-                    "created \(record.id) v\(record.version) \(record.node) \(record.mode.rawValue) \(Output.size(record.bundleSize))\(reuse)"
+                    "created \(record.id) v\(record.version) \(record.node) \(record.mode.rawValue) \(Output.size(record.bundleSize))\(reuse)\(downtime)"
                 )
             }
         }

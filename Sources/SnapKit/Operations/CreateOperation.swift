@@ -82,6 +82,7 @@ public enum CreateOperation {
         record.ringHashes = request.ringHashes
         record.nodename = request.nodename
         record.sourceSignature = signature
+        record.downtimeSeconds = request.downtimeSeconds
         try store.save(record)
         var updated = info
         updated.lastVersion = version

@@ -98,6 +98,9 @@ public struct SnapshotRecord: Codable, Sendable, Equatable {
     /// content), for `--from-dir` captures: the next capture of an unchanged directory
     /// reuses this snapshot's bundle without reading a byte.
     public var sourceSignature: String?
+    /// For `cold` captures of a running node: seconds from `stop` until the node was ready
+    /// again (the copy happens in between; compression after).
+    public var downtimeSeconds: Double?
 
     /// The file's keys spelled out, so that records decode without key conversion:
     /// `list`, `prune` and `create` read every record of the store.
@@ -106,7 +109,7 @@ public struct SnapshotRecord: Codable, Sendable, Equatable {
         case toolVersion = "tool_version", bundleSha256 = "bundle_sha256", bundleSize = "bundle_size"
         case treeDigest = "tree_digest", deduplicated, fileCount = "file_count", unpackedSize = "unpacked_size"
         case hasDump = "has_dump", verification, tables, ringHashes = "ring_hashes", pinned, nodename
-        case sourceSignature = "source_signature"
+        case sourceSignature = "source_signature", downtimeSeconds = "downtime_seconds"
     }
 
     public init(

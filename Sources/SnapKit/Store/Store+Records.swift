@@ -18,19 +18,13 @@ extension Store {
     /// `create` all start here, and a store keeps thousands of records.
     public func loadRecords() throws -> RecordSet {
         let names = try FileOps.listDirectory(snapshotsDirectory).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
-        let lanes = max(1, min(ProcessInfo.processInfo.activeProcessorCount, names.count / 256))
-        let results = LaneResults<Result<SnapshotRecord, StoreError>>(lanes: lanes)
-        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
-            let decoder = JSONCoding.decoder(convertingKeys: false)
-            var decoded: [Result<SnapshotRecord, StoreError>] = []
-            for name in names[lane...].striding(by: lanes) {
-                decoded.append(Result { try decodeRecord(named: name, decoder: decoder) }.mapError(describe))
-            }
-            results.set(lane, decoded)
+        let results = names.concurrentMap { name in
+            Result { try decodeRecord(named: name, decoder: JSONCoding.decoder(convertingKeys: false)) }.mapError(
+                describe)
         }
         var records: [SnapshotRecord] = []
         var damaged: [StoreError] = []
-        for result in results.all.joined() {
+        for result in results {
             switch result {
             case let .success(record): records.append(record)
             case let .failure(error): damaged.append(error)
@@ -125,27 +119,4 @@ extension Store {
 
 private func describe(_ error: any Error) -> StoreError {
     error as? StoreError ?? .corruptFile(path: "(record)", detail: "\(error)")
-}
-
-extension ArraySlice {
-    /// Every `step`-th element from the first.
-    fileprivate func striding(by step: Int) -> [Element] {
-        stride(from: startIndex, to: endIndex, by: step).map { self[$0] }
-    }
-}
-
-/// One result slot per lane of a `concurrentPerform`, each written by its own lane.
-private final class LaneResults<Element>: @unchecked Sendable {
-    private var slots: [[Element]]
-    private let lock = NSLock()
-
-    init(lanes: Int) { slots = Array(repeating: [], count: lanes) }
-
-    func set(_ lane: Int, _ values: [Element]) {
-        lock.lock()
-        slots[lane] = values
-        lock.unlock()
-    }
-
-    var all: [[Element]] { slots }
 }
