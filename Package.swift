@@ -25,10 +25,12 @@ let package = Package(
             pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]
         ),
+        .systemLibrary(name: "CLinux"),
         .target(
             name: "SnapKit",
             dependencies: [
                 "CArchive",
+                "CLinux",
                 "CZstd",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -53,6 +53,11 @@ struct CreateCommand: ParsableCommand {
             valueName: "policy"))
     var policy: String?
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Re-read the new bundles before the run ends (default: the policy's verify_after_create).")
+    var verify: Bool?
+
     @Flag(help: "Apply the policy's retention after a successful capture (the usual cron line).")
     var prune = false
 
@@ -100,11 +105,11 @@ struct CreateCommand: ParsableCommand {
             if let fromDirectory, let name = node.first {
                 outcome = try captureDirectory(
                     fromDirectory, node: name, context: context, store: store, compression: compression,
-                    verify: chosen?.verifyAfterCreate == true)
+                    verify: verify ?? (chosen?.verifyAfterCreate == true))
             } else {
                 outcome = try captureManagers(
                     context: context, store: store, compression: compression, mode: mode ?? chosen?.mode ?? .auto,
-                    verify: chosen?.verifyAfterCreate == true)
+                    verify: verify ?? (chosen?.verifyAfterCreate == true))
             }
         } catch {
             let partial = (error as? any SnapFailure)?.exitStatus == .partial
@@ -200,8 +205,9 @@ struct CreateCommand: ParsableCommand {
         } else if !global.quiet {
             for record in records {
                 let reuse = record.deduplicated ? ", content unchanged: bundle reused" : ""
+                let downtime = record.downtimeSeconds.map { String(format: ", node down %.2f s", $0) } ?? ""
                 Output.line(
-                    "created \(record.id) v\(record.version) \(record.node) \(record.mode.rawValue) \(Output.size(record.bundleSize))\(reuse)"
+                    "created \(record.id) v\(record.version) \(record.node) \(record.mode.rawValue) \(Output.size(record.bundleSize))\(reuse)\(downtime)"
                 )
             }
         }

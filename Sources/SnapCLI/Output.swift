@@ -26,11 +26,11 @@ enum Output {
         }
         func render(_ row: [String]) -> String {
             row.enumerated().map { index, cell in
-                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+                index == row.count - 1 ? cell : cell + String(repeating: " ", count: max(0, widths[index] - cell.count))
             }.joined(separator: "  ")
         }
-        line(render(header))
-        for row in rows { line(render(row)) }
+        // One write for the whole table: `list` prints thousands of rows.
+        line(([render(header)] + rows.map(render)).joined(separator: "\n"))
     }
 
     /// `12.3 MiB`.
@@ -47,7 +47,6 @@ enum Output {
 
     /// `2026-11-29 11:24:43Z`.
     static func time(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        return formatter.string(from: date).replacingOccurrences(of: "T", with: " ")
+        UTCTime.format(date, separator: " ")
     }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Glibc
 import SystemPackage
@@ -54,6 +55,11 @@ public enum BundleBuilder {
     public static func build(
         _ sources: BundleSources, in directory: String, compression: CompressionSettings
     ) throws -> BuiltBundle {
+        try build(scan(sources), in: directory, compression: compression)
+    }
+
+    /// Lists what `sources` holds, reading no content.
+    static func scan(_ sources: BundleSources) throws -> ScannedSources {
         let tree = try sources.mnesiaDirectory.map(SourceTree.scan) ?? SourceTree(items: [])
         // The dump may be named through a link; the content is what counts.
         let dumpFile = sources.dumpFile.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path }
@@ -63,6 +69,16 @@ public enum BundleBuilder {
             }
             return status
         }
+        return ScannedSources(sources: sources, tree: tree, dumpFile: dumpFile, dumpStatus: dumpStatus)
+    }
+
+    /// Writes a bundle of what `scan` listed.
+    static func build(
+        _ scanned: ScannedSources, in directory: String, compression: CompressionSettings
+    ) throws -> BuiltBundle {
+        let (sources, tree, dumpFile, dumpStatus) = (
+            scanned.sources, scanned.tree, scanned.dumpFile, scanned.dumpStatus
+        )
         let output = try FileOps.createTemporary(in: directory)
         do {
             let built = try output.descriptor.closeAfter {
@@ -123,5 +139,33 @@ public enum BundleBuilder {
             unlink(output.path)
             throw error
         }
+    }
+}
+
+/// Sources listed on disk, before any content is read.
+struct ScannedSources {
+    var sources: BundleSources
+    var tree: SourceTree
+    /// The dump's real path, links resolved.
+    var dumpFile: String?
+    var dumpStatus: stat?
+
+    /// A digest of how the sources look on disk, reading no content: every path, type,
+    /// mode, size, device, inode, mtime and ctime, and the link targets. Equal signatures
+    /// mean equal content (the rule git, restic and borg use to skip unchanged files: no
+    /// write can leave all of these as they were, since any write moves the ctime).
+    var signature: String {
+        var hasher = SHA256()
+        func add(_ path: String, _ status: stat, _ target: String?) {
+            let fields = [
+                Int(status.st_mode), Int(status.st_size), Int(status.st_dev), Int(status.st_ino),
+                status.st_mtim.tv_sec, status.st_mtim.tv_nsec, status.st_ctim.tv_sec, status.st_ctim.tv_nsec,
+            ]
+            let line = ([path, target ?? ""] + fields.map(String.init)).joined(separator: "\u{0}") + "\n"
+            hasher.update(data: Array(line.utf8))
+        }
+        for item in tree.items { add("mnesia/" + item.relativePath, item.status, item.linkTarget) }
+        if let dumpFile, let dumpStatus { add("dump:" + dumpFile, dumpStatus, nil) }
+        return hasher.finalizeHex()
     }
 }

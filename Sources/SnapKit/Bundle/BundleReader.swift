@@ -21,13 +21,16 @@ public struct BundleEntry: Sendable {
     public var mtime: (seconds: Int, nanoseconds: Int)
 }
 
-/// Streams a `.tar.zst` bundle entry by entry, hashing the compressed bytes as they are
-/// read so that the bundle's own SHA-256 comes out of the same pass.
+/// Streams a `.tar.zst` bundle entry by entry. A second thread reads the file, hashes the
+/// compressed bytes (so the bundle's own SHA-256 comes out of the same pass) and
+/// decompresses them, while the caller's thread parses the tar stream and checks or writes
+/// the content: on two cores the two halves of the work overlap.
 ///
-/// Owns the libarchive handle and the file descriptor; both are freed in `deinit`.
+/// Owns the libarchive handle, the reading thread and the file descriptor; `deinit` stops
+/// the thread and frees them.
 public final class BundleReader {
     private let archive: OpaquePointer
-    private let source: HashingSource
+    private let source: DecompressingSource
     /// The bundle's path, for messages.
     public let path: String
 
@@ -42,11 +45,16 @@ public final class BundleReader {
         }
         self.archive = archive
         self.path = path
-        self.source = HashingSource(fd: fd, path: path)
-        archive_read_support_filter_zstd(archive)
+        do {
+            self.source = try DecompressingSource(fd: fd, path: path)
+        } catch {
+            close(fd)
+            archive_read_free(archive)
+            throw error
+        }
         archive_read_support_format_tar(archive)
         let client = Unmanaged.passUnretained(source).toOpaque()
-        if archive_read_open(archive, client, nil, hashingSourceRead, nil) != ARCHIVE_OK {
+        if archive_read_open(archive, client, nil, decompressingSourceRead, nil) != ARCHIVE_OK {
             throw failure("open")
         }
     }
@@ -130,7 +138,6 @@ public final class BundleReader {
     /// whole bundle file.
     public func finish() throws -> (sha256: String, size: Int64) {
         try source.drain()
-        return (source.hasher.finalizeHex(), source.bytes)
     }
 
     private func failure(_ operation: String) -> any Error {
@@ -140,52 +147,9 @@ public final class BundleReader {
     }
 }
 
-/// Feeds libarchive from a descriptor and hashes every byte handed over.
-private final class HashingSource {
-    private var fd: Int32
-    let path: String
-    private let buffer: UnsafeMutableRawBufferPointer
-    var hasher = SHA256()
-    var bytes: Int64 = 0
-    var error: (any Error)?
-
-    init(fd: Int32, path: String) {
-        self.fd = fd
-        self.path = path
-        self.buffer = .allocate(byteCount: 1 << 20, alignment: 64)
-    }
-
-    deinit { buffer.deallocate() }
-
-    func close() {
-        if fd >= 0 { Glibc.close(fd) }
-        fd = -1
-    }
-
-    func read(_ pointer: UnsafeMutablePointer<UnsafeRawPointer?>?) -> Int {
-        while true {
-            let count = Glibc.read(fd, buffer.baseAddress, buffer.count)
-            if count < 0 && errno == EINTR { continue }
-            if count < 0 {
-                error = SystemError("read bundle", path, .last)
-                return -1
-            }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-            bytes += Int64(count)
-            pointer?.pointee = UnsafeRawPointer(buffer.baseAddress)
-            return count
-        }
-    }
-
-    func drain() throws {
-        while read(nil) > 0 {}
-        if let error { throw error }
-    }
-}
-
-private func hashingSourceRead(
+private func decompressingSourceRead(
     _ archive: OpaquePointer?, _ client: UnsafeMutableRawPointer?, _ buffer: UnsafeMutablePointer<UnsafeRawPointer?>?
 ) -> Int {
     guard let client else { return -1 }
-    return Unmanaged<HashingSource>.fromOpaque(client).takeUnretainedValue().read(buffer)
+    return Unmanaged<DecompressingSource>.fromOpaque(client).takeUnretainedValue().read(buffer)
 }

@@ -3,13 +3,14 @@ import Crypto
 import Glibc
 import SystemPackage
 
-/// Writes a `.tar.zst` bundle through libarchive's zstd filter, hashing the compressed
-/// stream as it goes so the bundle's SHA-256 is known when the last byte is written.
+/// Writes a `.tar.zst` bundle: libarchive lays out the pax tar, libzstd compresses it on
+/// worker threads, and the compressed stream is hashed as it goes so the bundle's SHA-256
+/// is known when the last byte is written.
 ///
 /// Owns the libarchive handle; the output descriptor stays the caller's.
 final class BundleWriter {
     private let archive: OpaquePointer
-    private let sink: HashingSink
+    private let sink: CompressingSink
     private let outputPath: String
     private var buffer: UnsafeMutableRawBufferPointer
     private var finished = false
@@ -23,23 +24,15 @@ final class BundleWriter {
             throw BundleError.archive(operation: "create archive", path: outputPath, detail: "out of memory")
         }
         self.archive = archive
-        self.sink = HashingSink(descriptor: output, path: outputPath)
+        self.sink = try CompressingSink(descriptor: output, path: outputPath, compression: compression)
         self.outputPath = outputPath
         self.buffer = .allocate(byteCount: 1 << 20, alignment: 64)
         try check(archive_write_set_format_pax(archive), "set tar format")
-        try check(archive_write_add_filter_zstd(archive), "add zstd filter")
-        // No zero padding after the zstd frame: decompressors take it for a damaged frame.
-        try check(archive_write_set_bytes_in_last_block(archive, 1), "set last block size")
-        try check(
-            archive_write_set_filter_option(archive, "zstd", "compression-level", "\(compression.level)"),
-            "set zstd level \(compression.level)")
-        if compression.threads > 0 {
-            try check(
-                archive_write_set_filter_option(archive, "zstd", "threads", "\(compression.threads)"),
-                "set zstd threads \(compression.threads)")
-        }
+        // No blocking: libarchive hands each write straight to the compressor, without
+        // copying it into 10 KiB blocks first, and pads nothing at the end.
+        try check(archive_write_set_bytes_per_block(archive, 0), "set block size")
         let client = Unmanaged.passUnretained(sink).toOpaque()
-        try check(archive_write_open(archive, client, nil, hashingSinkWrite, nil), "open archive")
+        try check(archive_write_open(archive, client, nil, compressingSinkWrite, nil), "open archive")
     }
 
     deinit {
@@ -61,7 +54,7 @@ final class BundleWriter {
     /// Streams the regular file at `sourcePath` into the bundle, hashing it in the same pass.
     ///
     /// - Parameter status: the `lstat` taken when the tree was scanned; any difference in
-    ///   inode, size or mtime, before or after reading, means the file changed.
+    ///   inode, size, mtime or ctime, before or after reading, means the file changed.
     /// - Returns: the file's SHA-256 in hex.
     /// - Throws: ``BundleError/fileChanged(path:)`` when the file did not hold still.
     func addFile(_ path: String, from sourcePath: String, status: stat) throws -> String {
@@ -110,6 +103,7 @@ final class BundleWriter {
         let result = archive_write_close(archive)
         if let error = sink.error { throw error }
         try check(result, "finish archive")
+        try sink.end()
         return (sink.hasher.finalizeHex(), sink.bytes)
     }
 
@@ -154,39 +148,52 @@ final class BundleWriter {
     private func sameFile(_ lhs: stat, _ rhs: stat) -> Bool {
         lhs.st_ino == rhs.st_ino && lhs.st_dev == rhs.st_dev && lhs.st_size == rhs.st_size
             && lhs.st_mtim.tv_sec == rhs.st_mtim.tv_sec && lhs.st_mtim.tv_nsec == rhs.st_mtim.tv_nsec
+            && lhs.st_ctim.tv_sec == rhs.st_ctim.tv_sec && lhs.st_ctim.tv_nsec == rhs.st_ctim.tv_nsec
     }
 }
 
-/// Receives libarchive's compressed output: writes it to the descriptor and hashes it.
-private final class HashingSink {
+/// Receives libarchive's tar stream: compresses it, writes it to the descriptor and hashes
+/// the compressed bytes.
+private final class CompressingSink {
     let descriptor: FileDescriptor
     let path: String
+    let compressor: ZstdCompressor
     var hasher = SHA256()
     var bytes: Int64 = 0
     var error: (any Error)?
 
-    init(descriptor: FileDescriptor, path: String) {
+    init(descriptor: FileDescriptor, path: String, compression: CompressionSettings) throws {
         self.descriptor = descriptor
         self.path = path
+        self.compressor = try ZstdCompressor(compression)
     }
 
     func write(_ chunk: UnsafeRawBufferPointer) -> Int {
         do {
-            try FileOps.writeAll(descriptor, chunk, path: path)
+            try compressor.compress(chunk, end: false, emit: emit)
         } catch {
             self.error = error
             return -1
         }
-        hasher.update(bufferPointer: chunk)
-        bytes += Int64(chunk.count)
         return chunk.count
+    }
+
+    /// Ends the zstd frame and writes its last bytes.
+    func end() throws {
+        try compressor.compress(UnsafeRawBufferPointer(start: nil, count: 0), end: true, emit: emit)
+    }
+
+    private func emit(_ compressed: UnsafeRawBufferPointer) throws {
+        try FileOps.writeAll(descriptor, compressed, path: path)
+        hasher.update(bufferPointer: compressed)
+        bytes += Int64(compressed.count)
     }
 }
 
-private func hashingSinkWrite(
+private func compressingSinkWrite(
     _ archive: OpaquePointer?, _ client: UnsafeMutableRawPointer?, _ buffer: UnsafeRawPointer?, _ length: Int
 ) -> Int {
     guard let client else { return -1 }
-    let sink = Unmanaged<HashingSink>.fromOpaque(client).takeUnretainedValue()
+    let sink = Unmanaged<CompressingSink>.fromOpaque(client).takeUnretainedValue()
     return sink.write(UnsafeRawBufferPointer(start: buffer, count: length))
 }

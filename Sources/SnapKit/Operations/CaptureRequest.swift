@@ -15,6 +15,8 @@ public struct CaptureRequest: Sendable {
     public var ringHashes: SnapshotRecord.RingHashes?
     /// Erlang node name of the captured manager.
     public var nodename: String?
+    /// How long a cold capture kept the node down, in seconds.
+    public var downtimeSeconds: Double?
 
     public init(
         node: String, sources: BundleSources, mode: SnapshotRecord.CaptureMode, tags: [String] = [],

@@ -7,7 +7,9 @@ public enum CreateOperation {
     /// Bundles `request.sources` and records a new snapshot.
     ///
     /// The bundle is written to a temporary file and renamed into `bundles/` under its
-    /// SHA-256; when the node's newest snapshot has the same tree digest (or the same bytes
+    /// SHA-256. When the sources look on disk exactly as for the node's newest snapshot
+    /// (``ScannedSources/signature``), nothing is read and its bundle is reused. When the
+    /// node's newest snapshot has the same tree digest (or the same bytes
     /// are already stored) the existing bundle is reused and the record says
     /// `deduplicated`. The record is written last, so a crash leaves at most an
     /// unreferenced bundle that the next writer removes.
@@ -21,8 +23,21 @@ public enum CreateOperation {
         let existing = try store.loadRecords()
         // What a crash between writing a bundle and its record left behind.
         for path in try store.removeUnreferencedBundles(existing) { logger.info("removed unreferenced bundle \(path)") }
-        let built = try BundleBuilder.build(
-            request.sources, in: store.bundlesDirectory, compression: request.compression)
+        let scanned = try BundleBuilder.scan(request.sources)
+        // Only a directory that needs no settling can be judged by its signature; a live
+        // node's may hold commits its log has not written yet.
+        let signature = request.sources.stableFor == nil ? scanned.signature : nil
+        if let signature, let newest = existing.newest(of: request.node), newest.sourceSignature == signature,
+            FileOps.exists(store.bundlePath(newest.bundleSha256)), let stored = try? store.manifest(for: newest)
+        {
+            logger.info(
+                "\(request.sources.mnesiaDirectory ?? "the sources") unchanged on disk since \(newest.id); reusing its bundle"
+            )
+            return try record(
+                request, bundle: (newest.bundleSha256, newest.bundleSize), manifest: stored.manifest,
+                deduplicated: true, signature: signature, store: store, existing: existing, now: now)
+        }
+        let built = try BundleBuilder.build(scanned, in: store.bundlesDirectory, compression: request.compression)
         var deduplicated = false
         if let newest = existing.newest(of: request.node), newest.treeDigest == built.manifest.treeDigest,
             FileOps.exists(store.bundlePath(newest.bundleSha256))
@@ -31,7 +46,7 @@ public enum CreateOperation {
             logger.info("content unchanged since \(newest.id); reusing its bundle")
             return try record(
                 request, bundle: (newest.bundleSha256, newest.bundleSize), manifest: built.manifest,
-                deduplicated: true, store: store, existing: existing, now: now)
+                deduplicated: true, signature: signature, store: store, existing: existing, now: now)
         }
         if FileOps.exists(store.bundlePath(built.sha256)) {
             unlink(built.temporaryPath)
@@ -43,12 +58,12 @@ public enum CreateOperation {
         }
         return try record(
             request, bundle: (built.sha256, built.size), manifest: built.manifest,
-            deduplicated: deduplicated, store: store, existing: existing, now: now)
+            deduplicated: deduplicated, signature: signature, store: store, existing: existing, now: now)
     }
 
     private static func record(
         _ request: CaptureRequest, bundle: (sha256: String, size: Int64), manifest: BundleManifest,
-        deduplicated: Bool, store: Store, existing: RecordSet, now: Date
+        deduplicated: Bool, signature: String?, store: Store, existing: RecordSet, now: Date
     ) throws -> SnapshotRecord {
         let info = try Store.open(at: store.root).info
         let version = max(info.lastVersion, existing.records.first?.version ?? 0) + 1
@@ -66,6 +81,8 @@ public enum CreateOperation {
         record.tables = request.tables
         record.ringHashes = request.ringHashes
         record.nodename = request.nodename
+        record.sourceSignature = signature
+        record.downtimeSeconds = request.downtimeSeconds
         try store.save(record)
         var updated = info
         updated.lastVersion = version

@@ -101,11 +101,14 @@ public struct LiveCapture {
     private func coldCopy(_ request: CaptureRequest) throws -> SnapshotRecord {
         let staging = store.root + "/" + FileOps.temporaryPrefix + "cold-" + FileOps.randomHex(bytes: 6)
         defer { try? FileOps.removeTree(staging) }
+        let down = Date()
         try step("stop") { try control.stop() }
         let copied = Result { try FileOps.copyTree(from: node.mnesiaDirectory, to: staging) }
         try step("start") { try control.startAndWait() }
         if case let .failure(error) = copied { throw CaptureError(node: node.name, step: "cold copy", cause: error) }
         var request = request
+        request.downtimeSeconds = (Date().timeIntervalSince(down) * 1000).rounded() / 1000
+        logger.info("\(node.name) was down for \(request.downtimeSeconds ?? 0) s")
         request.sources.mnesiaDirectory = staging
         return try record(request)
     }

@@ -94,6 +94,23 @@ public struct SnapshotRecord: Codable, Sendable, Equatable {
     /// The Erlang node name the content belongs to (`manager_0@127.0.0.1`), when known:
     /// with ``partner`` it names the pair whose schema the files carry.
     public var nodename: String?
+    /// How the captured directory looked on disk (paths, sizes, inodes, times; no
+    /// content), for `--from-dir` captures: the next capture of an unchanged directory
+    /// reuses this snapshot's bundle without reading a byte.
+    public var sourceSignature: String?
+    /// For `cold` captures of a running node: seconds from `stop` until the node was ready
+    /// again (the copy happens in between; compression after).
+    public var downtimeSeconds: Double?
+
+    /// The file's keys spelled out, so that records decode without key conversion:
+    /// `list`, `prune` and `create` read every record of the store.
+    enum CodingKeys: String, CodingKey {
+        case id, version, created, node, role, cluster, partner, mode, tags, note, host, user
+        case toolVersion = "tool_version", bundleSha256 = "bundle_sha256", bundleSize = "bundle_size"
+        case treeDigest = "tree_digest", deduplicated, fileCount = "file_count", unpackedSize = "unpacked_size"
+        case hasDump = "has_dump", verification, tables, ringHashes = "ring_hashes", pinned, nodename
+        case sourceSignature = "source_signature", downtimeSeconds = "downtime_seconds"
+    }
 
     public init(
         id: String, version: Int, created: Date, node: String, role: String? = nil, cluster: String? = nil,

@@ -14,28 +14,41 @@ public struct RecordSet: Sendable {
 
 extension Store {
     /// Reads every record. Damaged files are reported apart so that every other snapshot
-    /// stays usable.
+    /// stays usable. The files are read and decoded on every core: `list`, `prune` and
+    /// `create` all start here, and a store keeps thousands of records.
     public func loadRecords() throws -> RecordSet {
+        let names = try FileOps.listDirectory(snapshotsDirectory).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
+        let results = names.concurrentMap { name in
+            Result { try decodeRecord(named: name, decoder: JSONCoding.decoder(convertingKeys: false)) }.mapError(
+                describe)
+        }
         var records: [SnapshotRecord] = []
         var damaged: [StoreError] = []
-        let decoder = JSONCoding.decoder()
-        for name in try FileOps.listDirectory(snapshotsDirectory) where name.hasSuffix(".json") && !name.hasPrefix(".")
-        {
-            let path = snapshotsDirectory + "/" + name
-            do {
-                let record = try decoder.decode(SnapshotRecord.self, from: Data(try FileOps.readFile(path)))
-                guard record.id + ".json" == name else {
-                    throw StoreError.corruptFile(path: path, detail: "it holds snapshot \(record.id)")
-                }
-                records.append(record)
-            } catch let error as StoreError {
-                damaged.append(error)
-            } catch {
-                damaged.append(.corruptFile(path: path, detail: "not a valid snapshot record (\(error))"))
+        for result in results {
+            switch result {
+            case let .success(record): records.append(record)
+            case let .failure(error): damaged.append(error)
             }
         }
         records.sort { $0.version > $1.version }
+        damaged.sort { "\($0)" < "\($1)" }
         return RecordSet(records: records, damaged: damaged)
+    }
+
+    private func decodeRecord(named name: String, decoder: JSONDecoder) throws -> SnapshotRecord {
+        let path = snapshotsDirectory + "/" + name
+        let record: SnapshotRecord
+        do {
+            record = try decoder.decode(SnapshotRecord.self, from: Data(try FileOps.readFile(path)))
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.corruptFile(path: path, detail: "not a valid snapshot record (\(error))")
+        }
+        guard record.id + ".json" == name else {
+            throw StoreError.corruptFile(path: path, detail: "it holds snapshot \(record.id)")
+        }
+        return record
     }
 
     /// Writes (or replaces) a record atomically.
@@ -102,4 +115,8 @@ extension Store {
         if !removed.isEmpty { try FileOps.syncDirectory(bundlesDirectory) }
         return removed
     }
+}
+
+private func describe(_ error: any Error) -> StoreError {
+    error as? StoreError ?? .corruptFile(path: "(record)", detail: "\(error)")
 }

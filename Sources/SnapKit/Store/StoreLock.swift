@@ -24,7 +24,7 @@ public struct LockHolder: Codable, Sendable, Equatable {
 
     /// `pid 42 on host (snap create --all) since 2026-11-29T11:00:00Z`.
     public var summary: String {
-        let since = ISO8601DateFormatter().string(from: started)
+        let since = UTCTime.format(started)
         return "pid \(pid) on \(host) as \(user) (\(argv.joined(separator: " "))) since \(since)"
     }
 }

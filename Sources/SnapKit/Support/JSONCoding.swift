@@ -7,18 +7,30 @@ public enum JSONCoding {
     public static func encoder(pretty: Bool = false) -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(UTCTime.format(date))
+        }
         encoder.outputFormatting =
             pretty
             ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         return encoder
     }
 
-    /// The matching decoder.
-    public static func decoder() -> JSONDecoder {
+    /// The matching decoder. `convertingKeys: false` is for types whose coding keys are
+    /// spelled in snake_case already, which decode faster.
+    public static func decoder(convertingKeys: Bool = true) -> JSONDecoder {
         let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        decoder.dateDecodingStrategy = .iso8601
+        if convertingKeys { decoder.keyDecodingStrategy = .convertFromSnakeCase }
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = UTCTime.parse(text) else {
+                throw DecodingError.dataCorruptedError(
+                    in: container, debugDescription: "\(text) is not an ISO 8601 time")
+            }
+            return date
+        }
         return decoder
     }
 

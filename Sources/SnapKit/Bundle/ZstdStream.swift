@@ -1,0 +1,95 @@
+import CZstd
+
+/// A zstd compression stream on libzstd's own worker threads.
+///
+/// snap drives libzstd directly, not through libarchive's filter, to bound memory: the job
+/// size sets how much input each worker holds, and with it the peak RSS of `create`,
+/// whatever the size of the data.
+final class ZstdCompressor {
+    private let context: OpaquePointer
+    private let output: UnsafeMutableRawBufferPointer
+
+    /// - Throws: ``BundleError/badCompression(_:)`` when libzstd refuses a setting.
+    init(_ settings: CompressionSettings) throws {
+        guard let context = ZSTD_createCCtx() else { throw BundleError.badCompression("zstd: out of memory") }
+        self.context = context
+        self.output = .allocate(byteCount: ZSTD_CStreamOutSize(), alignment: 64)
+        try set(ZSTD_c_compressionLevel, settings.level)
+        try set(ZSTD_c_checksumFlag, 1)
+        if settings.threads > 0 {
+            try set(ZSTD_c_nbWorkers, settings.threads)
+            try set(ZSTD_c_jobSize, Self.jobSize)
+        }
+    }
+
+    deinit {
+        ZSTD_freeCCtx(context)
+        output.deallocate()
+    }
+
+    /// Input each worker compresses at a time. 2 MiB keeps every worker busy at level 3
+    /// while holding the whole stream's memory to a few tens of MiB.
+    static let jobSize = 2 << 20
+
+    /// Compresses `input`; with `end` set, also ends the frame. Every block of compressed
+    /// bytes produced goes to `emit` before this returns.
+    func compress(_ input: UnsafeRawBufferPointer, end: Bool, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var source = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
+        let directive = end ? ZSTD_e_end : ZSTD_e_continue
+        while true {
+            var sink = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
+            let remaining = ZSTD_compressStream2(context, &sink, &source, directive)
+            if ZSTD_isError(remaining) != 0 { throw BundleError.badCompression("zstd: \(errorName(remaining))") }
+            if sink.pos > 0 { try emit(UnsafeRawBufferPointer(rebasing: output[0..<sink.pos])) }
+            let consumed = source.pos == source.size
+            if end ? remaining == 0 : consumed && sink.pos < sink.size { return }
+        }
+    }
+
+    private func set(_ parameter: ZSTD_cParameter, _ value: Int) throws {
+        let result = ZSTD_CCtx_setParameter(context, parameter, Int32(value))
+        if ZSTD_isError(result) != 0 {
+            throw BundleError.badCompression(
+                "zstd refused parameter \(parameter.rawValue)=\(value): \(errorName(result))")
+        }
+    }
+}
+
+/// A zstd decompression stream over concatenated frames. Made on one thread and handed to
+/// another, it is only ever used by one thread at a time.
+final class ZstdDecompressor: @unchecked Sendable {
+    private let context: OpaquePointer
+    /// Whether the last frame seen has ended; a stream that stops while this is false is
+    /// truncated.
+    private(set) var atFrameEnd = true
+
+    /// Largest window accepted (128 MiB, libzstd's default ceiling): a bundle asking for
+    /// more is refused rather than allowed to claim memory.
+    static let windowLogMax: Int32 = 27
+
+    init() throws {
+        guard let context = ZSTD_createDCtx() else { throw BundleError.badCompression("zstd: out of memory") }
+        self.context = context
+        let result = ZSTD_DCtx_setParameter(context, ZSTD_d_windowLogMax, Self.windowLogMax)
+        if ZSTD_isError(result) != 0 {
+            ZSTD_freeDCtx(context)
+            throw BundleError.badCompression("zstd: \(errorName(result))")
+        }
+    }
+
+    deinit { ZSTD_freeDCtx(context) }
+
+    /// Decompresses from `input` (advancing its position) into `output` (advancing its
+    /// position) until either is used up.
+    /// - Returns: an error description when the data is not valid zstd.
+    func decompress(_ input: inout ZSTD_inBuffer, into output: inout ZSTD_outBuffer) -> String? {
+        let result = ZSTD_decompressStream(context, &output, &input)
+        if ZSTD_isError(result) != 0 { return errorName(result) }
+        atFrameEnd = result == 0
+        return nil
+    }
+}
+
+private func errorName(_ code: Int) -> String {
+    String(cString: ZSTD_getErrorName(code))
+}
