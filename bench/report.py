@@ -247,7 +247,9 @@ class Report:
         if self.quick:
             lines += ["", "**Quick mode**: small datasets and few runs; a smoke test, targets are not judged."]
         lines += ["", "Machine: " + f"{m.get('cpu')}, {m.get('cores')} cores (SHA-NI: {m.get('sha_ni')}), "
-                  f"{m.get('memory')}, {m.get('os')}, Linux {m.get('kernel')}, {m.get('filesystem')}.",
+                  f"{m.get('memory')}, {m.get('os')}, Linux {m.get('kernel')}, {m.get('filesystem')}; load average "
+                  f"{m.get('load_start')} at the start, {m.get('load_end')} at the end (1, 5, 15 min; above 0.5 "
+                  "means something else ran and the times are noisy).",
                   "Tools: " + "; ".join(m.get(k, "?") for k in ("snap", "restic", "borg", "zstd", "tar",
                                                               "coreutils", "hyperfine", "erlang")) + f" (commit {m.get('snap_commit')}).",
                   "", "## Times (medians; ratio = snap / other, same run)", "",

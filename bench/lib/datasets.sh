@@ -5,10 +5,14 @@ testbed="$repo/Tests/Testbed"
 fixture_node="bench_a@127.0.0.1"   # node name baked into dataset (a)'s schema
 
 # cached NAME: prints the dataset directory; returns 0 when it is complete already.
+# Otherwise the same dataset made by an older recipe (NAME up to its last -key) is
+# removed, so the cache does not grow with every change of a generator or of snap.
 cached() {
     local dir="$out/datasets/$1"
     echo "$dir"
-    [ -e "$dir/.done" ]
+    [ -e "$dir/.done" ] && return 0
+    rm -rf "$out/datasets/${1%-*}"-*
+    return 1
 }
 
 # make_tree BYTES SEED: (b)/(c), 4 large Erlang-term text files + 400 small random files.

@@ -43,13 +43,14 @@ build_snap() {
 # machine_info: key=value lines describing the machine and the tools.
 machine_info() {
     local cpu sha_ni=no
-    cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+    cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
     grep -qw sha_ni /proc/cpuinfo && sha_ni=yes
     echo "cpu=$cpu"
     echo "cores=$(nproc)"
     echo "sha_ni=$sha_ni"
     echo "memory=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
     echo "kernel=$(uname -r)"
+    echo "load_start=$(cut -d" " -f1-3 /proc/loadavg)"
     echo "os=Debian $(cat /etc/debian_version 2>/dev/null || echo unknown)"
     echo "filesystem=$(df -T "$out" | awk 'NR == 2 { print $2 }')"
     echo "snap=snap $("$snap" --version 2>&1 | head -n 1) ($snap)"
