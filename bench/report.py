@@ -51,16 +51,18 @@ def load_env(path):
 
 
 def load_groups(raw):
-    groups = {}
-    for path in sorted(glob.glob(os.path.join(raw, "*.json"))):
-        data = json.load(open(path))
-        if not isinstance(data, dict) or "results" not in data:
-            continue
-        groups[os.path.basename(path)[:-5]] = {
-            r["command"]: {"median": r["median"], "mean": r["mean"], "stddev": r.get("stddev"),
-                           "min": r["min"], "max": r["max"], "runs": len(r["times"])}
-            for r in data["results"]}
-    return groups
+    """Every command's times over the rounds of its group (GROUP.rN.json, one hyperfine run
+    of each command a round)."""
+    times = {}
+    for path in sorted(glob.glob(os.path.join(raw, "*.r*.json"))):
+        group = os.path.basename(path).rsplit(".r", 1)[0]
+        for result in json.load(open(path))["results"]:
+            times.setdefault(group, {}).setdefault(result["command"], []).extend(result["times"])
+    return {group: {command: {"median": statistics.median(t), "mean": statistics.mean(t),
+                              "stddev": statistics.stdev(t) if len(t) > 1 else None,
+                              "min": min(t), "max": max(t), "runs": len(t), "times": t}
+                    for command, t in commands.items()}
+            for group, commands in times.items()}
 
 
 def load_rss(raw):
@@ -300,9 +302,10 @@ class Report:
         return [
             "Warm page cache throughout: every input (tree, store, archive) is read once before its group and "
             "nothing drops caches. Writes go to the same file system as the data.",
-            f"hyperfine: {s.get('runs')} runs per command for the trees, {s.get('runs_a')} for (a), "
-            f"{s.get('runs_small')} for unchanged re-snapshots; the commands of a group run in one invocation, each "
-            "with its own --prepare (empty store/repository/target). Record commands: one probe run, then as many "
+            f"hyperfine: {s.get('runs')} rounds for the trees, {s.get('runs_a')} for (a), {s.get('runs_small')} "
+            "for unchanged re-snapshots; a round is one hyperfine invocation running each command of the group once, "
+            "so the tools alternate (A B C, A B C, ...) and a change of machine load hits them alike; each command "
+            "has its own --prepare (empty store/repository/target). Record commands: one probe run, then as many "
             f"runs as fit in a few seconds (3 to {s.get('runs_small')}). Cold mode: {s.get('cold_rounds')} rounds "
             f"after {s.get('cold_warmup')} unrecorded round(s).",
             "snap runs with bench/policy/bench.yaml (zstd level 3, one worker per core, verify_after_create: false) "

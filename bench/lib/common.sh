@@ -3,16 +3,24 @@
 log() { printf '\n== %s  %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { echo "bench: $*" >&2; exit 1; }
 
-# hf GROUP ARGS...: hyperfine, exporting $raw/GROUP.json. Commands run with sh; their
-# output is discarded. A failed group is remembered and the run goes on.
+# hf GROUP ROUNDS ARGS...: ROUNDS rounds of `hyperfine --runs 1` over all the group's
+# commands, so they alternate (A B C, A B C, ...) and a change of load on the machine hits
+# each of them alike; round N goes to $raw/GROUP.rN.json and report.py takes medians over
+# the rounds. Commands run with sh, their output discarded. A failed group is remembered
+# and the run goes on.
 failed_groups=()
 hf() {
-    local group="$1"; shift
-    if ! hyperfine --style basic --export-json "$raw/$group.json" "$@" >&2; then
-        echo "bench: group $group failed" >&2
-        failed_groups+=("$group")
-        rm -f "$raw/$group.json"
-    fi
+    local group="$1" rounds="$2" round
+    shift 2
+    for ((round = 1; round <= rounds; round++)); do
+        echo "-- $group, round $round of $rounds" >&2
+        if ! hyperfine --style basic --runs 1 --export-json "$raw/$group.r$round.json" "$@" >&2; then
+            echo "bench: group $group failed" >&2
+            failed_groups+=("$group")
+            rm -f "$raw/$group".r*.json
+            return 0
+        fi
+    done
 }
 
 # rss NAME: a prefix that appends the command's peak RSS (KiB) to $raw/rss/NAME.txt.

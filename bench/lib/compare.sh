@@ -33,7 +33,7 @@ full_snapshot() {
     mkdir -p "$w"
     log "full snapshot of ($label)"
     warm_cache "$root"
-    hf "full-$label" --runs "$4" \
+    hf "full-$label" "$4" \
         -n snap --prepare "rm -rf $w/store && $snap init --store $w/store -q" \
         "$(rss "full-$label-snap") $snap create --store $w/store $snap_args --node bench --policy $policy -q" \
         "${default[@]}" \
@@ -67,7 +67,7 @@ unchanged_resnapshot() {
     local borg_cmd="borg create --compression zstd,3 $k/borg::{now:%Y-%m-%dT%H:%M:%S.%f} ."
     log "unchanged re-snapshot of ($label)"
     warm_cache "$root"
-    hf "resnap-$label" --runs "$runs_small" \
+    hf "resnap-$label" "$runs_small" \
         -n snap "$snap_cmd" -n restic "cd $root && $restic_cmd" -n borg "cd $root && $borg_cmd"
     local before=() after=() name
     for name in store restic borg; do before+=("$(du -sb "$k/$name" | cut -f1)"); done
@@ -83,7 +83,7 @@ verify_snapshot() {
     local label="$1" k="$work/keep-$1" m="$work/full-$1/manual" x="$work/verify-$1"
     log "verify ($label)"
     warm_cache "$k/store/bundles" "$m"
-    hf "verify-$label" --runs "$runs" \
+    hf "verify-$label" "$runs" \
         -n snap --prepare true "$(rss "verify-$label-snap") $snap verify latest --store $k/store -q" \
         -n tar-sha256sum --prepare "rm -rf $x && mkdir $x" \
         "tar --zstd -xf $m/archive.tar.zst -C $x && cd $x && sha256sum -c --quiet $m/SUMS"
@@ -96,7 +96,7 @@ extract_snapshot() {
     local label="$1" root="$2" k="$work/keep-$1" m="$work/full-$1/manual" x="$work/extract-$1"
     log "extract ($label)"
     warm_cache "$root" "$k" "$m"
-    hf "extract-$label" --runs "$runs" \
+    hf "extract-$label" "$runs" \
         -n snap --prepare "rm -rf $x" "$(rss "extract-$label-snap") $snap extract latest --to $x --store $k/store -q" \
         -n tar --prepare "rm -rf $x && mkdir $x" "tar --zstd -xf $m/archive.tar.zst -C $x" \
         -n restic --prepare "rm -rf $x" "$(rss "extract-$label-restic") restic -q -r $k/restic restore latest --target $x" \
@@ -197,7 +197,7 @@ record_commands() {
         esac
         t=$(now); $cmd >/dev/null; t=$(since "$t")
         n=$(awk -v t="$t" -v budget="$record_budget" -v max="$runs_small" 'BEGIN { n = int(budget / t); print (n < 3 ? 3 : (n > max ? max : n)) }')
-        hf "records-$name" --warmup 0 --runs "$n" -n "$name" "$cmd"
+        hf "records-$name" "$n" -n "$name" "$cmd"
     done
 }
 
