@@ -31,9 +31,9 @@ struct DiffCommand: ParsableCommand {
         }
         Output.line("\(old.id) (v\(old.version), \(old.node)) -> \(new.id) (v\(new.version), \(new.node))")
         if diff.isEmpty { Output.line("no differences") }
-        for path in diff.added { Output.line("+ \(path)") }
-        for path in diff.removed { Output.line("- \(path)") }
-        for change in diff.changed { Output.line("~ \(change.path)  \(change.detail)") }
+        for path in diff.added { Output.line("+ \(path.escapedForTerminal)") }
+        for path in diff.removed { Output.line("- \(path.escapedForTerminal)") }
+        for change in diff.changed { Output.line("~ \(change.path.escapedForTerminal)  \(change.detail)") }
         if let tables = diff.tables {
             Output.line(tables.isEmpty ? "tables: no row changes" : "tables:")
             for table in tables {
@@ -41,7 +41,7 @@ struct DiffCommand: ParsableCommand {
                 let after = table.after.map(String.init) ?? "absent"
                 let delta = (table.after ?? 0) - (table.before ?? 0)
                 let sign = delta > 0 ? "+\(delta)" : (delta < 0 ? "\(delta)" : "same count, rows changed")
-                Output.line("  \(table.name)  \(before) -> \(after) rows (\(sign))")
+                Output.line("  \(table.name.escapedForTerminal)  \(before) -> \(after) rows (\(sign))")
             }
         }
     }

@@ -53,7 +53,9 @@ struct ShowCommand: ParsableCommand {
             ),
         ]
         for (key, value) in rows {
-            if let value { Output.line(key.padding(toLength: 14, withPad: " ", startingAt: 0) + value) }
+            if let value {
+                Output.line(key.padding(toLength: 14, withPad: " ", startingAt: 0) + value.escapedForTerminal)
+            }
         }
         if let entries {
             Output.line("")
