@@ -8,7 +8,8 @@ public enum BundleError: SnapFailure {
     case unsupportedFile(path: String, kind: String)
     /// A source name is not valid UTF-8.
     case invalidName(path: String)
-    /// A source name that could not be unpacked again as it is (a control character).
+    /// A source name that could not be unpacked again as it is (a control character, or
+    /// not ASCII).
     case unsafeName(path: String, reason: String)
     /// A path longer than the system allows (`PATH_MAX`), which no file call can reach.
     case pathTooLong(path: String, limit: Int)
@@ -40,7 +41,7 @@ public enum BundleError: SnapFailure {
             return "\(path): file name is not valid UTF-8; rename it and try again"
         case let .unsafeName(path, reason):
             return
-                "\(path): \(reason), which an extract would refuse; Mnesia never writes such names: move the file out of the directory and capture again"
+                "\(path): \(reason); Mnesia never writes such names: move the file out of the directory and capture again"
         case let .pathTooLong(path, limit):
             let shown = path.utf8.count > 160 ? String(path.prefix(80)) + "..." + String(path.suffix(60)) : path
             return

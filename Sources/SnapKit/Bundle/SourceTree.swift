@@ -59,7 +59,11 @@ struct SourceTree {
         let absolute = directory.absolutePath + "/" + name
         if BundleExtractor.holdsControlCharacter(name) {
             throw BundleError.unsafeName(
-                path: absolute.escapedForTerminal, reason: "its name holds a control character (a newline, a tab, ...)")
+                path: absolute.escapedForTerminal,
+                reason: "its name holds a control character (a newline, a tab, ...), which an extract would refuse")
+        }
+        if !name.utf8.allSatisfy({ $0 < 0x80 }) {
+            throw BundleError.unsafeName(path: absolute, reason: "its name " + Self.nonASCII)
         }
         if absolute.utf8.count >= Int(PATH_MAX) {
             throw BundleError.pathTooLong(path: absolute, limit: Int(PATH_MAX) - 1)
@@ -79,12 +83,21 @@ struct SourceTree {
         return item
     }
 
+    /// Why a name outside ASCII is refused: libarchive converts names through the C locale
+    /// snap runs in, where they crash the writer or come back unreadable.
+    static let nonASCII = "is not ASCII, which snap cannot archive and read back"
+
     private static func readLink(_ path: String) throws -> String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let count = readlink(path, &buffer, buffer.count - 1)
         if count < 0 { throw SystemError("read link", path, .last) }
         let bytes = buffer[0..<count].map { UInt8(bitPattern: $0) }
-        guard let target = String(validating: bytes, as: UTF8.self) else { throw BundleError.invalidName(path: path) }
+        guard let target = String(validating: bytes, as: UTF8.self) else {
+            throw BundleError.invalidName(path: path.escapedForTerminal)
+        }
+        guard bytes.allSatisfy({ $0 < 0x80 }) else {
+            throw BundleError.unsafeName(path: path.escapedForTerminal, reason: "its link target " + Self.nonASCII)
+        }
         return target
     }
 

@@ -87,6 +87,10 @@ public struct BundleCheck: Sendable {
             if !oversizedMetadata.contains(BundleBuilder.manifestPath) {
                 check.problems.append("\(BundleBuilder.manifestPath) is missing from the bundle")
             }
+            // The store's copy still says what every entry should have been.
+            if digest != nil, let stored = limits.storedManifest {
+                check.problems += compare(manifest: stored, actual: actual)
+            }
             return check
         }
         guard let manifest = try? BundleManifest.decode(manifestBytes, source: path) else {
@@ -115,6 +119,8 @@ public struct BundleCheck: Sendable {
         /// bundle (zstd rarely passes 1:100 on Mnesia files) is taken for a bomb.
         static let ratio: Int64 = 1024
 
+        /// The store's copy of the manifest, when it decodes.
+        var storedManifest: BundleManifest?
         /// Promised sizes by path, from the store's copy of the manifest.
         var promised: [String: Int64]?
         /// The cap without the store's manifest.
@@ -132,6 +138,7 @@ public struct BundleCheck: Sendable {
             promised[BundleBuilder.manifestPath] = Int64(storedManifest.count)
             promised[BundleBuilder.checksumsPath] = Int64(manifest.sha256sums().count)
             self.promised = promised
+            self.storedManifest = manifest
         }
 
         /// The size an entry may have; -1 for an entry the store's manifest does not list,

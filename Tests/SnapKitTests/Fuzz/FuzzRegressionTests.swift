@@ -1,0 +1,15 @@
+import SnapKit
+import Testing
+
+/// Inputs the fuzzers found, minimized, kept so that what they broke stays fixed.
+@Suite struct FuzzRegressionTests {
+    /// `latest@~~0` (the `ref` target, seed 7): the node `~` was shown as `latest@~`, which
+    /// reads as a malformed count instead of naming the same snapshot.
+    @Test func aNodeNameWithATildeReadsBackAsTheSameReference() throws {
+        let input: [UInt8] = [108, 97, 116, 101, 115, 116, 64, 126, 126, 48]
+        let reference = try SnapshotRef(parsing: String(decoding: input, as: UTF8.self))
+        #expect(reference == .latest(node: "~", back: 0))
+        #expect(reference.description == "latest@~~0")
+        #expect(try SnapshotRef(parsing: reference.description) == reference)
+    }
+}
