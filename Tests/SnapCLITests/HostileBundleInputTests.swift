@@ -128,6 +128,24 @@ import Testing
         HostileTally.refused("extract")
     }
 
+    @Test func aNewlineInAStoredNameIsShownEscapedByShowAndDiff() throws {
+        let fixture = try Fixture("hostile-show")
+        // A second snapshot of the same content shares the original bundle.
+        try #require(try fixture.capture.create().status == 0)
+        let evil = ManifestEntry(
+            path: "mnesia/a\nfile  mnesia/fake", type: .file, mode: 0o644, size: 0,
+            sha256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        _ = try fixture.forge([ManifestEntry(path: "mnesia", type: .directory, mode: 0o755, size: 0), evil], "pass")
+        let show = try fixture.snap(["show", fixture.id, "--files"])
+        #expect(show.status == 0, "\(show.stderr)")
+        let rows = show.stdout.split(separator: "\n", omittingEmptySubsequences: false).drop { !$0.hasPrefix("TYPE") }
+        #expect(rows.filter { !$0.isEmpty }.count == 3, "header, mnesia and one file: \(show.stdout)")
+        #expect(show.stdout.contains(#""mnesia/a\nfile  mnesia/fake""#))
+        let diff = try fixture.snap(["diff", "latest", fixture.id])
+        #expect(diff.stdout.contains(#"+ "mnesia/a\nfile  mnesia/fake""#), "\(diff.stdout)")
+        #expect(!diff.stdout.contains("\nfile"))
+    }
+
     // MARK: Content that lies
 
     /// Python lines copying the original tar, with `schema.DAT`'s content replaced by `data`.
