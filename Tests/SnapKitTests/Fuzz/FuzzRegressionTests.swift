@@ -13,3 +13,16 @@ import Testing
         #expect(try SnapshotRef(parsing: reference.description) == reference)
     }
 }
+
+extension FuzzRegressionTests {
+    /// Two files declaring `Int64.max` bytes: summing the manifest's sizes trapped on overflow.
+    @Test func absurdManifestSizesSaturateInsteadOfTrapping() throws {
+        let text = """
+            {"entries":[{"mode":"0644","path":"a","sha256":"00","size":9223372036854775807,"type":"file"},
+            {"mode":"0644","path":"b","sha256":"00","size":9223372036854775807,"type":"file"}],
+            "format":"snap-bundle","format_version":1,"tree_digest":"x"}
+            """
+        let manifest = try BundleManifest.decode(Array(text.utf8), source: "regression")
+        #expect(manifest.unpackedSize == .max)
+    }
+}
