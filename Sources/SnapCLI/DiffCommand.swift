@@ -39,8 +39,11 @@ struct DiffCommand: ParsableCommand {
             for table in tables {
                 let before = table.before.map(String.init) ?? "absent"
                 let after = table.after.map(String.init) ?? "absent"
-                let delta = (table.after ?? 0) - (table.before ?? 0)
-                let sign = delta > 0 ? "+\(delta)" : (delta < 0 ? "\(delta)" : "same count, rows changed")
+                // Row counts come from records, which a damaged store may hold any number in.
+                let (delta, overflow) = (table.after ?? 0).subtractingReportingOverflow(table.before ?? 0)
+                let sign =
+                    overflow
+                    ? "changed" : delta > 0 ? "+\(delta)" : (delta < 0 ? "\(delta)" : "same count, rows changed")
                 Output.line("  \(table.name.escapedForTerminal)  \(before) -> \(after) rows (\(sign))")
             }
         }

@@ -96,7 +96,10 @@ public struct AuditLog: Sendable {
         var seq = 1
         var prevHash = genesisHash
         if let lastLine {
-            if let last = try? JSONCoding.decoder().decode(AuditEntry.self, from: Data(lastLine)), let hash = last.hash
+            // A sequence number no append could have written (0, negative, or the largest
+            // Int, whose successor would trap) is damage like any other.
+            if let last = try? JSONCoding.decoder().decode(AuditEntry.self, from: Data(lastLine)), let hash = last.hash,
+                last.seq >= 1, last.seq < Int.max
             {
                 seq = last.seq + 1
                 prevHash = hash

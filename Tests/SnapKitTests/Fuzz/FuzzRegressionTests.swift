@@ -1,4 +1,6 @@
+import Foundation
 import SnapKit
+import SnapTestSupport
 import Testing
 
 /// Inputs the fuzzers found, minimized, kept so that what they broke stays fixed.
@@ -24,5 +26,26 @@ extension FuzzRegressionTests {
             """
         let manifest = try BundleManifest.decode(Array(text.utf8), source: "regression")
         #expect(manifest.unpackedSize == .max)
+    }
+}
+
+extension FuzzRegressionTests {
+    /// The `audit` target, seed 20261129: a last entry whose `seq` is the largest Int made
+    /// every append (that is, every command) trap on `seq + 1`. Minimized to one line.
+    @Test func anAuditEntryWithTheLargestSequenceNumberIsDamageNotACrash() throws {
+        let directory = TemporaryDirectory("regression-audit")
+        let log = AuditLog(path: directory("audit.log"), storeId: "fuzz-store")
+        let line = """
+            {"action":"create","argv":[],"duration_ms":0,"hash":"h","host":"h","nodes":[],"outcome":"ok","pid":1,\
+            "prev_hash":"p","seq":9223372036854775807,"snapshots":[],"time":"2023-11-14T22:13:22Z","user":"u"}
+
+            """
+        try Data(line.utf8).write(to: URL(fileURLWithPath: log.path))
+        let (entry, _) = try log.append(
+            AuditDraft(argv: ["snap", "audit", "verify"], action: "audit-verify", outcome: "ok", durationMs: 1))
+        #expect(entry.seq == 2)
+        let verdict = try log.verify()
+        #expect(!verdict.ok)
+        #expect(verdict.problem?.contains("line 1") == true, "\(verdict.problem ?? "")")
     }
 }

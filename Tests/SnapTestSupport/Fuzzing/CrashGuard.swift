@@ -31,9 +31,7 @@ public enum CrashGuard {
             action.__sigaction_handler.sa_handler = crashHandler
             sigemptyset(&action.sa_mask)
             action.sa_flags = Int32(SA_ONSTACK)
-            var previous = sigaction()
-            sigaction(signal, &action, &previous)
-            previousActions[signal] = previous
+            sigaction(signal, &action, previousActions + Int(signal))
         }
         let generation = watchdogGeneration.add(1, ordering: .relaxed).newValue
         let thread = Thread { watch(generation: generation) }
@@ -43,11 +41,7 @@ public enum CrashGuard {
     /// Puts the previous handlers back and stops the watchdog.
     static func disarm() {
         watchdogGeneration.add(1, ordering: .relaxed)
-        for (signal, previous) in previousActions {
-            var action = previous
-            sigaction(signal, &action, nil)
-        }
-        previousActions = [:]
+        for signal in signals { sigaction(signal, previousActions + Int(signal), nil) }
         var stack = stack_t(ss_sp: nil, ss_flags: Int32(SS_DISABLE), ss_size: 0)
         sigaltstack(&stack, nil)
     }
@@ -89,7 +83,9 @@ nonisolated(unsafe) private var crashFilePath: UnsafeMutablePointer<CChar>?
 nonisolated(unsafe) private var crashMessage: UnsafeMutablePointer<CChar>?
 nonisolated(unsafe) private var hangNanoseconds: UInt64 = 0
 nonisolated(unsafe) private var alternateStack: UnsafeMutableRawPointer?
-nonisolated(unsafe) private var previousActions: [Int32: sigaction] = [:]
+/// The handlers found on arming, by signal number: put back on disarming, and chained to on a
+/// crash so that the Swift runtime still prints its backtrace.
+nonisolated(unsafe) private let previousActions = UnsafeMutablePointer<sigaction>.allocate(capacity: 65)
 private let runStarted = Atomic<UInt64>(0)
 private let watchdogGeneration = Atomic<Int>(0)
 
@@ -106,6 +102,6 @@ private func saveInput() {
 
 private let crashHandler: @convention(c) (Int32) -> Void = { signal in
     saveInput()
-    Glibc.signal(signal, SIG_DFL)
+    sigaction(signal, previousActions + Int(signal), nil)
     raise(signal)
 }
