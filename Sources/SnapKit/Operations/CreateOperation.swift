@@ -66,7 +66,14 @@ public enum CreateOperation {
         deduplicated: Bool, signature: String?, store: Store, existing: RecordSet, now: Date
     ) throws -> SnapshotRecord {
         let info = try Store.open(at: store.root).info
-        let version = max(info.lastVersion, existing.records.first?.version ?? 0) + 1
+        let newest = max(info.lastVersion, existing.records.first?.version ?? 0)
+        guard newest < Int.max else {
+            throw StoreError.corruptFile(
+                path: store.infoPath,
+                detail: "last_version or a snapshot's version is \(newest), which leaves no next version; "
+                    + "set last_version to the highest version `snap list` shows")
+        }
+        let version = newest + 1
         var id = FileOps.randomHex(bytes: 8)
         while existing.records.contains(where: { $0.id.hasPrefix(String(id.prefix(SnapshotRef.minimumPrefix))) }) {
             id = FileOps.randomHex(bytes: 8)

@@ -7,7 +7,8 @@ public enum ExtractOperation {
     /// written. The content goes to a private directory beside `target` first and is
     /// renamed into place only when everything matched, so a failure leaves nothing.
     /// - Returns: the number of files and bytes written.
-    /// - Throws: ``BundleError/targetNotEmpty(_:)``, hostile-entry and mismatch errors.
+    /// - Throws: ``BundleError/targetNotEmpty(_:)``, hostile-entry and mismatch errors,
+    ///   ``BundleError/insufficientSpace(target:needed:available:)`` before anything is written.
     public static func extract(_ record: SnapshotRecord, from store: Store, to target: String) throws -> (
         files: Int, bytes: Int64
     ) {
@@ -37,6 +38,9 @@ public enum ExtractOperation {
             if targetExists { rmdir(target) }
             try FileOps.rename(staging, to: absolute)
             try FileOps.syncDirectory(parent)
+        } catch BundleError.insufficientSpace(_, let needed, let available) {
+            try? FileOps.removeTree(staging)
+            throw BundleError.insufficientSpace(target: target, needed: needed, available: available)
         } catch {
             try? FileOps.removeTree(staging)
             throw error

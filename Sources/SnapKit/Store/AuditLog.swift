@@ -64,7 +64,7 @@ public struct AuditLog: Sendable {
         let contents = try read()
         let decoded = contents.lines.concurrentMap { line in
             AuditEntry.fastDecode(line)
-                ?? (try? JSONCoding.decoder(convertingKeys: false).decode(AuditEntry.self, from: Data(line)))
+                ?? (try? JSONCoding.decoder(for: AuditEntry.self).decode(AuditEntry.self, from: Data(line)))
         }
         var entries: [AuditEntry] = []
         var damaged: [Int] = []
@@ -95,8 +95,10 @@ public struct AuditLog: Sendable {
         var seq = 1
         var prevHash = genesisHash
         if let lastLine {
-            if let last = try? JSONCoding.decoder(convertingKeys: false).decode(AuditEntry.self, from: Data(lastLine)),
-                let hash = last.hash
+            // A sequence number no append could have written (0, negative, or the largest
+            // Int, whose successor would trap) is damage like any other.
+            if let last = try? JSONCoding.decoder(for: AuditEntry.self).decode(AuditEntry.self, from: Data(lastLine)),
+                let hash = last.hash, last.seq >= 1, last.seq < Int.max
             {
                 seq = last.seq + 1
                 prevHash = hash

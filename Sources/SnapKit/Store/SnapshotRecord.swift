@@ -1,7 +1,7 @@
 import Foundation
 
 /// One capture of one manager node at one time: `snapshots/<id>.json`.
-public struct SnapshotRecord: Codable, Sendable, Equatable {
+public struct SnapshotRecord: Codable, Sendable, Equatable, SnakeCaseKeys {
     /// How the content was captured.
     public enum CaptureMode: String, Codable, Sendable {
         /// A Mnesia directory (and dump) captured elsewhere, handed to `create --from-dir`.

@@ -81,7 +81,9 @@ public enum SnapshotRef: Sendable, Equatable {
     public var description: String {
         switch self {
         case let .latest(node, back):
-            return "latest" + (node.map { "@\($0)" } ?? "") + (back > 0 ? "~\(back)" : "")
+            // A node name holding `~` needs the count spelled out, or it would be read as one.
+            let count = back > 0 || node?.contains("~") == true ? "~\(back)" : ""
+            return "latest" + (node.map { "@\($0)" } ?? "") + count
         case let .version(number): return "v\(number)"
         case let .idPrefix(prefix): return prefix
         }

@@ -19,7 +19,7 @@ extension Store {
     public func loadRecords() throws -> RecordSet {
         let names = try FileOps.listDirectory(snapshotsDirectory).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
         let results = names.concurrentMap { name in
-            Result { try decodeRecord(named: name, decoder: JSONCoding.decoder(convertingKeys: false)) }.mapError(
+            Result { try decodeRecord(named: name, decoder: JSONCoding.decoder(for: SnapshotRecord.self)) }.mapError(
                 describe)
         }
         var records: [SnapshotRecord] = []

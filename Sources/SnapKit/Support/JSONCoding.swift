@@ -1,5 +1,10 @@
 import Foundation
 
+/// A type whose coding keys are spelled in snake_case already, as stored: it decodes
+/// without key conversion, which is faster (`list` and `history` read thousands) and
+/// which ``JSONCoding/decoder(for:)`` picks for it.
+public protocol SnakeCaseKeys {}
+
 /// The one JSON dialect of snap's files and `--json` output: snake_case keys,
 /// ISO 8601 UTC times, sorted keys.
 public enum JSONCoding {
@@ -17,9 +22,17 @@ public enum JSONCoding {
         return encoder
     }
 
-    /// The matching decoder. `convertingKeys: false` is for types whose coding keys are
-    /// spelled in snake_case already, which decode faster.
-    public static func decoder(convertingKeys: Bool = true) -> JSONDecoder {
+    /// The matching decoder for `type`: without key conversion for ``SnakeCaseKeys`` types
+    /// (conversion would break their keys), with it for the rest.
+    public static func decoder(for type: Any.Type) -> JSONDecoder {
+        decoder(convertingKeys: !(type is any SnakeCaseKeys.Type))
+    }
+
+    /// The matching decoder, converting keys: not for ``SnakeCaseKeys`` types, whose keys
+    /// it would break (use ``decoder(for:)``).
+    public static func decoder() -> JSONDecoder { decoder(convertingKeys: true) }
+
+    private static func decoder(convertingKeys: Bool) -> JSONDecoder {
         let decoder = JSONDecoder()
         if convertingKeys { decoder.keyDecodingStrategy = .convertFromSnakeCase }
         decoder.dateDecodingStrategy = .custom { decoder in
@@ -42,7 +55,7 @@ public enum JSONCoding {
     /// Decodes a store file, turning any failure into ``StoreError/corruptFile(path:detail:)``.
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], path: String) throws -> T {
         do {
-            return try decoder().decode(type, from: Data(bytes))
+            return try decoder(for: type).decode(type, from: Data(bytes))
         } catch let error as DecodingError {
             throw StoreError.corruptFile(path: path, detail: describe(error))
         } catch {

@@ -17,6 +17,7 @@ public struct SystemError: SnapFailure {
     }
 
     public var description: String {
+        let path = path.escapedForTerminal
         if errno == .noSpace {
             return "\(operation) \(path): no space left on device (disk full); free space and run again"
         }
