@@ -16,7 +16,7 @@ struct DiffCommand: ParsableCommand {
     func run() throws {
         let context = try CommandContext(global)
         let store = try context.openStore()
-        let records = try store.loadRecords().records
+        let records = try context.loadRecords(store)
         let old = try SnapshotRef(parsing: from).resolve(in: records)
         let new = try SnapshotRef(parsing: to).resolve(in: records)
         var diff = SnapshotDiff(

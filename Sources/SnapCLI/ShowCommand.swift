@@ -28,7 +28,7 @@ struct ShowCommand: ParsableCommand {
     func run() throws {
         let context = try CommandContext(global)
         let store = try context.openStore()
-        let record = try SnapshotRef(parsing: ref).resolve(in: try store.loadRecords().records)
+        let record = try SnapshotRef(parsing: ref).resolve(in: try context.loadRecords(store))
         let entries = files ? try store.manifest(for: record).manifest.entries : nil
         if global.json {
             try Output.json(Shown(snapshot: record, files: entries))

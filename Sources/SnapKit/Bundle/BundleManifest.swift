@@ -57,7 +57,7 @@ public struct BundleManifest: Codable, Sendable, Equatable {
         do {
             return try decoder.decode(BundleManifest.self, from: Data(bytes))
         } catch {
-            throw BundleError.malformedManifest(source, "\(error)")
+            throw BundleError.malformedManifest(source, JSONCoding.explain(error))
         }
     }
 

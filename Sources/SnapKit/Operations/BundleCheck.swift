@@ -3,31 +3,42 @@ import Foundation
 
 /// What one full read of a bundle file found.
 public struct BundleCheck: Sendable {
+    /// The bundle file read.
+    public var path: String
     /// SHA-256 of the file as read (nil when it could not be read to the end).
     public var sha256: String?
     /// Size of the file as read.
     public var size: Int64?
     /// The manifest inside the bundle, when it decoded.
     public var manifest: BundleManifest?
+    /// The exact bytes of the manifest inside the bundle, when it decoded.
+    public var manifestBytes: [UInt8]?
     /// Everything wrong with the bundle itself, in words.
     public var problems: [String]
+    /// What is wrong with the store's copy of the manifest beside the bundle, if anything.
+    /// The copy is derived from the bundle, so `verify` writes it again from a sound one.
+    public var manifestCopyProblem: String?
 
     /// Reads the bundle of `record` in `store`, with the store's copy of its manifest.
     public static func run(_ record: SnapshotRecord, in store: Store) -> BundleCheck {
-        let stored = try? FileOps.readFile(store.manifestPath(record.bundleSha256))
-        return run(path: store.bundlePath(record.bundleSha256), storedManifest: stored)
+        let copyPath = store.manifestPath(record.bundleSha256)
+        var check = run(path: store.bundlePath(record.bundleSha256), storedManifest: try? FileOps.readFile(copyPath))
+        if let problem = check.manifestCopyProblem {
+            check.manifestCopyProblem = "\(copyPath): \(problem)"
+        }
+        return check
     }
 
     /// Reads `path` once: the file's SHA-256, every entry's SHA-256, the manifest and the
     /// checksum list, and compares them with each other and with `storedManifest`
-    /// (the store's copy beside the bundle, when readable).
+    /// (the store's copy beside the bundle; nil when it is missing or unreadable).
     ///
     /// An entry is only decompressed up to what the store's manifest promises for it (an
     /// entry it does not list is not decompressed at all), so a bundle crafted to unpack to
     /// far more than it holds is reported, not inflated into memory.
     public static func run(path: String, storedManifest: [UInt8]?) -> BundleCheck {
         guard FileOps.exists(path) else {
-            return BundleCheck(problems: ["bundle \(path) is missing"])
+            return BundleCheck(path: path, problems: ["bundle \(path) is missing"])
         }
         let limits = ReadLimits(storedManifest: storedManifest, bundle: path)
         var actual: [String: ManifestEntry] = [:]
@@ -82,7 +93,10 @@ public struct BundleCheck: Sendable {
             problems.append("unreadable archive: \(error)")
             digest = try? FileOps.sha256(ofFile: path)
         }
-        var check = BundleCheck(sha256: digest?.sha256, size: digest?.size, problems: problems)
+        var check = BundleCheck(path: path, sha256: digest?.sha256, size: digest?.size, problems: problems)
+        if storedManifest == nil {
+            check.manifestCopyProblem = "the store's copy of the manifest is missing or unreadable"
+        }
         guard let manifestBytes else {
             if !oversizedMetadata.contains(BundleBuilder.manifestPath) {
                 check.problems.append("\(BundleBuilder.manifestPath) is missing from the bundle")
@@ -98,11 +112,12 @@ public struct BundleCheck: Sendable {
             return check
         }
         check.manifest = manifest
+        check.manifestBytes = manifestBytes
         if TreeDigest.compute(manifest.entries) != manifest.treeDigest {
             check.problems.append("\(BundleBuilder.manifestPath): its tree digest does not match its entries")
         }
         if let storedManifest, storedManifest != manifestBytes {
-            check.problems.append("the store's copy of the manifest differs from the one in the bundle")
+            check.manifestCopyProblem = "the store's copy of the manifest differs from the one in the bundle"
         }
         if sumsBytes != manifest.sha256sums() {
             check.problems.append("\(BundleBuilder.checksumsPath) does not match the manifest")

@@ -43,8 +43,21 @@ public enum ExtractOperation {
             throw BundleError.insufficientSpace(target: target, needed: needed, available: available)
         } catch {
             try? FileOps.removeTree(staging)
-            throw error
+            throw naming(bundle, in: error)
         }
         return (manifest.files.count + 2, manifest.unpackedSize)
+    }
+
+    /// A damaged member or an unreadable archive, said of the bundle file, so the operator
+    /// knows which file of the store is bad.
+    private static func naming(_ bundle: String, in error: any Error) -> any Error {
+        switch error as? BundleError {
+        case let .contentMismatch(path, detail) where path != bundle:
+            return BundleError.contentMismatch(path: bundle, detail: "\(path): \(detail)")
+        case let .archive(operation, path, detail) where path == bundle:
+            return BundleError.contentMismatch(path: bundle, detail: "\(operation): \(detail)")
+        default:
+            return error
+        }
     }
 }

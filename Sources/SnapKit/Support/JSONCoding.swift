@@ -63,14 +63,30 @@ public enum JSONCoding {
         }
     }
 
+    /// Why decoding failed, in words an operator can act on (no Swift type dump).
+    static func explain(_ error: any Error) -> String {
+        (error as? DecodingError).map(describe) ?? "\(error)"
+    }
+
+    /// A key as it is written in the file (`last_version`), not as Swift names it.
+    private static func snakeCase(_ key: String) -> String {
+        key.reduce(into: "") { result, character in
+            if character.isUppercase {
+                result += "_" + character.lowercased()
+            } else {
+                result.append(character)
+            }
+        }
+    }
+
     private static func describe(_ error: DecodingError) -> String {
         switch error {
         case let .dataCorrupted(context):
             return "not valid JSON (\(context.debugDescription))"
         case let .keyNotFound(key, _):
-            return "field \(key.stringValue) is missing"
+            return "field \(snakeCase(key.stringValue)) is missing"
         case let .typeMismatch(_, context), let .valueNotFound(_, context):
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            let path = context.codingPath.map { snakeCase($0.stringValue) }.joined(separator: ".")
             return "field \(path) has the wrong type"
         @unknown default:
             return "\(error)"
