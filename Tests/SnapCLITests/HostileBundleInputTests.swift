@@ -67,13 +67,13 @@ import Testing
             let (sha, size) = try FileOps.sha256(ofFile: crafted)
             try FileOps.rename(crafted, to: capture.store + "/bundles/\(sha).tar.zst")
             try FileOps.rename(directory("forged.manifest"), to: capture.store + "/bundles/\(sha).manifest.json")
-            var record = try record()
-            record["bundle_sha256"] = sha
-            record["bundle_size"] = size
-            record["tree_digest"] = manifest.treeDigest
-            record["file_count"] = manifest.files.count
-            record["unpacked_size"] = NSNumber(value: manifest.unpackedSize)
-            try JSONSerialization.data(withJSONObject: record).write(to: URL(fileURLWithPath: recordPath))
+            try RecordFile.edit(recordPath, store: capture.store) { record in
+                record["bundle_sha256"] = sha
+                record["bundle_size"] = size
+                record["tree_digest"] = manifest.treeDigest
+                record["file_count"] = manifest.files.count
+                record["unpacked_size"] = NSNumber(value: manifest.unpackedSize)
+            }
             return manifest
         }
 

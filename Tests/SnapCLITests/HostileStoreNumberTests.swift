@@ -57,7 +57,7 @@ import Testing
         try #require(try fixture.create(["--dump", dump]).status == 0)
         let ids = try FileOps.listDirectory(fixture.store + "/snapshots").filter { $0.hasSuffix(".json") }
         for (index, name) in ids.enumerated() {
-            try Self.edit(fixture.store + "/snapshots/" + name) { record in
+            try RecordFile.edit(fixture.store + "/snapshots/" + name, store: fixture.store) { record in
                 let rows = index == 0 ? [Int.min, Int.min] : [Int.max, Int.max]
                 record["tables"] = (record["tables"] as? [[String: Any]])?.enumerated().map { position, table in
                     table.merging(["rows": rows[position]]) { $1 }

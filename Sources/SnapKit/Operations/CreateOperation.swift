@@ -24,7 +24,9 @@ public enum CreateOperation {
     ) throws -> SnapshotRecord {
         let existing = try store.loadRecords()
         // What a crash between writing a bundle and its record left behind.
-        for path in try store.removeUnreferencedBundles(existing) { logger.info("removed unreferenced bundle \(path)") }
+        let cleanup = try store.removeUnreferencedBundles(existing)
+        for path in cleanup.removed { logger.info("removed unreferenced bundle \(path)") }
+        for path in cleanup.orphans { logger.warning("\(path) is used by no snapshot record and was kept") }
         let scanned = try BundleBuilder.scan(request.sources)
         // Only a directory that needs no settling can be judged by its signature; a live
         // node's may hold commits its log has not written yet.
@@ -70,6 +72,8 @@ public enum CreateOperation {
         let hadBundle = FileOps.exists(bundlePath)
         let hadManifest = FileOps.exists(manifestPath)
         do {
+            // Until the record lands, the next writer may remove this bundle (and only then).
+            if !hadBundle { try store.markPending(built.sha256) }
             try FileOps.writeAtomically(built.manifestBytes, to: manifestPath)
             try FileOps.rename(built.temporaryPath, to: bundlePath)
             try FileOps.syncDirectory(store.bundlesDirectory)
@@ -77,13 +81,16 @@ public enum CreateOperation {
                 logger.warning(
                     "wrote the \(hadBundle ? "damaged" : "missing") bundle \(bundlePath) again from the same content")
             }
-            return try record(
+            let saved = try record(
                 request, bundle: (built.sha256, built.size), manifest: built.manifest,
                 deduplicated: false, signature: signature, store: store, existing: existing, now: now)
+            unlink(store.pendingPath(built.sha256))
+            return saved
         } catch {
             // What this call added goes again, so a failed create leaves the store as it was.
             if !hadBundle { unlink(bundlePath) }
             if !hadManifest { unlink(manifestPath) }
+            unlink(store.pendingPath(built.sha256))
             try? FileOps.syncDirectory(store.bundlesDirectory)
             throw error
         }

@@ -53,7 +53,7 @@ public enum ExtractOperation {
     private static func naming(_ bundle: String, in error: any Error) -> any Error {
         switch error as? BundleError {
         case let .contentMismatch(path, detail) where path != bundle:
-            return BundleError.contentMismatch(path: bundle, detail: "\(path): \(detail)")
+            return BundleError.contentMismatch(path: bundle, detail: "\(path.escapedForTerminal): \(detail)")
         case let .archive(operation, path, detail) where path == bundle:
             return BundleError.contentMismatch(path: bundle, detail: "\(operation): \(detail)")
         default:

@@ -29,6 +29,10 @@ public struct Store: Sendable {
     public func bundlePath(_ sha256: String) -> String { bundlesDirectory + "/\(sha256).tar.zst" }
     /// Path of the store's copy of a bundle's manifest.
     public func manifestPath(_ sha256: String) -> String { bundlesDirectory + "/\(sha256).manifest.json" }
+    /// Path of the marker a writer leaves beside a bundle whose fate it is deciding (a new
+    /// bundle not yet recorded, or one a prune is about to free): a bundle no record uses is
+    /// only removed when it carries one.
+    public func pendingPath(_ sha256: String) -> String { bundlesDirectory + "/\(sha256).pending" }
     /// Path of a snapshot record.
     public func recordPath(_ id: String) -> String { snapshotsDirectory + "/\(id).json" }
 
