@@ -22,6 +22,10 @@ struct AuditVerifyCommand: ParsableCommand {
             if let problem = result.problem {
                 throw AuditChainBroken(path: store.audit.path, problem: problem, goodEntries: result.count)
             }
+            // An intact chain can still have lost its beginning: snapshots tell when it began.
+            if let problem = try store.audit.missingBeginning(given: try store.loadRecords()) {
+                throw AuditChainBroken(path: store.audit.path, problem: problem, goodEntries: nil)
+            }
             return result
         } recorded: { entry in
             entry
@@ -47,9 +51,11 @@ struct AuditHead: Encodable {
 struct AuditChainBroken: SnapFailure {
     var path: String
     var problem: String
-    var goodEntries: Int
+    /// Entries before the problem that verify, when the problem is at one entry.
+    var goodEntries: Int?
     var exitStatus: ExitStatus { .verificationFailed }
     var description: String {
-        "audit log \(path) fails verification: \(problem) (the \(goodEntries) entries before it are intact)"
+        "audit log \(path) fails verification: \(problem)"
+            + (goodEntries.map { " (the \($0) entries before it are intact)" } ?? "")
     }
 }

@@ -41,7 +41,9 @@ struct CheckCommand: ParsableCommand {
             let set = try store.loadRecords()
             results = FreshnessCheck.evaluate(
                 records: set.records, nodes: context.config?.managers.map(\.name) ?? [],
-                unfinishedRestores: store.unfinishedRestores(), warn: warnAfter, crit: max(critAfter, warnAfter),
+                unfinishedRestores: store.unfinishedRestores(),
+                damagedRecords: set.damaged.map { $0.path ?? $0.description }, warn: warnAfter,
+                crit: max(critAfter, warnAfter),
                 now: Date())
             if let metrics { context.writeMetrics(to: metrics, store: store, action: "check", started: started) }
         } catch {

@@ -77,6 +77,14 @@ struct CommandContext {
         try Store.open(at: storePath)
     }
 
+    /// Every record of `store`. Damaged record files are named on stderr, and every other
+    /// snapshot stays usable.
+    func loadRecords(_ store: Store) throws -> RecordSet {
+        let set = try store.loadRecords()
+        for damage in set.damaged { note("snap: warning: \(damage.description)") }
+        return set
+    }
+
     /// A note on stderr unless `--quiet`.
     func note(_ text: String) {
         if !global.quiet { Output.error(text) }
@@ -113,10 +121,20 @@ struct CommandContext {
             result = try body(lock, &facts)
         } catch {
             let outcome = (error as? any SnapFailure)?.exitStatus == .partial ? "partial" : "failed"
-            _ = try? record(action, facts: facts, outcome: outcome, error: "\(error)", started: started, store: store)
+            do {
+                _ = try record(
+                    action, facts: facts, outcome: outcome, error: "\(error)", started: started, store: store)
+            } catch let auditError {
+                note("snap: warning: the audit entry of this failed \(action) could not be written: \(auditError)")
+            }
             throw error
         }
-        let entry = try record(action, facts: facts, outcome: "ok", error: nil, started: started, store: store)
+        let entry: AuditEntry
+        do {
+            entry = try record(action, facts: facts, outcome: "ok", error: nil, started: started, store: store)
+        } catch {
+            throw AuditNotWritten(action: action, cause: error)
+        }
         return (result, recorded(entry))
     }
 
@@ -133,6 +151,15 @@ struct CommandContext {
                 "snap: warning: removed a torn last line (\(repaired) bytes) from \(store.audit.path), left by a crash")
         }
         return entry
+    }
+}
+
+/// The command did its work, but its audit entry could not be appended (a full disk).
+struct AuditNotWritten: SnapFailure {
+    var action: String
+    var cause: any Error
+    var description: String {
+        "\(action) was done, but its audit entry could not be written: \(cause)"
     }
 }
 

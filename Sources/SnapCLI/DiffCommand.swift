@@ -16,7 +16,7 @@ struct DiffCommand: ParsableCommand {
     func run() throws {
         let context = try CommandContext(global)
         let store = try context.openStore()
-        let records = try store.loadRecords().records
+        let records = try context.loadRecords(store)
         let old = try SnapshotRef(parsing: from).resolve(in: records)
         let new = try SnapshotRef(parsing: to).resolve(in: records)
         var diff = SnapshotDiff(
@@ -31,17 +31,20 @@ struct DiffCommand: ParsableCommand {
         }
         Output.line("\(old.id) (v\(old.version), \(old.node)) -> \(new.id) (v\(new.version), \(new.node))")
         if diff.isEmpty { Output.line("no differences") }
-        for path in diff.added { Output.line("+ \(path)") }
-        for path in diff.removed { Output.line("- \(path)") }
-        for change in diff.changed { Output.line("~ \(change.path)  \(change.detail)") }
+        for path in diff.added { Output.line("+ \(path.escapedForTerminal)") }
+        for path in diff.removed { Output.line("- \(path.escapedForTerminal)") }
+        for change in diff.changed { Output.line("~ \(change.path.escapedForTerminal)  \(change.detail)") }
         if let tables = diff.tables {
             Output.line(tables.isEmpty ? "tables: no row changes" : "tables:")
             for table in tables {
                 let before = table.before.map(String.init) ?? "absent"
                 let after = table.after.map(String.init) ?? "absent"
-                let delta = (table.after ?? 0) - (table.before ?? 0)
-                let sign = delta > 0 ? "+\(delta)" : (delta < 0 ? "\(delta)" : "same count, rows changed")
-                Output.line("  \(table.name)  \(before) -> \(after) rows (\(sign))")
+                // Row counts come from records, which a damaged store may hold any number in.
+                let (delta, overflow) = (table.after ?? 0).subtractingReportingOverflow(table.before ?? 0)
+                let sign =
+                    overflow
+                    ? "changed" : delta > 0 ? "+\(delta)" : (delta < 0 ? "\(delta)" : "same count, rows changed")
+                Output.line("  \(table.name.escapedForTerminal)  \(before) -> \(after) rows (\(sign))")
             }
         }
     }

@@ -25,7 +25,7 @@ struct ExtractCommand: ParsableCommand {
         let context = try CommandContext(global)
         let store = try context.openStore()
         let result = try context.audited("extract", in: store) { _, facts in
-            let record = try SnapshotRef(parsing: ref).resolve(in: try store.loadRecords().records)
+            let record = try SnapshotRef(parsing: ref).resolve(in: try context.loadRecords(store))
             facts.snapshots = [record.id]
             facts.nodes = [record.node]
             let written = try ExtractOperation.extract(record, from: store, to: to)

@@ -16,8 +16,10 @@ enum Output {
         FileHandle.standardOutput.write(Data(try JSONCoding.encode(value)))
     }
 
-    /// Left-aligned columns separated by two spaces.
+    /// Left-aligned columns separated by two spaces; a cell with a control character (a
+    /// newline in a file name or a note) is shown escaped, so every row stays one line.
     static func table(_ header: [String], _ rows: [[String]]) {
+        let rows = rows.map { $0.map(\.escapedForTerminal) }
         var widths = header.map(\.count)
         for row in rows {
             for (index, cell) in row.enumerated() where index < widths.count {

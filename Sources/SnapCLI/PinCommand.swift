@@ -30,7 +30,7 @@ private func setPinned(_ pinned: Bool, ref: String, global: GlobalOptions) throw
     let context = try CommandContext(global)
     let store = try context.openStore()
     let record = try context.audited(pinned ? "pin" : "unpin", in: store) { _, facts in
-        var record = try SnapshotRef(parsing: ref).resolve(in: try store.loadRecords().records)
+        var record = try SnapshotRef(parsing: ref).resolve(in: try context.loadRecords(store))
         facts.snapshots = [record.id]
         facts.nodes = [record.node]
         record.pinned = pinned ? true : nil

@@ -64,8 +64,7 @@ struct RestoreCommand: ParsableCommand {
             return
         }
         guard let ref else { return }
-        let records = try store.loadRecords().records
-        let record = try SnapshotRef(parsing: ref).resolve(in: records)
+        let record = try SnapshotRef(parsing: ref).resolve(in: try context.loadRecords(store))
         let pair = try resolvePair(context)
         let targets = try to.map { name in
             guard let node = pair.first(where: { $0.name == name }) else {
@@ -98,7 +97,7 @@ struct RestoreCommand: ParsableCommand {
     private func continueRestore(_ id: String, context: CommandContext, store: Store) throws {
         let journal = try store.journal(id)
         guard journal.phase.isUnfinished else { throw RestoreError.finished(id: id, phase: journal.phase.rawValue) }
-        let record = try SnapshotRef(parsing: journal.plan.snapshot).resolve(in: try store.loadRecords().records)
+        let record = try SnapshotRef(parsing: journal.plan.snapshot).resolve(in: try context.loadRecords(store))
         let pair = try resolvePair(context)
         let started = Date()
         try context.audited(resume != nil ? "restore-resume" : "restore-rollback", in: store) { lock, facts in

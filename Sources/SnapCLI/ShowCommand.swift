@@ -17,10 +17,18 @@ struct ShowCommand: ParsableCommand {
         var files: [ManifestEntry]?
     }
 
+    /// Rows of every table, saturating: a damaged record may hold any count.
+    static func totalRows(_ tables: [TableSummary]) -> Int {
+        tables.reduce(0) { total, table in
+            let (sum, overflow) = total.addingReportingOverflow(table.rows)
+            return overflow ? .max : sum
+        }
+    }
+
     func run() throws {
         let context = try CommandContext(global)
         let store = try context.openStore()
-        let record = try SnapshotRef(parsing: ref).resolve(in: try store.loadRecords().records)
+        let record = try SnapshotRef(parsing: ref).resolve(in: try context.loadRecords(store))
         let entries = files ? try store.manifest(for: record).manifest.entries : nil
         if global.json {
             try Output.json(Shown(snapshot: record, files: entries))
@@ -44,7 +52,7 @@ struct ShowCommand: ParsableCommand {
             (
                 "tables",
                 record.tables.map { tables in
-                    "\(tables.count) (\(tables.reduce(0) { $0 + $1.rows }) rows; `snap show \(record.id.prefix(8)) --json` lists them)"
+                    "\(tables.count) (\(Self.totalRows(tables)) rows; `snap show \(record.id.prefix(8)) --json` lists them)"
                 }
             ),
             (
@@ -55,7 +63,9 @@ struct ShowCommand: ParsableCommand {
             ),
         ]
         for (key, value) in rows {
-            if let value { Output.line(key.padding(toLength: 14, withPad: " ", startingAt: 0) + value) }
+            if let value {
+                Output.line(key.padding(toLength: 14, withPad: " ", startingAt: 0) + value.escapedForTerminal)
+            }
         }
         if let entries {
             Output.line("")

@@ -34,7 +34,7 @@ struct VerifyCommand: ParsableCommand {
     private func audit(_ context: CommandContext, _ store: Store) throws -> VerifyReport {
         try context.audited("verify", in: store) { lock, facts in
             let set = try store.loadRecords()
-            let records = all ? set.records : try refs.map { try SnapshotRef(parsing: $0).resolve(in: set.records) }
+            let records = all ? set.records : try refs.map { try SnapshotRef(parsing: $0).resolve(in: set) }
             facts.snapshots = records.map(\.id)
             facts.nodes = Array(Set(records.map(\.node))).sorted()
             var report = try VerifyOperation.run(records, in: store, lock: lock, logger: context.logger)
@@ -42,6 +42,11 @@ struct VerifyCommand: ParsableCommand {
                 // Damaged record files are snapshots that cannot be checked: report them too.
                 report.checked += set.damaged.count
                 report.failed += set.damaged.map { .init(id: "-", node: "-", problem: $0.description) }
+                for (id, seq) in try store.audit.unrecordedSnapshots(given: set) {
+                    context.note(
+                        "snap: warning: snapshot \(id), created by audit entry \(seq) and never pruned, has no record: "
+                            + "\(store.recordPath(id)) is missing (removed outside snap, or a prune was interrupted)")
+                }
             }
             if !report.failed.isEmpty { throw VerificationFailed(report: report) }
             return report
@@ -49,6 +54,9 @@ struct VerifyCommand: ParsableCommand {
     }
 
     func render(_ report: VerifyReport) {
+        if !global.quiet {
+            for repair in report.repaired { Output.error("snap: warning: \(repair)") }
+        }
         if global.json {
             try? Output.json(report)
         } else if !global.quiet {

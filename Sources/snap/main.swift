@@ -5,5 +5,8 @@ import SnapCLI
 
 // Files snap creates are private: bundles carry S3 secret keys.
 umask(0o077)
+// Under a file size limit (ulimit -f) a write then fails with EFBIG, which snap reports
+// and cleans up after, instead of the kernel killing it mid-write with SIGXFSZ.
+signal(SIGXFSZ, SIG_IGN)
 LoggingSystem.bootstrap(StreamLogHandler.standardError)
 exit(SnapMain.run(Array(CommandLine.arguments.dropFirst())))

@@ -1,4 +1,5 @@
 import Foundation
+import SnapKit
 import SnapTestSupport
 import Testing
 
@@ -69,6 +70,31 @@ import Testing
         let verify = try fixture.snap(["verify", "--all"])
         #expect(verify.status == 4)
         #expect(verify.stdout.contains("0123456789abcdef.json"))
+    }
+
+    /// A record is sealed: a change that leaves valid JSON (another host, another time, a
+    /// bundle hash pointing elsewhere) is damage, not a new truth.
+    @Test(arguments: ["\"host\" : \"", "\"created\" : \"2", "\"bundle_sha256\" : \""])
+    func anEditInsideAValueBreaksTheSeal(field: String) throws {
+        let fixture = try StoreFixture("sealed-record")
+        let first = try fixture.create()
+        try Data("changed".utf8).write(to: URL(fileURLWithPath: fixture.mnesia + "/LATEST.LOG"))
+        let second = try fixture.create()
+        let path = fixture.store + "/snapshots/\(first).json"
+        var bytes = try FileOps.readFile(path)
+        let text = String(decoding: bytes, as: UTF8.self)
+        let at = try #require(text.range(of: field)).upperBound
+        let offset = text.utf8.distance(from: text.startIndex, to: at)
+        bytes[offset] = bytes[offset] == UInt8(ascii: "1") ? UInt8(ascii: "3") : UInt8(ascii: "1")
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(try JSONSerialization.jsonObject(with: Data(bytes)) is [String: Any])
+        let list = try fixture.snap(["list"])
+        #expect(list.status == 0)
+        #expect(list.stdout.contains(second) && !list.stdout.contains(first))
+        #expect(list.stderr.contains("\(first).json is damaged: its seal does not match its content"), "\(list.stderr)")
+        let verify = try fixture.snap(["verify", "--all"])
+        #expect(verify.status == 4)
+        #expect(verify.stdout.contains("\(first).json"))
     }
 
     @Test(arguments: [

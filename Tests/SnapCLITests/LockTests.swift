@@ -1,4 +1,5 @@
 import Foundation
+import SnapKit
 import SnapTestSupport
 import Testing
 
@@ -53,12 +54,22 @@ import Testing
         let leftover = fixture.store + "/bundles/.tmp-deadbeef"
         try Data(repeating: 7, count: 1000).write(to: URL(fileURLWithPath: leftover))
         try Data("{".utf8).write(to: URL(fileURLWithPath: fixture.store + "/snapshots/.tmp-0123"))
-        // A bundle whose record was never written (crash between the two renames).
-        let orphan = fixture.store + "/bundles/" + String(repeating: "ab", count: 32) + ".tar.zst"
-        try Data(repeating: 1, count: 100).write(to: URL(fileURLWithPath: orphan))
-        try fixture.create()
-        #expect(!FileManager.default.fileExists(atPath: orphan))
-        #expect(try fixture.bundles().count == 1)
+        // A bundle whose record was never written (crash between the bundle and the record):
+        // snap marks such a bundle pending before it writes it.
+        let crashed = fixture.store + "/bundles/" + String(repeating: "ab", count: 32)
+        try Data(repeating: 1, count: 100).write(to: URL(fileURLWithPath: crashed + ".tar.zst"))
+        try Data().write(to: URL(fileURLWithPath: crashed + ".pending"))
+        // A bundle whose record went some other way (deleted by hand): kept, and said.
+        let orphan = fixture.store + "/bundles/" + String(repeating: "cd", count: 32) + ".tar.zst"
+        try Data(repeating: 2, count: 100).write(to: URL(fileURLWithPath: orphan))
+        let created = try fixture.snap(["create", "--from-dir", fixture.mnesia, "--node", "manager_0"])
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stderr.contains("\(orphan) is used by no snapshot record and was kept"), "\(created.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: crashed + ".tar.zst"))
+        #expect(!FileManager.default.fileExists(atPath: crashed + ".pending"))
+        #expect(FileManager.default.fileExists(atPath: orphan))
+        #expect(try fixture.bundles().count == 2)
+        #expect(try FileOps.listDirectory(fixture.store + "/bundles").allSatisfy { !$0.hasSuffix(".pending") })
         #expect(!FileManager.default.fileExists(atPath: leftover))
         #expect(!FileManager.default.fileExists(atPath: fixture.store + "/snapshots/.tmp-0123"))
     }

@@ -55,6 +55,82 @@ import Testing
         #expect(result.stderr.contains("no ring hashes recorded"), "\(result.stderr)")
         #expect(result.stderr.contains("no answer within"))
     }
+
+    /// What a manager's `stop` does in ``coldCaptureRestartsTheNodeWhateverStopDid(_:)``.
+    enum BadStop: String, CaseIterable, Sendable {
+        /// Stops the node, then never returns (a script stuck after its work).
+        case hangsAfterStopping
+        /// Never returns and leaves the node running.
+        case hangsWithoutStopping
+        /// Stops the node and exits 1 anyway (the exit code lies).
+        case failsAfterStopping
+        /// Exits 1 and leaves the node running.
+        case failsWithoutStopping
+
+        /// The `stop` branch of the wrapper script; `sleep` gets a duration unique to the case
+        /// so that leftover sleepers can be counted while other tests run.
+        var sleep: String { "sleep \(611 + (Self.allCases.firstIndex(of: self) ?? 0))" }
+
+        var script: String {
+            switch self {
+            case .hangsAfterStopping: return "\"$real\" stop; \(sleep) & \(sleep)"
+            case .hangsWithoutStopping: return "\(sleep) & \(sleep)"
+            case .failsAfterStopping: return "\"$real\" stop; echo 'stop: something went wrong'; exit 1"
+            case .failsWithoutStopping: return "echo 'stop: refused'; exit 1"
+            }
+        }
+    }
+
+    @Test(arguments: BadStop.allCases)
+    func coldCaptureRestartsTheNodeWhateverStopDid(_ stop: BadStop) throws {
+        let pair = try StandinPair("cold-\(stop.rawValue)")
+        try pair.start()
+        #expect(try pair.snap(["init"]).status == 0)
+        let control = pair.home(0) + "/bin/leo_manager"
+        try FileManager.default.moveItem(atPath: control, toPath: control + ".real")
+        defer {
+            // The pair is stopped through the real script.
+            try? FileManager.default.removeItem(atPath: control)
+            try? FileManager.default.moveItem(atPath: control + ".real", toPath: control)
+            _ = try? pair.stop()
+        }
+        try """
+        #!/bin/sh
+        real="$(dirname "$0")/leo_manager.real"
+        if [ "$1" = stop ]; then \(stop.script); fi
+        exec "$real" "$@"
+        """.write(toFile: control, atomically: true, encoding: .utf8)
+        chmod(control, 0o755)
+        let yaml = try String(contentsOfFile: pair.config, encoding: .utf8)
+            .replacingOccurrences(of: "home: \(pair.home(0))", with: "home: \(pair.home(0))\n    timeout: 8")
+        try yaml.write(toFile: pair.config, atomically: true, encoding: .utf8)
+
+        let started = Date()
+        let result = try pair.snap(["create", "--node", "manager_0", "--mode", "cold"])
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(result.signal == nil)
+        switch stop {
+        case .failsAfterStopping:
+            // The node went down all the same: the copy is good, the capture succeeds.
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.contains("manager_0 cold"))
+        case .hangsAfterStopping, .hangsWithoutStopping, .failsWithoutStopping:
+            #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+            #expect(result.stderr.contains("manager_0: stop"), "\(result.stderr)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: pair.store + "/snapshots").isEmpty)
+        }
+        if stop == .hangsAfterStopping || stop == .hangsWithoutStopping {
+            #expect(result.stderr.contains("did not finish within 8 s"), "\(result.stderr)")
+            #expect(elapsed < 120)  // abandoned at the timeout, not waited out
+        }
+        // Whatever stop did, the node serves again, and nothing of the hung script is left.
+        #expect(try pair.control(0, ["ping"]).status == 0, "manager_0 was left stopped: \(result.stderr)")
+        #expect(try pair.console(0, "get-users").contains("_test_leofs"))
+        let sleepers = try ProcessRunner.shell("pgrep -fx '\(stop.sleep)' | wc -l")
+        #expect(sleepers.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: pair.store).filter { $0.hasPrefix(".tmp-") }
+        #expect(leftovers.isEmpty)
+    }
 }
 
 /// Listens on a free loopback port and never reads or writes.

@@ -3,9 +3,13 @@ import SnapKit
 
 /// What a finished process said and how it ended.
 public struct ProcessResult: Sendable {
+    /// The exit status, or the signal number when a signal ended the process (see ``signal``).
     public var status: Int32
     public var stdout: String
     public var stderr: String
+    /// The signal that ended the process, if one did: a crash (SIGILL, SIGTRAP, SIGSEGV,
+    /// SIGABRT) is told apart from exit codes 4, 5 and 11 only here.
+    public var signal: Int32?
 }
 
 /// Runs programs for tests and collects their output.
@@ -75,6 +79,7 @@ public final class RunningProcess: @unchecked Sendable {
         group.wait()
         return ProcessResult(
             status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+            stderr: String(decoding: errData, as: UTF8.self),
+            signal: process.terminationReason == .uncaughtSignal ? process.terminationStatus : nil)
     }
 }

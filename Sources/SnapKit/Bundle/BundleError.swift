@@ -8,6 +8,11 @@ public enum BundleError: SnapFailure {
     case unsupportedFile(path: String, kind: String)
     /// A source name is not valid UTF-8.
     case invalidName(path: String)
+    /// A source name that could not be unpacked again as it is (a control character, or
+    /// not ASCII).
+    case unsafeName(path: String, reason: String)
+    /// A path longer than the system allows (`PATH_MAX`), which no file call can reach.
+    case pathTooLong(path: String, limit: Int)
     /// A compression setting is out of range.
     case badCompression(String)
     /// The manifest could not be decoded.
@@ -20,11 +25,13 @@ public enum BundleError: SnapFailure {
     case targetNotEmpty(String)
     /// Unpacking would write more than the allowed size.
     case tooLarge(path: String, limit: Int64)
+    /// The content to unpack is larger than the free space of the target's file system.
+    case insufficientSpace(target: String, needed: Int64, available: Int64)
 
     public var description: String {
         switch self {
         case let .archive(operation, path, detail):
-            return "\(operation) \(path): \(detail)"
+            return "\(operation) \(path.escapedForTerminal): \(detail)"
         case let .fileChanged(path):
             return "\(path) changed while it was being read; capture again (or stop the node and use --mode cold)"
         case let .unsupportedFile(path, kind):
@@ -32,6 +39,13 @@ public enum BundleError: SnapFailure {
                 "\(path) is a \(kind); a Mnesia directory holds only files, directories and links: move it away and try again"
         case let .invalidName(path):
             return "\(path): file name is not valid UTF-8; rename it and try again"
+        case let .unsafeName(path, reason):
+            return
+                "\(path): \(reason); Mnesia never writes such names: move the file out of the directory and capture again"
+        case let .pathTooLong(path, limit):
+            let shown = path.utf8.count > 160 ? String(path.prefix(80)) + "..." + String(path.suffix(60)) : path
+            return
+                "\(shown.escapedForTerminal): path is longer than \(limit) bytes, which no file call can reach; a Mnesia directory is flat: move the deep tree away (or use a shorter target path)"
         case let .badCompression(detail):
             return detail
         case let .malformedManifest(source, detail):
@@ -39,11 +53,15 @@ public enum BundleError: SnapFailure {
         case let .hostileEntry(path, reason):
             return "refusing bundle entry \(path.debugDescription): \(reason); nothing was written outside the target"
         case let .contentMismatch(path, detail):
-            return "\(path): \(detail); the bundle is damaged, run `snap verify` and restore from another snapshot"
+            return
+                "\(path.escapedForTerminal): \(detail); the bundle is damaged, run `snap verify` and restore from another snapshot"
         case let .targetNotEmpty(path):
             return "\(path) is not empty; extract into a new or empty directory"
         case let .tooLarge(path, limit):
-            return "\(path): unpacking would exceed \(limit) bytes; refusing (decompression bomb?)"
+            return "\(path.escapedForTerminal): unpacking would exceed \(limit) bytes; refusing (decompression bomb?)"
+        case let .insufficientSpace(target, needed, available):
+            return
+                "\(target): the content unpacks to \(needed) bytes but its file system has \(available) bytes free; refusing before writing anything: free space or unpack elsewhere"
         }
     }
 }

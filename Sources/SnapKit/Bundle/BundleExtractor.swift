@@ -4,10 +4,12 @@ import SystemPackage
 
 /// Unpacks a bundle into a directory without ever writing outside it.
 ///
-/// Every path is checked (relative, no `..`, no empty or control-character names), every
-/// component is opened with `O_NOFOLLOW` so no link is ever followed, links must point
-/// inside the target, and hard links, devices and FIFOs are refused. Every file is hashed
-/// while it is written and compared with the expected content.
+/// Every path is checked (relative, no `..`, no empty or control-character names, shorter
+/// than `PATH_MAX` under the target), every component is opened with `O_NOFOLLOW` so no
+/// link is ever followed, links must point inside the target, and hard links, devices and
+/// FIFOs are refused. Every file is hashed while it is written and compared with the
+/// expected content. Nothing is unpacked when the expected files do not fit in the target's
+/// free space, and writing stops the moment a file or the whole outgrows what was expected.
 public enum BundleExtractor {
     /// Extracts the entries `select` keeps, under the names it returns, into `target`.
     ///
@@ -17,7 +19,9 @@ public enum BundleExtractor {
     ///   - target: an existing directory, normally empty and private to this call.
     ///   - select: maps a bundle path to a path under `target`, or `nil` to skip the entry.
     /// - Returns: SHA-256 and size of the bundle file, read in the same pass.
-    /// - Throws: ``BundleError`` for hostile or mismatching entries; the caller discards `target`.
+    /// - Throws: ``BundleError`` for hostile or mismatching entries, and
+    ///   ``BundleError/insufficientSpace(target:needed:available:)`` before anything is
+    ///   written when the expected files do not fit; the caller discards `target`.
     @discardableResult
     public static func extract(
         bundlePath: String, expected: ExpectedContent, into target: String,
@@ -26,11 +30,26 @@ public enum BundleExtractor {
         let root = open(target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         if root < 0 { throw SystemError("open directory", target, .last) }
         defer { close(root) }
+        // The trusted manifest bounds what may be written, in all and file by file.
+        var budget = UnpackBudget(declared: try declaredSize(of: expected, select: select))
+        let available = try freeSpace(root, target: target)
+        guard budget.declared <= available else {
+            throw BundleError.insufficientSpace(target: target, needed: budget.declared, available: available)
+        }
         let reader = try BundleReader(path: bundlePath)
+        let parents = OpenDirectory(root: root)
         var directories: [(path: [String], entry: BundleEntry)] = []
         var links: Set<String> = []
         var seen: Set<String> = []
         while let entry = try reader.next() {
+            switch entry.kind {
+            case .hardlink:
+                throw BundleError.hostileEntry(path: entry.path, reason: "hard links are never part of a snap bundle")
+            case .other(let kind):
+                throw BundleError.hostileEntry(path: entry.path, reason: "\(kind)s are never part of a snap bundle")
+            default:
+                break
+            }
             let promise = try expected.checkHeader(entry)
             seen.insert(entry.path)
             guard let destination = select(entry.path) else {
@@ -38,12 +57,14 @@ public enum BundleExtractor {
                 continue
             }
             let components = try safeComponents(destination, entry: entry.path)
-            let parent = try openParent(root, components.dropLast(), entry: entry.path, target: target)
-            defer { if parent != root { close(parent) } }
+            if target.utf8.count + 1 + destination.utf8.count >= Int(PATH_MAX) {
+                throw BundleError.pathTooLong(path: target + "/" + destination, limit: Int(PATH_MAX) - 1)
+            }
+            let parent = try parents.open(components.dropLast(), entry: entry.path, target: target)
             let name = components.last ?? ""
             switch entry.kind {
             case .file:
-                try writeFile(reader, entry: entry, promise: promise, parent: parent, name: name)
+                try writeFile(reader, entry: entry, promise: promise, parent: parent, name: name, budget: &budget)
             case .directory:
                 if mkdirat(parent, name, 0o700) != 0 && errno != EEXIST {
                     throw SystemError("create directory", target + "/" + destination, .last)
@@ -55,10 +76,8 @@ public enum BundleExtractor {
                     throw SystemError("create link", target + "/" + destination, .last)
                 }
                 links.insert(components.joined(separator: "/"))
-            case .hardlink:
-                throw BundleError.hostileEntry(path: entry.path, reason: "hard links are never part of a snap bundle")
-            case .other(let kind):
-                throw BundleError.hostileEntry(path: entry.path, reason: "\(kind)s are never part of a snap bundle")
+            case .hardlink, .other:
+                break  // refused above
             }
         }
         let missing = Set(expected.entries.keys).subtracting(seen)
@@ -79,6 +98,43 @@ public enum BundleExtractor {
         return try reader.finish()
     }
 
+    /// True when a file name holds a byte a terminal acts on (below space, or DEL): such a
+    /// name is refused both when capturing and when unpacking.
+    static func holdsControlCharacter(_ name: String) -> Bool {
+        name.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7f }
+    }
+
+    /// Bytes of the regular files `select` keeps, as `expected` declares them; saturates
+    /// instead of overflowing on absurd sizes.
+    static func declaredSize(of expected: ExpectedContent, select: (String) -> String?) throws -> Int64 {
+        var total: Int64 = 0
+        for entry in expected.entries.values where entry.type == .file && select(entry.path) != nil {
+            guard entry.size >= 0 else {
+                throw BundleError.contentMismatch(path: entry.path, detail: "the manifest gives a negative size")
+            }
+            let (sum, overflow) = total.addingReportingOverflow(entry.size)
+            total = overflow ? .max : sum
+        }
+        return total
+    }
+
+    /// Bytes an unprivileged writer may still use on the file system of `directory`.
+    private static func freeSpace(_ directory: Int32, target: String) throws -> Int64 {
+        var info = statvfs()
+        guard fstatvfs(directory, &info) == 0 else { throw SystemError("check free space of", target, .last) }
+        let (bytes, overflow) = Int64(clamping: info.f_bavail).multipliedReportingOverflow(
+            by: Int64(clamping: info.f_frsize))
+        return overflow ? .max : bytes
+    }
+
+    /// What the trusted manifest allows an extract to write in all.
+    private struct UnpackBudget {
+        /// The declared size of every file to be written.
+        let declared: Int64
+        /// Bytes written so far.
+        var written: Int64 = 0
+    }
+
     /// Splits `path` into components, refusing anything that could leave the target.
     static func safeComponents(_ path: String, entry: String) throws -> [String] {
         if path.hasPrefix("/") {
@@ -92,7 +148,7 @@ public enum BundleExtractor {
             if component == ".." {
                 throw BundleError.hostileEntry(path: entry, reason: "`..` path components are not allowed")
             }
-            if component.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
+            if holdsControlCharacter(component) {
                 throw BundleError.hostileEntry(path: entry, reason: "control characters in file names are not allowed")
             }
         }
@@ -124,10 +180,12 @@ public enum BundleExtractor {
         }
     }
 
-    private static func openParent(_ root: Int32, _ components: ArraySlice<String>, entry: String, target: String)
-        throws -> Int32
-    {
-        var current = root
+    /// Opens (making them as needed) `components` below `start`, never following a link;
+    /// the caller owns the returned descriptor unless it is `start`.
+    fileprivate static func openDirectories(
+        _ start: Int32, _ components: ArraySlice<String>, entry: String, target: String
+    ) throws -> Int32 {
+        var current = start
         for component in components {
             var next = openat(current, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             if next < 0 && errno == ENOENT {
@@ -135,7 +193,7 @@ public enum BundleExtractor {
                 next = openat(current, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             }
             let failure = errno
-            if current != root { close(current) }
+            if current != start { close(current) }
             if next < 0 {
                 if failure == ELOOP || failure == ENOTDIR {
                     throw BundleError.hostileEntry(path: entry, reason: "its path goes through a link or a file")
@@ -147,8 +205,11 @@ public enum BundleExtractor {
         return current
     }
 
+    /// Writes the current entry's content to `name` in `parent`, counting every byte against
+    /// `budget`.
     private static func writeFile(
-        _ reader: BundleReader, entry: BundleEntry, promise: ManifestEntry, parent: Int32, name: String
+        _ reader: BundleReader, entry: BundleEntry, promise: ManifestEntry, parent: Int32, name: String,
+        budget: inout UnpackBudget
     ) throws {
         let fd = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         if fd < 0 {
@@ -165,6 +226,10 @@ public enum BundleExtractor {
             guard written <= promise.size else {
                 throw BundleError.contentMismatch(
                     path: entry.path, detail: "more content than the manifest's \(promise.size) bytes")
+            }
+            budget.written += Int64(chunk.count)
+            guard budget.written <= budget.declared else {
+                throw BundleError.tooLarge(path: entry.path, limit: budget.declared)
             }
             hasher.update(bufferPointer: chunk)
             var offset = 0
@@ -204,5 +269,37 @@ public enum BundleExtractor {
         guard sha256 == promise.sha256 else {
             throw BundleError.contentMismatch(path: promise.path, detail: "SHA-256 differs from the manifest")
         }
+    }
+}
+
+/// The directory the previous entry went into, kept open. Entries come parent first, so
+/// the next one mostly lies in the same directory or one level below: a tree thousands of
+/// levels deep is then opened in linear time, not by walking down from the root each time.
+///
+/// Owns the cached descriptor (never the root's) and closes it in `deinit`.
+private final class OpenDirectory {
+    private let root: Int32
+    private var components: [String] = []
+    private var descriptor: Int32 = -1
+
+    init(root: Int32) { self.root = root }
+
+    deinit { if descriptor >= 0 { close(descriptor) } }
+
+    /// The directory `path` below the root; the descriptor stays owned by this cache.
+    func open(_ path: ArraySlice<String>, entry: String, target: String) throws -> Int32 {
+        if path.isEmpty { return root }
+        var start = root
+        var rest = path
+        if descriptor >= 0 && path.starts(with: components) {
+            if path.count == components.count { return descriptor }
+            start = descriptor
+            rest = path.dropFirst(components.count)
+        }
+        let opened = try BundleExtractor.openDirectories(start, rest, entry: entry, target: target)
+        if descriptor >= 0 { close(descriptor) }
+        descriptor = opened
+        components = Array(path)
+        return opened
     }
 }

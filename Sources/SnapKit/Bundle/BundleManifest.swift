@@ -29,8 +29,14 @@ public struct BundleManifest: Codable, Sendable, Equatable {
     /// Regular files only, which is what `SHA256SUMS` lists.
     public var files: [ManifestEntry] { entries.filter { $0.type == .file } }
 
-    /// Sum of the regular files' sizes: what an extract writes.
-    public var unpackedSize: Int64 { files.reduce(0) { $0 + $1.size } }
+    /// Sum of the regular files' sizes: what an extract writes. Saturates at `Int64.max`
+    /// (a damaged or hostile manifest may declare any size).
+    public var unpackedSize: Int64 {
+        files.reduce(0) { total, file in
+            let (sum, overflow) = total.addingReportingOverflow(file.size)
+            return overflow ? (file.size < 0 ? .min : .max) : sum
+        }
+    }
 
     /// True when a dump (`dump/...`) is part of the content.
     public var hasDump: Bool { entries.contains { $0.type == .file && $0.path.hasPrefix("dump/") } }
@@ -51,7 +57,7 @@ public struct BundleManifest: Codable, Sendable, Equatable {
         do {
             return try decoder.decode(BundleManifest.self, from: Data(bytes))
         } catch {
-            throw BundleError.malformedManifest(source, "\(error)")
+            throw BundleError.malformedManifest(source, JSONCoding.explain(error))
         }
     }
 

@@ -24,6 +24,9 @@ struct SourceTree {
 
     /// Scans `root`, which must be a directory.
     /// - Throws: ``BundleError/unsupportedFile(path:kind:)`` for sockets, FIFOs and devices;
+    ///   ``BundleError/invalidName(path:)`` and ``BundleError/unsafeName(path:reason:)`` for
+    ///   names an extract could not give back as they are;
+    ///   ``BundleError/pathTooLong(path:limit:)`` beyond `PATH_MAX`;
     ///   ``SystemError`` when the root is missing or unreadable.
     static func scan(_ root: String) throws -> SourceTree {
         guard let status = try FileOps.status(root) else {
@@ -31,38 +34,70 @@ struct SourceTree {
         }
         guard (status.st_mode & S_IFMT) == S_IFDIR else { throw SystemError("read directory", root, .notDirectory) }
         var items: [Item] = []
-        try walk(Item(relativePath: "", absolutePath: root, status: status), into: &items)
+        // Depth first without recursion, so a deep tree cannot exhaust the stack: a stack of
+        // what is still to be taken, whose top is the next item in bundle order.
+        var pending = [Item(relativePath: "", absolutePath: root, status: status)]
+        while let next = pending.popLast() {
+            items.append(next)
+            guard next.isDirectory else { continue }
+            var children: [Item] = []
+            for name in try FileOps.listDirectoryNames(next.absolutePath) {
+                if let child = try item(named: name, in: next) { children.append(child) }
+            }
+            // Reversed, so the first child in byte order is taken (and listed) next.
+            pending += children.reversed()
+        }
         return SourceTree(items: items)
     }
 
-    private static func walk(_ directory: Item, into items: inout [Item]) throws {
-        items.append(directory)
-        for name in try FileOps.listDirectory(directory.absolutePath) {
-            let absolute = directory.absolutePath + "/" + name
-            let relative = directory.relativePath.isEmpty ? name : directory.relativePath + "/" + name
-            guard let status = try FileOps.status(absolute) else { continue }  // removed since listing
-            var item = Item(relativePath: relative, absolutePath: absolute, status: status)
-            switch status.st_mode & S_IFMT {
-            case S_IFDIR:
-                try walk(item, into: &items)
-            case S_IFREG:
-                items.append(item)
-            case S_IFLNK:
-                item.linkTarget = try readLink(absolute)
-                items.append(item)
-            case S_IFIFO: throw BundleError.unsupportedFile(path: absolute, kind: "FIFO")
-            case S_IFSOCK: throw BundleError.unsupportedFile(path: absolute, kind: "socket")
-            default: throw BundleError.unsupportedFile(path: absolute, kind: "device file")
-            }
+    /// The child `rawName` of `directory`, or nil when it vanished since the listing.
+    private static func item(named rawName: [UInt8], in directory: Item) throws -> Item? {
+        guard let name = String(validating: rawName, as: UTF8.self) else {
+            throw BundleError.invalidName(
+                path: String.displaying(fileName: Array((directory.absolutePath + "/").utf8) + rawName))
         }
+        let absolute = directory.absolutePath + "/" + name
+        if BundleExtractor.holdsControlCharacter(name) {
+            throw BundleError.unsafeName(
+                path: absolute.escapedForTerminal,
+                reason: "its name holds a control character (a newline, a tab, ...), which an extract would refuse")
+        }
+        if !name.utf8.allSatisfy({ $0 < 0x80 }) {
+            throw BundleError.unsafeName(path: absolute, reason: "its name " + Self.nonASCII)
+        }
+        if absolute.utf8.count >= Int(PATH_MAX) {
+            throw BundleError.pathTooLong(path: absolute, limit: Int(PATH_MAX) - 1)
+        }
+        let relative = directory.relativePath.isEmpty ? name : directory.relativePath + "/" + name
+        guard let status = try FileOps.status(absolute) else { return nil }  // removed since listing
+        var item = Item(relativePath: relative, absolutePath: absolute, status: status)
+        switch status.st_mode & S_IFMT {
+        case S_IFDIR, S_IFREG:
+            break
+        case S_IFLNK:
+            item.linkTarget = try readLink(absolute)
+        case S_IFIFO: throw BundleError.unsupportedFile(path: absolute.escapedForTerminal, kind: "FIFO")
+        case S_IFSOCK: throw BundleError.unsupportedFile(path: absolute.escapedForTerminal, kind: "socket")
+        default: throw BundleError.unsupportedFile(path: absolute.escapedForTerminal, kind: "device file")
+        }
+        return item
     }
+
+    /// Why a name outside ASCII is refused: libarchive converts names through the C locale
+    /// snap runs in, where they crash the writer or come back unreadable.
+    static let nonASCII = "is not ASCII, which snap cannot archive and read back"
 
     private static func readLink(_ path: String) throws -> String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let count = readlink(path, &buffer, buffer.count - 1)
         if count < 0 { throw SystemError("read link", path, .last) }
         let bytes = buffer[0..<count].map { UInt8(bitPattern: $0) }
-        guard let target = String(validating: bytes, as: UTF8.self) else { throw BundleError.invalidName(path: path) }
+        guard let target = String(validating: bytes, as: UTF8.self) else {
+            throw BundleError.invalidName(path: path.escapedForTerminal)
+        }
+        guard bytes.allSatisfy({ $0 < 0x80 }) else {
+            throw BundleError.unsafeName(path: path.escapedForTerminal, reason: "its link target " + Self.nonASCII)
+        }
         return target
     }
 

@@ -83,9 +83,16 @@ final class ZstdDecompressor: @unchecked Sendable {
     /// position) until either is used up.
     /// - Returns: an error description when the data is not valid zstd.
     func decompress(_ input: inout ZSTD_inBuffer, into output: inout ZSTD_outBuffer) -> String? {
+        let (consumed, produced) = (input.pos, output.pos)
         let result = ZSTD_decompressStream(context, &output, &input)
         if ZSTD_isError(result) != 0 { return errorName(result) }
-        atFrameEnd = result == 0
+        // A call that moved nothing (an output buffer filled exactly at a frame's end,
+        // then handed back) returns the next frame's header size: not a frame begun.
+        if result == 0 {
+            atFrameEnd = true
+        } else if input.pos != consumed || output.pos != produced {
+            atFrameEnd = false
+        }
         return nil
     }
 }

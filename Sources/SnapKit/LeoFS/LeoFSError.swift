@@ -26,7 +26,8 @@ public enum LeoFSError: SnapFailure, Equatable {
         case .noManagersConfigured:
             return "no managers configured: add `managers:` with name and home to snap.yaml, or use --from-dir"
         case let .controlFailed(node, step, status, output):
-            let said = output.trimmingCharacters(in: .whitespacesAndNewlines)
+            // What the script printed may hold rows of leo_s3_credentials: never show their binaries.
+            let said = ErlangRedaction.redactingBinaries(output).trimmingCharacters(in: .whitespacesAndNewlines)
             return "\(node): \(step) failed (exit \(status))\(said.isEmpty ? "" : ": \(said.prefix(300))")"
         case let .notRunning(node, step):
             return "\(node): \(step) needs the node running, but it does not answer ping; use --mode cold or start it"
@@ -36,7 +37,7 @@ public enum LeoFSError: SnapFailure, Equatable {
             return
                 "\(node): dump-mnesia-data reported success but \(path) is missing or empty (its exit code cannot be trusted)"
         case let .console(node, address, detail):
-            return "\(node): console \(address): \(detail)"
+            return "\(node): console \(address): \(ErlangRedaction.redactingBinaries(detail))"
         }
     }
 }

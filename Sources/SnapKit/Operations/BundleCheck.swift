@@ -3,41 +3,71 @@ import Foundation
 
 /// What one full read of a bundle file found.
 public struct BundleCheck: Sendable {
+    /// The bundle file read.
+    public var path: String
     /// SHA-256 of the file as read (nil when it could not be read to the end).
     public var sha256: String?
     /// Size of the file as read.
     public var size: Int64?
     /// The manifest inside the bundle, when it decoded.
     public var manifest: BundleManifest?
+    /// The exact bytes of the manifest inside the bundle, when it decoded.
+    public var manifestBytes: [UInt8]?
     /// Everything wrong with the bundle itself, in words.
     public var problems: [String]
+    /// What is wrong with the store's copy of the manifest beside the bundle, if anything.
+    /// The copy is derived from the bundle, so `verify` writes it again from a sound one.
+    public var manifestCopyProblem: String?
 
     /// Reads the bundle of `record` in `store`, with the store's copy of its manifest.
     public static func run(_ record: SnapshotRecord, in store: Store) -> BundleCheck {
-        let stored = try? FileOps.readFile(store.manifestPath(record.bundleSha256))
-        return run(path: store.bundlePath(record.bundleSha256), storedManifest: stored)
+        let copyPath = store.manifestPath(record.bundleSha256)
+        var check = run(path: store.bundlePath(record.bundleSha256), storedManifest: try? FileOps.readFile(copyPath))
+        if let problem = check.manifestCopyProblem {
+            check.manifestCopyProblem = "\(copyPath): \(problem)"
+        }
+        return check
     }
 
     /// Reads `path` once: the file's SHA-256, every entry's SHA-256, the manifest and the
     /// checksum list, and compares them with each other and with `storedManifest`
-    /// (the store's copy beside the bundle, when readable).
+    /// (the store's copy beside the bundle; nil when it is missing or unreadable).
+    ///
+    /// An entry is only decompressed up to what the store's manifest promises for it (an
+    /// entry it does not list is not decompressed at all), so a bundle crafted to unpack to
+    /// far more than it holds is reported, not inflated into memory.
     public static func run(path: String, storedManifest: [UInt8]?) -> BundleCheck {
         guard FileOps.exists(path) else {
-            return BundleCheck(problems: ["bundle \(path) is missing"])
+            return BundleCheck(path: path, problems: ["bundle \(path) is missing"])
         }
+        let limits = ReadLimits(storedManifest: storedManifest, bundle: path)
         var actual: [String: ManifestEntry] = [:]
         var manifestBytes: [UInt8]?
         var sumsBytes: [UInt8]?
+        var oversizedMetadata: Set<String> = []
         var problems: [String] = []
         var digest: (sha256: String, size: Int64)?
         do {
             let reader = try BundleReader(path: path)
             while let entry = try reader.next() {
+                if case .file = entry.kind, entry.size > limits.limit(for: entry.path) {
+                    if entry.path == BundleBuilder.manifestPath || entry.path == BundleBuilder.checksumsPath {
+                        oversizedMetadata.insert(entry.path)
+                        problems.append(
+                            "\(entry.path): the archive declares \(entry.size) bytes, "
+                                + "\(limits.limit(for: entry.path)) expected; not read (decompression bomb?)")
+                    } else {
+                        // What the header says is enough for the comparison to name it.
+                        actual[entry.path] = ManifestEntry(
+                            path: entry.path, type: .file, mode: entry.mode, size: entry.size, sha256: nil)
+                    }
+                    continue
+                }
                 switch entry.kind {
                 case .file where entry.path == BundleBuilder.manifestPath:
-                    manifestBytes = try reader.readAll(limit: 256 << 20)
+                    manifestBytes = try reader.readAll(limit: ReadLimits.metadata)
                 case .file where entry.path == BundleBuilder.checksumsPath:
-                    sumsBytes = try reader.readAll(limit: 256 << 20)
+                    sumsBytes = try reader.readAll(limit: ReadLimits.metadata)
                 case .file:
                     var hasher = SHA256()
                     var size: Int64 = 0
@@ -55,7 +85,7 @@ public struct BundleCheck: Sendable {
                         path: entry.path, type: .symlink, mode: entry.mode,
                         size: Int64(target.utf8.count), target: target)
                 case .hardlink, .other:
-                    problems.append("\(entry.path): unexpected entry kind in a snap bundle")
+                    problems.append("\(entry.path.escapedForTerminal): unexpected entry kind in a snap bundle")
                 }
             }
             digest = try reader.finish()
@@ -63,9 +93,18 @@ public struct BundleCheck: Sendable {
             problems.append("unreadable archive: \(error)")
             digest = try? FileOps.sha256(ofFile: path)
         }
-        var check = BundleCheck(sha256: digest?.sha256, size: digest?.size, problems: problems)
+        var check = BundleCheck(path: path, sha256: digest?.sha256, size: digest?.size, problems: problems)
+        if storedManifest == nil {
+            check.manifestCopyProblem = "the store's copy of the manifest is missing or unreadable"
+        }
         guard let manifestBytes else {
-            check.problems.append("\(BundleBuilder.manifestPath) is missing from the bundle")
+            if !oversizedMetadata.contains(BundleBuilder.manifestPath) {
+                check.problems.append("\(BundleBuilder.manifestPath) is missing from the bundle")
+            }
+            // The store's copy still says what every entry should have been.
+            if digest != nil, let stored = limits.storedManifest {
+                check.problems += compare(manifest: stored, actual: actual)
+            }
             return check
         }
         guard let manifest = try? BundleManifest.decode(manifestBytes, source: path) else {
@@ -73,17 +112,59 @@ public struct BundleCheck: Sendable {
             return check
         }
         check.manifest = manifest
+        check.manifestBytes = manifestBytes
         if TreeDigest.compute(manifest.entries) != manifest.treeDigest {
             check.problems.append("\(BundleBuilder.manifestPath): its tree digest does not match its entries")
         }
         if let storedManifest, storedManifest != manifestBytes {
-            check.problems.append("the store's copy of the manifest differs from the one in the bundle")
+            check.manifestCopyProblem = "the store's copy of the manifest differs from the one in the bundle"
         }
         if sumsBytes != manifest.sha256sums() {
             check.problems.append("\(BundleBuilder.checksumsPath) does not match the manifest")
         }
         if digest != nil { check.problems += compare(manifest: manifest, actual: actual) }
         return check
+    }
+
+    /// How many bytes each entry may decompress to.
+    private struct ReadLimits {
+        /// The most a manifest or checksum list is read into memory.
+        static let metadata = 256 << 20
+        /// Without the store's manifest, an entry larger than this many times the whole
+        /// bundle (zstd rarely passes 1:100 on Mnesia files) is taken for a bomb.
+        static let ratio: Int64 = 1024
+
+        /// The store's copy of the manifest, when it decodes.
+        var storedManifest: BundleManifest?
+        /// Promised sizes by path, from the store's copy of the manifest.
+        var promised: [String: Int64]?
+        /// The cap without the store's manifest.
+        var fallback: Int64
+
+        init(storedManifest: [UInt8]?, bundle: String) {
+            let bundleSize = Int64((try? FileOps.status(bundle))?.st_size ?? 0)
+            let scaled = bundleSize.multipliedReportingOverflow(by: Self.ratio)
+            fallback = scaled.overflow ? .max : max(Int64(Self.metadata), scaled.partialValue)
+            guard let storedManifest, let manifest = try? BundleManifest.decode(storedManifest, source: bundle) else {
+                return
+            }
+            var promised: [String: Int64] = [:]
+            for entry in manifest.entries where entry.type == .file { promised[entry.path] = entry.size }
+            promised[BundleBuilder.manifestPath] = Int64(storedManifest.count)
+            promised[BundleBuilder.checksumsPath] = Int64(manifest.sha256sums().count)
+            self.promised = promised
+            self.storedManifest = manifest
+        }
+
+        /// The size an entry may have; -1 for an entry the store's manifest does not list,
+        /// which is not decompressed at all.
+        func limit(for path: String) -> Int64 {
+            guard let promised else {
+                let isMetadata = path == BundleBuilder.manifestPath || path == BundleBuilder.checksumsPath
+                return isMetadata ? Int64(Self.metadata) : fallback
+            }
+            return promised[path] ?? -1
+        }
     }
 
     private static func compare(manifest: BundleManifest, actual: [String: ManifestEntry]) -> [String] {

@@ -11,8 +11,10 @@ public enum CreateOperation {
     /// (``ScannedSources/signature``), nothing is read and its bundle is reused. When the
     /// node's newest snapshot has the same tree digest (or the same bytes
     /// are already stored) the existing bundle is reused and the record says
-    /// `deduplicated`. The record is written last, so a crash leaves at most an
-    /// unreferenced bundle that the next writer removes.
+    /// `deduplicated`; a stored bundle that no longer hashes to its name is never reused, and
+    /// when the new bundle has the same bytes it takes the damaged one's place. The record is
+    /// written last, so a crash leaves at most an unreferenced bundle that the next writer
+    /// removes; a failure (a full disk) removes what this call added, leaving the store as it was.
     /// - Parameters:
     ///   - lock: proof that the caller holds the store lock.
     ///   - now: the capture time to record.
@@ -22,14 +24,19 @@ public enum CreateOperation {
     ) throws -> SnapshotRecord {
         let existing = try store.loadRecords()
         // What a crash between writing a bundle and its record left behind.
-        for path in try store.removeUnreferencedBundles(existing) { logger.info("removed unreferenced bundle \(path)") }
+        let cleanup = try store.removeUnreferencedBundles(existing)
+        for path in cleanup.removed { logger.info("removed unreferenced bundle \(path)") }
+        for path in cleanup.orphans { logger.warning("\(path) is used by no snapshot record and was kept") }
         let scanned = try BundleBuilder.scan(request.sources)
         // Only a directory that needs no settling can be judged by its signature; a live
         // node's may hold commits its log has not written yet.
         let signature = request.sources.stableFor == nil ? scanned.signature : nil
         if let signature, let newest = existing.newest(of: request.node), newest.sourceSignature == signature,
-            FileOps.exists(store.bundlePath(newest.bundleSha256)), let stored = try? store.manifest(for: newest)
+            (try? FileOps.status(store.bundlePath(newest.bundleSha256)))??.st_size == off_t(newest.bundleSize),
+            let stored = try? store.manifest(for: newest)
         {
+            // Not re-hashed here (that would read it all, which this path exists to avoid);
+            // `verify_after_create`, on by default, re-reads it before the run ends.
             logger.info(
                 "\(request.sources.mnesiaDirectory ?? "the sources") unchanged on disk since \(newest.id); reusing its bundle"
             )
@@ -38,27 +45,67 @@ public enum CreateOperation {
                 deduplicated: true, signature: signature, store: store, existing: existing, now: now)
         }
         let built = try BundleBuilder.build(scanned, in: store.bundlesDirectory, compression: request.compression)
-        var deduplicated = false
+        defer { unlink(built.temporaryPath) }  // renamed into place by now, or not needed
+        var intact: [String: Bool] = [:]
+        func isIntact(_ sha256: String) -> Bool {
+            if let known = intact[sha256] { return known }
+            let found = Self.isIntact(sha256, in: store, logger: logger)
+            intact[sha256] = found
+            return found
+        }
         if let newest = existing.newest(of: request.node), newest.treeDigest == built.manifest.treeDigest,
-            FileOps.exists(store.bundlePath(newest.bundleSha256))
+            isIntact(newest.bundleSha256)
         {
-            unlink(built.temporaryPath)
             logger.info("content unchanged since \(newest.id); reusing its bundle")
             return try record(
                 request, bundle: (newest.bundleSha256, newest.bundleSize), manifest: built.manifest,
                 deduplicated: true, signature: signature, store: store, existing: existing, now: now)
         }
-        if FileOps.exists(store.bundlePath(built.sha256)) {
-            unlink(built.temporaryPath)
-            deduplicated = true
-        } else {
-            try FileOps.writeAtomically(built.manifestBytes, to: store.manifestPath(built.sha256))
-            try FileOps.rename(built.temporaryPath, to: store.bundlePath(built.sha256))
-            try FileOps.syncDirectory(store.bundlesDirectory)
+        if isIntact(built.sha256) {
+            return try record(
+                request, bundle: (built.sha256, built.size), manifest: built.manifest,
+                deduplicated: true, signature: signature, store: store, existing: existing, now: now)
         }
-        return try record(
-            request, bundle: (built.sha256, built.size), manifest: built.manifest,
-            deduplicated: deduplicated, signature: signature, store: store, existing: existing, now: now)
+        let bundlePath = store.bundlePath(built.sha256)
+        let manifestPath = store.manifestPath(built.sha256)
+        // A damaged or missing bundle that records name gets these very bytes back.
+        let hadBundle = FileOps.exists(bundlePath)
+        let hadManifest = FileOps.exists(manifestPath)
+        do {
+            // Until the record lands, the next writer may remove this bundle (and only then).
+            if !hadBundle { try store.markPending(built.sha256) }
+            try FileOps.writeAtomically(built.manifestBytes, to: manifestPath)
+            try FileOps.rename(built.temporaryPath, to: bundlePath)
+            try FileOps.syncDirectory(store.bundlesDirectory)
+            if hadBundle || existing.records.contains(where: { $0.bundleSha256 == built.sha256 }) {
+                logger.warning(
+                    "wrote the \(hadBundle ? "damaged" : "missing") bundle \(bundlePath) again from the same content")
+            }
+            let saved = try record(
+                request, bundle: (built.sha256, built.size), manifest: built.manifest,
+                deduplicated: false, signature: signature, store: store, existing: existing, now: now)
+            unlink(store.pendingPath(built.sha256))
+            return saved
+        } catch {
+            // What this call added goes again, so a failed create leaves the store as it was.
+            if !hadBundle { unlink(bundlePath) }
+            if !hadManifest { unlink(manifestPath) }
+            unlink(store.pendingPath(built.sha256))
+            try? FileOps.syncDirectory(store.bundlesDirectory)
+            throw error
+        }
+    }
+
+    /// True when the bundle named `sha256` is there and still hashes to its name. A damaged
+    /// one is reported and never reused: `snap verify` says which snapshots it breaks.
+    private static func isIntact(_ sha256: String, in store: Store, logger: Logger) -> Bool {
+        let path = store.bundlePath(sha256)
+        guard FileOps.exists(path) else { return false }
+        guard let actual = try? FileOps.sha256(ofFile: path), actual.sha256 == sha256 else {
+            logger.warning("bundle \(path) does not hash to its name: it is damaged and is not reused")
+            return false
+        }
+        return true
     }
 
     private static func record(
@@ -66,7 +113,14 @@ public enum CreateOperation {
         deduplicated: Bool, signature: String?, store: Store, existing: RecordSet, now: Date
     ) throws -> SnapshotRecord {
         let info = try Store.open(at: store.root).info
-        let version = max(info.lastVersion, existing.records.first?.version ?? 0) + 1
+        let newest = max(info.lastVersion, existing.records.first?.version ?? 0)
+        guard newest < Int.max else {
+            throw StoreError.corruptFile(
+                path: store.infoPath,
+                detail: "last_version or a snapshot's version is \(newest), which leaves no next version; "
+                    + "set last_version to the highest version `snap list` shows")
+        }
+        let version = newest + 1
         var id = FileOps.randomHex(bytes: 8)
         while existing.records.contains(where: { $0.id.hasPrefix(String(id.prefix(SnapshotRef.minimumPrefix))) }) {
             id = FileOps.randomHex(bytes: 8)
@@ -86,7 +140,14 @@ public enum CreateOperation {
         try store.save(record)
         var updated = info
         updated.lastVersion = version
-        try store.saveInfo(updated)
+        do {
+            try store.saveInfo(updated)
+        } catch {
+            // Without store.json's version the record must not stay: a failed create adds nothing.
+            unlink(store.recordPath(record.id))
+            try? FileOps.syncDirectory(store.snapshotsDirectory)
+            throw error
+        }
         return record
     }
 }

@@ -7,7 +7,8 @@ public enum ExtractOperation {
     /// written. The content goes to a private directory beside `target` first and is
     /// renamed into place only when everything matched, so a failure leaves nothing.
     /// - Returns: the number of files and bytes written.
-    /// - Throws: ``BundleError/targetNotEmpty(_:)``, hostile-entry and mismatch errors.
+    /// - Throws: ``BundleError/targetNotEmpty(_:)``, hostile-entry and mismatch errors,
+    ///   ``BundleError/insufficientSpace(target:needed:available:)`` before anything is written.
     public static func extract(_ record: SnapshotRecord, from store: Store, to target: String) throws -> (
         files: Int, bytes: Int64
     ) {
@@ -37,10 +38,26 @@ public enum ExtractOperation {
             if targetExists { rmdir(target) }
             try FileOps.rename(staging, to: absolute)
             try FileOps.syncDirectory(parent)
+        } catch BundleError.insufficientSpace(_, let needed, let available) {
+            try? FileOps.removeTree(staging)
+            throw BundleError.insufficientSpace(target: target, needed: needed, available: available)
         } catch {
             try? FileOps.removeTree(staging)
-            throw error
+            throw naming(bundle, in: error)
         }
         return (manifest.files.count + 2, manifest.unpackedSize)
+    }
+
+    /// A damaged member or an unreadable archive, said of the bundle file, so the operator
+    /// knows which file of the store is bad.
+    private static func naming(_ bundle: String, in error: any Error) -> any Error {
+        switch error as? BundleError {
+        case let .contentMismatch(path, detail) where path != bundle:
+            return BundleError.contentMismatch(path: bundle, detail: "\(path.escapedForTerminal): \(detail)")
+        case let .archive(operation, path, detail) where path == bundle:
+            return BundleError.contentMismatch(path: bundle, detail: "\(operation): \(detail)")
+        default:
+            return error
+        }
     }
 }

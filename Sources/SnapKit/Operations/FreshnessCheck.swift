@@ -30,12 +30,14 @@ public struct FreshnessCheck: Sendable {
 
     /// Judges each node: the newest snapshot's age against `warn`/`crit`; no verified
     /// snapshot, or a newest verified one older than `crit`, warns; an unfinished restore is
-    /// critical; a node with no snapshot at all is critical.
+    /// critical; a node with no snapshot at all is critical. Record files that cannot be
+    /// read (`damagedRecords`, their paths) warn, as one more line for the store.
     public static func evaluate(
-        records: [SnapshotRecord], nodes: [String], unfinishedRestores: [String], warn: Double, crit: Double, now: Date
+        records: [SnapshotRecord], nodes: [String], unfinishedRestores: [String], damagedRecords: [String] = [],
+        warn: Double, crit: Double, now: Date
     ) -> [NodeResult] {
         let names = Array(Set(nodes + records.map(\.node))).sorted()
-        return names.map { node in
+        var results = names.map { node in
             let mine = records.filter { $0.node == node }.sorted { $0.created > $1.created }
             guard let newest = mine.first else {
                 return NodeResult(
@@ -45,6 +47,10 @@ public struct FreshnessCheck: Sendable {
             let age = now.timeIntervalSince(newest.created)
             var state: State = age > crit ? .critical : (age > warn ? .warning : .ok)
             var parts = ["newest v\(newest.version) \(DurationText.approximate(age)) ago"]
+            if newest.verification?.ok == false {
+                parts.append("v\(newest.version) FAILED verification")
+                state = max(state, .warning)
+            }
             let verified = mine.first { $0.verification?.ok == true }
             if let verified {
                 let verifiedAge = now.timeIntervalSince(verified.created)
@@ -62,5 +68,13 @@ public struct FreshnessCheck: Sendable {
                 node: node, state: state, newest: newest.created, newestAgeSeconds: age,
                 newestVerified: verified?.created, message: parts.joined(separator: ", "))
         }
+        if !damagedRecords.isEmpty {
+            results.append(
+                NodeResult(
+                    node: "store", state: .warning, newest: nil, newestAgeSeconds: nil, newestVerified: nil,
+                    message: "damaged snapshot records: \(damagedRecords.joined(separator: ", ")); "
+                        + "run `snap verify --all`"))
+        }
+        return results
     }
 }

@@ -97,14 +97,17 @@ public struct LiveCapture {
     }
 
     /// Stops the node, copies its Mnesia directory aside, and starts it again whatever
-    /// happened to the copy; the copy is compressed after the node is back.
+    /// happened to the stop or the copy; the copy is compressed after the node is back.
     private func coldCopy(_ request: CaptureRequest) throws -> SnapshotRecord {
         let staging = store.root + "/" + FileOps.temporaryPrefix + "cold-" + FileOps.randomHex(bytes: 6)
         defer { try? FileOps.removeTree(staging) }
+        // A stop that failed or hung may still have taken the node down: it is started
+        // again all the same (`start` on a running node is harmless).
         let down = Date()
-        try step("stop") { try control.stop() }
-        let copied = Result { try FileOps.copyTree(from: node.mnesiaDirectory, to: staging) }
+        let stopped = Result { try control.stop() }
+        let copied = stopped.flatMap { Result { try FileOps.copyTree(from: node.mnesiaDirectory, to: staging) } }
         try step("start") { try control.startAndWait() }
+        if case let .failure(error) = stopped { throw CaptureError(node: node.name, step: "stop", cause: error) }
         if case let .failure(error) = copied { throw CaptureError(node: node.name, step: "cold copy", cause: error) }
         var request = request
         request.downtimeSeconds = (Date().timeIntervalSince(down) * 1000).rounded() / 1000

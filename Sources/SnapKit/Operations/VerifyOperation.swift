@@ -22,6 +22,9 @@ public struct VerifyReport: Codable, Sendable {
     public var ok: Int
     /// Snapshots that did not, each with the first problems found.
     public var failed: [Failure]
+    /// Derived files that were missing or damaged and were written again from a sound
+    /// bundle (the store's copies of manifests), each said in words.
+    public var repaired: [String] = []
 }
 
 /// Re-reads bundles and records the verdict in each snapshot record.
@@ -36,13 +39,15 @@ public enum VerifyOperation {
     ) throws -> VerifyReport {
         var checks: [String: BundleCheck] = [:]
         var failures: [VerifyReport.Failure] = []
+        var repaired: [String] = []
         for var record in records {
             let check: BundleCheck
             if let cached = checks[record.bundleSha256] {
                 check = cached
             } else {
                 logger.info("verifying bundle \(record.bundleSha256) of \(record.id)")
-                check = BundleCheck.run(record, in: store)
+                check = repairingManifestCopy(
+                    BundleCheck.run(record, in: store), of: record, in: store, repaired: &repaired)
                 checks[record.bundleSha256] = check
             }
             let problems = problems(of: record, check: check)
@@ -54,7 +59,29 @@ public enum VerifyOperation {
             // A record that vanished or was damaged meanwhile is reported, not resurrected.
             if FileOps.exists(store.recordPath(record.id)) { try store.save(record) }
         }
-        return VerifyReport(checked: records.count, ok: records.count - failures.count, failed: failures)
+        return VerifyReport(
+            checked: records.count, ok: records.count - failures.count, failed: failures, repaired: repaired)
+    }
+
+    /// The store's copy of a manifest is derived from its bundle: when the bundle is sound and
+    /// is the one `record` names, a missing or damaged copy is written again from it.
+    private static func repairingManifestCopy(
+        _ check: BundleCheck, of record: SnapshotRecord, in store: Store, repaired: inout [String]
+    ) -> BundleCheck {
+        guard let problem = check.manifestCopyProblem, let bytes = check.manifestBytes, check.problems.isEmpty,
+            check.sha256 == record.bundleSha256, check.manifest?.treeDigest == record.treeDigest
+        else { return check }
+        do {
+            try FileOps.writeAtomically(bytes, to: store.manifestPath(record.bundleSha256))
+        } catch {
+            var failed = check
+            failed.manifestCopyProblem = "\(problem), and writing it again from the bundle failed: \(error)"
+            return failed
+        }
+        repaired.append("\(problem); wrote it again from the bundle, which verifies")
+        var sound = check
+        sound.manifestCopyProblem = nil
+        return sound
     }
 
     /// Everything wrong with `record`: its bundle's own problems, then whether the bundle
@@ -63,13 +90,14 @@ public enum VerifyOperation {
         var problems = check.problems
         if let sha = check.sha256, sha != record.bundleSha256 {
             problems.insert(
-                "bundle hash mismatch: the file hashes to \(sha), the record says \(record.bundleSha256)", at: 0)
+                "bundle hash mismatch: \(check.path) hashes to \(sha), the record says \(record.bundleSha256)", at: 0)
         } else if let size = check.size, size != record.bundleSize {
-            problems.insert("bundle size \(size) bytes, the record says \(record.bundleSize)", at: 0)
+            problems.insert("bundle \(check.path) is \(size) bytes, the record says \(record.bundleSize)", at: 0)
         }
         if let manifest = check.manifest, manifest.treeDigest != record.treeDigest {
             problems.append("the bundle's tree digest differs from the record's")
         }
+        if let copy = check.manifestCopyProblem { problems.append(copy) }
         return problems
     }
 

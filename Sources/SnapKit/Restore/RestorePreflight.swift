@@ -35,8 +35,10 @@ public enum RestorePreflight {
         let available = Int64(info.f_bavail) * Int64(info.f_frsize)
         // Keep a margin: the file system should not end the restore full.
         let margin: Int64 = 16 << 20
-        if available < needed + margin {
-            throw RestoreError.noSpace(path: path, needed: needed + margin, available: available)
+        // `needed` comes from the record, which a damaged store may hold any number in.
+        let (total, overflow) = needed.addingReportingOverflow(margin)
+        if overflow || available < total {
+            throw RestoreError.noSpace(path: path, needed: overflow ? .max : total, available: available)
         }
     }
 }

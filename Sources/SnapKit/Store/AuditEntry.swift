@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 
 /// One line of `audit.log`: one command that changed or checked the store.
-public struct AuditEntry: Codable, Sendable, Equatable {
+public struct AuditEntry: Codable, Sendable, Equatable, SnakeCaseKeys {
     /// 1-based position in the log.
     public var seq: Int
     /// When the command finished.

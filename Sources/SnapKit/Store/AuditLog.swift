@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Glibc
+import SystemPackage
 
 /// What a command reports about itself for the audit log.
 public struct AuditDraft: Sendable {
@@ -64,7 +65,7 @@ public struct AuditLog: Sendable {
         let contents = try read()
         let decoded = contents.lines.concurrentMap { line in
             AuditEntry.fastDecode(line)
-                ?? (try? JSONCoding.decoder(convertingKeys: false).decode(AuditEntry.self, from: Data(line)))
+                ?? (try? JSONCoding.decoder(for: AuditEntry.self).decode(AuditEntry.self, from: Data(line)))
         }
         var entries: [AuditEntry] = []
         var damaged: [Int] = []
@@ -95,8 +96,10 @@ public struct AuditLog: Sendable {
         var seq = 1
         var prevHash = genesisHash
         if let lastLine {
-            if let last = try? JSONCoding.decoder(convertingKeys: false).decode(AuditEntry.self, from: Data(lastLine)),
-                let hash = last.hash
+            // A sequence number no append could have written (0, negative, or the largest
+            // Int, whose successor would trap) is damage like any other.
+            if let last = try? JSONCoding.decoder(for: AuditEntry.self).decode(AuditEntry.self, from: Data(lastLine)),
+                let hash = last.hash, last.seq >= 1, last.seq < Int.max
             {
                 seq = last.seq + 1
                 prevHash = hash
@@ -112,13 +115,17 @@ public struct AuditLog: Sendable {
             error: draft.error, durationMs: draft.durationMs, prevHash: prevHash, hash: nil)
         entry.hash = try entry.computedHash()
         let line = try entry.canonicalLine()
-        let written = line.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(size)) }
-        if written != line.count {
-            let failure = SystemError("append to audit log", path, .last)
+        do {
+            // Short writes are retried; a full disk ends here, and the part written goes again
+            // so the log never keeps a torn line of ours.
+            _ = try FileDescriptor(rawValue: fd).writeAll(toAbsoluteOffset: Int64(size), line)
+            try FileOps.sync(.init(rawValue: fd), path: path)
+        } catch {
             ftruncate(fd, off_t(size))
-            throw failure
+            fsync(fd)
+            if let errno = error as? Errno { throw SystemError("append to audit log", path, errno) }
+            throw error
         }
-        try FileOps.sync(.init(rawValue: fd), path: path)
         return (entry, repaired)
     }
 

@@ -21,7 +21,7 @@ extension AuditLog {
     /// number and its canonical form.
     public func verify() throws -> AuditVerification {
         let contents = try read()
-        let decoder = JSONCoding.decoder(convertingKeys: false)
+        let decoder = JSONCoding.decoder(for: AuditEntry.self)
         var previousHash = genesisHash
         var count = 0
         for (index, raw) in contents.lines.enumerated() {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// One capture of one manager node at one time: `snapshots/<id>.json`.
-public struct SnapshotRecord: Codable, Sendable, Equatable {
+public struct SnapshotRecord: Codable, Sendable, Equatable, SnakeCaseKeys {
     /// How the content was captured.
     public enum CaptureMode: String, Codable, Sendable {
         /// A Mnesia directory (and dump) captured elsewhere, handed to `create --from-dir`.
@@ -101,6 +101,8 @@ public struct SnapshotRecord: Codable, Sendable, Equatable {
     /// For `cold` captures of a running node: seconds from `stop` until the node was ready
     /// again (the copy happens in between; compression after).
     public var downtimeSeconds: Double?
+    /// The record file's own checksum (``RecordSeal``), set when it is written.
+    public var seal: String?
 
     /// The file's keys spelled out, so that records decode without key conversion:
     /// `list`, `prune` and `create` read every record of the store.
@@ -109,7 +111,7 @@ public struct SnapshotRecord: Codable, Sendable, Equatable {
         case toolVersion = "tool_version", bundleSha256 = "bundle_sha256", bundleSize = "bundle_size"
         case treeDigest = "tree_digest", deduplicated, fileCount = "file_count", unpackedSize = "unpacked_size"
         case hasDump = "has_dump", verification, tables, ringHashes = "ring_hashes", pinned, nodename
-        case sourceSignature = "source_signature", downtimeSeconds = "downtime_seconds"
+        case sourceSignature = "source_signature", downtimeSeconds = "downtime_seconds", seal
     }
 
     public init(

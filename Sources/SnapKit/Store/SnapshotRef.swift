@@ -77,11 +77,35 @@ public enum SnapshotRef: Sendable, Equatable {
         }
     }
 
+    /// Picks the one snapshot this reference names among the readable records of `set`.
+    ///
+    /// An id prefix that only matches a damaged record file reports that file, not a
+    /// snapshot that does not exist.
+    /// - Throws: ``RefError``, or the damaged record's ``StoreError/corruptFile(path:detail:)``.
+    public func resolve(in set: RecordSet) throws -> SnapshotRecord {
+        do {
+            return try resolve(in: set.records)
+        } catch RefError.notFound(let text, let reason) {
+            if case let .idPrefix(prefix) = self,
+                let damaged = set.damaged.first(where: { $0.recordFileName?.hasPrefix(prefix) == true })
+            {
+                throw damaged
+            }
+            guard set.damaged.isEmpty else {
+                throw RefError.notFound(
+                    text, reason + " (\(set.damaged.count) damaged record files could not be read)")
+            }
+            throw RefError.notFound(text, reason)
+        }
+    }
+
     /// The reference as typed.
     public var description: String {
         switch self {
         case let .latest(node, back):
-            return "latest" + (node.map { "@\($0)" } ?? "") + (back > 0 ? "~\(back)" : "")
+            // A node name holding `~` needs the count spelled out, or it would be read as one.
+            let count = back > 0 || node?.contains("~") == true ? "~\(back)" : ""
+            return "latest" + (node.map { "@\($0)" } ?? "") + count
         case let .version(number): return "v\(number)"
         case let .idPrefix(prefix): return prefix
         }

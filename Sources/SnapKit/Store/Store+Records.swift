@@ -19,7 +19,7 @@ extension Store {
     public func loadRecords() throws -> RecordSet {
         let names = try FileOps.listDirectory(snapshotsDirectory).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
         let results = names.concurrentMap { name in
-            Result { try decodeRecord(named: name, decoder: JSONCoding.decoder(convertingKeys: false)) }.mapError(
+            Result { try decodeRecord(named: name, decoder: JSONCoding.decoder(for: SnapshotRecord.self)) }.mapError(
                 describe)
         }
         var records: [SnapshotRecord] = []
@@ -38,12 +38,17 @@ extension Store {
     private func decodeRecord(named name: String, decoder: JSONDecoder) throws -> SnapshotRecord {
         let path = snapshotsDirectory + "/" + name
         let record: SnapshotRecord
+        let bytes = try FileOps.readFile(path)
         do {
-            record = try decoder.decode(SnapshotRecord.self, from: Data(try FileOps.readFile(path)))
+            record = try decoder.decode(SnapshotRecord.self, from: Data(bytes))
         } catch let error as StoreError {
             throw error
         } catch {
             throw StoreError.corruptFile(path: path, detail: "not a valid snapshot record (\(error))")
+        }
+        guard let seal = record.seal, RecordSeal.holds(bytes, seal: seal) else {
+            throw StoreError.corruptFile(
+                path: path, detail: "its seal does not match its content: it was edited or damaged")
         }
         guard record.id + ".json" == name else {
             throw StoreError.corruptFile(path: path, detail: "it holds snapshot \(record.id)")
@@ -51,9 +56,9 @@ extension Store {
         return record
     }
 
-    /// Writes (or replaces) a record atomically.
+    /// Writes (or replaces) a record atomically, sealed (``RecordSeal``).
     public func save(_ record: SnapshotRecord) throws {
-        try FileOps.writeAtomically(try JSONCoding.encode(record), to: recordPath(record.id))
+        try FileOps.writeAtomically(try RecordSeal.sealed(record), to: recordPath(record.id))
     }
 
     /// Writes a new `store.json` atomically.
@@ -99,21 +104,41 @@ extension Store {
         return removed
     }
 
-    /// Removes bundles (and their manifests) that no record uses: what a crash between
-    /// writing a bundle and its record leaves. Does nothing while any record is damaged,
-    /// since a damaged record's bundle cannot be told apart. Call only under the lock.
+    /// Marks the bundle `sha256` as being decided by this writer (``pendingPath(_:)``), durably.
+    public func markPending(_ sha256: String) throws {
+        try FileOps.writeAtomically([], to: pendingPath(sha256))
+    }
+
+    /// Removes bundles (and their manifests) that no record uses and that a writer had
+    /// marked pending: what a crash between writing a bundle and its record, or between a
+    /// prune's records and its bundles, leaves. A bundle no record uses and no writer
+    /// marked lost its record some other way (deleted by hand, a damaged disk): it is kept
+    /// and returned as an orphan, for the operator to look at. Does nothing while any record
+    /// is damaged, since a damaged record's bundle cannot be told apart. Call only under
+    /// the lock.
     @discardableResult
-    public func removeUnreferencedBundles(_ set: RecordSet) throws -> [String] {
-        guard set.damaged.isEmpty else { return [] }
+    public func removeUnreferencedBundles(_ set: RecordSet) throws -> (removed: [String], orphans: [String]) {
+        guard set.damaged.isEmpty else { return ([], []) }
         let used = Set(set.records.map(\.bundleSha256))
+        let names = try FileOps.listDirectory(bundlesDirectory).filter { !$0.hasPrefix(".") }
+        let pending = Set(names.filter { $0.hasSuffix(".pending") }.map { String($0.dropLast(".pending".count)) })
         var removed: [String] = []
-        for name in try FileOps.listDirectory(bundlesDirectory) where !name.hasPrefix(".") {
-            guard let sha = name.split(separator: ".").first.map(String.init), !used.contains(sha) else { continue }
+        var orphans: [String] = []
+        for name in names {
+            guard let sha = name.split(separator: ".").first.map(String.init) else { continue }
             let path = bundlesDirectory + "/" + name
-            if unlink(path) == 0 { removed.append(path) }
+            if used.contains(sha) {
+                // A marker left by a writer whose record did land.
+                if name.hasSuffix(".pending") { unlink(path) }
+            } else if pending.contains(sha) {
+                if !name.hasSuffix(".pending"), unlink(path) == 0 { removed.append(path) }
+            } else if name.hasSuffix(".tar.zst") {
+                orphans.append(path)
+            }
         }
-        if !removed.isEmpty { try FileOps.syncDirectory(bundlesDirectory) }
-        return removed
+        for sha in pending.subtracting(used) { unlink(pendingPath(sha)) }
+        if !removed.isEmpty || !pending.isEmpty { try FileOps.syncDirectory(bundlesDirectory) }
+        return (removed, orphans)
     }
 }
 

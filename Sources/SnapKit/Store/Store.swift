@@ -29,6 +29,10 @@ public struct Store: Sendable {
     public func bundlePath(_ sha256: String) -> String { bundlesDirectory + "/\(sha256).tar.zst" }
     /// Path of the store's copy of a bundle's manifest.
     public func manifestPath(_ sha256: String) -> String { bundlesDirectory + "/\(sha256).manifest.json" }
+    /// Path of the marker a writer leaves beside a bundle whose fate it is deciding (a new
+    /// bundle not yet recorded, or one a prune is about to free): a bundle no record uses is
+    /// only removed when it carries one.
+    public func pendingPath(_ sha256: String) -> String { bundlesDirectory + "/\(sha256).pending" }
     /// Path of a snapshot record.
     public func recordPath(_ id: String) -> String { snapshotsDirectory + "/\(id).json" }
 
@@ -67,19 +71,36 @@ public struct Store: Sendable {
     ///   format version is unknown.
     public static func open(at root: String) throws -> Store {
         let infoPath = root + "/store.json"
-        guard FileOps.exists(infoPath) else { throw StoreError.notAStore(root) }
+        guard FileOps.exists(infoPath) else {
+            // A store that lost its store.json is a damaged store, not a place for `snap init`.
+            guard FileOps.exists(root + "/snapshots") || FileOps.exists(root + "/bundles") else {
+                throw StoreError.notAStore(root)
+            }
+            throw StoreError.corruptFile(
+                path: infoPath, detail: "it is missing, but \(root) holds snapshots/ and bundles/; \(damagedInfoAdvice)"
+            )
+        }
         if let reason = FileOps.insecurity(of: root) { throw StoreError.insecure(path: root, reason: reason) }
         let bytes = try FileOps.readFile(infoPath)
-        struct Version: Decodable { var formatVersion: Int? }
-        let version = try JSONCoding.decode(Version.self, from: bytes, path: infoPath)
-        guard let formatVersion = version.formatVersion else {
-            throw StoreError.corruptFile(path: infoPath, detail: "field format_version is missing")
+        do {
+            struct Version: Decodable { var formatVersion: Int? }
+            let version = try JSONCoding.decode(Version.self, from: bytes, path: infoPath)
+            guard let formatVersion = version.formatVersion else {
+                throw StoreError.corruptFile(path: infoPath, detail: "field format_version is missing")
+            }
+            guard formatVersion == StoreInfo.currentFormatVersion else {
+                throw StoreError.unsupportedFormat(path: infoPath, version: formatVersion)
+            }
+            return Store(root: root, info: try JSONCoding.decode(StoreInfo.self, from: bytes, path: infoPath))
+        } catch StoreError.corruptFile(let path, let detail) {
+            throw StoreError.corruptFile(path: path, detail: "\(detail); \(damagedInfoAdvice)")
         }
-        guard formatVersion == StoreInfo.currentFormatVersion else {
-            throw StoreError.unsupportedFormat(path: infoPath, version: formatVersion)
-        }
-        return Store(root: root, info: try JSONCoding.decode(StoreInfo.self, from: bytes, path: infoPath))
     }
+
+    /// What to do about a missing or damaged `store.json`, which snap never guesses at.
+    static let damagedInfoAdvice =
+        "snap leaves the store alone until store.json is put back from a backup of the store "
+        + "(the bundles are untouched and also unpack with `tar --zstd -xf`)"
 
     private init(root: String, info: StoreInfo) {
         self.root = root

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Failures of the store itself: layout, format, lock, records.
 public enum StoreError: SnapFailure {
     /// No store at the path.
@@ -23,6 +25,18 @@ public enum StoreError: SnapFailure {
         case .missingBundle: return .verificationFailed
         default: return .error
         }
+    }
+
+    /// The damaged file, when this error is about one.
+    public var path: String? {
+        guard case let .corruptFile(path, _) = self else { return nil }
+        return path
+    }
+
+    /// The file name of a damaged record (`<id>.json`), for matching it to a reference.
+    var recordFileName: String? {
+        guard let path, path.hasSuffix(".json") else { return nil }
+        return (path as NSString).lastPathComponent
     }
 
     public var description: String {

@@ -141,18 +141,24 @@ public enum FileOps {
         return lstat(path, &info) == 0
     }
 
-    /// The names in a directory, without `.` and `..`, in byte order.
+    /// The names in a directory, without `.` and `..`, in byte order. A name that is not
+    /// UTF-8 comes back repaired (U+FFFD), so it no longer names its file: code that must
+    /// see every file as it is uses ``listDirectoryNames(_:)``.
     public static func listDirectory(_ path: String) throws -> [String] {
+        try listDirectoryNames(path).map { String(decoding: $0, as: UTF8.self) }.sorted(by: byteOrder)
+    }
+
+    /// The names in a directory as the bytes the file system holds, without `.` and `..`,
+    /// in byte order.
+    public static func listDirectoryNames(_ path: String) throws -> [[UInt8]] {
         guard let handle = opendir(path) else { throw SystemError("list directory", path, .last) }
         defer { closedir(handle) }
-        var names: [String] = []
+        var names: [[UInt8]] = []
         while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix(while: { $0 != 0 })) }
+            if name != Array(".".utf8) && name != Array("..".utf8) { names.append(name) }
         }
-        return names.sorted(by: byteOrder)
+        return names.sorted { $0.lexicographicallyPrecedes($1) }
     }
 
     /// Orders strings by their UTF-8 bytes, as `LC_ALL=C sort` does.

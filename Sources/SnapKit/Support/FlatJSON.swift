@@ -70,15 +70,11 @@ enum FlatJSON {
         private mutating func integer() -> Value? {
             let negative = bytes[index] == 0x2D
             if negative { index += 1 }
-            var number = 0
             let start = index
-            while index < bytes.endIndex, (0x30...0x39).contains(bytes[index]) {
-                let (times, overflow) = number.multipliedReportingOverflow(by: 10)
-                guard !overflow else { return nil }
-                number = times + Int(bytes[index] - 0x30)
-                index += 1
-            }
-            guard index > start, index - start < 19 else { return nil }
+            while index < bytes.endIndex, (0x30...0x39).contains(bytes[index]) { index += 1 }
+            // 18 digits always fit in an Int; longer numbers are not snap's.
+            guard index > start, index - start <= 18 else { return nil }
+            let number = bytes[start..<index].reduce(0) { $0 * 10 + Int($1 - 0x30) }
             return .integer(negative ? -number : number)
         }
 

@@ -1,5 +1,10 @@
 import Foundation
 
+/// A type whose coding keys are spelled in snake_case already, as stored: it decodes
+/// without key conversion, which is faster (`list` and `history` read thousands) and
+/// which ``JSONCoding/decoder(for:)`` picks for it.
+public protocol SnakeCaseKeys {}
+
 /// The one JSON dialect of snap's files and `--json` output: snake_case keys,
 /// ISO 8601 UTC times, sorted keys.
 public enum JSONCoding {
@@ -17,9 +22,17 @@ public enum JSONCoding {
         return encoder
     }
 
-    /// The matching decoder. `convertingKeys: false` is for types whose coding keys are
-    /// spelled in snake_case already, which decode faster.
-    public static func decoder(convertingKeys: Bool = true) -> JSONDecoder {
+    /// The matching decoder for `type`: without key conversion for ``SnakeCaseKeys`` types
+    /// (conversion would break their keys), with it for the rest.
+    public static func decoder(for type: Any.Type) -> JSONDecoder {
+        decoder(convertingKeys: !(type is any SnakeCaseKeys.Type))
+    }
+
+    /// The matching decoder, converting keys: not for ``SnakeCaseKeys`` types, whose keys
+    /// it would break (use ``decoder(for:)``).
+    public static func decoder() -> JSONDecoder { decoder(convertingKeys: true) }
+
+    private static func decoder(convertingKeys: Bool) -> JSONDecoder {
         let decoder = JSONDecoder()
         if convertingKeys { decoder.keyDecodingStrategy = .convertFromSnakeCase }
         decoder.dateDecodingStrategy = .custom { decoder in
@@ -42,11 +55,27 @@ public enum JSONCoding {
     /// Decodes a store file, turning any failure into ``StoreError/corruptFile(path:detail:)``.
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], path: String) throws -> T {
         do {
-            return try decoder().decode(type, from: Data(bytes))
+            return try decoder(for: type).decode(type, from: Data(bytes))
         } catch let error as DecodingError {
             throw StoreError.corruptFile(path: path, detail: describe(error))
         } catch {
             throw StoreError.corruptFile(path: path, detail: "\(error)")
+        }
+    }
+
+    /// Why decoding failed, in words an operator can act on (no Swift type dump).
+    static func explain(_ error: any Error) -> String {
+        (error as? DecodingError).map(describe) ?? "\(error)"
+    }
+
+    /// A key as it is written in the file (`last_version`), not as Swift names it.
+    private static func snakeCase(_ key: String) -> String {
+        key.reduce(into: "") { result, character in
+            if character.isUppercase {
+                result += "_" + character.lowercased()
+            } else {
+                result.append(character)
+            }
         }
     }
 
@@ -55,9 +84,9 @@ public enum JSONCoding {
         case let .dataCorrupted(context):
             return "not valid JSON (\(context.debugDescription))"
         case let .keyNotFound(key, _):
-            return "field \(key.stringValue) is missing"
+            return "field \(snakeCase(key.stringValue)) is missing"
         case let .typeMismatch(_, context), let .valueNotFound(_, context):
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            let path = context.codingPath.map { snakeCase($0.stringValue) }.joined(separator: ".")
             return "field \(path) has the wrong type"
         @unknown default:
             return "\(error)"

@@ -17,8 +17,14 @@ public struct SystemError: SnapFailure {
     }
 
     public var description: String {
-        if errno == .noSpace {
-            return "\(operation) \(path): no space left on device (disk full); free space and run again"
+        let path = path.escapedForTerminal
+        if errno == .noSpace || errno == .diskQuotaExceeded {
+            return "\(operation) \(path): no space left on device (disk full\(errno == .noSpace ? "" : ": quota"));"
+                + " free space on that file system (in a store, `snap prune` removes old snapshots) and run again"
+        }
+        if errno == .fileTooLarge {
+            return "\(operation) \(path): file too large for the file system or the process's size limit (ulimit -f);"
+                + " raise the limit or free space, and run again"
         }
         if errno == .permissionDenied {
             return "\(operation) \(path): permission denied; run snap as the user that owns it"

@@ -6,25 +6,6 @@ import Testing
 /// Bundles crafted to write outside the target. Each must be refused with nothing written
 /// outside the target directory.
 @Suite struct HostileBundleTests {
-    /// Writes a `.tar.zst` with Python's tarfile (which writes whatever names it is given).
-    static func craft(_ path: String, _ script: String) throws {
-        let python = """
-            import io, tarfile
-            t = tarfile.open('\(path).tar', 'w')
-            def add(name, data=b'evil', **kw):
-                info = tarfile.TarInfo(name)
-                for k, v in kw.items(): setattr(info, k, v)
-                info.size = len(data) if info.type == tarfile.REGTYPE else 0
-                t.addfile(info, io.BytesIO(data) if info.type == tarfile.REGTYPE else None)
-            \(script)
-            t.close()
-            """
-        let result = try ProcessRunner.run("/usr/bin/env", ["python3", "-c", python])
-        guard result.status == 0 else { throw FixtureError(message: result.stderr) }
-        let zstd = try ProcessRunner.shell("zstd -q -f --rm '\(path).tar' -o '\(path)'")
-        guard zstd.status == 0 else { throw FixtureError(message: zstd.stderr) }
-    }
-
     /// A manifest that lists exactly what the crafted bundle holds, so only the safety
     /// checks (not the manifest comparison) can stop it.
     static func expecting(_ entries: [ManifestEntry]) -> ExpectedContent {
@@ -59,7 +40,7 @@ import Testing
     func refused(name: String, script: String, entry: ManifestEntry, reason: String) throws {
         let directory = TemporaryDirectory("hostile-\(name)")
         let bundle = directory("evil.tar.zst")
-        try Self.craft(bundle, script)
+        try CraftedBundle.write(bundle, script)
         let target = directory("target/inner")
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
         var expected = Self.expecting([entry])
@@ -79,7 +60,7 @@ import Testing
     @Test func linkThenWriteThroughItIsRefused() throws {
         let directory = TemporaryDirectory("hostile-through")
         let bundle = directory("evil.tar.zst")
-        try Self.craft(bundle, "add('a', type=tarfile.SYMTYPE, linkname='.')\nadd('a/x')")
+        try CraftedBundle.write(bundle, "add('a', type=tarfile.SYMTYPE, linkname='.')\nadd('a/x')")
         let target = directory("target")
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
         let expected = Self.expecting([
@@ -95,7 +76,7 @@ import Testing
     @Test func entriesTheManifestDoesNotListAreRefused() throws {
         let directory = TemporaryDirectory("hostile-unlisted")
         let bundle = directory("evil.tar.zst")
-        try Self.craft(bundle, "add('mnesia/extra')")
+        try CraftedBundle.write(bundle, "add('mnesia/extra')")
         let target = directory("target")
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
         #expect {
@@ -109,7 +90,7 @@ import Testing
     @Test func deviceFilesAreRefused() throws {
         let directory = TemporaryDirectory("hostile-device")
         let bundle = directory("evil.tar.zst")
-        try Self.craft(bundle, "add('null', type=tarfile.CHRTYPE, devmajor=1, devminor=3)")
+        try CraftedBundle.write(bundle, "add('null', type=tarfile.CHRTYPE, devmajor=1, devminor=3)")
         let target = directory("target")
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
         var expected = Self.expecting([])
