@@ -7,11 +7,15 @@ thousands of times.
 STORE must hold exactly one real snapshot (made by `snap create`, ideally with a dump):
 every generated record reuses its bundle, so `snap verify` accepts any of them. Records
 look like hourly live captures of a manager pair (files+dump, 22 table summaries, ring
-hashes). The audit log is extended to AUDIT_ENTRIES lines, hash-chained exactly as
-Sources/SnapKit/Store/AuditLog.swift does: SHA-256 over the entry's JSON with sorted keys,
-no spaces, unescaped slashes and without `hash`; the first entry chains to
-SHA-256("snap-audit-genesis:<store id>"). The existing lines are re-encoded first and must
-come out byte for byte, which checks this encoding against snap's own.
+hashes), written as snap writes them (pretty JSON, sorted keys, `"key" : value`) and
+sealed as Sources/SnapKit/Store/RecordSeal.swift does: `seal` is the SHA-256 of the file
+with the seal's 64 digits written as zeros (`snap list` reports a record whose seal does
+not hold as damaged, so bench/run counts what it lists). The audit log is extended to
+AUDIT_ENTRIES lines, hash-chained exactly as Sources/SnapKit/Store/AuditLog.swift does:
+SHA-256 over the entry's JSON with sorted keys, no spaces, unescaped slashes and without
+`hash`; the first entry chains to SHA-256("snap-audit-genesis:<store id>"). The existing
+lines are re-encoded first and must come out byte for byte, which checks this encoding
+against snap's own.
 """
 import hashlib
 import json
@@ -40,6 +44,14 @@ def stamp(t):
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def sealed(record):
+    placeholder = "0" * 64
+    text = json.dumps(dict(record, seal=placeholder), indent=2, sort_keys=True, separators=(",", " : ")) + "\n"
+    needle = f'"seal" : "{placeholder}"'
+    assert text.count(needle) == 1
+    return text.replace(needle, f'"seal" : "{hashlib.sha256(text.encode()).hexdigest()}"')
+
+
 def write_private(path, text):
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
@@ -61,13 +73,13 @@ def main():
 
     # The existing audit lines, re-encoded: proves the canonical form matches snap's.
     lines = open(os.path.join(store, "audit.log"), encoding="utf-8").read().splitlines()
-    prev = hashlib.sha256(f"snap-audit-genesis:{info['store_id']}".encode()).hexdigest()
+    genesis = hashlib.sha256(f"snap-audit-genesis:{info['store_id']}".encode()).hexdigest()
+    prev = genesis
     for line in lines:
         entry = json.loads(line)
         if canonical(entry) != line or entry_hash(entry) != entry["hash"] or entry["prev_hash"] != prev:
             sys.exit(f"gen-store.py: cannot reproduce snap's audit encoding for: {line[:120]}")
         prev = entry["hash"]
-    seq = len(lines)
 
     start = datetime(2025, 1, 1, tzinfo=timezone.utc)
     base = {k: template[k] for k in ("bundle_sha256", "bundle_size", "tree_digest", "file_count",
@@ -92,30 +104,36 @@ def main():
                                "digest": "%064x" % rng.getrandbits(256)} for t in TABLES])
         if version % 10 == 0:
             record["verification"] = {"checked": stamp(created + timedelta(minutes=5)), "ok": True}
-        write_private(os.path.join(snapshots, rid + ".json"), json.dumps(record, indent=2, sort_keys=True) + "\n")
+        write_private(os.path.join(snapshots, rid + ".json"), sealed(record))
         records.append(record)
     info["last_version"] = n_records
+    info["created"] = stamp(start)
     write_private(os.path.join(store, "store.json"), json.dumps(info, indent=2, sort_keys=True) + "\n")
 
+    # The log is rewritten from its first entry, as if snap had made the store on `start`:
+    # `audit verify` wants it to begin (with `init`) before the oldest snapshot and every
+    # snapshot it says was created to have a record.
     argv0 = "/usr/local/bin/snap"
-    out = []
-    for i in range(n_audit - seq):
-        seq += 1
-        record = records[i % n_records] if i < n_records else rng.choice(records)
+    prev, out = genesis, []
+    for seq in range(1, n_audit + 1):
+        i = seq - 2
+        record = records[i % n_records] if 0 <= i < n_records else rng.choice(records)
         when = datetime.strptime(record["created"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-        if i < n_records:
+        if seq == 1:
+            action, argv, snaps, nodes, when = "init", [argv0, "init", "--store", store], [], [], start
+        elif i < n_records:
             action, argv, snaps, nodes = "create", [argv0, "create", "--prune", "--quiet"], [record["id"]], [record["node"]]
         else:
             action = rng.choice(["verify", "check", "prune", "audit-verify"])
             argv, snaps, nodes = [argv0, action.replace("-", " ")], [record["id"]] if action == "verify" else [], []
             when += timedelta(seconds=i % 1800)
-        entry = {"action": action, "argv": argv, "duration_ms": rng.randint(5, 3000), "host": record["host"],
-                 "nodes": nodes, "outcome": "ok", "pid": 1000 + i % 30000, "prev_hash": prev, "seq": seq,
-                 "snapshots": snaps, "time": stamp(when), "user": record["user"]}
+        entry = {"action": action, "argv": argv, "duration_ms": rng.randint(5, 3000), "host": template["host"],
+                 "nodes": nodes, "outcome": "ok", "pid": 1000 + seq % 30000, "prev_hash": prev, "seq": seq,
+                 "snapshots": snaps, "time": stamp(when), "user": template["user"]}
         entry["hash"] = entry_hash(entry)
         prev = entry["hash"]
         out.append(canonical(entry) + "\n")
-    with open(os.path.join(store, "audit.log"), "a", encoding="utf-8") as log:
+    with open(os.path.join(store, "audit.log"), "w", encoding="utf-8") as log:
         log.writelines(out)
 
 
