@@ -3,6 +3,13 @@ import SnapTestSupport
 import Testing
 
 @Suite struct CreateListShowTests {
+    @Test func initTakesAStorePathRelativeToTheCurrentDirectory() throws {
+        let directory = TemporaryDirectory("init-relative")
+        let result = try SnapBinary.run(["init", "--store", "st"], directory: directory.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(FileManager.default.fileExists(atPath: directory("st/store.json")))
+    }
+
     @Test func initMakesAPrivateStore() throws {
         let fixture = try StoreFixture("init")
         let attributes = try FileManager.default.attributesOfItem(atPath: fixture.store)

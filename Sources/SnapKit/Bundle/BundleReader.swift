@@ -71,21 +71,21 @@ public final class BundleReader {
         let status = archive_read_next_header(archive, &entry)
         if status == ARCHIVE_EOF { return nil }
         guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else { throw failure("read header") }
-        guard let rawPath = archive_entry_pathname(entry), let name = String(validatingCString: rawPath) else {
+        guard let rawPath = archive_entry_pathname_utf8(entry), let name = String(validatingCString: rawPath) else {
             throw BundleError.hostileEntry(path: "(unnamed)", reason: "entry name is not valid UTF-8")
         }
         var path = name
         while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
         let kind: BundleEntry.Kind
         let type = archive_entry_filetype(entry)
-        if let link = archive_entry_hardlink(entry) {
+        if let link = archive_entry_hardlink_utf8(entry) ?? archive_entry_hardlink(entry) {
             kind = .hardlink(String(cString: link))
         } else if type == SNAP_AE_IFREG {
             kind = .file
         } else if type == SNAP_AE_IFDIR {
             kind = .directory
         } else if type == SNAP_AE_IFLNK {
-            guard let target = archive_entry_symlink(entry), let text = String(validatingCString: target) else {
+            guard let target = archive_entry_symlink_utf8(entry), let text = String(validatingCString: target) else {
                 throw BundleError.hostileEntry(path: path, reason: "link target is not valid UTF-8")
             }
             kind = .symlink(text)
@@ -113,14 +113,23 @@ public final class BundleReader {
             if status == ARCHIVE_EOF { return }
             guard status == ARCHIVE_OK || status == ARCHIVE_WARN else { throw failure("read data") }
             if offset > position {
-                // A sparse hole: the content is zeros there.
-                let zeros = [UInt8](repeating: 0, count: Int(offset - position))
-                try zeros.withUnsafeBytes(body)
+                // A sparse hole: the content is zeros there, handed over a block at a time
+                // (a hole may claim gigabytes).
+                try Self.zeros.withUnsafeBytes { block in
+                    var remaining = offset - position
+                    while remaining > 0 {
+                        let count = Int(min(remaining, Int64(block.count)))
+                        try body(UnsafeRawBufferPointer(rebasing: block[0..<count]))
+                        remaining -= Int64(count)
+                    }
+                }
             }
             try body(UnsafeRawBufferPointer(start: block, count: size))
             position = offset + Int64(size)
         }
     }
+
+    private static let zeros = [UInt8](repeating: 0, count: 1 << 16)
 
     /// Reads the current entry whole, refusing more than `limit` bytes.
     public func readAll(limit: Int) throws -> [UInt8] {

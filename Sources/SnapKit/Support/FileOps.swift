@@ -87,7 +87,8 @@ public enum FileOps {
             throw SystemError("create directory", path, .last)
         }
         chmod(path, mode)
-        try syncDirectory((path as NSString).deletingLastPathComponent)
+        let parent = (path as NSString).deletingLastPathComponent
+        try syncDirectory(parent.isEmpty ? "." : parent)
     }
 
     /// Streams the file at `path` to `body` in chunks; the pointer is only valid inside `body`.

@@ -45,6 +45,13 @@ extension FuzzTests {
                 if let zone = TimeZone(identifier: "Pacific/Chatham") {
                     _ = PruneOperation.decide(set.records, rules: rules, timeZone: zone, now: decoded.created)
                 }
+                // What monitoring, show and diff compute from a record's numbers and dates.
+                _ = FreshnessCheck.evaluate(
+                    records: set.records, nodes: ["manager_0"], unfinishedRestores: [], warn: 3600, crit: 7200, now: now
+                )
+                _ = MetricsFile.render(
+                    records: set.records, storeBytes: decoded.bundleSize, action: "create", duration: 1)
+                _ = SnapshotDiff.tableChanges(decoded.tables ?? [], record.tables ?? [])
             })
     }
 

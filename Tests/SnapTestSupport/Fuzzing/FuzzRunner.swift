@@ -73,7 +73,8 @@ public struct FuzzReport: Sendable {
 ///
 /// Every target runs for ``seconds`` (`SNAP_FUZZ_SECONDS`, default 8) or ``maximumRuns``
 /// executions (`SNAP_FUZZ_RUNS`), from ``seed`` (`SNAP_FUZZ_SEED`, default 1): the inputs
-/// tried are the same on every run with the same seed. A crash or a hang cannot be
+/// tried are the same on every run with the same seed. `SNAP_FUZZ_VERBOSE` lists the kinds
+/// of error seen. A crash or a hang cannot be
 /// reported from inside the process, so the input being run is kept where a signal
 /// handler and a watchdog thread can write it to a file before the process dies
 /// (see ``CrashGuard``).
@@ -140,6 +141,9 @@ public enum FuzzRunner {
             }
         }
         report.distinctErrors = errorKinds.count
+        if ProcessInfo.processInfo.environment["SNAP_FUZZ_VERBOSE"] != nil {
+            for kind in errorKinds.sorted() { print("fuzz \(target.name): error kind: \(kind)") }
+        }
         return report
     }
 
@@ -161,7 +165,7 @@ public enum FuzzRunner {
         } catch let finding as FuzzFinding {
             return .failed(finding.description)
         } catch let failure as any SnapFailure {
-            outcome = .refused(kind: kind(of: failure, message: failure.description))
+            outcome = .refused(kind: kind(of: failure, message: failure.description, input: input))
         } catch {
             return .failed("an error that is not an operator message: \(type(of: error)): \(error)")
         }
@@ -206,16 +210,15 @@ public enum FuzzRunner {
     }
 
     /// The kind of an error: its type, its case, and the words of its message that are not
-    /// the input echoed back (quoted parts, numbers, paths and names are left out), so that
-    /// one kind of refusal counts once.
-    static func kind(of error: any Error, message: String) -> String {
+    /// the input echoed back, so that one kind of refusal counts once.
+    static func kind(of error: any Error, message: String, input: [UInt8]) -> String {
         let label = Mirror(reflecting: error).children.first?.label.map { "." + $0 } ?? ""
-        return "\(type(of: error))\(label): " + normalized(message)
+        return "\(type(of: error))\(label): " + normalized(message, echoing: String(decoding: input, as: UTF8.self))
     }
 
-    /// `message` without quoted parts and without words holding anything but letters,
-    /// first line only.
-    static func normalized(_ message: String) -> String {
+    /// The fixed wording of `message`: its first line without quoted parts, paths, numbers
+    /// and any word that `input` holds (which the message may be quoting).
+    static func normalized(_ message: String, echoing input: String = "") -> String {
         var unquoted = ""
         var quote: Character?
         var escaped = false
@@ -236,10 +239,13 @@ public enum FuzzRunner {
                 unquoted.append(character)
             }
         }
-        let words = unquoted.split(separator: " ").filter { word in
-            word.allSatisfy { $0.isLetter || ",;:()".contains($0) }
+        let echoed = input.lowercased()
+        let words = unquoted.split(separator: " ").compactMap { token -> Substring? in
+            let word = token.drop { !$0.isLetter }.prefix { $0.isLetter }
+            let plain = token.allSatisfy { $0.isLetter || ",;:()".contains($0) }
+            return plain && word.count > 1 && !echoed.contains(word.lowercased()) ? word : nil
         }
-        return String(words.joined(separator: " ").prefix(100))
+        return words.prefix(6).joined(separator: " ")
     }
 
     /// FNV-1a of the name: each target gets its own sequence from one seed.
