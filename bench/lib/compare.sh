@@ -22,13 +22,13 @@ manual_pipeline='find . -type f -print0 | sort -z | xargs -0 sha256sum > SUMS_OU
 
 # full_snapshot LABEL ROOT SNAP_ARGS RUNS: first capture of ROOT (everything the other
 # tools archive) by snap (SNAP_ARGS: --from-dir ... [--dump ...]) and by the others, each
-# into an empty store, repository or directory. Except for (c), snap with the default
+# into an empty store, repository or directory. For (a) and (b), snap with the default
 # policy (which re-reads the new bundle) too.
 full_snapshot() {
     local label="$1" root="$2" snap_args="$3" w="$work/full-$1" default=()
     local pipeline="${manual_pipeline//SUMS_OUT/$w/manual/SUMS}"
     pipeline="${pipeline//ARCHIVE/$w/manual/archive.tar.zst}"
-    [ "$label" = c ] || default=(-n snap-default-policy --prepare "rm -rf $w/store && $snap init --store $w/store -q"
+    [ "$label" != a ] && [ "$label" != b ] || default=(-n snap-default-policy --prepare "rm -rf $w/store && $snap init --store $w/store -q"
         "$snap create --store $w/store $snap_args --node bench --policy $repo/policies/default.yaml -q")
     mkdir -p "$w"
     log "full snapshot of ($label)"
