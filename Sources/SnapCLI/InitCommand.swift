@@ -13,7 +13,7 @@ struct InitCommand: ParsableCommand {
         try context.audited("init", in: store) { _, _ in }
         if global.json {
             try Output.json(store.info)
-        } else {
+        } else if !global.quiet {
             Output.line(
                 "initialized store \(store.root) (id \(store.info.storeId), format \(store.info.formatVersion))")
         }
