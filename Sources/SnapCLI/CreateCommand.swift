@@ -145,11 +145,11 @@ struct CreateCommand: ParsableCommand {
         var request = CaptureRequest(
             node: name, sources: BundleSources(mnesiaDirectory: directory, dumpFile: dump), mode: .fromDir,
             tags: tag, note: note, cluster: context.config?.cluster, compression: compression)
+        // Read as a live capture reads its own dump: a damaged one is refused now, not
+        // found by a restore, and the record gets the table summary `diff` compares.
+        request.summarizesDump = true
         let record = try context.audited("create", in: store) { lock, facts in
             facts.nodes = [name]
-            // Read as a live capture reads its own dump: a damaged one is refused now, not
-            // found by a restore, and the record gets the table summary `diff` compares.
-            if let dump { request.tables = try MnesiaDump.parse(contentsOf: dump).summaries }
             let record = try CreateOperation.capture(request, in: store, lock: lock, logger: context.logger)
             facts.snapshots = [record.id]
             if verify { try verifyCreated([record], store: store, lock: lock, context: context) }

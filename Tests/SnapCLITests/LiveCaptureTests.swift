@@ -35,6 +35,16 @@ import Testing
         let expectedMode = mode == "auto" ? "files+dump" : mode
         #expect(records.allSatisfy { $0["mode"] as? String == expectedMode })
         #expect(records.allSatisfy { ($0["ring_hashes"] as? [String: Any])?["current"] != nil })
+        // Only a cold capture takes the node down, and it says for how long.
+        let downtimes = records.compactMap { $0["downtime_seconds"] as? Double }
+        #expect(mode == "cold" ? downtimes.count == 2 && downtimes.allSatisfy { $0 > 0 } : downtimes.isEmpty)
+        if mode == "cold" {
+            let shown = try pair.snap(["show", "latest@manager_0"])
+            #expect(shown.stdout.contains("node down") && shown.stdout.contains("(stop, copy, start, ready)"))
+            let again = try pair.snap(["create", "--node", "manager_1", "--mode", "cold"])
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(again.stdout.contains(", node down "), "\(again.stdout)")
+        }
         if mode == "auto" {
             let tables = try #require(records.first?["tables"] as? [[String: Any]])
             let users = tables.first { $0["name"] as? String == "leo_s3_users" }

@@ -17,6 +17,12 @@ import Testing
         #expect(again.stderr.contains("unchanged on disk since \(first)"), "\(again.stderr)")
         #expect(again.stdout.contains("bundle reused"))
         #expect(try fixture.bundles().count == 1)
+        // The dump was not parsed again; the new record carries the same table summary.
+        let records = try fixture.list()
+        let tables = records.compactMap { $0["tables"] as? [[String: Any]] }
+        #expect(tables.count == 2 && !tables[0].isEmpty)
+        #expect(
+            tables.count == 2 && tables[0].map { $0["digest"] as? String } == tables[1].map { $0["digest"] as? String })
         // A record and an audit line, nothing else.
         #expect(try storeBytes(fixture.store) - sizeBefore < 16 * 1024)
         #expect(try fixture.snap(["verify", "--all"]).status == 0)
@@ -48,6 +54,26 @@ import Testing
         let target = fixture.directory("extracted")
         #expect(try fixture.snap(["extract", "latest", "--to", target]).status == 0)
         #expect(try Data(contentsOf: URL(fileURLWithPath: target + "/mnesia/" + victim)) == Data(bytes))
+    }
+
+    /// `--no-verify` and `--verify` override the policy's `verify_after_create`.
+    @Test func verifyAfterCreateFollowsTheFlagOverThePolicy() throws {
+        let fixture = try StoreFixture("verify-flag")
+        let policy = fixture.directory("verifying.yaml")
+        try "keep:\n  last: 5\nverify_after_create: true\n".write(toFile: policy, atomically: true, encoding: .utf8)
+        let quiet = fixture.directory("quiet.yaml")
+        try "keep:\n  last: 5\nverify_after_create: false\n".write(toFile: quiet, atomically: true, encoding: .utf8)
+        func verified(_ extra: [String]) throws -> Bool {
+            let result = try fixture.snap(
+                ["create", "--from-dir", fixture.mnesia, "--node", "manager_0", "--json"] + extra)
+            #expect(result.status == 0, "\(result.stderr)")
+            let latest = try #require(try fixture.list().first)
+            return latest["verification"] != nil
+        }
+        #expect(try verified(["--policy", policy]))
+        #expect(try !verified(["--policy", policy, "--no-verify"]))
+        #expect(try !verified(["--policy", quiet]))
+        #expect(try verified(["--policy", quiet, "--verify"]))
     }
 
     private func storeBytes(_ root: String) throws -> Int {

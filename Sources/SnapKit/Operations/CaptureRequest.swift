@@ -11,6 +11,10 @@ public struct CaptureRequest: Sendable {
     public var compression: CompressionSettings
     /// Table summary parsed from the dump, when there is one.
     public var tables: [TableSummary]?
+    /// Whether capture parses `sources.dumpFile` for ``tables`` (a dump handed to
+    /// `create --from-dir`): a damaged dump is then refused before anything is written,
+    /// and sources unchanged since the node's last capture take its summary instead.
+    public var summarizesDump = false
     /// Ring hashes from the console, when it answered.
     public var ringHashes: SnapshotRecord.RingHashes?
     /// Erlang node name of the captured manager.

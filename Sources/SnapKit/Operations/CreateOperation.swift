@@ -40,10 +40,16 @@ public enum CreateOperation {
             logger.info(
                 "\(request.sources.mnesiaDirectory ?? "the sources") unchanged on disk since \(newest.id); reusing its bundle"
             )
+            var request = request
+            if request.summarizesDump, request.sources.dumpFile != nil {
+                request.tables = try newest.tables ?? summary(of: request)
+            }
             return try record(
                 request, bundle: (newest.bundleSha256, newest.bundleSize), manifest: stored.manifest,
                 deduplicated: true, signature: signature, store: store, existing: existing, now: now)
         }
+        var request = request
+        if request.summarizesDump { request.tables = try summary(of: request) }
         let built = try BundleBuilder.build(scanned, in: store.bundlesDirectory, compression: request.compression)
         defer { unlink(built.temporaryPath) }  // renamed into place by now, or not needed
         var intact: [String: Bool] = [:]
@@ -94,6 +100,11 @@ public enum CreateOperation {
             try? FileOps.syncDirectory(store.bundlesDirectory)
             throw error
         }
+    }
+
+    /// The table summary of the request's dump; a damaged dump is refused with its line.
+    private static func summary(of request: CaptureRequest) throws -> [TableSummary]? {
+        try request.sources.dumpFile.map { try MnesiaDump.parse(contentsOf: $0).summaries }
     }
 
     /// True when the bundle named `sha256` is there and still hashes to its name. A damaged

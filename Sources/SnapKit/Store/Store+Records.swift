@@ -19,8 +19,7 @@ extension Store {
     public func loadRecords() throws -> RecordSet {
         let names = try FileOps.listDirectory(snapshotsDirectory).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
         let results = names.concurrentMap { name in
-            Result { try decodeRecord(named: name, decoder: JSONCoding.decoder(for: SnapshotRecord.self)) }.mapError(
-                describe)
+            Result { () throws(StoreError) in try decodeRecord(named: name) }
         }
         var records: [SnapshotRecord] = []
         var damaged: [StoreError] = []
@@ -35,16 +34,17 @@ extension Store {
         return RecordSet(records: records, damaged: damaged)
     }
 
-    private func decodeRecord(named name: String, decoder: JSONDecoder) throws -> SnapshotRecord {
+    private func decodeRecord(named name: String) throws(StoreError) -> SnapshotRecord {
         let path = snapshotsDirectory + "/" + name
+        let bytes: [UInt8]
         let record: SnapshotRecord
-        let bytes = try FileOps.readFile(path)
         do {
-            record = try decoder.decode(SnapshotRecord.self, from: Data(bytes))
+            bytes = try FileOps.readFile(path)
+            record = try JSONCoding.decode(SnapshotRecord.self, from: bytes, path: path)
         } catch let error as StoreError {
             throw error
         } catch {
-            throw StoreError.corruptFile(path: path, detail: "not a valid snapshot record (\(error))")
+            throw StoreError.corruptFile(path: path, detail: "unreadable (\(error))")
         }
         guard let seal = record.seal, RecordSeal.holds(bytes, seal: seal) else {
             throw StoreError.corruptFile(
@@ -140,8 +140,4 @@ extension Store {
         if !removed.isEmpty || !pending.isEmpty { try FileOps.syncDirectory(bundlesDirectory) }
         return (removed, orphans)
     }
-}
-
-private func describe(_ error: any Error) -> StoreError {
-    error as? StoreError ?? .corruptFile(path: "(record)", detail: "\(error)")
 }
