@@ -16,24 +16,26 @@ struct ListCommand: ParsableCommand {
     func run() throws {
         let context = try CommandContext(global)
         let store = try context.openStore()
-        let set = try store.loadRecords()
+        // `--json` prints whole records, tables included.
+        let set = try store.loadRecords(global.json ? .full : .withoutTables)
         for damage in set.damaged { context.note("snap: warning: \(damage.description)") }
         for id in store.unfinishedRestores() { context.note("snap: warning: \(RestoreError.unfinished(id: id))") }
-        let records = set.records.filter { record in
+        let records = set.records.lazy.filter { record in
             (node == nil || record.node == node) && (tag == nil || record.tags.contains(tag ?? ""))
         }
         if global.json {
-            try Output.json(records)
+            try Output.json(Array(records))
             return
         }
         Output.table(
             ["ID", "VERSION", "CREATED", "NODE", "MODE", "SIZE", "VERIFIED", "TAGS"],
-            records.map { record in
-                [
-                    record.id, "v\(record.version)", Output.time(record.created), record.node, record.mode.rawValue,
-                    Output.size(record.bundleSize) + (record.deduplicated ? "*" : ""),
-                    record.verification.map { $0.ok ? "ok" : "FAILED" } ?? "-", record.tags.joined(separator: ","),
-                ]
-            })
+            Array(
+                records.map { record in
+                    [
+                        record.id, "v\(record.version)", Output.time(record.created), record.node, record.mode.rawValue,
+                        Output.size(record.bundleSize) + (record.deduplicated ? "*" : ""),
+                        record.verification.map { $0.ok ? "ok" : "FAILED" } ?? "-", record.tags.joined(separator: ","),
+                    ]
+                }))
     }
 }

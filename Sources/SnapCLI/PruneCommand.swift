@@ -63,11 +63,11 @@ struct PruneCommand: ParsableCommand {
             if let metrics, !dryRun { context.writeMetrics(to: metrics, store: store, action: "prune", started: now) }
         }
         if dryRun {
-            render(PruneOperation.decide(try store.loadRecords().records, rules: rules, timeZone: zone, now: now))
+            render(PruneOperation.decide(try store.loadRecords(.withoutTables).records, rules: rules, timeZone: zone, now: now))
             return
         }
         let decisions = try context.audited("prune", in: store) { lock, facts in
-            let set = try store.loadRecords()
+            let set = try store.loadRecords(.withoutTables)
             let decisions = PruneOperation.decide(set.records, rules: rules, timeZone: zone, now: now)
             facts.snapshots = try PruneOperation.apply(decisions, in: store, lock: lock, logger: context.logger)
             facts.nodes = Array(Set(decisions.filter { !$0.keep }.map(\.node))).sorted()

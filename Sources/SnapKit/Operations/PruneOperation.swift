@@ -23,7 +23,7 @@ public enum PruneOperation {
         let removed = decisions.filter { !$0.keep }.map(\.id)
         // The bundles these records free are marked first, so that after a crash between
         // the records and the bundles the next writer knows they may go.
-        let records = try store.loadRecords().records
+        let records = try store.loadRecords(.withoutTables).records
         let gone = Set(removed)
         let keptBundles = Set(records.filter { !gone.contains($0.id) }.map(\.bundleSha256))
         for sha in Set(records.filter { gone.contains($0.id) }.map(\.bundleSha256)).subtracting(keptBundles) {
@@ -34,7 +34,7 @@ public enum PruneOperation {
             if unlink(path) != 0 && errno != ENOENT { throw SystemError("remove", path, .last) }
         }
         if !removed.isEmpty { try FileOps.syncDirectory(store.snapshotsDirectory) }
-        let cleanup = try store.removeUnreferencedBundles(try store.loadRecords())
+        let cleanup = try store.removeUnreferencedBundles(try store.loadRecords(.withoutTables))
         for path in cleanup.removed { logger.info("removed \(path)") }
         for path in cleanup.orphans { logger.warning("\(path) is used by no snapshot record and was kept") }
         return removed

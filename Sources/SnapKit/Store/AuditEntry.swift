@@ -39,23 +39,36 @@ public struct AuditEntry: Codable, Sendable, Equatable, SnakeCaseKeys {
     /// Reads a line quickly when it has the shape snap writes; nil otherwise (decode it
     /// with `JSONDecoder` then, which explains what is wrong).
     static func fastDecode(_ line: ArraySlice<UInt8>) -> AuditEntry? {
-        guard let fields = FlatJSON.object(line), let seq = fields["seq"]?.integer,
-            let time = fields["time"]?.string.flatMap(UTCTime.parse), let user = fields["user"]?.string,
-            let host = fields["host"]?.string, let pid = fields["pid"]?.integer.flatMap(Int32.init(exactly:)),
-            let argv = fields["argv"]?.strings, let action = fields["action"]?.string,
-            let snapshots = fields["snapshots"]?.strings, let nodes = fields["nodes"]?.strings,
-            let outcome = fields["outcome"]?.string, let durationMs = fields["duration_ms"]?.integer,
-            let prevHash = fields["prev_hash"]?.string
-        else { return nil }
-        let error = fields["error"]
-        let hash = fields["hash"]
-        guard error == nil || error == .null || error?.string != nil,
-            hash == nil || hash == .null || hash?.string != nil
+        var seq: Int?, time: Date?, user: String?, host: String?, pid: Int32?, argv: [String]?
+        var action: String?, snapshots: [String]?, nodes: [String]?, outcome: String?, durationMs: Int?
+        var prevHash: String?, error: String?, hash: String?
+        let read = JSONPullReader.read(line) { reader in
+            reader.object { reader, key in
+                switch key {
+                case "seq": return keep(reader.integer(), in: &seq)
+                case "time": return keep(reader.string().flatMap(UTCTime.parse), in: &time)
+                case "user": return keep(reader.string(), in: &user)
+                case "host": return keep(reader.string(), in: &host)
+                case "pid": return keep(reader.integer().flatMap(Int32.init(exactly:)), in: &pid)
+                case "argv": return keep(reader.strings(), in: &argv)
+                case "action": return keep(reader.string(), in: &action)
+                case "snapshots": return keep(reader.strings(), in: &snapshots)
+                case "nodes": return keep(reader.strings(), in: &nodes)
+                case "outcome": return keep(reader.string(), in: &outcome)
+                case "duration_ms": return keep(reader.integer(), in: &durationMs)
+                case "prev_hash": return keep(reader.string(), in: &prevHash)
+                case "error": return reader.null() || keep(reader.string(), in: &error)
+                case "hash": return reader.null() || keep(reader.string(), in: &hash)
+                default: return reader.skipValue()
+                }
+            } && reader.atEnd()
+        }
+        guard read, let seq, let time, let user, let host, let pid, let argv, let action,
+            let snapshots, let nodes, let outcome, let durationMs, let prevHash
         else { return nil }
         return AuditEntry(
             seq: seq, time: time, user: user, host: host, pid: pid, argv: argv, action: action, snapshots: snapshots,
-            nodes: nodes, outcome: outcome, error: error?.string, durationMs: durationMs, prevHash: prevHash,
-            hash: hash?.string)
+            nodes: nodes, outcome: outcome, error: error, durationMs: durationMs, prevHash: prevHash, hash: hash)
     }
 
     /// The hash the entry must carry: SHA-256 over its canonical form without `hash`.

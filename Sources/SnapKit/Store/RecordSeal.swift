@@ -1,4 +1,5 @@
 import Crypto
+import Glibc
 
 /// A record's own checksum, so that a flipped byte inside a value (a node name, a time, a
 /// bundle hash) is found like any other damage instead of being believed.
@@ -25,24 +26,33 @@ enum RecordSeal {
     /// Whether `bytes`, which decoded to a record sealed with `seal`, are what was sealed.
     static func holds(_ bytes: [UInt8], seal: String) -> Bool {
         guard seal.utf8.count == 64, let range = valueRange(in: bytes, value: seal) else { return false }
-        var unsealed = bytes
-        unsealed.replaceSubrange(range, with: Array(placeholder.utf8))
-        return SHA256.hex(of: unsealed) == seal
+        var hasher = SHA256()
+        bytes.withUnsafeBytes { file in
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: file[..<range.lowerBound]))
+            hasher.update(data: Array(placeholder.utf8))
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: file[range.upperBound...]))
+        }
+        return hasher.finalizeHex() == seal
     }
 
     /// Where the seal's digits sit in the file: after `"seal" : "`.
     private static func valueRange(in bytes: [UInt8], value: String) -> Range<Int>? {
         let needle = Array("\"seal\" : \"\(value)\"".utf8)
-        guard bytes.count >= needle.count else { return nil }
-        var start = 0
-        while start + needle.count <= bytes.count {
-            guard let first = bytes[start...].firstIndex(of: needle[0]) else { return nil }
-            if first + needle.count <= bytes.count, bytes[first..<(first + needle.count)].elementsEqual(needle) {
-                let digits = first + needle.count - 1 - 64
-                return digits..<(digits + 64)
+        let found = bytes.withUnsafeBufferPointer { haystack -> Int? in
+            guard let base = haystack.baseAddress, haystack.count >= needle.count else { return nil }
+            var at = 0
+            while at + needle.count <= haystack.count {
+                guard let quote = memchr(base + at, Int32(needle[0]), haystack.count - needle.count + 1 - at) else {
+                    return nil
+                }
+                at = UnsafePointer<UInt8>(quote.assumingMemoryBound(to: UInt8.self)) - base
+                if memcmp(base + at, needle, needle.count) == 0 { return at }
+                at += 1
             }
-            start = first + 1
+            return nil
         }
-        return nil
+        guard let found else { return nil }
+        let digits = found + needle.count - 1 - 64
+        return digits..<(digits + 64)
     }
 }

@@ -103,6 +103,9 @@ public struct SnapshotRecord: Codable, Sendable, Equatable, SnakeCaseKeys {
     public var downtimeSeconds: Double?
     /// The record file's own checksum (``RecordSeal``), set when it is written.
     public var seal: String?
+    /// True when the record was read without its ``tables`` (``Store/loadRecords(_:)``
+    /// with ``RecordDetail/withoutTables``): such a record is never saved back.
+    public internal(set) var tablesOmitted = false
 
     /// The file's keys spelled out, so that records decode without key conversion:
     /// `list`, `prune` and `create` read every record of the store.

@@ -12,14 +12,24 @@ public struct RecordSet: Sendable {
     public func newest(of node: String) -> SnapshotRecord? { records.first { $0.node == node } }
 }
 
+/// How much of each record ``Store/loadRecords(_:)`` reads.
+public enum RecordDetail: Sendable {
+    /// Everything.
+    case full
+    /// All but the table summaries, which are most of a record's bytes and which `list`
+    /// and `prune` do not show: the records come back with ``SnapshotRecord/tablesOmitted``.
+    /// The files are still read whole and their seals checked.
+    case withoutTables
+}
+
 extension Store {
     /// Reads every record. Damaged files are reported apart so that every other snapshot
     /// stays usable. The files are read and decoded on every core: `list`, `prune` and
     /// `create` all start here, and a store keeps thousands of records.
-    public func loadRecords() throws -> RecordSet {
+    public func loadRecords(_ detail: RecordDetail = .full) throws -> RecordSet {
         let names = try FileOps.listDirectory(snapshotsDirectory).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
         let results = names.concurrentMap { name in
-            Result { () throws(StoreError) in try decodeRecord(named: name) }
+            Result { () throws(StoreError) in try decodeRecord(named: name, detail) }
         }
         var records: [SnapshotRecord] = []
         var damaged: [StoreError] = []
@@ -34,13 +44,15 @@ extension Store {
         return RecordSet(records: records, damaged: damaged)
     }
 
-    private func decodeRecord(named name: String) throws(StoreError) -> SnapshotRecord {
+    private func decodeRecord(named name: String, _ detail: RecordDetail) throws(StoreError) -> SnapshotRecord {
         let path = snapshotsDirectory + "/" + name
         let bytes: [UInt8]
-        let record: SnapshotRecord
+        var record: SnapshotRecord
         do {
             bytes = try FileOps.readFile(path)
-            record = try JSONCoding.decode(SnapshotRecord.self, from: bytes, path: path)
+            record =
+                try SnapshotRecord.fastDecode(bytes, tables: detail == .full)
+                ?? JSONCoding.decode(SnapshotRecord.self, from: bytes, path: path)
         } catch let error as StoreError {
             throw error
         } catch {
@@ -53,11 +65,18 @@ extension Store {
         guard record.id + ".json" == name else {
             throw StoreError.corruptFile(path: path, detail: "it holds snapshot \(record.id)")
         }
+        if detail == .withoutTables {
+            record.tables = nil
+            record.tablesOmitted = true
+        }
         return record
     }
 
     /// Writes (or replaces) a record atomically, sealed (``RecordSeal``).
+    /// - Throws: ``StoreError/readWithoutTables(id:)`` for a record read without its tables,
+    ///   which would lose them.
     public func save(_ record: SnapshotRecord) throws {
+        guard !record.tablesOmitted else { throw StoreError.readWithoutTables(id: record.id) }
         try FileOps.writeAtomically(try RecordSeal.sealed(record), to: recordPath(record.id))
     }
 

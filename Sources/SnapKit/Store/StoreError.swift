@@ -18,6 +18,8 @@ public enum StoreError: SnapFailure {
     case noStoreConfigured
     /// A store others could tamper with (bundles hold S3 secret keys).
     case insecure(path: String, reason: String)
+    /// A record read without its table summaries was about to be saved (a bug in snap).
+    case readWithoutTables(id: String)
 
     public var exitStatus: ExitStatus {
         switch self {
@@ -59,6 +61,9 @@ public enum StoreError: SnapFailure {
             return "refusing store \(path): it \(reason)"
         case .noStoreConfigured:
             return "no store configured: pass --store PATH or set `store:` in snap.yaml"
+        case let .readWithoutTables(id):
+            return "internal error: snapshot \(id) was read without its table summary and is not saved, "
+                + "so that the summary is kept; please report this"
         }
     }
 }

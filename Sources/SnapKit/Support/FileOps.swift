@@ -110,10 +110,26 @@ public enum FileOps {
         }
     }
 
-    /// Reads a whole (small) file.
+    /// Reads a whole (small) file, straight into the array: `list` reads thousands.
     public static func readFile(_ path: String) throws -> [UInt8] {
-        var result: [UInt8] = []
-        try readChunks(path, chunkSize: 64 * 1024) { result.append(contentsOf: $0) }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw SystemError("open", path, .last) }
+        defer { close(fd) }
+        var info = stat()
+        if fstat(fd, &info) != 0 { throw SystemError("stat", path, .last) }
+        // One byte more than the size, so that the end of a file that did not grow is seen
+        // by the second read; one that grew is read on in larger steps.
+        var result = [UInt8](repeating: 0, count: max(Int(info.st_size), 0) + 1)
+        var count = 0
+        while true {
+            if count == result.count { result.append(contentsOf: repeatElement(0, count: result.count)) }
+            let got = result.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
+            if got < 0 && errno == EINTR { continue }
+            if got < 0 { throw SystemError("read", path, .last) }
+            if got == 0 { break }
+            count += got
+        }
+        result.removeLast(result.count - count)
         return result
     }
 
