@@ -63,7 +63,8 @@ struct PruneCommand: ParsableCommand {
             if let metrics, !dryRun { context.writeMetrics(to: metrics, store: store, action: "prune", started: now) }
         }
         if dryRun {
-            render(PruneOperation.decide(try store.loadRecords(.withoutTables).records, rules: rules, timeZone: zone, now: now))
+            let records = try store.loadRecords(.withoutTables).records
+            render(PruneOperation.decide(records, rules: rules, timeZone: zone, now: now))
             return
         }
         let decisions = try context.audited("prune", in: store) { lock, facts in

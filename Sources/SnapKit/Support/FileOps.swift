@@ -123,7 +123,7 @@ public enum FileOps {
         var count = 0
         while true {
             if count == result.count { result.append(contentsOf: repeatElement(0, count: result.count)) }
-            let got = result.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
+            let got = result.withUnsafeMutableBytes { read(fd, $0.baseAddress.map { $0 + count }, $0.count - count) }
             if got < 0 && errno == EINTR { continue }
             if got < 0 { throw SystemError("read", path, .last) }
             if got == 0 { break }

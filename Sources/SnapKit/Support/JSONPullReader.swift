@@ -1,5 +1,3 @@
-import Glibc
-
 /// A small pull reader for the JSON that snap writes itself (records, audit lines): the
 /// caller walks an object key by key and reads each value as the type it expects, so
 /// nothing is built that is not kept. It reads several times faster than `JSONDecoder`,
@@ -228,7 +226,9 @@ struct JSONPullReader {
         skipSpace()
         let count = word.utf8CodeUnitCount
         guard bytes.endIndex - index >= count else { return false }
-        let matches = word.withUTF8Buffer { memcmp(bytes.baseAddress! + index, $0.baseAddress!, count) == 0 }
+        let matches = word.withUTF8Buffer { word in
+            word.indices.allSatisfy { bytes[index + $0] == word[$0] }
+        }
         if matches { index += count }
         return matches
     }

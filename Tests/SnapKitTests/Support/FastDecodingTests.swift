@@ -105,7 +105,7 @@ import Testing
             id: String(format: "%016x", index), version: index + 1,
             created: Date(timeIntervalSince1970: Double(Int.random(in: 0...4_000_000_000, using: &random))),
             node: "manager_\(index % 2)", role: maybe("master"), cluster: maybe("leofs_1"),
-            partner: maybe("manager_1@127.0.0.1"), mode: modes.randomElement(using: &random)!,
+            partner: maybe("manager_1@127.0.0.1"), mode: modes[Int.random(in: 0..<modes.count, using: &random)],
             tags: maybe(["nightly", "pre \"upgrade\" é"]) ?? [], note: maybe("a\nnote\twith \\ 𝄞"),
             host: "host-\(index)",
             user: "root", toolVersion: "0.1.0", bundleSha256: String(repeating: "ab", count: 32),
