@@ -152,8 +152,8 @@ cold_downtime() {
     mkdir -p "$raw/cold"
     for ((r = 1 - cold_warmup; r <= cold_rounds; r++)); do
         t=$(now)
-        "$snap" create --config "$pair/snap.yaml" --node manager_0 --mode cold --policy "$policy" --json \
-            >"$raw/cold/create-$r.json"
+        "$snap" create --config "$pair/snap.yaml" --node manager_0 --mode cold --policy "$policy" --json -v \
+            >"$raw/cold/create-$r.json" 2>"$raw/cold/create-$r.log"
         create=$(since "$t")
         t=$(now)
         ("$m0/bin/leo_manager" stop && "$m0/bin/leo_manager" start && "$m0/bin/leo_manager" wait_ready) >/dev/null

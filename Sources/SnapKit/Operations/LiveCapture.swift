@@ -105,13 +105,22 @@ public struct LiveCapture {
         // again all the same (`start` on a running node is harmless).
         let down = Date()
         let stopped = Result { try control.stop() }
+        let copying = Date()
         let copied = stopped.flatMap { Result { try FileOps.copyTree(from: node.mnesiaDirectory, to: staging) } }
+        let starting = Date()
         try step("start") { try control.startAndWait() }
         if case let .failure(error) = stopped { throw CaptureError(node: node.name, step: "stop", cause: error) }
         if case let .failure(error) = copied { throw CaptureError(node: node.name, step: "cold copy", cause: error) }
         var request = request
-        request.downtimeSeconds = (Date().timeIntervalSince(down) * 1000).rounded() / 1000
-        logger.info("\(node.name) was down for \(request.downtimeSeconds ?? 0) s")
+        let up = Date()
+        request.downtimeSeconds = Self.milliseconds(up.timeIntervalSince(down))
+        // The node's own stop and start take nearly all of it; the copy is snap's share.
+        logger.info(
+            """
+            \(node.name) was down for \(request.downtimeSeconds ?? 0) s: stop \(Self.milliseconds(copying.timeIntervalSince(down))) s, \
+            copy \(Self.milliseconds(starting.timeIntervalSince(copying))) s, \
+            start and wait_ready \(Self.milliseconds(up.timeIntervalSince(starting))) s
+            """)
         request.sources.mnesiaDirectory = staging
         return try record(request)
     }
@@ -150,6 +159,9 @@ public struct LiveCapture {
             return nil
         }
     }
+
+    /// Seconds to the millisecond, as records and logs show them.
+    private static func milliseconds(_ seconds: TimeInterval) -> Double { (seconds * 1000).rounded() / 1000 }
 
     private func step<T>(_ name: String, _ body: () throws -> T) throws -> T {
         do {
