@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import SnapKit
 import SnapTestSupport
 import Testing
@@ -28,6 +29,28 @@ import Testing
         #expect(second.stderr.contains("--wait"))
         #expect(holder.wait().status == 0)
         #expect(try fixture.list().count == 1)
+    }
+
+    @Test func deletingTheLockFileLetsNoSecondWriterIn() throws {
+        let fixture = try StoreFixture("lock-deleted")
+        let holder = try holdLock(fixture, seconds: 3)
+        try FileManager.default.removeItem(atPath: fixture.store + "/lock")
+        let second = try fixture.snap(["create", "--from-dir", fixture.mnesia, "--node", "manager_1"])
+        #expect(second.status == 11, "\(second.stderr)")
+        #expect(holder.wait().status == 0)
+        #expect(try fixture.list().count == 1)
+    }
+
+    /// What `flock STORE/lock rsync ...` does, from this process.
+    @Test func anOperatorsFlockOnTheLockFileKeepsWritersOut() throws {
+        let fixture = try StoreFixture("lock-operator")
+        let fd = open(fixture.store + "/lock", O_RDWR)
+        try #require(fd >= 0 && flock(fd, LOCK_EX) == 0)
+        let blocked = try fixture.snap(["create", "--from-dir", fixture.mnesia, "--node", "manager_1"])
+        #expect(blocked.status == 11, "\(blocked.stderr)")
+        close(fd)
+        let after = try fixture.snap(["create", "--from-dir", fixture.mnesia, "--node", "manager_1"])
+        #expect(after.status == 0, "\(after.stderr)")
     }
 
     @Test func withWaitBothWritersSucceed() throws {

@@ -29,23 +29,51 @@ public struct LockHolder: Codable, Sendable, Equatable {
     }
 }
 
-/// The store's writer lock: an exclusive `flock` on `STORE/lock`.
+/// The store's writer lock: an exclusive `flock` on `STORE/lock`, which holds the holder's
+/// note, and on the store directory itself.
 ///
-/// The kernel drops the lock when the holder dies, so a crashed snap never blocks the
-/// next one. Owns the descriptor; releasing is `deinit` (or ``release()``).
+/// The kernel drops the locks when the holder dies, so a crashed snap never blocks the
+/// next one. The file lock is the documented one (an operator's `flock STORE/lock rsync ...`
+/// keeps snap out); the directory lock means that deleting `STORE/lock` while a writer runs
+/// lets no second writer in. Owns the descriptors; releasing is `deinit` (or ``release()``).
 public final class StoreLock {
-    private var fd: Int32
+    private var directory: Int32
+    private var file: Int32
 
-    private init(fd: Int32) { self.fd = fd }
+    private init(directory: Int32, file: Int32) {
+        self.directory = directory
+        self.file = file
+    }
 
     deinit { release() }
 
     /// Takes the lock, polling until `wait` seconds have passed.
+    /// - Parameter path: `STORE/lock`.
     /// - Throws: ``StoreError/locked(path:holder:)`` naming the holder when it stays busy.
     public static func acquire(path: String, wait: Double, holder: LockHolder) throws -> StoreLock {
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        if fd < 0 { throw SystemError("open lock file", path, .last) }
+        let store = (path as NSString).deletingLastPathComponent
         let deadline = Date().addingTimeInterval(max(wait, 0))
+        let directory = try lock(store, flags: O_RDONLY | O_DIRECTORY, until: deadline, note: path)
+        let file: Int32
+        do {
+            file = try lock(path, flags: O_RDWR | O_CREAT, until: deadline, note: path)
+        } catch {
+            close(directory)
+            throw error
+        }
+        let lock = StoreLock(directory: directory, file: file)
+        if let bytes = try? JSONCoding.encode(holder, pretty: false) {
+            ftruncate(file, 0)
+            _ = bytes.withUnsafeBytes { pwrite(file, $0.baseAddress, $0.count, 0) }
+        }
+        return lock
+    }
+
+    /// Opens `path` and takes an exclusive `flock` on it, polling until `deadline`; when it
+    /// stays busy, the holder is named from the note at `note`.
+    private static func lock(_ path: String, flags: Int32, until deadline: Date, note: String) throws -> Int32 {
+        let fd = open(path, flags | O_CLOEXEC, 0o600)
+        if fd < 0 { throw SystemError("open", path, .last) }
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             guard errno == EWOULDBLOCK || errno == EINTR else {
                 let failure = SystemError("lock", path, .last)
@@ -53,29 +81,26 @@ public final class StoreLock {
                 throw failure
             }
             if Date() >= deadline {
-                let bytes = (try? FileOps.readFile(path)) ?? []
                 close(fd)
+                let bytes = (try? FileOps.readFile(note)) ?? []
                 let decoded = try? JSONCoding.decoder().decode(LockHolder.self, from: Data(bytes))
                 throw StoreError.locked(
-                    path: (path as NSString).deletingLastPathComponent,
-                    holder: decoded?.summary ?? "another process")
+                    path: (note as NSString).deletingLastPathComponent, holder: decoded?.summary ?? "another process")
             }
             usleep(50_000)
         }
-        let lock = StoreLock(fd: fd)
-        if let bytes = try? JSONCoding.encode(holder, pretty: false) {
-            ftruncate(fd, 0)
-            _ = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
-        }
-        return lock
+        return fd
     }
 
     /// Clears the holder note and drops the lock. Safe to call twice.
     public func release() {
-        guard fd >= 0 else { return }
-        ftruncate(fd, 0)
-        flock(fd, LOCK_UN)
-        close(fd)
-        fd = -1
+        guard directory >= 0 else { return }
+        ftruncate(file, 0)
+        flock(file, LOCK_UN)
+        close(file)
+        flock(directory, LOCK_UN)
+        close(directory)
+        directory = -1
+        file = -1
     }
 }
