@@ -7,8 +7,9 @@ public enum ExtractOperation {
     /// written. The content goes to a private directory beside `target` first and is
     /// renamed into place only when everything matched, so a failure leaves nothing.
     /// - Returns: the number of files and bytes written.
-    /// - Throws: ``BundleError/targetNotEmpty(_:)``, hostile-entry and mismatch errors,
-    ///   ``BundleError/insufficientSpace(target:needed:available:)`` before anything is written.
+    /// - Throws: ``BundleError/targetNotEmpty(_:)``, hostile-entry errors,
+    ///   ``BundleError/insufficientSpace(target:needed:available:)`` before anything is written,
+    ///   ``DamageFound`` (exit 4, as `verify`) when the bundle or its manifest is damaged.
     public static func extract(_ record: SnapshotRecord, from store: Store, to target: String) throws -> (
         files: Int, bytes: Int64
     ) {
@@ -23,7 +24,7 @@ public enum ExtractOperation {
         }
         let bundle = store.bundlePath(record.bundleSha256)
         guard FileOps.exists(bundle) else { throw StoreError.missingBundle(snapshot: record.id, path: bundle) }
-        let (manifest, manifestBytes) = try store.manifest(for: record)
+        let (manifest, manifestBytes) = try DamageFound.said { try store.manifest(for: record) }
         let absolute = target.hasPrefix("/") ? target : FileManager.default.currentDirectoryPath + "/" + target
         let parent = (absolute as NSString).deletingLastPathComponent
         let staging = parent + "/.snap-extract-" + FileOps.randomHex(bytes: 6)
@@ -43,9 +44,21 @@ public enum ExtractOperation {
             throw BundleError.insufficientSpace(target: target, needed: needed, available: available)
         } catch {
             try? FileOps.removeTree(staging)
-            throw naming(bundle, in: error)
+            let named = naming(bundle, in: error)
+            if let failure = named as? BundleError, isDamage(failure, of: bundle) { throw DamageFound(failure) }
+            throw named
         }
         return (manifest.files.count + 2, manifest.unpackedSize)
+    }
+
+    /// Whether `error`, met while unpacking `bundle`, is about the bundle (damaged, or
+    /// holding what snap never writes) rather than the target (no space, a failed write).
+    private static func isDamage(_ error: BundleError, of bundle: String) -> Bool {
+        switch error {
+        case .insufficientSpace, .targetNotEmpty, .fileChanged: return false
+        case let .archive(_, path, _): return path == bundle
+        default: return true
+        }
     }
 
     /// A damaged member or an unreadable archive, said of the bundle file, so the operator
@@ -58,6 +71,27 @@ public enum ExtractOperation {
             return BundleError.contentMismatch(path: bundle, detail: "\(operation): \(detail)")
         default:
             return error
+        }
+    }
+}
+
+/// Damage found in the store while reading a snapshot (its bundle or its manifest copy),
+/// said as it was found; exits 4 like `verify`, which says which snapshots it breaks.
+public struct DamageFound: SnapFailure {
+    public let cause: any SnapFailure
+
+    public init(_ cause: any SnapFailure) { self.cause = cause }
+
+    public var exitStatus: ExitStatus { .verificationFailed }
+    public var description: String { cause.description }
+
+    /// Runs `body`, turning a damaged store file it reports into ``DamageFound``.
+    static func said<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as StoreError {
+            guard error.path != nil else { throw error }
+            throw DamageFound(error)
         }
     }
 }
