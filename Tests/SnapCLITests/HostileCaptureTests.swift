@@ -145,6 +145,36 @@ import Testing
         HostileTally.refused("create")
     }
 
+    /// Links an extract would refuse are refused when captured, not found out at restore.
+    @Test(arguments: [
+        ("/etc", "link to an absolute path"), ("../outside", "points outside the target"),
+        ("sub/../../x", "points outside the target"), ("dirlink/file", "goes through another link"),
+    ])
+    func aLinkNoExtractCouldGiveBackIsRefused(target: String, message: String) throws {
+        let fixture = try Fixture("link-out")
+        try FileManager.default.createSymbolicLink(atPath: fixture.mnesia + "/dirlink", withDestinationPath: ".")
+        try FileManager.default.createSymbolicLink(atPath: fixture.mnesia + "/zlink", withDestinationPath: target)
+        let result = try fixture.create()
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("mnesia/zlink: "), "\(result.stderr)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        try fixture.expectNothingStored()
+        HostileTally.refused("create")
+    }
+
+    @Test func aLinkInsideTheDirectoryRoundTrips() throws {
+        let fixture = try Fixture("link-in")
+        try FileManager.default.createSymbolicLink(
+            atPath: fixture.mnesia + "/alias.DAT", withDestinationPath: "schema.DAT")
+        let result = try fixture.create()
+        #expect(result.status == 0, "\(result.stderr)")
+        let target = fixture.directory("out")
+        let extract = try fixture.snap(["extract", "latest", "--to", target])
+        #expect(extract.status == 0, "\(extract.stderr)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: target + "/mnesia/alias.DAT") == "schema.DAT")
+        HostileTally.roundTripped("create")
+    }
+
     @Test func aFifoIsRefused() throws {
         let fixture = try Fixture("fifo")
         try #require(mkfifo(fixture.mnesia + "/pipe", 0o600) == 0)

@@ -25,7 +25,7 @@ struct SourceTree {
     /// Scans `root`, which must be a directory.
     /// - Throws: ``BundleError/unsupportedFile(path:kind:)`` for sockets, FIFOs and devices;
     ///   ``BundleError/invalidName(path:)`` and ``BundleError/unsafeName(path:reason:)`` for
-    ///   names an extract could not give back as they are;
+    ///   names and links an extract could not give back as they are;
     ///   ``BundleError/pathTooLong(path:limit:)`` beyond `PATH_MAX`;
     ///   ``SystemError`` when the root is missing or unreadable.
     static func scan(_ root: String) throws -> SourceTree {
@@ -37,8 +37,13 @@ struct SourceTree {
         // Depth first without recursion, so a deep tree cannot exhaust the stack: a stack of
         // what is still to be taken, whose top is the next item in bundle order.
         var pending = [Item(relativePath: "", absolutePath: root, status: status)]
+        var links: Set<String> = []
         while let next = pending.popLast() {
             items.append(next)
+            if let linkTarget = next.linkTarget {
+                try checkLink(next, linkTarget, links: links)
+                links.insert(next.relativePath)
+            }
             guard next.isDirectory else { continue }
             var children: [Item] = []
             for name in try FileOps.listDirectoryNames(next.absolutePath) {
@@ -81,6 +86,20 @@ struct SourceTree {
         default: throw BundleError.unsupportedFile(path: absolute.escapedForTerminal, kind: "device file")
         }
         return item
+    }
+
+    /// Refuses a link that an extract would refuse (absolute, leading out of the directory,
+    /// or through another link), rather than making a snapshot that cannot be unpacked.
+    private static func checkLink(_ item: Item, _ linkTarget: String, links: Set<String>) throws {
+        do {
+            try BundleExtractor.checkLink(
+                linkTarget, at: item.relativePath.split(separator: "/").map(String.init), links: links,
+                entry: item.relativePath)
+        } catch let BundleError.hostileEntry(_, reason) {
+            throw BundleError.unsafeName(
+                path: item.absolutePath.escapedForTerminal,
+                reason: "\(reason), which snap could not give back on extract or restore")
+        }
     }
 
     /// Why a name outside ASCII is refused: libarchive converts names through the C locale
