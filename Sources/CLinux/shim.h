@@ -1,6 +1,7 @@
 #ifndef SNAP_CLINUX_SHIM_H
 #define SNAP_CLINUX_SHIM_H
-// Linux calls that Swift's Glibc module leaves out (they need _GNU_SOURCE).
+// Linux calls that Swift's Glibc module leaves out (they need _GNU_SOURCE), and compiler
+// builtins Swift has no spelling for.
 #include <stddef.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -8,5 +9,10 @@
 // copy_file_range(2) between the descriptors' current offsets, as cp does.
 static inline long snap_copy_file_range(int input, int output, size_t length) {
     return syscall(SYS_copy_file_range, input, NULL, output, NULL, length, 0);
+}
+
+// Asks for the cache line at `address` ahead of a read the CPU cannot predict.
+static inline void snap_prefetch(const void *address) {
+    __builtin_prefetch(address);
 }
 #endif

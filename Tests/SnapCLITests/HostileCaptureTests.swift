@@ -249,6 +249,8 @@ import Testing
         #expect(result.stderr.contains("\(dump):\(line): "), "\(result.stderr)")
         #expect(result.stderr.contains(message), "\(result.stderr)")
         try fixture.expectNothingStored()
+        // The bundle is built while the dump is read, and must not land either.
+        #expect(try FileOps.listDirectory(fixture.store + "/bundles").isEmpty)
         HostileTally.refused("create")
     }
 

@@ -172,7 +172,7 @@ public enum DumpError: SnapFailure, Equatable {
 // MARK: - Bytes
 
 /// The ASCII bytes the scanner cares about.
-private enum Byte {
+enum Byte {
     static let newline = UInt8(ascii: "\n")
     static let quote = UInt8(ascii: "\"")
     static let apostrophe = UInt8(ascii: "'")
@@ -197,6 +197,23 @@ private enum Byte {
     /// Erlang's scanner treats every control byte and space as whitespace.
     @inline(__always)
     static func isWhitespace(_ byte: UInt8) -> Bool { byte <= 0x20 }
+
+    /// A byte with a meaning in a term outside literals: `%`, quotes, `$`, `.` and brackets.
+    @inline(__always)
+    static func actsInCode(_ byte: UInt8) -> Bool {
+        // One bit per byte: `"$%'().<` below 64, `>` too, and `[]{}` from 64 to 127.
+        let low: UInt64 =
+            1 << 0x22 | 1 << 0x24 | 1 << 0x25 | 1 << 0x27 | 1 << 0x28 | 1 << 0x29 | 1 << 0x2E | 1 << 0x3C
+            | 1 << 0x3E
+        let high: UInt64 = 1 << (0x5B - 64) | 1 << (0x5D - 64) | 1 << (0x7B - 64) | 1 << (0x7D - 64)
+        return byte < 128 && (byte < 64 ? low : high) >> (byte & 63) & 1 != 0
+    }
+
+    /// A bracket that opens: `{`, `[`, `(` or `<`.
+    @inline(__always)
+    static func isOpener(_ byte: UInt8) -> Bool {
+        byte == openBrace || byte == openBracket || byte == openParen || byte == less
+    }
 
     /// The opener a closing bracket pairs with; `nil` for anything else.
     @inline(__always)
@@ -232,337 +249,16 @@ private enum Byte {
     }
 }
 
-// MARK: - Scanner
-
-/// Receives each complete term, normalized, with the line it starts on.
-private protocol TermSink {
-    mutating func accept(_ term: [UInt8], line: Int) throws
-}
-
-/// Cuts a byte stream into terms, normalizing each as it goes.
-///
-/// Fed chunk by chunk, so a term may span chunks; all state lives here between calls.
-private struct TermScanner {
-    /// Where in the text the scanner is.
-    private enum State {
-        case between  // outside any term: whitespace, comments, or the `{` of the next term
-        case code  // inside a term, outside any literal
-        case string, stringEscape
-        case quotedAtom, quotedAtomEscape
-        case char  // after `$`
-        case charEscape  // after `$\`
-        case charControl  // after `$\^`
-        case charHex  // after `$\x`: either two hex digits or `{...}`
-        case charHexBraced  // inside `$\x{...}`
-        case dotInTerm  // after `.` inside brackets: a float, unless whitespace follows
-        case afterTerm  // the outermost `}` is closed; only `.` may follow
-        case afterDot  // the term's closing `.`; whitespace or the end must follow
-        case comment  // `%` to the end of the line
-    }
-
-    /// An open bracket and the line it was opened on, for error messages.
-    private struct Opener {
-        var byte: UInt8
-        var line: Int
-    }
-
-    let source: String
-    let limits: DumpLimits
-    /// The current 1-based line.
-    private(set) var line = 1
-    private var state = State.between
-    /// Where a comment returns to at its end of line.
-    private var afterComment = State.between
-    /// The term so far, without the whitespace outside literals.
-    private var term: [UInt8] = []
-    /// Offset in the whole stream of the current term's `{`, or -1 between terms.
-    private var termStart = -1
-    private var termLine = 0
-    /// Line where the current string or quoted atom opened.
-    private var literalLine = 0
-    private var open: [Opener] = []
-    /// The last byte of code (not of a literal), so `=>` in maps is not taken for a `>>`.
-    private var previousCode: UInt8 = 0
-    /// Bytes of the stream before the current chunk.
-    private var consumed = 0
-
-    init(source: String, limits: DumpLimits) {
-        self.source = source
-        self.limits = limits
-    }
-
-    /// Scans one chunk, passing every term that ends in it to `sink`.
-    mutating func scan(_ chunk: UnsafeBufferPointer<UInt8>, into sink: inout some TermSink) throws {
-        var index = 0
-        while index < chunk.count {
-            let byte = chunk[index]
-            // A step that switches state may hand the byte back to be read again in the new state.
-            if try step(byte, at: consumed + index, into: &sink) {
-                if byte == Byte.newline { line += 1 }
-                index += 1
-            }
-        }
-        consumed += chunk.count
-        try checkTermLength(upTo: consumed)
-    }
-
-    /// Reports what is left open at the end of the stream.
-    func finish() throws {
-        switch state {
-        case .between, .afterDot:
-            return
-        case .comment where afterComment == .between:
-            return
-        case .string, .stringEscape:
-            throw DumpError.unterminated(source: source, line: literalLine, detail: "string never closed")
-        case .quotedAtom, .quotedAtomEscape:
-            throw DumpError.unterminated(source: source, line: literalLine, detail: "quoted atom never closed")
-        case .afterTerm:
-            throw DumpError.unterminated(source: source, line: termLine, detail: "term has no closing `.`")
-        case .comment where afterComment == .afterTerm:
-            throw DumpError.unterminated(source: source, line: termLine, detail: "term has no closing `.`")
-        default:
-            let innermost = open.last.map { " (\(Byte.describe($0.byte)) of line \($0.line))" } ?? ""
-            throw DumpError.unterminated(
-                source: source, line: termLine, detail: "term has brackets never closed\(innermost)")
-        }
-    }
-
-    /// Handles one byte; returns false when the byte must be read again in the new state.
-    @inline(__always)
-    private mutating func step(_ byte: UInt8, at offset: Int, into sink: inout some TermSink) throws -> Bool {
-        switch state {
-        case .code:
-            try code(byte)
-        case .string:
-            term.append(byte)
-            if byte == Byte.quote {
-                state = .code
-            } else if byte == Byte.backslash {
-                state = .stringEscape
-            }
-        case .stringEscape:
-            term.append(byte)
-            state = .string
-        case .quotedAtom:
-            term.append(byte)
-            if byte == Byte.apostrophe {
-                state = .code
-            } else if byte == Byte.backslash {
-                state = .quotedAtomEscape
-            }
-        case .quotedAtomEscape:
-            term.append(byte)
-            state = .quotedAtom
-        case .char, .charEscape, .charControl, .charHex, .charHexBraced:
-            return charLiteral(byte)
-        case .dotInTerm:
-            if Byte.isWhitespace(byte) || byte == Byte.percent { throw dotInsideBrackets() }
-            state = .code  // a float like `1.5`: read the byte as code
-            return false
-        case .between:
-            try between(byte, at: offset)
-        case .afterTerm:
-            try afterTerm(byte, at: offset, into: &sink)
-        case .afterDot:
-            guard Byte.isWhitespace(byte) || byte == Byte.percent else {
-                throw DumpError.syntax(
-                    source: source, line: line,
-                    detail: "`.` after a term must be followed by whitespace, found \(Byte.describe(byte))")
-            }
-            state = .between
-            return false
-        case .comment:
-            if byte == Byte.newline { state = afterComment }
-        }
-        return true
-    }
-
-    /// A byte of a term outside literals: brackets, literal openers, `.`, or plain text.
-    @inline(__always)
-    private mutating func code(_ byte: UInt8) throws {
-        switch byte {
-        case _ where Byte.isWhitespace(byte):
-            return  // the wrapping `~p` put in; dropped so that rewrapping does not change a row
-        case Byte.percent:
-            afterComment = .code
-            state = .comment
-            return
-        case Byte.quote:
-            literalLine = line
-            state = .string
-        case Byte.apostrophe:
-            literalLine = line
-            state = .quotedAtom
-        case Byte.dollar:
-            state = .char
-        case Byte.dot:
-            state = .dotInTerm
-        case Byte.openBrace, Byte.openBracket, Byte.openParen, Byte.less:
-            try push(byte)
-        case Byte.closeBrace, Byte.closeBracket, Byte.closeParen, Byte.greater:
-            if byte == Byte.greater && previousCode == Byte.equals { break }  // `=>` in a map
-            try pop(byte)
-            if open.isEmpty { state = .afterTerm }
-        default:
-            break
-        }
-        term.append(byte)
-        previousCode = byte
-    }
-
-    /// A byte of a character literal (`$a`, `$\n`, `$\^G`, `$\x41`, `$\x{1F600}`).
-    ///
-    /// Only the byte right after `$` or `$\` needs care: it may be a quote, `%`, `.` or
-    /// a bracket that must not be read as code. Octal and hex digits are plain code.
-    @inline(__always)
-    private mutating func charLiteral(_ byte: UInt8) -> Bool {
-        switch state {
-        case .char:
-            state = byte == Byte.backslash ? .charEscape : .code
-        case .charEscape:
-            state = byte == Byte.caret ? .charControl : byte == Byte.letterX ? .charHex : .code
-        case .charHex:
-            guard byte == Byte.openBrace else {
-                state = .code
-                return false
-            }
-            state = .charHexBraced
-        case .charHexBraced:
-            if byte == Byte.closeBrace { state = .code }
-        default:  // .charControl
-            state = .code
-        }
-        term.append(byte)
-        return true
-    }
-
-    /// Between terms only whitespace, comments and the `{` of the next term may appear.
-    private mutating func between(_ byte: UInt8, at offset: Int) throws {
-        if Byte.isWhitespace(byte) { return }
-        if byte == Byte.percent {
-            afterComment = .between
-            state = .comment
-            return
-        }
-        guard byte == Byte.openBrace else {
-            throw DumpError.syntax(
-                source: source, line: line, detail: "expected `{` to start a term, found \(Byte.describe(byte))")
-        }
-        termStart = offset
-        termLine = line
-        state = .code
-        try code(byte)
-    }
-
-    /// After the outermost `}`: the term's `.` ends it and hands it on.
-    private mutating func afterTerm(_ byte: UInt8, at offset: Int, into sink: inout some TermSink) throws {
-        if Byte.isWhitespace(byte) { return }
-        if byte == Byte.percent {
-            afterComment = .afterTerm
-            state = .comment
-            return
-        }
-        if Byte.opener(closing: byte) != nil {
-            throw DumpError.unbalanced(
-                source: source, line: line, detail: "\(Byte.describe(byte)) closes a bracket that was never opened")
-        }
-        guard byte == Byte.dot else {
-            throw DumpError.syntax(
-                source: source, line: line,
-                detail: "expected `.` to end the term starting on line \(termLine), found \(Byte.describe(byte))")
-        }
-        try checkTermLength(upTo: offset + 1)
-        try sink.accept(term, line: termLine)
-        term.removeAll(keepingCapacity: true)
-        termStart = -1
-        state = .afterDot
-    }
-
-    private mutating func push(_ byte: UInt8) throws {
-        guard open.count < limits.maxDepth else {
-            throw DumpError.nestedTooDeep(source: source, line: line, limit: limits.maxDepth)
-        }
-        open.append(Opener(byte: byte, line: line))
-    }
-
-    private mutating func pop(_ byte: UInt8) throws {
-        guard let top = open.last else {
-            throw DumpError.unbalanced(
-                source: source, line: line, detail: "\(Byte.describe(byte)) closes a bracket that was never opened")
-        }
-        guard Byte.opener(closing: byte) == top.byte else {
-            throw DumpError.unbalanced(
-                source: source, line: line,
-                detail: "\(Byte.describe(byte)) does not match \(Byte.describe(top.byte)) opened on line \(top.line)")
-        }
-        open.removeLast()
-    }
-
-    /// A `.` followed by whitespace ends an Erlang term; inside brackets it means the term
-    /// was cut short.
-    private func dotInsideBrackets() -> DumpError {
-        let innermost = open.last.map { "\(Byte.describe($0.byte)) opened on line \($0.line)" }
-        return DumpError.unbalanced(
-            source: source, line: line,
-            detail: "`.` ends the term while \(innermost ?? "a bracket") is still open")
-    }
-
-    /// Refuses a term once it is longer than the limit, before it can grow further.
-    private func checkTermLength(upTo end: Int) throws {
-        if termStart >= 0 && end - termStart > limits.maxTermBytes {
-            throw DumpError.termTooLong(source: source, line: termLine, limit: limits.maxTermBytes)
-        }
-    }
-}
-
-// MARK: - Tables and rows
-
-/// The rows of one table: normalized terms packed into one buffer.
-private struct RowStore {
-    private var bytes: [UInt8] = []
-    private var spans: [Range<Int>] = []
-
-    var count: Int { spans.count }
-
-    mutating func append(_ row: [UInt8]) {
-        spans.append(bytes.count..<bytes.count + row.count)
-        bytes.append(contentsOf: row)
-    }
-
-    /// SHA-256 over the rows sorted bytewise, each followed by `\n`; sorting makes the
-    /// digest independent of the order Mnesia happened to write them in.
-    func digest() -> String {
-        bytes.withUnsafeBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return SHA256.hex(of: [UInt8]()) }
-            let sorted = spans.sorted { lhs, rhs in
-                let common = memcmp(base + lhs.lowerBound, base + rhs.lowerBound, min(lhs.count, rhs.count))
-                return common != 0 ? common < 0 : lhs.count < rhs.count
-            }
-            // Rows are short; hashing them in 64 KiB batches saves a call per row.
-            var hasher = SHA256()
-            var batch: [UInt8] = []
-            batch.reserveCapacity(1 << 16)
-            for span in sorted {
-                batch.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[span]))
-                batch.append(Byte.newline)
-                if batch.count >= 1 << 16 {
-                    hasher.update(data: batch)
-                    batch.removeAll(keepingCapacity: true)
-                }
-            }
-            hasher.update(data: batch)
-            return hasher.finalizeHex()
-        }
-    }
-}
+// MARK: - Tables
 
 /// Takes the terms the scanner cuts: the declaration first, then rows by table.
-private struct DumpCollector: TermSink {
+private struct DumpCollector: TermSink, ~Copyable {
     let source: String
     private(set) var declared: [DeclaredTable]?
     private var names: [String] = []
     private var rows: [RowStore] = []
+    /// Every row's normalized bytes, one after the other; the stores keep where.
+    private var rowBytes = RawBuffer<UInt8>()
     private var indexByName: [String: Int] = [:]
     /// Table index by the name's bytes as written, so most rows need no decoding.
     private var indexByHead: [[UInt8]: Int] = [:]
@@ -571,9 +267,9 @@ private struct DumpCollector: TermSink {
 
     init(source: String) { self.source = source }
 
-    mutating func accept(_ term: [UInt8], line: Int) throws {
+    mutating func accept(_ term: UnsafeBufferPointer<UInt8>, line: Int) throws {
         guard declared != nil else {
-            let tables = try DeclarationReader.read(term, source: source, line: line)
+            let tables = try DeclarationReader.read(Array(term), source: source, line: line)
             declared = tables
             for table in tables { _ = index(ofTable: table.name) }
             return
@@ -581,18 +277,19 @@ private struct DumpCollector: TermSink {
         guard let head = Self.tableName(in: term) else {
             throw DumpError.notARecord(source: source, line: line)
         }
-        let table = tableIndex(head: term[head])
-        rows[table].append(term)
+        let table = tableIndex(head: UnsafeBufferPointer(rebasing: term[head]))
+        rowBytes.append(contentsOf: term)
+        rows[table].append(rowBytes.count - term.count..<rowBytes.count, of: rowBytes.base)
     }
 
     /// Summaries of every declared table and every table with rows, sorted by name.
     func summaries() -> [TableSummary] {
-        zip(names, rows).map { TableSummary(name: $0, rows: $1.count, digest: $1.digest()) }
+        zip(names, rows).map { TableSummary(name: $0, rows: $1.count, digest: $1.digest(of: rowBytes.base)) }
             .sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
     }
 
     /// The bytes of a row's first element if it is an atom (`{name,` or `{'quoted name',`).
-    static func tableName(in term: [UInt8]) -> Range<Int>? {
+    static func tableName(in term: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
         guard term.count > 2, term[0] == Byte.openBrace else { return nil }
         var end = 1
         if term[1] == Byte.apostrophe {
@@ -609,14 +306,16 @@ private struct DumpCollector: TermSink {
     }
 
     /// Rows of one table come together in a dump, so the last table is checked first.
-    private mutating func tableIndex(head: ArraySlice<UInt8>) -> Int {
-        if head.elementsEqual(lastHead) { return lastIndex }
+    private mutating func tableIndex(head: UnsafeBufferPointer<UInt8>) -> Int {
+        if head.count == lastHead.count, let start = head.baseAddress, memcmp(start, lastHead, head.count) == 0 {
+            return lastIndex
+        }
         let key = Array(head)
         let index: Int
         if let known = indexByHead[key] {
             index = known
         } else {
-            index = self.index(ofTable: AtomText.name(of: head))
+            index = self.index(ofTable: AtomText.name(of: key[...]))
             indexByHead[key] = index
         }
         lastHead = key
@@ -634,7 +333,9 @@ private struct DumpCollector: TermSink {
 }
 
 /// Feeds chunks to the scanner and the scanner's terms to the collector.
-private struct DumpParser {
+///
+/// Noncopyable because its scanner owns memory.
+struct DumpParser: ~Copyable {
     /// Large enough to make reads cheap, small enough to bound a term's overshoot of the limit.
     static let chunkSize = 1 << 20
 
@@ -646,6 +347,7 @@ private struct DumpParser {
         collector = DumpCollector(source: source)
     }
 
+    /// Reads `bytes`, the next part of the stream, in chunks of at most ``chunkSize``.
     mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>) throws {
         var start = 0
         while start < bytes.count {
@@ -655,7 +357,8 @@ private struct DumpParser {
         }
     }
 
-    mutating func finish() throws -> MnesiaDump {
+    /// What the stream held, once it has all been fed.
+    func finish() throws -> MnesiaDump {
         try scanner.finish()
         guard let tables = collector.declared else {
             throw DumpError.notADump(

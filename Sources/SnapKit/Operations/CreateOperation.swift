@@ -49,9 +49,19 @@ public enum CreateOperation {
                 deduplicated: true, signature: signature, store: store, existing: existing, now: now)
         }
         var request = request
-        if request.summarizesDump { request.tables = try summary(of: request) }
-        let built = try BundleBuilder.build(scanned, in: store.bundlesDirectory, compression: request.compression)
+        // The dump is read for its summary while the bundle is compressed, and waited for
+        // before anything is renamed into the store: a damaged dump still fails the create,
+        // with its own error even if the build failed too, and leaves the store as it was.
+        let dumpSummary = request.summarizesDump ? backgroundSummary(of: request) : nil
+        let built: BuiltBundle
+        do {
+            built = try BundleBuilder.build(scanned, in: store.bundlesDirectory, compression: request.compression)
+        } catch {
+            _ = try dumpSummary?.value()
+            throw error
+        }
         defer { unlink(built.temporaryPath) }  // renamed into place by now, or not needed
+        if request.summarizesDump { request.tables = try dumpSummary?.value() }
         var intact: [String: Bool] = [:]
         func isIntact(_ sha256: String) -> Bool {
             if let known = intact[sha256] { return known }
@@ -105,6 +115,13 @@ public enum CreateOperation {
     /// The table summary of the request's dump; a damaged dump is refused with its line.
     private static func summary(of request: CaptureRequest) throws -> [TableSummary]? {
         try request.sources.dumpFile.map { try MnesiaDump.parse(contentsOf: $0).summaries }
+    }
+
+    /// ``summary(of:)`` started on its own thread; nil when the request has no dump.
+    private static func backgroundSummary(of request: CaptureRequest) -> BackgroundWork<[TableSummary]>? {
+        request.sources.dumpFile.map { path in
+            BackgroundWork(name: "snap-dump-summary") { try MnesiaDump.parse(contentsOf: path).summaries }
+        }
     }
 
     /// True when the bundle named `sha256` is there and still hashes to its name. A damaged
