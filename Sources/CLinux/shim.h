@@ -11,6 +11,12 @@ static inline long snap_copy_file_range(int input, int output, size_t length) {
     return syscall(SYS_copy_file_range, input, NULL, output, NULL, length, 0);
 }
 
+// sync_file_range(2) with SYNC_FILE_RANGE_WRITE: starts writing a range of the file's dirty
+// pages to disk and returns without waiting for it.
+static inline int snap_start_writeback(int fd, long long offset, long long length) {
+    return (int)syscall(SYS_sync_file_range, fd, offset, length, 2 /* SYNC_FILE_RANGE_WRITE */);
+}
+
 // Asks for the cache line at `address` ahead of a read the CPU cannot predict.
 static inline void snap_prefetch(const void *address) {
     __builtin_prefetch(address);

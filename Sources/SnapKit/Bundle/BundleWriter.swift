@@ -1,4 +1,5 @@
 import CArchive
+import CLinux
 import Crypto
 import Glibc
 import SystemPackage
@@ -187,7 +188,18 @@ private final class CompressingSink {
         try FileOps.writeAll(descriptor, compressed, path: path)
         hasher.update(bufferPointer: compressed)
         bytes += Int64(compressed.count)
+        // The bundle is fsynced before it is renamed into the store; starting the disk
+        // writes as it grows leaves that fsync little to wait for, and keeps dirty pages few.
+        if bytes - writtenBack >= Self.writebackStep {
+            _ = snap_start_writeback(descriptor.rawValue, writtenBack, bytes - writtenBack)
+            writtenBack = bytes
+        }
     }
+
+    /// How much is written before the disk is asked to take it.
+    private static let writebackStep: Int64 = 8 << 20
+    /// Bytes already handed to the disk's writeback.
+    private var writtenBack: Int64 = 0
 }
 
 private func compressingSinkWrite(
