@@ -10,11 +10,20 @@ die() { echo "bench: $*" >&2; exit 1; }
 # and the run goes on.
 failed_groups=()
 hf() {
-    local group="$1" rounds="$2" round
+    local group="$1" rounds="$2" round arg args=() after_prepare=0
     shift 2
+    # Every --prepare ends with `sync`: the previous command's dirty pages (a 300 MB
+    # repository not yet on disk) are written out before the next command's clock starts,
+    # instead of being flushed by the kernel in the middle of it.
+    for arg in "$@"; do
+        if [ $after_prepare -eq 1 ]; then arg="$arg && sync"; fi
+        after_prepare=0
+        [ "$arg" = --prepare ] && after_prepare=1
+        args+=("$arg")
+    done
     for ((round = 1; round <= rounds; round++)); do
         echo "-- $group, round $round of $rounds" >&2
-        if ! hyperfine --style basic --runs 1 --export-json "$raw/$group.r$round.json" "$@" >&2; then
+        if ! hyperfine --style basic --runs 1 --export-json "$raw/$group.r$round.json" "${args[@]}" >&2; then
             echo "bench: group $group failed" >&2
             failed_groups+=("$group")
             rm -f "$raw/$group".r*.json
