@@ -4,13 +4,14 @@ log() { printf '\n== %s  %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { echo "bench: $*" >&2; exit 1; }
 
 # hf GROUP ROUNDS ARGS...: ROUNDS rounds of `hyperfine --runs 1` over all the group's
-# commands, so they alternate (A B C, A B C, ...) and a change of load on the machine hits
-# each of them alike; round N goes to $raw/GROUP.rN.json and report.py takes medians over
-# the rounds. Commands run with sh, their output discarded. A failed group is remembered
+# commands (each `-n NAME [--prepare P] COMMAND`), so they alternate (A B C, B C A,
+# C A B, ...) and a change of load on the machine hits each of them alike; round N goes
+# to $raw/GROUP.rN.json and report.py takes medians over the rounds. Commands run with
+# sh, their output discarded. A failed group is remembered
 # and the run goes on.
 failed_groups=()
 hf() {
-    local group="$1" rounds="$2" round arg args=() after_prepare=0
+    local group="$1" rounds="$2" round arg args=() starts=() after_prepare=0 unit count offset
     shift 2
     # Every --prepare ends with `sync`: the previous command's dirty pages (a 300 MB
     # repository not yet on disk) are written out before the next command's clock starts,
@@ -19,11 +20,23 @@ hf() {
         if [ $after_prepare -eq 1 ]; then arg="$arg && sync"; fi
         after_prepare=0
         [ "$arg" = --prepare ] && after_prepare=1
+        [ "$arg" = -n ] && starts+=("${#args[@]}")
         args+=("$arg")
     done
+    count=${#starts[@]}
+    starts+=("${#args[@]}")
     for ((round = 1; round <= rounds; round++)); do
+        # The order turns by one command each round: whatever the previous command leaves
+        # behind (a disk still taking in a 300 MB flush slows the next command that fsyncs,
+        # by 0.4 s measured) falls on a different tool each round, not always on the same.
+        local rotated=()
+        offset=$(((round - 1) % count))
+        for ((unit = 0; unit < count; unit++)); do
+            local u=$(((unit + offset) % count))
+            rotated+=("${args[@]:${starts[$u]}:$((starts[u + 1] - starts[u]))}")
+        done
         echo "-- $group, round $round of $rounds" >&2
-        if ! hyperfine --style basic --runs 1 --export-json "$raw/$group.r$round.json" "${args[@]}" >&2; then
+        if ! hyperfine --style basic --runs 1 --export-json "$raw/$group.r$round.json" "${rotated[@]}" >&2; then
             echo "bench: group $group failed" >&2
             failed_groups+=("$group")
             rm -f "$raw/$group".r*.json
