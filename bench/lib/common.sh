@@ -4,14 +4,14 @@ log() { printf '\n== %s  %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { echo "bench: $*" >&2; exit 1; }
 
 # hf GROUP ROUNDS ARGS...: ROUNDS rounds of `hyperfine --runs 1` over all the group's
-# commands (each `-n NAME [--prepare P] COMMAND`), so they alternate (A B C, B C A,
-# C A B, ...) and a change of load on the machine hits each of them alike; round N goes
+# commands (each `-n NAME [--prepare P] COMMAND`), so they alternate (A B C, C B A,
+# A B C, ...) and a change of load on the machine hits each of them alike; round N goes
 # to $raw/GROUP.rN.json and report.py takes medians over the rounds. Commands run with
 # sh, their output discarded. A failed group is remembered
 # and the run goes on.
 failed_groups=()
 hf() {
-    local group="$1" rounds="$2" round arg args=() starts=() after_prepare=0 unit count offset
+    local group="$1" rounds="$2" round arg args=() starts=() after_prepare=0 unit count
     shift 2
     # Every --prepare ends with `sync`: the previous command's dirty pages (a 300 MB
     # repository not yet on disk) are written out before the next command's clock starts,
@@ -26,17 +26,16 @@ hf() {
     count=${#starts[@]}
     starts+=("${#args[@]}")
     for ((round = 1; round <= rounds; round++)); do
-        # The order turns by one command each round: whatever the previous command leaves
-        # behind (a disk still taking in a 300 MB flush slows the next command that fsyncs,
-        # by 0.4 s measured) falls on a different tool each round, not always on the same.
-        local rotated=()
-        offset=$(((round - 1) % count))
+        # Odd rounds run the commands in the order given, even rounds in reverse: whatever a
+        # command leaves behind (a disk still taking in a 300 MB flush slows the next
+        # command that fsyncs, by 0.4 s measured) then falls on a different neighbour.
+        local ordered=()
         for ((unit = 0; unit < count; unit++)); do
-            local u=$(((unit + offset) % count))
-            rotated+=("${args[@]:${starts[$u]}:$((starts[u + 1] - starts[u]))}")
+            local u=$((round % 2 == 1 ? unit : count - 1 - unit))
+            ordered+=("${args[@]:${starts[$u]}:$((starts[u + 1] - starts[u]))}")
         done
         echo "-- $group, round $round of $rounds" >&2
-        if ! hyperfine --style basic --runs 1 --export-json "$raw/$group.r$round.json" "${rotated[@]}" >&2; then
+        if ! hyperfine --style basic --runs 1 --export-json "$raw/$group.r$round.json" "${ordered[@]}" >&2; then
             echo "bench: group $group failed" >&2
             failed_groups+=("$group")
             rm -f "$raw/$group".r*.json
