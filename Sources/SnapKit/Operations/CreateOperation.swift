@@ -52,7 +52,9 @@ public enum CreateOperation {
         // The dump is read for its summary while the bundle is compressed, and waited for
         // before anything is renamed into the store: a damaged dump still fails the create,
         // with its own error even if the build failed too, and leaves the store as it was.
-        let dumpSummary = request.summarizesDump ? backgroundSummary(of: request) : nil
+        let dumpSummary =
+            request.summarizesDump
+            ? BackgroundWork(name: "snap-dump-summary") { [request] in try summary(of: request) } : nil
         let built: BuiltBundle
         do {
             built = try BundleBuilder.build(scanned, in: store.bundlesDirectory, compression: request.compression)
@@ -61,7 +63,7 @@ public enum CreateOperation {
             throw error
         }
         defer { unlink(built.temporaryPath) }  // renamed into place by now, or not needed
-        if request.summarizesDump { request.tables = try dumpSummary?.value() }
+        if let dumpSummary { request.tables = try dumpSummary.value() }
         var intact: [String: Bool] = [:]
         func isIntact(_ sha256: String) -> Bool {
             if let known = intact[sha256] { return known }
@@ -115,13 +117,6 @@ public enum CreateOperation {
     /// The table summary of the request's dump; a damaged dump is refused with its line.
     private static func summary(of request: CaptureRequest) throws -> [TableSummary]? {
         try request.sources.dumpFile.map { try MnesiaDump.parse(contentsOf: $0).summaries }
-    }
-
-    /// ``summary(of:)`` started on its own thread; nil when the request has no dump.
-    private static func backgroundSummary(of request: CaptureRequest) -> BackgroundWork<[TableSummary]>? {
-        request.sources.dumpFile.map { path in
-            BackgroundWork(name: "snap-dump-summary") { try MnesiaDump.parse(contentsOf: path).summaries }
-        }
     }
 
     /// True when the bundle named `sha256` is there and still hashes to its name. A damaged

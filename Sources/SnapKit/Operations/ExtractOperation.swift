@@ -45,18 +45,18 @@ public enum ExtractOperation {
         } catch {
             try? FileOps.removeTree(staging)
             let named = naming(bundle, in: error)
-            if let failure = named as? BundleError, isDamage(failure, of: bundle) { throw DamageFound(failure) }
+            if let failure = named as? BundleError, isDamage(failure) { throw DamageFound(failure) }
             throw named
         }
         return (manifest.files.count + 2, manifest.unpackedSize)
     }
 
-    /// Whether `error`, met while unpacking `bundle`, is about the bundle (damaged, or
-    /// holding what snap never writes) rather than the target (no space, a failed write).
-    private static func isDamage(_ error: BundleError, of bundle: String) -> Bool {
+    /// Whether `error`, met while unpacking and already said of the bundle by ``naming(_:in:)``,
+    /// is about the bundle (damaged, or holding what snap never writes) rather than the
+    /// target (no space, a failed write there).
+    private static func isDamage(_ error: BundleError) -> Bool {
         switch error {
-        case .insufficientSpace, .targetNotEmpty, .fileChanged: return false
-        case let .archive(_, path, _): return path == bundle
+        case .insufficientSpace, .targetNotEmpty, .fileChanged, .archive: return false
         default: return true
         }
     }
