@@ -332,10 +332,11 @@ class Report:
         return "\n".join(lines) + "\n"
 
     def notes(self):
-        s = self.settings
+        m, s = self.machine, self.settings
         return [
-            "Warm page cache throughout: every input (tree, store, archive) is read once before its group and "
-            "nothing drops caches. Writes go to the same file system as the data.",
+            "Warm page cache throughout: every input (tree, store, archive) is read before its group and again "
+            "in every --prepare, after a sync, and nothing drops caches (the kernel's DAMON pageout was "
+            f"{m.get('damon', 'unknown')}). Writes go to the same file system as the data.",
             f"hyperfine: {s.get('runs')} rounds for the trees, {s.get('runs_a')} for (a), {s.get('runs_small')} "
             "for unchanged re-snapshots; a round is one hyperfine invocation running each command of the group once, "
             "so the tools alternate (A B C, A B C, ...) and a change of machine load hits them alike; each command "

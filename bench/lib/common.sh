@@ -15,9 +15,14 @@ hf() {
     shift 2
     # Every --prepare ends with `sync`: the previous command's dirty pages (a 300 MB
     # repository not yet on disk) are written out before the next command's clock starts,
-    # instead of being flushed by the kernel in the middle of it.
+    # instead of being flushed by the kernel in the middle of it. Then it reads the group's
+    # inputs ($warm_paths, set by the caller) again: this kernel's DAMON pages out what was
+    # not touched for a minute (bench/README.md), so a cache warmed once per group can be
+    # cold by its last round.
+    local again="sync"
+    [ -z "${warm_paths:-}" ] || again="sync && find $warm_paths -type f -exec cat {} + >/dev/null"
     for arg in "$@"; do
-        if [ $after_prepare -eq 1 ]; then arg="$arg && sync"; fi
+        if [ $after_prepare -eq 1 ]; then arg="$arg && $again"; fi
         after_prepare=0
         [ "$arg" = --prepare ] && after_prepare=1
         [ "$arg" = -n ] && starts+=("${#args[@]}")

@@ -25,7 +25,7 @@ manual_pipeline='find . -type f -print0 | sort -z | xargs -0 sha256sum > SUMS_OU
 # into an empty store, repository or directory. For (a) and (b), snap with the default
 # policy (which re-reads the new bundle) too.
 full_snapshot() {
-    local label="$1" root="$2" snap_args="$3" w="$work/full-$1" default=()
+    local label="$1" root="$2" snap_args="$3" w="$work/full-$1" default=() warm_paths="$2"
     local pipeline="${manual_pipeline//SUMS_OUT/$w/manual/SUMS}"
     pipeline="${pipeline//ARCHIVE/$w/manual/archive.tar.zst}"
     [ "$label" != a ] && [ "$label" != b ] || default=(-n snap-default-policy --prepare "rm -rf $w/store && $snap init --store $w/store -q"
@@ -81,6 +81,7 @@ unchanged_resnapshot() {
 # archive and checking its SUMS with sha256sum -c.
 verify_snapshot() {
     local label="$1" k="$work/keep-$1" m="$work/full-$1/manual" x="$work/verify-$1"
+    local warm_paths="$k/store/bundles $m"
     log "verify ($label)"
     warm_cache "$k/store/bundles" "$m"
     hf "verify-$label" "$runs" \
@@ -94,6 +95,7 @@ verify_snapshot() {
 # and plain cp -a of the source as the floor.
 extract_snapshot() {
     local label="$1" root="$2" k="$work/keep-$1" m="$work/full-$1/manual" x="$work/extract-$1"
+    local warm_paths="$root $k $m"
     log "extract ($label)"
     warm_cache "$root" "$k" "$m"
     hf "extract-$label" "$runs" \

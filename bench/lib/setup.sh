@@ -35,9 +35,22 @@ build_snap() {
         snap="$(cd "$(dirname "$snap")" && pwd)/$(basename "$snap")"
         return
     fi
-    log "swift build -c release"
-    (cd "$repo" && swift build -c release --product snap >&2)
+    # As README "Installing on the managers" builds it.
+    log "swift build -c release --static-swift-stdlib"
+    (cd "$repo" && swift build -c release --static-swift-stdlib --product snap >&2)
     snap="$(cd "$repo" && swift build -c release --show-bin-path)/snap"
+}
+
+# damon_state: whether DAMON pages out memory left untouched (it evicts cached inputs and
+# takes up to 5% of a core while it scans).
+damon_state() {
+    local k=/sys/kernel/mm/damon/admin/kdamonds/0 scheme
+    scheme="$k/contexts/0/schemes/0"
+    if [ "$(cat "$k/state" 2>/dev/null)" = on ] && [ "$(cat "$scheme/action" 2>/dev/null)" = pageout ]; then
+        echo "on: pages out what was not accessed for $(($(cat "$scheme/access_pattern/age/min") * $(cat "$k/contexts/0/monitoring_attrs/intervals/aggr_us") / 1000000)) s, up to $(($(cat "$scheme/quotas/bytes") >> 20)) MiB and $(cat "$scheme/quotas/ms") ms of CPU a second"
+    else
+        echo "off"
+    fi
 }
 
 # machine_info: key=value lines describing the machine and the tools.
@@ -53,6 +66,7 @@ machine_info() {
     echo "load_start=$(cut -d" " -f1-3 /proc/loadavg)"
     echo "os=Debian $(cat /etc/debian_version 2>/dev/null || echo unknown)"
     echo "filesystem=$(df -T "$out" | awk 'NR == 2 { print $2 }')"
+    echo "damon=$(damon_state)"
     echo "snap=snap $("$snap" --version 2>&1 | head -n 1) ($snap)"
     echo "snap_commit=$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)"
     echo "swift=$(swift --version 2>&1 | head -n 1)"
