@@ -42,15 +42,21 @@ build_snap() {
 }
 
 # damon_state: whether DAMON pages out memory left untouched (it evicts cached inputs and
-# takes up to 5% of a core while it scans).
+# takes CPU while it scans): on (with its thresholds), off, or unknown (not readable).
 damon_state() {
-    local k=/sys/kernel/mm/damon/admin/kdamonds/0 scheme
+    local k=/sys/kernel/mm/damon/admin/kdamonds/0 scheme state age aggr_us bytes ms reset_ms
     scheme="$k/contexts/0/schemes/0"
-    if [ "$(cat "$k/state" 2>/dev/null)" = on ] && [ "$(cat "$scheme/action" 2>/dev/null)" = pageout ]; then
-        echo "on: pages out what was not accessed for $(($(cat "$scheme/access_pattern/age/min") * $(cat "$k/contexts/0/monitoring_attrs/intervals/aggr_us") / 1000000)) s, up to $(($(cat "$scheme/quotas/bytes") >> 20)) MiB and $(cat "$scheme/quotas/ms") ms of CPU a second"
-    else
-        echo "off"
+    [ -d "$k" ] || { echo off; return; }
+    state=$(cat "$k/state" 2>/dev/null) || { echo "unknown (cannot read $k/state)"; return; }
+    if [ "$state" != on ] || [ "$(cat "$scheme/action" 2>/dev/null)" != pageout ]; then
+        echo off
+        return
     fi
+    age=$(cat "$scheme/access_pattern/age/min") aggr_us=$(cat "$k/contexts/0/monitoring_attrs/intervals/aggr_us")
+    bytes=$(cat "$scheme/quotas/bytes") ms=$(cat "$scheme/quotas/ms") reset_ms=$(cat "$scheme/quotas/reset_interval_ms")
+    echo "on: pages out what was not accessed for $((age * aggr_us / 1000000)) s," \
+        "at most $([ "$bytes" -eq 0 ] && echo "unlimited bytes" || echo "$((bytes >> 20)) MiB")" \
+        "and $([ "$ms" -eq 0 ] && echo "unlimited CPU time" || echo "$ms ms of CPU") every $reset_ms ms"
 }
 
 # machine_info: key=value lines describing the machine and the tools.
