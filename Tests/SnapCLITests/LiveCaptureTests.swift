@@ -132,6 +132,35 @@ import Testing
         #expect(leftovers.isEmpty)
     }
 
+    @Test func coldModeRestartsTheNodeWhenTheCopyHangs() throws {
+        let pair = try StandinPair("live-coldhang")
+        try pair.start()
+        #expect(try pair.snap(["init"]).status == 0)
+        let yaml = try String(contentsOfFile: pair.config, encoding: .utf8)
+            .replacingOccurrences(of: "home: \(pair.home(0))", with: "home: \(pair.home(0))\n    timeout: 8")
+        try yaml.write(toFile: pair.config, atomically: true, encoding: .utf8)
+        let started = Date()
+        // The copy's thread sleeps as one stuck on a hung disk would: longer than the timeout.
+        let result = try pair.snap(
+            ["create", "--node", "manager_0", "--mode", "cold"],
+            environment: ["SNAP_DEBUG_STALL_COLD_COPY_SECONDS": "60"])
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        #expect(result.signal == nil)
+        #expect(
+            result.stderr.contains("manager_0: cold copy: copying \(pair.mnesia(0)) did not finish within 8 s"),
+            "\(result.stderr)")
+        #expect(elapsed < 60, "the copy was waited out: \(elapsed) s")
+        #expect(try pair.control(0, ["ping"]).status == 0, "manager_0 was left stopped: \(result.stderr)")
+        #expect(try pair.console(0, "get-users").contains("_test_leofs"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: pair.store + "/snapshots").isEmpty)
+        // The next writer starts from a clean store and captures the node as usual.
+        let again = try pair.snap(["create", "--node", "manager_0", "--mode", "cold"])
+        #expect(again.status == 0, "\(again.stderr)")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: pair.store).filter { $0.hasPrefix(".tmp-") }
+        #expect(leftovers.isEmpty)
+    }
+
     @Test func partialFailureExits3AndNamesTheNode() throws {
         let pair = try StandinPair("live-partial")
         try pair.start()

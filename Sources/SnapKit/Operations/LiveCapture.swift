@@ -106,7 +106,7 @@ public struct LiveCapture {
         let down = Date()
         let stopped = Result { try control.stop() }
         let copying = Date()
-        let copied = stopped.flatMap { Result { try FileOps.copyTree(from: node.mnesiaDirectory, to: staging) } }
+        let copied = stopped.flatMap { copyAside(to: staging) }
         let starting = Date()
         try step("start") { try control.startAndWait() }
         if case let .failure(error) = stopped { throw CaptureError(node: node.name, step: "stop", cause: error) }
@@ -123,6 +123,24 @@ public struct LiveCapture {
             """)
         request.sources.mnesiaDirectory = staging
         return try record(request)
+    }
+
+    /// Copies the stopped node's Mnesia directory to `staging` on a thread of its own and
+    /// waits at most the manager's `timeout` for it: a copy stuck on a hung disk must not
+    /// keep the node down. One that outlives it is abandoned (its thread goes on until its
+    /// read or write returns; the next writer removes what it left in the store).
+    private func copyAside(to staging: String) -> Result<Void, any Error> {
+        let source = node.mnesiaDirectory
+        let stall = ProcessInfo.processInfo.environment["SNAP_DEBUG_STALL_COLD_COPY_SECONDS"].flatMap(Double.init)
+        let copy = BackgroundWork(name: "snap-cold-copy") {
+            if let stall { Thread.sleep(forTimeInterval: stall) }  // a hung disk, for the tests
+            try FileOps.copyTree(from: source, to: staging)
+        }
+        return Result {
+            guard try copy.value(waitingAtMost: node.timeout) != nil else {
+                throw ColdCopyTimedOut(directory: source, seconds: node.timeout)
+            }
+        }
     }
 
     /// Runs `dump-mnesia-data` into a private directory the node's user can write, parses
@@ -171,6 +189,17 @@ public struct LiveCapture {
         } catch {
             throw CaptureError(node: node.name, step: name, cause: error)
         }
+    }
+}
+
+/// A cold copy outlived the manager's `timeout`; the node was started again without it.
+struct ColdCopyTimedOut: SnapFailure {
+    var directory: String
+    var seconds: Double
+
+    var description: String {
+        "copying \(directory) did not finish within \(Int(seconds)) s, so the node was started again without a "
+            + "snapshot; check the disks of the Mnesia directory and of the store, or raise `timeout` in snap.yaml"
     }
 }
 
