@@ -175,7 +175,15 @@ struct CreateCommand: ParsableCommand {
         return try context.audited("create", in: store) { lock, facts in
             facts.nodes = selected.map(\.name)
             var outcome = CaptureOutcome(records: [], failures: [])
+            // After one cold copy hung (a stuck store disk, likely), stopping the next
+            // manager, often its partner, would only take it down into the same hang.
+            var hungCopy: String?
             for manager in selected {
+                if mode == .cold, let hungCopy {
+                    outcome.failures.append(
+                        "\(manager.name): cold copy: not stopped, because the cold copy of \(hungCopy) hung")
+                    continue
+                }
                 do {
                     let control = ManagerControl(try ManagerNode.resolve(manager))
                     let capture = LiveCapture(
@@ -186,6 +194,7 @@ struct CreateCommand: ParsableCommand {
                             mode: mode, tags: tag, note: note,
                             cluster: context.config?.cluster))
                 } catch let error as CaptureError {
+                    if error.cause is ColdCopyTimedOut { hungCopy = manager.name }
                     outcome.failures.append(error.description)
                 } catch {
                     outcome.failures.append("\(manager.name): \(error)")

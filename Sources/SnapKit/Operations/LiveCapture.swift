@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Logging
+import Synchronization
 
 /// How to capture a live manager (`snap create --mode`).
 public enum LiveCaptureMode: String, Sendable, CaseIterable {
@@ -100,13 +101,15 @@ public struct LiveCapture {
     /// happened to the stop or the copy; the copy is compressed after the node is back.
     private func coldCopy(_ request: CaptureRequest) throws -> SnapshotRecord {
         let staging = store.root + "/" + FileOps.temporaryPrefix + "cold-" + FileOps.randomHex(bytes: 6)
-        defer { try? FileOps.removeTree(staging) }
+        var copyAbandoned = false  // then its thread removes the staging directory, or the next writer does
+        defer { if !copyAbandoned { try? FileOps.removeTree(staging) } }
         // A stop that failed or hung may still have taken the node down: it is started
         // again all the same (`start` on a running node is harmless).
         let down = Date()
         let stopped = Result { try control.stop() }
         let copying = Date()
         let copied = stopped.flatMap { copyAside(to: staging) }
+        if case let .failure(error) = copied, error is ColdCopyTimedOut { copyAbandoned = true }
         let starting = Date()
         try step("start") { try control.startAndWait() }
         if case let .failure(error) = stopped { throw CaptureError(node: node.name, step: "stop", cause: error) }
@@ -125,20 +128,27 @@ public struct LiveCapture {
         return try record(request)
     }
 
-    /// Copies the stopped node's Mnesia directory to `staging` on a thread of its own and
-    /// waits at most the manager's `timeout` for it: a copy stuck on a hung disk must not
-    /// keep the node down. One that outlives it is abandoned (its thread goes on until its
-    /// read or write returns; the next writer removes what it left in the store).
+    /// Copies the stopped node's Mnesia directory to `staging` on a thread of its own, and
+    /// abandons it when it copied nothing for the manager's `timeout`: a big directory on a
+    /// slow disk may take longer than that, a copy stuck on a hung disk must not keep the
+    /// node down. An abandoned copy's thread stops at its next piece and removes `staging`;
+    /// one that never comes back leaves it to the next writer's cleanup.
     private func copyAside(to staging: String) -> Result<Void, any Error> {
         let source = node.mnesiaDirectory
-        let stall = ProcessInfo.processInfo.environment["SNAP_DEBUG_STALL_COLD_COPY_SECONDS"].flatMap(Double.init)
+        let watch = CopyWatch(
+            stall: ProcessInfo.processInfo.environment["SNAP_DEBUG_STALL_COLD_COPY_SECONDS"].flatMap(Double.init))
         let copy = BackgroundWork(name: "snap-cold-copy") {
-            if let stall { Thread.sleep(forTimeInterval: stall) }  // a hung disk, for the tests
-            try FileOps.copyTree(from: source, to: staging)
+            defer { if watch.abandoned { try? FileOps.removeTree(staging) } }
+            try FileOps.copyTree(from: source, to: staging, progress: watch.advance)
         }
         return Result {
-            guard try copy.value(waitingAtMost: node.timeout) != nil else {
-                throw ColdCopyTimedOut(directory: source, seconds: node.timeout)
+            var seen = watch.pieces
+            while try copy.value(waitingAtMost: node.timeout) == nil {
+                guard watch.pieces != seen else {
+                    watch.abandon()
+                    throw ColdCopyTimedOut(directory: source, seconds: node.timeout)
+                }
+                seen = watch.pieces
             }
         }
     }
@@ -192,14 +202,41 @@ public struct LiveCapture {
     }
 }
 
-/// A cold copy outlived the manager's `timeout`; the node was started again without it.
-struct ColdCopyTimedOut: SnapFailure {
-    var directory: String
-    var seconds: Double
+/// A cold copy copied nothing for the manager's `timeout`; the node was started again
+/// without a snapshot.
+public struct ColdCopyTimedOut: SnapFailure {
+    public var directory: String
+    public var seconds: Double
 
-    var description: String {
-        "copying \(directory) did not finish within \(Int(seconds)) s, so the node was started again without a "
-            + "snapshot; check the disks of the Mnesia directory and of the store, or raise `timeout` in snap.yaml"
+    public var description: String {
+        "copying \(directory) made no progress for \(seconds.formatted()) s (the manager's timeout), so the node was "
+            + "started again without a snapshot; check the disks of the Mnesia directory and of the store"
+    }
+}
+
+/// What a cold copy's thread and the thread waiting for it share: how many pieces were
+/// copied, and whether the waiter gave up on it.
+private final class CopyWatch: Sendable {
+    private let count = Atomic(0)
+    private let gaveUp = Atomic(false)
+    /// Test-only: the copy sleeps this long after its first piece of a file, as one stuck
+    /// on a hung disk would.
+    private let stall: Double?
+    private let stalled = Atomic(false)
+
+    init(stall: Double?) { self.stall = stall }
+
+    var pieces: Int { count.load(ordering: .relaxed) }
+    var abandoned: Bool { gaveUp.load(ordering: .relaxed) }
+
+    func abandon() { gaveUp.store(true, ordering: .relaxed) }
+
+    /// Counts a piece copied (`bytes` of a file, 0 for a directory or link).
+    /// - Throws: ``CancellationError`` once the copy is abandoned.
+    func advance(_ bytes: Int) throws {
+        if let stall, bytes > 0, !stalled.exchange(true, ordering: .relaxed) { Thread.sleep(forTimeInterval: stall) }
+        guard !abandoned else { throw CancellationError() }
+        count.add(1, ordering: .relaxed)
     }
 }
 

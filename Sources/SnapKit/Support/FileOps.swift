@@ -196,13 +196,18 @@ public enum FileOps {
 
     /// Copies the tree at `source` to `destination` (which must not exist): files, directories
     /// and links, with modes and modification times. Links are copied, never followed.
-    public static func copyTree(from source: String, to destination: String) throws {
+    /// - Parameter progress: told the bytes of each piece of a file copied (at most
+    ///   ``copyStep``), and 0 for each directory or link made; what it throws ends the copy.
+    public static func copyTree(
+        from source: String, to destination: String, progress: (Int) throws -> Void = { _ in }
+    ) throws {
         guard let info = try status(source) else { throw SystemError("copy", source, .noSuchFileOrDirectory) }
         switch info.st_mode & S_IFMT {
         case S_IFDIR:
             if mkdir(destination, 0o700) != 0 { throw SystemError("create directory", destination, .last) }
+            try progress(0)
             for name in try listDirectory(source) {
-                try copyTree(from: source + "/" + name, to: destination + "/" + name)
+                try copyTree(from: source + "/" + name, to: destination + "/" + name, progress: progress)
             }
             chmod(destination, info.st_mode & 0o7777)
         case S_IFLNK:
@@ -210,9 +215,10 @@ public enum FileOps {
             let count = readlink(source, &buffer, buffer.count - 1)
             if count < 0 { throw SystemError("read link", source, .last) }
             if symlink(buffer, destination) != 0 { throw SystemError("create link", destination, .last) }
+            try progress(0)
             return
         case S_IFREG:
-            try copyFile(from: source, to: destination, mode: info.st_mode & 0o7777)
+            try copyFile(from: source, to: destination, mode: info.st_mode & 0o7777, progress: progress)
         default:
             throw BundleError.unsupportedFile(path: source, kind: "special file")
         }
@@ -220,7 +226,12 @@ public enum FileOps {
         utimensat(AT_FDCWD, destination, &times, AT_SYMLINK_NOFOLLOW)
     }
 
-    private static func copyFile(from source: String, to destination: String, mode: mode_t) throws {
+    /// The most ``copyTree(from:to:progress:)`` copies before telling its progress.
+    public static let copyStep = 64 << 20
+
+    private static func copyFile(
+        from source: String, to destination: String, mode: mode_t, progress: (Int) throws -> Void
+    ) throws {
         let input = open(source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         if input < 0 { throw SystemError("open", source, .last) }
         defer { close(input) }
@@ -229,19 +240,24 @@ public enum FileOps {
         defer { close(output) }
         // In the kernel, as cp does: no trip through user space (the cold copy is downtime).
         while true {
-            let count = snap_copy_file_range(input, output, 1 << 30)
-            if count > 0 { continue }
+            let count = snap_copy_file_range(input, output, copyStep)
+            if count > 0 {
+                try progress(count)
+                continue
+            }
             if count == 0 { break }
             if errno == EINTR { continue }
             guard [EXDEV, EINVAL, ENOSYS, EOPNOTSUPP].contains(errno) else { throw SystemError("copy", source, .last) }
-            try copyByReading(input, source: source, output: output, destination: destination)
+            try copyByReading(input, source: source, output: output, destination: destination, progress: progress)
             break
         }
         fchmod(output, mode)
     }
 
     /// Copies what is left of `input` through a buffer, where the kernel cannot copy it.
-    private static func copyByReading(_ input: Int32, source: String, output: Int32, destination: String) throws {
+    private static func copyByReading(
+        _ input: Int32, source: String, output: Int32, destination: String, progress: (Int) throws -> Void
+    ) throws {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
         defer { buffer.deallocate() }
         while true {
@@ -252,6 +268,7 @@ public enum FileOps {
             try writeAll(
                 FileDescriptor(rawValue: output), UnsafeRawBufferPointer(rebasing: buffer[0..<count]), path: destination
             )
+            try progress(count)
         }
     }
 
