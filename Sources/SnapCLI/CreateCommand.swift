@@ -194,7 +194,7 @@ struct CreateCommand: ParsableCommand {
                             mode: mode, tags: tag, note: note,
                             cluster: context.config?.cluster))
                 } catch let error as CaptureError {
-                    if error.cause is ColdCopyTimedOut { hungCopy = manager.name }
+                    if error.coldCopyHung { hungCopy = manager.name }
                     outcome.failures.append(error.description)
                 } catch {
                     outcome.failures.append("\(manager.name): \(error)")

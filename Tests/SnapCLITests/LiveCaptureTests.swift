@@ -132,18 +132,24 @@ import Testing
         #expect(leftovers.isEmpty)
     }
 
-    @Test func coldModeRestartsTheNodeWhenTheCopyHangs() throws {
-        let pair = try StandinPair("live-coldhang")
+    /// A pair whose manager_0 has `timeout: 8`.
+    private func pairWithShortTimeout(_ label: String) throws -> StandinPair {
+        let pair = try StandinPair(label)
         try pair.start()
         #expect(try pair.snap(["init"]).status == 0)
         let yaml = try String(contentsOfFile: pair.config, encoding: .utf8)
             .replacingOccurrences(of: "home: \(pair.home(0))", with: "home: \(pair.home(0))\n    timeout: 8")
         try yaml.write(toFile: pair.config, atomically: true, encoding: .utf8)
+        return pair
+    }
+
+    @Test func coldModeRestartsTheNodeWhenTheCopyHangs() throws {
+        let pair = try pairWithShortTimeout("live-coldhang")
         let started = Date()
         // After its first piece of a file, the copy's thread sleeps as one stuck on a hung
         // disk would: far longer than the timeout, with the staging directory half made.
         let result = try pair.snap(
-            ["create", "--all", "--mode", "cold"], environment: ["SNAP_DEBUG_STALL_COLD_COPY_SECONDS": "90"])
+            ["create", "--all", "--mode", "cold"], environment: ["SNAP_DEBUG_COLD_COPY_PIECE_DELAY_SECONDS": "90"])
         let elapsed = Date().timeIntervalSince(started)
         #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
         #expect(result.signal == nil)
@@ -167,6 +173,22 @@ import Testing
         #expect(again.status == 0, "\(again.stderr)")
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: pair.store).filter { $0.hasPrefix(".tmp-") }
         #expect(leftovers.isEmpty)
+    }
+
+    @Test func aSlowColdCopyThatKeepsCopyingOutlivesTheTimeout() throws {
+        let pair = try pairWithShortTimeout("live-coldslow")
+        let files = try ProcessRunner.shell("find '\(pair.mnesia(0))' -type f -size +0 | wc -l")
+        let nonEmpty = Int(files.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        #expect(nonEmpty >= 20, "too few files to make a slow copy: \(nonEmpty)")
+        // Half a second after each piece of a file: a slow disk, never idle for the 8 s.
+        let result = try pair.snap(
+            ["create", "--node", "manager_0", "--mode", "cold", "-v"],
+            environment: ["SNAP_DEBUG_COLD_COPY_PIECE_DELAY_SECONDS": "0.5"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let copySeconds = result.stderr.firstMatch(of: /, copy ([0-9.]+) s,/).flatMap { Double($0.1) }
+        #expect((copySeconds ?? 0) > 8, "the copy did not outlive the timeout: \(result.stderr)")
+        #expect(try pair.control(0, ["ping"]).status == 0)
+        #expect(try pair.snap(["verify", "latest"]).status == 0)
     }
 
     @Test func partialFailureExits3AndNamesTheNode() throws {

@@ -111,9 +111,16 @@ public struct LiveCapture {
         let copied = stopped.flatMap { copyAside(to: staging) }
         if case let .failure(error) = copied, error is ColdCopyTimedOut { copyAbandoned = true }
         let starting = Date()
-        try step("start") { try control.startAndWait() }
+        do {
+            try step("start") { try control.startAndWait() }
+        } catch var error as CaptureError {
+            error.coldCopyHung = copyAbandoned
+            throw error
+        }
         if case let .failure(error) = stopped { throw CaptureError(node: node.name, step: "stop", cause: error) }
-        if case let .failure(error) = copied { throw CaptureError(node: node.name, step: "cold copy", cause: error) }
+        if case let .failure(error) = copied {
+            throw CaptureError(node: node.name, step: "cold copy", cause: error, coldCopyHung: copyAbandoned)
+        }
         var request = request
         let up = Date()
         request.downtimeSeconds = Self.milliseconds(up.timeIntervalSince(down))
@@ -129,26 +136,25 @@ public struct LiveCapture {
     }
 
     /// Copies the stopped node's Mnesia directory to `staging` on a thread of its own, and
-    /// abandons it when it copied nothing for the manager's `timeout`: a big directory on a
+    /// abandons it once it copied nothing for the manager's `timeout`: a big directory on a
     /// slow disk may take longer than that, a copy stuck on a hung disk must not keep the
     /// node down. An abandoned copy's thread stops at its next piece and removes `staging`;
     /// one that never comes back leaves it to the next writer's cleanup.
     private func copyAside(to staging: String) -> Result<Void, any Error> {
         let source = node.mnesiaDirectory
         let watch = CopyWatch(
-            stall: ProcessInfo.processInfo.environment["SNAP_DEBUG_STALL_COLD_COPY_SECONDS"].flatMap(Double.init))
+            pieceDelay: ProcessInfo.processInfo.environment["SNAP_DEBUG_COLD_COPY_PIECE_DELAY_SECONDS"].flatMap(
+                Double.init))
         let copy = BackgroundWork(name: "snap-cold-copy") {
-            defer { if watch.abandoned { try? FileOps.removeTree(staging) } }
+            defer { if !watch.finish() { try? FileOps.removeTree(staging) } }
             try FileOps.copyTree(from: source, to: staging, progress: watch.advance)
         }
         return Result {
-            var seen = watch.pieces
-            while try copy.value(waitingAtMost: node.timeout) == nil {
-                guard watch.pieces != seen else {
-                    watch.abandon()
-                    throw ColdCopyTimedOut(directory: source, seconds: node.timeout)
-                }
-                seen = watch.pieces
+            while try copy.value(waitingAtMost: max(watch.secondsLeft(of: node.timeout), 0)) == nil {
+                guard watch.secondsLeft(of: node.timeout) <= 0 else { continue }
+                if watch.abandon() { throw ColdCopyTimedOut(directory: source, seconds: node.timeout) }
+                _ = try copy.value()  // it ended as it was given up on: its outcome stands
+                return
             }
         }
     }
@@ -214,29 +220,46 @@ public struct ColdCopyTimedOut: SnapFailure {
     }
 }
 
-/// What a cold copy's thread and the thread waiting for it share: how many pieces were
-/// copied, and whether the waiter gave up on it.
+/// What a cold copy's thread and the thread waiting for it share: when the last piece was
+/// copied, and whether the copy is running, finished, or was given up on (set once, by
+/// whichever side gets there first, so exactly one of them owns the staging directory).
 private final class CopyWatch: Sendable {
-    private let count = Atomic(0)
-    private let gaveUp = Atomic(false)
-    /// Test-only: the copy sleeps this long after its first piece of a file, as one stuck
-    /// on a hung disk would.
-    private let stall: Double?
-    private let stalled = Atomic(false)
+    private static let running = 0
+    private static let finished = 1
+    private static let abandoned = 2
+    private let state = Atomic(CopyWatch.running)
+    /// `DispatchTime` nanoseconds of the copy's start or its last piece.
+    private let lastPiece = Atomic(DispatchTime.now().uptimeNanoseconds)
+    /// Test-only: the copy sleeps this long after each piece of a file, as a slow disk (a
+    /// little) or a hung one (a lot) would.
+    private let pieceDelay: Double?
 
-    init(stall: Double?) { self.stall = stall }
+    init(pieceDelay: Double?) { self.pieceDelay = pieceDelay }
 
-    var pieces: Int { count.load(ordering: .relaxed) }
-    var abandoned: Bool { gaveUp.load(ordering: .relaxed) }
-
-    func abandon() { gaveUp.store(true, ordering: .relaxed) }
+    /// Seconds until the copy has copied nothing for `timeout`.
+    func secondsLeft(of timeout: Double) -> Double {
+        let idle = DispatchTime.now().uptimeNanoseconds &- lastPiece.load(ordering: .acquiring)
+        return timeout - Double(idle) / 1e9
+    }
 
     /// Counts a piece copied (`bytes` of a file, 0 for a directory or link).
-    /// - Throws: ``CancellationError`` once the copy is abandoned.
+    /// - Throws: ``CancellationError`` once the copy is given up on.
     func advance(_ bytes: Int) throws {
-        if let stall, bytes > 0, !stalled.exchange(true, ordering: .relaxed) { Thread.sleep(forTimeInterval: stall) }
-        guard !abandoned else { throw CancellationError() }
-        count.add(1, ordering: .relaxed)
+        if let pieceDelay, bytes > 0 { Thread.sleep(forTimeInterval: pieceDelay) }
+        guard state.load(ordering: .acquiring) == Self.running else { throw CancellationError() }
+        lastPiece.store(DispatchTime.now().uptimeNanoseconds, ordering: .releasing)
+    }
+
+    /// Called by the copy when it ends. - Returns: false if it was given up on first.
+    func finish() -> Bool {
+        state.compareExchange(expected: Self.running, desired: Self.finished, ordering: .acquiringAndReleasing)
+            .exchanged
+    }
+
+    /// Called by the waiter. - Returns: false if the copy ended first.
+    func abandon() -> Bool {
+        state.compareExchange(expected: Self.running, desired: Self.abandoned, ordering: .acquiringAndReleasing)
+            .exchanged
     }
 }
 
@@ -245,6 +268,9 @@ public struct CaptureError: SnapFailure {
     public var node: String
     public var step: String
     public var cause: any Error
+    /// The node's cold copy was abandoned, hung: whatever failed after it (the start), the
+    /// disks it needs may be hung too.
+    public var coldCopyHung = false
 
     public var description: String {
         let text = "\(cause)"
