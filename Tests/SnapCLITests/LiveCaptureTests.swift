@@ -137,9 +137,7 @@ import Testing
         let pair = try StandinPair(label)
         try pair.start()
         #expect(try pair.snap(["init"]).status == 0)
-        let yaml = try String(contentsOfFile: pair.config, encoding: .utf8)
-            .replacingOccurrences(of: "home: \(pair.home(0))", with: "home: \(pair.home(0))\n    timeout: 8")
-        try yaml.write(toFile: pair.config, atomically: true, encoding: .utf8)
+        try pair.setTimeout(8, of: 0)
         return pair
     }
 
@@ -173,6 +171,35 @@ import Testing
         #expect(again.status == 0, "\(again.stderr)")
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: pair.store).filter { $0.hasPrefix(".tmp-") }
         #expect(leftovers.isEmpty)
+    }
+
+    @Test func aStartThatFailsAfterAHungCopyStillSparesThePartner() throws {
+        let pair = try pairWithShortTimeout("live-coldhang-start")
+        // Were manager_1 stopped after all, its own copy would hang at 8 s, not at 120.
+        try pair.setTimeout(8, of: 1)
+        let control = pair.home(0) + "/bin/leo_manager"
+        try FileManager.default.moveItem(atPath: control, toPath: control + ".real")
+        defer {
+            try? FileManager.default.removeItem(atPath: control)
+            try? FileManager.default.moveItem(atPath: control + ".real", toPath: control)
+        }
+        // The disk that hung the copy keeps the node from starting too.
+        try """
+        #!/bin/sh
+        if [ "$1" = start ]; then echo 'start: cannot write to the disk'; exit 1; fi
+        exec "$(dirname "$0")/leo_manager.real" "$@"
+        """.write(toFile: control, atomically: true, encoding: .utf8)
+        chmod(control, 0o755)
+        let result = try pair.snap(
+            ["create", "--all", "--mode", "cold"], environment: ["SNAP_DEBUG_COLD_COPY_PIECE_DELAY_SECONDS": "90"])
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("manager_0: start"), "\(result.stderr)")
+        #expect(result.stderr.contains("manager_1: cold copy: not stopped, because the cold copy of manager_0 hung"))
+        #expect(try pair.control(1, ["ping"]).status == 0, "manager_1 was stopped: \(result.stderr)")
+        // Back to the real script, so the node can be started and the pair stopped.
+        try FileManager.default.removeItem(atPath: control)
+        try FileManager.default.moveItem(atPath: control + ".real", toPath: control)
+        #expect(try pair.control(0, ["start"]).status == 0)
     }
 
     @Test func aSlowColdCopyThatKeepsCopyingOutlivesTheTimeout() throws {

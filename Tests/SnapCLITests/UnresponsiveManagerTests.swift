@@ -101,9 +101,7 @@ import Testing
         exec "$real" "$@"
         """.write(toFile: control, atomically: true, encoding: .utf8)
         chmod(control, 0o755)
-        let yaml = try String(contentsOfFile: pair.config, encoding: .utf8)
-            .replacingOccurrences(of: "home: \(pair.home(0))", with: "home: \(pair.home(0))\n    timeout: 8")
-        try yaml.write(toFile: pair.config, atomically: true, encoding: .utf8)
+        try pair.setTimeout(8, of: 0)
 
         let started = Date()
         let result = try pair.snap(["create", "--node", "manager_0", "--mode", "cold"])

@@ -52,6 +52,13 @@ public final class StandinPair: @unchecked Sendable {
         try ProcessRunner.run(home(index) + "/bin/leo_manager", arguments)
     }
 
+    /// Sets manager `index`'s `timeout` in snap.yaml (every command, socket and cold copy).
+    public func setTimeout(_ seconds: Int, of index: Int) throws {
+        let yaml = try String(contentsOfFile: config, encoding: .utf8)
+            .replacingOccurrences(of: "home: \(home(index))", with: "home: \(home(index))\n    timeout: \(seconds)")
+        try yaml.write(toFile: config, atomically: true, encoding: .utf8)
+    }
+
     /// Sends console commands (one per line) to manager `index` and returns the reply.
     public func console(_ index: Int, _ commands: String...) throws -> String {
         try Console.exchange(port: consolePort(index), commands.joined(separator: "\n") + "\n")
