@@ -123,8 +123,10 @@ struct CreateCommand: ParsableCommand {
                 throw PolicyError.notFound(policy ?? "default", searched: context.policyDirectories)
             }
             try context.audited("prune", in: store) { lock, facts in
+                try store.refuseWhileRestoring("prune", nodes: nil)
                 let decisions = PruneOperation.decide(
-                    try store.loadRecords().records, rules: chosen.keep, timeZone: chosen.timeZone, now: Date())
+                    try store.loadRecords().records, rules: chosen.keep, timeZone: chosen.timeZone, now: Date(),
+                    held: store.heldByRestores())
                 facts.snapshots = try PruneOperation.apply(decisions, in: store, lock: lock, logger: context.logger)
             }
         }
@@ -150,6 +152,7 @@ struct CreateCommand: ParsableCommand {
         request.summarizesDump = true
         let record = try context.audited("create", in: store) { lock, facts in
             facts.nodes = [name]
+            try store.refuseWhileRestoring("create", nodes: [name])
             let record = try CreateOperation.capture(request, in: store, lock: lock, logger: context.logger)
             facts.snapshots = [record.id]
             if verify { try verifyCreated([record], store: store, lock: lock, context: context) }
@@ -174,6 +177,7 @@ struct CreateCommand: ParsableCommand {
             }
         return try context.audited("create", in: store) { lock, facts in
             facts.nodes = selected.map(\.name)
+            try store.refuseWhileRestoring("create", nodes: selected.map(\.name))
             var outcome = CaptureOutcome(records: [], failures: [])
             // After one cold copy hung (a stuck store disk, likely), stopping the next
             // manager, often its partner, would only take it down into the same hang.

@@ -20,6 +20,11 @@ struct ListCommand: ParsableCommand {
         let set = try store.loadRecords(global.json ? .full : .withoutTables)
         for damage in set.damaged { context.note("snap: warning: \(damage.description)") }
         for id in store.unfinishedRestores() { context.note("snap: warning: \(RestoreError.unfinished(id: id))") }
+        for rescue in store.remainingRescues() {
+            context.note(
+                "snap: note: restore \(rescue.id) is over but its rescued files remain in \(rescue.path); remove "
+                    + "them once you have checked its pre-restore snapshots (`snap list --tag pre-restore`)")
+        }
         let records = set.records.lazy.filter { record in
             (node == nil || record.node == node) && (tag == nil || record.tags.contains(tag ?? ""))
         }

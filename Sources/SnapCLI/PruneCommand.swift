@@ -64,12 +64,14 @@ struct PruneCommand: ParsableCommand {
         }
         if dryRun {
             let records = try store.loadRecords(.withoutTables).records
-            render(PruneOperation.decide(records, rules: rules, timeZone: zone, now: now))
+            render(PruneOperation.decide(records, rules: rules, timeZone: zone, now: now, held: store.heldByRestores()))
             return
         }
         let decisions = try context.audited("prune", in: store) { lock, facts in
+            try store.refuseWhileRestoring("prune", nodes: nil)
             let set = try store.loadRecords(.withoutTables)
-            let decisions = PruneOperation.decide(set.records, rules: rules, timeZone: zone, now: now)
+            let decisions = PruneOperation.decide(
+                set.records, rules: rules, timeZone: zone, now: now, held: store.heldByRestores())
             facts.snapshots = try PruneOperation.apply(decisions, in: store, lock: lock, logger: context.logger)
             facts.nodes = Array(Set(decisions.filter { !$0.keep }.map(\.node))).sorted()
             return decisions

@@ -59,84 +59,69 @@ struct RestoreCommand: ParsableCommand {
     func run() throws {
         let context = try CommandContext(global)
         let store = try context.openStore()
-        if let id = resume ?? rollback {
-            try continueRestore(id, context: context, store: store)
+        let pair = try resolvePair(context)
+        if let text = resume ?? rollback {
+            try continueRestore(try store.resolveRestore(text), context: context, store: store, pair: pair)
             return
         }
         guard let ref else { return }
-        let record = try SnapshotRef(parsing: ref).resolve(in: try context.loadRecords(store))
-        let pair = try resolvePair(context)
-        let targets = try to.map { name in
-            guard let node = pair.first(where: { $0.name == name }) else {
-                throw LeoFSError.unknownManager(name, known: pair.map(\.name))
-            }
-            return node
-        }
-        if let unfinished = store.unfinishedRestores().first { throw RestoreError.unfinished(id: unfinished) }
-        let id = FileOps.randomHex(bytes: 6)
-        let plan = try RestorePlanner.plan(
-            id: id, record: record, targets: targets, pair: pair, requestedMode: mode,
-            rescueDirectory: store.restoreDirectory(id) + "/rescue")
-        try RestorePreflight.check(record, in: store, targets: targets)
-        render(plan, record: record)
+        let request = RestoreRequest(ref: ref, targets: to, mode: mode)
+        // Shown before the prompt; everything is checked again under the lock.
+        let shown = try RestoreOperation.prepare(
+            request, id: FileOps.randomHex(bytes: 6), in: store, records: try context.loadRecords(store), pair: pair)
+        render(shown)
         if dryRun { return }
         try confirm()
         let started = Date()
         try context.audited("restore", in: store) { lock, facts in
-            facts.snapshots = [record.id]
-            facts.nodes = plan.targets
-            var executor = RestoreExecutor(
-                store: store, lock: lock, snapshot: record, nodes: pair,
-                journal: RestoreJournal(plan: plan, now: started),
-                logger: context.logger)
-            try execute(&executor, facts: &facts)
+            facts.snapshots = [shown.record.id]
+            facts.nodes = shown.plan.targets
+            defer { facts.snapshots += preRestoreSnapshots(shown.plan.id, store) }
+            let journal = try RestoreOperation.run(
+                request, shown: shown, in: store, lock: lock, pair: pair, logger: context.logger,
+                progress: progress(total: shown.plan.steps.count))
+            for finding in journal.findings { Output.error("snap: warning: \(finding)") }
         }
-        finish(plan, started: started)
+        finish(shown.plan, started: started)
     }
 
-    private func continueRestore(_ id: String, context: CommandContext, store: Store) throws {
-        let journal = try store.journal(id)
-        guard journal.phase.isUnfinished else { throw RestoreError.finished(id: id, phase: journal.phase.rawValue) }
-        let record = try SnapshotRef(parsing: journal.plan.snapshot).resolve(in: try context.loadRecords(store))
-        let pair = try resolvePair(context)
+    private func continueRestore(_ id: String, context: CommandContext, store: Store, pair: [ManagerNode]) throws {
         let started = Date()
-        try context.audited(resume != nil ? "restore-resume" : "restore-rollback", in: store) { lock, facts in
-            facts.snapshots = [record.id]
-            facts.nodes = journal.plan.targets
-            var executor = RestoreExecutor(
-                store: store, lock: lock, snapshot: record, nodes: pair, journal: journal, logger: context.logger)
+        let outcome = try context.audited(resume != nil ? "restore-resume" : "restore-rollback", in: store) {
+            lock, facts in
+            if let journal = try? store.journal(id) {
+                facts.snapshots = [journal.plan.snapshot]
+                facts.nodes = journal.plan.targets
+            }
+            defer { facts.snapshots += preRestoreSnapshots(id, store) }
+            return try RestoreOperation.continue(
+                id, resume: resume != nil, in: store, lock: lock, pair: pair, logger: context.logger,
+                progress: progress(total: (try? store.journal(id))?.plan.steps.count ?? 0))
+        }
+        switch outcome {
+        case .nothingToDo(let message):
+            if !global.quiet { Output.line(message) }
+        case .done(let journal):
+            for finding in journal.findings { Output.error("snap: warning: \(finding)") }
             if resume != nil {
-                guard journal.phase == .running else {
-                    throw RestoreCheckFailed(
-                        detail: "restore \(id) was rolling back; finish that with --rollback \(id)")
-                }
-                try execute(&executor, facts: &facts)
-            } else {
-                do {
-                    try executor.rollback(after: journal.failure ?? "interrupted")
-                } catch let error as RestoreError {
-                    // A rollback the operator asked for and that worked is a success.
-                    guard case .rolledBack = error else { throw error }
-                }
+                finish(journal.plan, started: started)
+            } else if !global.quiet {
+                Output.line("restore \(id) rolled back: the managers run on their previous files")
             }
         }
-        if resume != nil {
-            finish(journal.plan, started: started)
-        } else if !global.quiet {
-            Output.line("restore \(id) rolled back: the managers run on their previous files")
-        }
     }
 
-    private func execute(_ executor: inout RestoreExecutor, facts: inout AuditFacts) throws {
-        let total = executor.journal.plan.steps.count
+    /// Pre-restore snapshots that restore `id` recorded so far, for the audit entry.
+    private func preRestoreSnapshots(_ id: String, _ store: Store) -> [String] {
+        ((try? store.journal(id))?.preRestoreSnapshots.values.sorted()) ?? []
+    }
+
+    private func progress(total: Int) -> (RestoreStep, RestoreJournal.StepState) -> Void {
         let quiet = global.quiet || global.json
-        executor.progress = { step, state in
+        return { step, state in
             guard !quiet, state != .started else { return }
             Output.error("[\(step.number)/\(total)] \(step.title): \(state == .finished ? "done" : "FAILED")")
         }
-        defer { facts.snapshots += executor.journal.preRestoreSnapshots.values.sorted() }
-        try executor.run()
-        for finding in executor.journal.findings { Output.error("snap: warning: \(finding)") }
     }
 
     private func resolvePair(_ context: CommandContext) throws -> [ManagerNode] {
@@ -145,7 +130,9 @@ struct RestoreCommand: ParsableCommand {
         return try configured.map(ManagerNode.resolve)
     }
 
-    private func render(_ plan: RestorePlan, record: SnapshotRecord) {
+    private func render(_ prepared: PreparedRestore) {
+        let plan = prepared.plan
+        let record = prepared.record
         if global.json {
             try? Output.json(plan)
             return
@@ -155,6 +142,7 @@ struct RestoreCommand: ParsableCommand {
                 + " to \(plan.targets.joined(separator: ", "))")
         Output.line("mode \(plan.mode.rawValue): \(plan.modeReason)")
         Output.table(["#", "STEP", "OPERATION"], plan.steps.map { ["\($0.number)", $0.title, $0.operation] })
+        for note in (plan.notes ?? []) + prepared.notes { Output.line("note: \(note)") }
         if dryRun { Output.line("dry run: nothing was changed") }
     }
 

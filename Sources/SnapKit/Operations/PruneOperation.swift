@@ -5,11 +5,20 @@ import Logging
 /// Applies retention: decides, then removes records and the bundles no record uses.
 public enum PruneOperation {
     /// Decisions for every snapshot of the store.
-    public static func decide(_ records: [SnapshotRecord], rules: RetentionRules, timeZone: TimeZone, now: Date)
-        -> [RetentionDecision]
-    {
+    /// - Parameter held: snapshots an unfinished restore needs (``Store/heldByRestores()``),
+    ///   kept whatever the rules say, with the reason given.
+    public static func decide(
+        _ records: [SnapshotRecord], rules: RetentionRules, timeZone: TimeZone, now: Date,
+        held: [String: String] = [:]
+    ) -> [RetentionDecision] {
         let pinned = Set(records.filter { $0.pinned == true }.map(\.id))
-        return Retention.decide(records, rules: rules, timeZone: timeZone, pinned: pinned, now: now)
+        return Retention.decide(records, rules: rules, timeZone: timeZone, pinned: pinned, now: now).map { decision in
+            guard let reason = held[decision.id] else { return decision }
+            var kept = decision
+            kept.keep = true
+            kept.reasons.append(reason)
+            return kept
+        }
     }
 
     /// Removes the snapshots `decisions` drop: records first (each an atomic unlink), then

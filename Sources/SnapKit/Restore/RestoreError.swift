@@ -9,20 +9,33 @@ public enum RestoreError: SnapFailure {
     case noSpace(path: String, needed: Int64, available: Int64)
     case needsConfirmation
     case declined
+    case noSchema(snapshot: String)
     case unfinished(id: String)
+    case blocks(id: String, command: String, nodes: [String])
     case noJournal(id: String)
+    case malformedId(String)
+    case ambiguousId(String, matches: [String])
     case finished(id: String, phase: String)
+    case completedCannotRollBack(id: String, preRestore: [String: String])
+    case snapshotChanged(ref: String, confirmed: String, now: String)
+    case consoleUnreachable(node: String, address: String, cause: String)
     case stepFailed(step: Int, title: String, cause: String)
-    case rolledBack(id: String, failure: String, rescue: String)
-    case rollbackFailed(id: String, failure: String, rollback: String, rescue: String)
+    case rolledBack(id: String, failure: String, whereabouts: String)
+    case rollbackFailed(id: String, failure: String, rollback: String, whereabouts: String)
 
     public var exitStatus: ExitStatus {
         switch self {
-        case .needsConfirmation: return .usage
+        case .needsConfirmation, .malformedId: return .usage
         case .snapshotDamaged: return .verificationFailed
         case .rolledBack: return .restoreRolledBack
+        case .unfinished, .blocks: return .restoreUnfinished
         default: return .error
         }
+    }
+
+    /// What finishes restore `id`, for every message that names an unfinished one.
+    static func finishing(_ id: String) -> String {
+        "finish it with `snap restore --resume \(id)` or undo it with `snap restore --rollback \(id)`"
     }
 
     public var description: String {
@@ -52,23 +65,49 @@ public enum RestoreError: SnapFailure {
                 "restore changes the managers: review the plan with --dry-run, then pass --yes (no terminal to ask on)"
         case .declined:
             return "restore not confirmed; nothing was touched"
-        case let .unfinished(id):
+        case let .noSchema(snapshot):
             return
-                "restore \(id) is unfinished: finish it with `snap restore --resume \(id)` or undo it with `snap restore --rollback \(id)`"
+                "snapshot \(snapshot) holds no Mnesia schema (mnesia/schema.DAT), so its files cannot be copied back; "
+                + "pick another snapshot, or one with a dump and --mode load"
+        case let .unfinished(id):
+            return "restore \(id) is unfinished: \(Self.finishing(id))"
+        case let .blocks(id, command, nodes):
+            return
+                "\(command) refused: restore \(id) of \(nodes.joined(separator: ", ")) is unfinished, and the managers may "
+                + "hold neither their old files nor the snapshot's; \(Self.finishing(id)), then run \(command) again"
         case let .noJournal(id):
             return "no restore \(id) in this store (see restores/)"
+        case let .malformedId(text):
+            return "\(text.debugDescription) is not a restore id (hexadecimal, as printed by snap restore and in restores/)"
+        case let .ambiguousId(text, matches):
+            return "restore id \(text) is ambiguous, it matches: \(matches.joined(separator: ", ")); type more of it"
         case let .finished(id, phase):
             return "restore \(id) is already \(phase)"
+        case let .completedCannotRollBack(id, preRestore):
+            let undo = preRestore.sorted { $0.key < $1.key }.map { "snap restore \($0.value) --to \($0.key)" }
+            return
+                "restore \(id) completed, so there is nothing to roll back; to return to the files it replaced, restore "
+                + "its pre-restore snapshots: "
+                + (undo.isEmpty ? "it recorded none (the directories were empty)" : undo.joined(separator: "; "))
+        case let .snapshotChanged(ref, confirmed, now):
+            return
+                "\(ref) named snapshot \(confirmed) when the plan was shown and names \(now) now (a snapshot was made or "
+                + "removed meanwhile); nothing was touched: review the plan again"
+        case let .consoleUnreachable(node, address, cause):
+            return
+                "the console of \(node) at \(address) does not answer (\(cause)); the restore checks it at the end, so it "
+                + "was refused before any manager was stopped: fix console_port/console_host (snap.yaml or "
+                + "leo_manager.conf) and run it again"
         case let .stepFailed(step, title, cause):
             return "step \(step) (\(title)) failed: \(cause)"
-        case let .rolledBack(id, failure, rescue):
+        case let .rolledBack(id, failure, whereabouts):
             return
-                "restore \(id) failed and was rolled back: \(failure). The managers have their previous files again; "
-                + "the rescued copy stays in \(rescue)"
-        case let .rollbackFailed(id, failure, rollback, rescue):
+                "restore \(id) failed and was rolled back: \(failure). The managers run on their previous files again: "
+                + whereabouts
+        case let .rollbackFailed(id, failure, rollback, whereabouts):
             return
-                "restore \(id) failed (\(failure)) and so did its rollback (\(rollback)). The previous Mnesia files are in "
-                + "\(rescue); fix the cause and run `snap restore --rollback \(id)`"
+                "restore \(id) failed (\(failure)) and so did its rollback (\(rollback)). \(whereabouts). Fix the cause "
+                + "and run `snap restore --rollback \(id)`, which finishes what is left"
         }
     }
 }

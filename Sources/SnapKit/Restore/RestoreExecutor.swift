@@ -4,20 +4,29 @@ import Logging
 
 /// Carries out a ``RestorePlan`` step by step, journaling each step before and after it
 /// runs, and rolls back when a step fails after files were moved.
+///
+/// Every step can run again after a kill, and none empties a Mnesia directory unless what
+/// replaces it is complete: the rescue moves files (one complete copy exists at every
+/// instant, see ``FileOps/move(_:to:)``), the snapshot's files are checked as they are
+/// unpacked beside the target and renamed into place, and a rollback puts back a copy
+/// checked against the pre-restore snapshot.
 public struct RestoreExecutor {
     public let store: Store
     public let lock: StoreLock
-    public let snapshot: SnapshotRecord
+    /// The snapshot being restored; nil when it is gone, which only a rollback can live with.
+    public let snapshot: SnapshotRecord?
     /// Every manager of the pair by name.
     public let nodes: [String: ManagerNode]
     public let runner: any CommandRunning
     public let logger: Logger
     /// Called as each step starts and ends, for progress output.
     public var progress: (RestoreStep, RestoreJournal.StepState) -> Void = { _, _ in }
-    public private(set) var journal: RestoreJournal
+    /// Test-only: the step number at whose start the process kills itself (SIGKILL).
+    public var killAtStep: Int?
+    public internal(set) var journal: RestoreJournal
 
     public init(
-        store: Store, lock: StoreLock, snapshot: SnapshotRecord, nodes: [ManagerNode], journal: RestoreJournal,
+        store: Store, lock: StoreLock, snapshot: SnapshotRecord?, nodes: [ManagerNode], journal: RestoreJournal,
         runner: any CommandRunning = CommandRunner(), logger: Logger
     ) {
         self.store = store
@@ -27,9 +36,10 @@ public struct RestoreExecutor {
         self.journal = journal
         self.runner = runner
         self.logger = logger
+        self.killAtStep = ProcessInfo.processInfo.environment["SNAP_DEBUG_KILL_AT_STEP"].flatMap { Int($0) }
     }
 
-    private var rescueRoot: String { store.restoreDirectory(journal.plan.id) + "/rescue" }
+    var layout: RestoreLayout { RestoreLayout(store: store, id: journal.plan.id) }
 
     /// Runs every step not yet finished (a step that was started and interrupted runs again).
     /// On failure: rolls back when anything was moved, and throws what happened.
@@ -37,75 +47,47 @@ public struct RestoreExecutor {
         for index in journal.states.indices where journal.states[index] != .finished {
             let step = journal.plan.steps[index]
             try mark(index, .started)
-            if let kill = ProcessInfo.processInfo.environment["SNAP_DEBUG_KILL_AT_STEP"], Int(kill) == step.number {
-                raise(SIGKILL)  // lets tests interrupt a restore at an exact step
-            }
+            if killAtStep == step.number { raise(SIGKILL) }
             do {
                 try perform(step.action)
                 try mark(index, .finished)
             } catch {
                 try? mark(index, .failed)
                 let failure = RestoreError.stepFailed(step: step.number, title: step.title, cause: "\(error)")
-                    .description
-                journal.failure = failure
-                guard movedAnything else {
+                journal.failure = failure.description
+                guard journal.plan.targets.contains(where: journal.rescueBegan) else {
                     journal.phase = .rolledBack
                     try? store.save(journal)
-                    throw RestoreError.stepFailed(step: step.number, title: step.title, cause: "\(error)")
+                    throw failure
                 }
-                try rollback(after: failure)
+                try rollback(after: failure.description)
             }
         }
         journal.phase = .completed
         try store.save(journal)
+        releaseRescue()
     }
 
-    /// Puts the pair back as it was: stop both, the rescued files back in place, the old conf
-    /// files back, start both.
-    /// - Throws: ``RestoreError/rolledBack(id:failure:rescue:)`` when it worked (exit 5), or
-    ///   ``RestoreError/rollbackFailed(id:failure:rollback:rescue:)``.
-    public mutating func rollback(after failure: String) throws {
-        journal.phase = .rollingBack
-        try store.save(journal)
-        do {
-            for name in journal.plan.pair {
-                let control = ManagerControl(try node(name), runner: runner)
-                if try control.isRunning() { try control.stop() }
-            }
-            for name in journal.plan.targets where journal.state(of: .rescue(node: name)) != .pending {
-                try putBack(try node(name), clear: journal.state(of: .rescue(node: name)) == .finished)
-            }
-            for backup in journal.confBackups.values where FileOps.exists(backup.backup) {
-                try FileOps.rename(backup.backup, to: backup.file)
-            }
-            for name in journal.plan.pair { try ManagerControl(try node(name), runner: runner).start() }
-            for name in journal.plan.pair { try ManagerControl(try node(name), runner: runner).waitReady() }
-        } catch {
-            journal.phase = .rollbackFailed
-            try? store.save(journal)
-            throw RestoreError.rollbackFailed(
-                id: journal.plan.id, failure: failure, rollback: "\(error)", rescue: rescueRoot)
-        }
-        journal.phase = .rolledBack
-        try store.save(journal)
-        throw RestoreError.rolledBack(id: journal.plan.id, failure: failure, rescue: rescueRoot)
-    }
-
-    /// True once any target's files started moving.
-    private var movedAnything: Bool {
-        journal.plan.targets.contains { journal.state(of: .rescue(node: $0)) != .pending }
-    }
-
-    private mutating func mark(_ index: Int, _ state: RestoreJournal.StepState) throws {
+    mutating func mark(_ index: Int, _ state: RestoreJournal.StepState) throws {
         journal.states[index] = state
         journal.updated = Date()
         try store.save(journal)
         progress(journal.plan.steps[index], state)
     }
 
-    private func node(_ name: String) throws -> ManagerNode {
+    func node(_ name: String) throws -> ManagerNode {
         guard let node = nodes[name] else { throw LeoFSError.unknownManager(name, known: nodes.keys.sorted()) }
         return node
+    }
+
+    /// The snapshot, which every forward step but the rescue needs.
+    private func restoredSnapshot() throws -> SnapshotRecord {
+        guard let snapshot else {
+            throw RestoreCheckFailed(
+                detail: "snapshot \(journal.plan.snapshot) is no longer in the store, so restore \(journal.plan.id) "
+                    + "cannot go on; undo it with `snap restore --rollback \(journal.plan.id)`")
+        }
+        return snapshot
     }
 
     private mutating func perform(_ action: RestoreAction) throws {
@@ -114,24 +96,11 @@ public struct RestoreExecutor {
             let control = ManagerControl(try node(name), runner: runner)
             if try control.isRunning() { try control.stop() }
         case let .confirmDown(name):
-            let manager = try node(name)
-            if try ManagerControl(manager, runner: runner).isRunning()
-                || !ErlangProcesses.running(nodename: manager.nodename).isEmpty
-            {
-                throw LeoFSError.stillRunning(node: name)
-            }
+            try confirmDown(try node(name))
         case let .rescue(name):
             try rescue(try node(name))
         case let .recordPreRestore(name):
-            guard journal.preRestoreSnapshots[name] == nil else { return }
-            let manager = try node(name)
-            var request = CaptureRequest(
-                node: name, sources: BundleSources(mnesiaDirectory: rescueRoot + "/" + name), mode: .cold,
-                tags: ["pre-restore"], note: "files of \(name) before restore \(journal.plan.id)", role: manager.role,
-                cluster: manager.cluster, partner: manager.partner, compression: .standard)
-            request.nodename = manager.nodename
-            let record = try CreateOperation.capture(request, in: store, lock: lock, logger: logger)
-            journal.preRestoreSnapshots[name] = record.id
+            try recordPreRestore(try node(name))
         case let .unpack(name):
             try unpack(into: try node(name))
         case let .swapIn(name):
@@ -149,12 +118,14 @@ public struct RestoreExecutor {
         case let .waitReady(name):
             try ManagerControl(try node(name), runner: runner).waitReady()
         case let .checkStatus(name):
+            let snapshot = try restoredSnapshot()
             let status = ClusterStatus(parsing: try ConsoleClient(try node(name)).send("status"))
             if let expected = snapshot.ringHashes?.current, let found = status.currentRingHash, expected != found {
                 throw RestoreCheckFailed(detail: "\(name) reports ring-hash \(found), the snapshot had \(expected)")
             }
             if status.currentRingHash == nil { throw RestoreCheckFailed(detail: "\(name): status shows no ring-hash") }
         case let .loadDump(name):
+            let snapshot = try restoredSnapshot()
             let manager = try node(name)
             try manager.withPrivateDumpPath { path in
                 try SnapshotContent.unpackDump(of: snapshot, from: store, to: path)
@@ -167,6 +138,7 @@ public struct RestoreExecutor {
                     detail: "update-managers answered \(reply.trimmingCharacters(in: .whitespacesAndNewlines))")
             }
         case let .compareTables(name):
+            let snapshot = try restoredSnapshot()
             let manager = try node(name)
             let live = try manager.withPrivateDumpPath { path in
                 try ManagerControl(manager, runner: runner).dump(to: path)
@@ -176,65 +148,111 @@ public struct RestoreExecutor {
         }
     }
 
-    /// Moves everything in the node's Mnesia directory to the rescue area.
-    private func rescue(_ manager: ManagerNode) throws {
-        let destination = rescueRoot + "/" + manager.name
-        try FileOps.makeDirectory(rescueRoot)
+    /// Down means: `ping` fails and no Erlang VM runs under the node's name.
+    func confirmDown(_ manager: ManagerNode) throws {
+        if try ManagerControl(manager, runner: runner).isRunning()
+            || !ErlangProcesses.running(nodename: manager.nodename).isEmpty
+        {
+            throw LeoFSError.stillRunning(node: manager.name)
+        }
+    }
+
+    /// Moves everything in the node's Mnesia directory to the rescue area, after writing
+    /// down what the directory was (owner, mode, or missing) in the journal.
+    private mutating func rescue(_ manager: ManagerNode) throws {
+        let live = manager.mnesiaDirectory
+        if journal.originals?[manager.name] == nil {
+            var originals = journal.originals ?? [:]
+            originals[manager.name] = try TargetDirectory.survey(live)
+            journal.originals = originals
+            try store.save(journal)
+        }
+        let destination = layout.rescue(manager.name)
+        try FileOps.makeDirectory(layout.rescueRoot)
         try FileOps.makeDirectory(destination)
-        for name in try FileOps.listDirectory(manager.mnesiaDirectory) {
-            try FileOps.move(manager.mnesiaDirectory + "/" + name, to: destination + "/" + name)
+        if FileOps.exists(live) {
+            for name in try FileOps.listDirectory(live) {
+                try FileOps.move(live + "/" + name, to: destination + "/" + name)
+            }
+            try FileOps.syncDirectory(live)
         }
         try FileOps.syncDirectory(destination)
-        try FileOps.syncDirectory(manager.mnesiaDirectory)
+        let (files, bytes) = try TargetDirectory.contentSize(destination)
+        journal.originals?[manager.name]?.files = files
+        journal.originals?[manager.name]?.bytes = bytes
     }
 
-    /// Moves the rescued files back; `clear` first removes what the restore put there.
-    private func putBack(_ manager: ManagerNode, clear: Bool) throws {
-        try? FileOps.removeTree(staging(manager))
-        if !FileOps.exists(manager.mnesiaDirectory) { try FileOps.makeDirectory(manager.mnesiaDirectory) }
-        if clear {
-            for name in try FileOps.listDirectory(manager.mnesiaDirectory) {
-                try FileOps.removeTree(manager.mnesiaDirectory + "/" + name)
-            }
+    /// The note that names a restore's pre-restore snapshot of `node`.
+    func preRestoreNote(_ node: String) -> String { "files of \(node) before restore \(journal.plan.id)" }
+
+    /// Records the rescued files as a `pre-restore` snapshot; a rescue that holds nothing (a
+    /// missing or empty directory) is no snapshot. A record made before a kill is reused.
+    private mutating func recordPreRestore(_ manager: ManagerNode) throws {
+        guard journal.preRestoreSnapshots[manager.name] == nil else { return }
+        let rescued = layout.rescue(manager.name)
+        guard try !FileOps.listDirectory(rescued).isEmpty else {
+            logger.info("\(manager.name): its Mnesia directory held nothing; no pre-restore snapshot")
+            return
         }
-        let source = rescueRoot + "/" + manager.name
-        for name in (try? FileOps.listDirectory(source)) ?? [] {
-            try FileOps.move(source + "/" + name, to: manager.mnesiaDirectory + "/" + name)
+        let note = preRestoreNote(manager.name)
+        if let made = try store.loadRecords(.withoutTables).records.first(where: {
+            $0.node == manager.name && $0.tags.contains("pre-restore") && $0.note == note
+        }) {
+            journal.preRestoreSnapshots[manager.name] = made.id
+            return
         }
-        try FileOps.syncDirectory(manager.mnesiaDirectory)
+        var request = CaptureRequest(
+            node: manager.name, sources: BundleSources(mnesiaDirectory: rescued), mode: .cold,
+            tags: ["pre-restore"], note: note, role: manager.role, cluster: manager.cluster,
+            partner: manager.partner, compression: .standard)
+        request.nodename = manager.nodename
+        let record = try CreateOperation.capture(request, in: store, lock: lock, logger: logger)
+        journal.preRestoreSnapshots[manager.name] = record.id
     }
 
-    private func staging(_ manager: ManagerNode) -> String { manager.mnesiaDirectory + ".snap-staging" }
+    /// What the target's directory was, or (journals of earlier versions) what it is now.
+    func original(_ manager: ManagerNode) throws -> TargetDirectory {
+        if let original = journal.originals?[manager.name] { return original }
+        return try TargetDirectory.survey(manager.mnesiaDirectory)
+    }
 
-    /// Unpacks the snapshot's `mnesia/` into a staging directory beside the target, fsynced
-    /// and owned like the target.
+    /// Unpacks the snapshot's `mnesia/` into a staging directory beside the target, every
+    /// file checked as it is written, fsynced, and owned like the target.
     private func unpack(into manager: ManagerNode) throws {
-        let staging = staging(manager)
+        let snapshot = try restoredSnapshot()
+        let staging = RestoreLayout.staging(manager.mnesiaDirectory)
+        let owner = try original(manager)
         try FileOps.removeTree(staging)
-        try FileOps.makeDirectory(staging)
+        try owner.makeDirectory(staging)
         try SnapshotContent.unpackMnesia(of: snapshot, from: store, to: staging)
-        if let owner = try FileOps.status(manager.mnesiaDirectory) {
-            try FileOps.chownTree(staging, uid: owner.st_uid, gid: owner.st_gid)
-            chmod(staging, owner.st_mode & 0o7777)
-        }
+        try FileOps.chownTree(staging, uid: owner.uid, gid: owner.gid)
+        try owner.apply(to: staging)
         try FileOps.syncTree(staging)
     }
 
     /// Renames the staging directory into place (the target is empty after the rescue).
     private func swapIn(_ manager: ManagerNode) throws {
-        let staging = staging(manager)
-        guard FileOps.exists(staging) else { return }  // done before an interruption
-        if FileOps.exists(manager.mnesiaDirectory) {
-            guard try FileOps.listDirectory(manager.mnesiaDirectory).isEmpty else {
+        let live = manager.mnesiaDirectory
+        let staging = RestoreLayout.staging(live)
+        guard FileOps.exists(staging) else {
+            // Renamed before an interruption: the snapshot's files must be what is in place.
+            let snapshot = try restoredSnapshot()
+            if let problem = try MnesiaFilesCheck.problem(
+                of: live, against: try store.manifest(for: snapshot).manifest, hashes: false)
+            {
                 throw RestoreCheckFailed(
-                    detail: "\(manager.mnesiaDirectory) is not empty after the rescue; something else wrote there")
+                    detail: "\(staging) is gone and \(live) does not hold the snapshot's files (\(problem))")
             }
-            if rmdir(manager.mnesiaDirectory) != 0 {
-                throw SystemError("remove directory", manager.mnesiaDirectory, .last)
-            }
+            return
         }
-        try FileOps.rename(staging, to: manager.mnesiaDirectory)
-        try FileOps.syncDirectory((manager.mnesiaDirectory as NSString).deletingLastPathComponent)
+        if FileOps.exists(live) {
+            guard try FileOps.listDirectory(live).isEmpty else {
+                throw RestoreCheckFailed(detail: "\(live) is not empty after the rescue; something else wrote there")
+            }
+            if rmdir(live) != 0 { throw SystemError("remove directory", live, .last) }
+        }
+        try FileOps.rename(staging, to: live)
+        try FileOps.syncDirectory((live as NSString).deletingLastPathComponent)
     }
 }
 

@@ -31,6 +31,15 @@ public struct RestoreJournal: Codable, Sendable {
     public var failure: String?
     /// Findings of the checks (tables that differ, ...).
     public var findings: [String]
+    /// What each target's Mnesia directory was before anything moved: written before the
+    /// rescue moves its first file, so a rollback knows what to put back (owner, mode, or
+    /// that there was no directory). Nil in journals of earlier versions.
+    public var originals: [String: TargetDirectory]?
+    /// Targets whose previous files a rollback has put back in place: a rollback run again
+    /// leaves them alone. Nil in journals of earlier versions.
+    public var returned: [String]?
+    /// True once the rescued files were removed, after every pre-restore snapshot verified.
+    public var rescueReleased: Bool?
     /// SHA-256 of the journal's canonical JSON without this field, set by
     /// ``Store/save(_:)``. A journal decides which files a resume or a rollback moves, so
     /// one that was edited or damaged is refused, never followed.
@@ -52,7 +61,30 @@ public struct RestoreJournal: Codable, Sendable {
         self.confBackups = [:]
         self.failure = nil
         self.findings = []
+        self.originals = [:]
+        self.returned = []
         self.checksum = nil
+    }
+
+    /// True once the rescue of `node` began to move files (or to record that there were none).
+    public func rescueBegan(_ node: String) -> Bool {
+        originals?[node] != nil || state(of: .rescue(node: node)) != .pending
+    }
+
+    /// True once a rollback put the previous files of `node` back in place.
+    public func hasReturned(_ node: String) -> Bool { returned?.contains(node) == true }
+
+    /// True once anything may have written into the live Mnesia directory of `node` after
+    /// its rescue: the snapshot's files were renamed into place, or a manager was started.
+    public func liveWasReplaced(_ node: String) -> Bool {
+        zip(plan.steps, states).contains { step, state in
+            guard state != .pending else { return false }
+            switch step.action {
+            case .swapIn(let name): return name == node
+            case .start: return true
+            default: return false
+            }
+        }
     }
 
     /// The checksum this journal must carry.
@@ -124,6 +156,69 @@ extension Store {
             }
             guard let journal = try? journal(name) else { return true }
             return journal.phase.isUnfinished
+        }
+    }
+}
+
+extension Store {
+    /// The restore named by `text`: a full id or a unique prefix of one (at least 4
+    /// characters) among the folders of `restores/`.
+    /// - Throws: ``RestoreError/malformedId(_:)`` for anything that is not hexadecimal (a
+    ///   path, a snapshot ref), ``RestoreError/noJournal(id:)`` or
+    ///   ``RestoreError/ambiguousId(_:matches:)``.
+    public func resolveRestore(_ text: String) throws -> String {
+        let id = text.lowercased()
+        guard id.count >= 4, id.count <= 64, id.allSatisfy({ $0.isHexDigit && $0.isASCII }) else {
+            throw RestoreError.malformedId(text)
+        }
+        let names = ((try? FileOps.listDirectory(restoresDirectory)) ?? []).filter { $0.hasPrefix(id) }
+        if names.contains(id) { return id }
+        guard let only = names.first else { throw RestoreError.noJournal(id: text) }
+        guard names.count == 1 else { throw RestoreError.ambiguousId(text, matches: names.sorted()) }
+        return only
+    }
+
+    /// Unfinished restores with their journals (nil for a journal that cannot be read,
+    /// which is treated as touching every manager).
+    public func unfinishedRestoreJournals() -> [(id: String, journal: RestoreJournal?)] {
+        unfinishedRestores().map { id in (id, try? journal(id)) }
+    }
+
+    /// Refuses `command` while a restore touching any of `nodes` is unfinished (nil: any
+    /// restore at all). Call it holding the lock, so that no restore starts in between.
+    /// - Throws: ``RestoreError/blocks(id:command:nodes:)`` (exit 6).
+    public func refuseWhileRestoring(_ command: String, nodes: [String]?) throws {
+        for (id, journal) in unfinishedRestoreJournals() {
+            let pair = journal?.plan.pair ?? []
+            if let nodes, let journal, !journal.plan.pair.contains(where: nodes.contains) { continue }
+            throw RestoreError.blocks(id: id, command: command, nodes: pair.isEmpty ? ["the managers"] : pair)
+        }
+    }
+
+    /// Snapshots an unfinished restore still needs, by id, with the reason: the snapshot it
+    /// restores and the pre-restore snapshots holding the managers' previous files.
+    public func heldByRestores() -> [String: String] {
+        var held: [String: String] = [:]
+        for (id, journal) in unfinishedRestoreJournals() {
+            guard let journal else { continue }
+            held[journal.plan.snapshot] = "restored by unfinished restore \(id)"
+            for snapshot in journal.preRestoreSnapshots.values {
+                held[snapshot] = "previous files of unfinished restore \(id)"
+            }
+        }
+        return held
+    }
+}
+
+extension Store {
+    /// Rescue folders left by restores that are over: kept because a pre-restore snapshot
+    /// did not verify, or by a restore of an earlier version. By restore id.
+    public func remainingRescues() -> [(id: String, path: String)] {
+        let unfinished = Set(unfinishedRestores())
+        let names = ((try? FileOps.listDirectory(restoresDirectory)) ?? []).sorted()
+        return names.filter { !unfinished.contains($0) }.compactMap { id in
+            let path = RestoreLayout(store: self, id: id).rescueRoot
+            return FileOps.exists(path) ? (id, path) : nil
         }
     }
 }

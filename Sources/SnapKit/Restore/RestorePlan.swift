@@ -50,6 +50,8 @@ public struct RestorePlan: Codable, Sendable, Equatable {
     /// Every manager of the pair (all of them are stopped and started).
     public var pair: [String]
     public var steps: [RestoreStep]
+    /// What the operator should know about the result (nil in journals of earlier versions).
+    public var notes: [String]?
 }
 
 /// Builds restore plans. Pure: everything it needs is passed in.
@@ -180,8 +182,19 @@ public enum RestorePlanner {
                 "dump-mnesia-data; compare row counts and digests with \(record.id)",
                 .compareTables(node: master.name))
         }
+        var notes: [String] = []
+        let untouched = ordered.filter { node in !targets.contains { $0.name == node.name } }
+        if mode == .copy, let partner = untouched.first {
+            let names = targets.map(\.name).joined(separator: ", ")
+            notes.append(
+                "only \(names) \(targets.count == 1 ? "gets" : "get") the snapshot's files; \(partner.name) keeps its own, "
+                    + "and on start \(names) resyncs its tables from \(partner.name), so the pair ends up with "
+                    + "\(partner.name)'s data (the way to recover a lost manager from its partner). To return the whole "
+                    + "pair to the snapshot, pass --to for every manager: "
+                    + ordered.map { "--to \($0.name)" }.joined(separator: " "))
+        }
         return RestorePlan(
             id: id, snapshot: record.id, snapshotVersion: record.version, mode: mode, modeReason: reason,
-            targets: targets.map(\.name), pair: ordered.map(\.name), steps: steps)
+            targets: targets.map(\.name), pair: ordered.map(\.name), steps: steps, notes: notes)
     }
 }

@@ -1,32 +1,60 @@
 import Foundation
 import Glibc
 
-/// Checks made before a restore touches anything.
+/// Checks made before a restore touches anything; run once to show the plan, and again
+/// under the store lock, which the restore then keeps to its last step.
 public enum RestorePreflight {
-    /// The snapshot verifies (bundle and every file) and there is room for the unpacked
-    /// content beside each target and for the rescued files in the store.
-    /// - Throws: ``RestoreError/snapshotDamaged(snapshot:problem:)`` or ``RestoreError/noSpace(path:needed:available:)``.
-    public static func check(_ record: SnapshotRecord, in store: Store, targets: [ManagerNode]) throws {
+    /// The snapshot verifies (bundle and every file) and, in copy mode, holds a Mnesia
+    /// schema; every running manager's console answers (the restore checks it at the end);
+    /// there is room for the unpacked content beside each target and for the rescued files
+    /// in the store.
+    /// - Parameter running: whether a manager runs now (its `ping`).
+    /// - Returns: notes for the operator: a missing Mnesia directory, a console not probed.
+    /// - Throws: ``RestoreError`` saying what to fix, with nothing touched.
+    public static func check(
+        _ record: SnapshotRecord, in store: Store, plan: RestorePlan, targets: [ManagerNode], pair: [ManagerNode],
+        running: (ManagerNode) throws -> Bool
+    ) throws -> [String] {
         let problems = VerifyOperation.problems(of: record, check: BundleCheck.run(record, in: store))
         if let first = problems.first { throw RestoreError.snapshotDamaged(snapshot: record.id, problem: first) }
+        if plan.mode == .copy, !MnesiaFilesCheck.hasSchema(try store.manifest(for: record).manifest) {
+            throw RestoreError.noSchema(snapshot: record.id)
+        }
+        var notes: [String] = []
+        for manager in pair {
+            guard try running(manager) else {
+                notes.append("\(manager.name) is stopped, so its console was not probed")
+                continue
+            }
+            do {
+                let status = ClusterStatus(parsing: try ConsoleClient(manager).send("status"))
+                if status.currentRingHash == nil && status.previousRingHash == nil && status.clusterId == nil {
+                    throw RestoreCheckFailed(detail: "its reply is not a LeoFS status")
+                }
+            } catch {
+                throw RestoreError.consoleUnreachable(
+                    node: manager.name, address: "\(manager.consoleHost):\(manager.consolePort)", cause: "\(error)")
+            }
+        }
         var rescued: Int64 = 0
         for target in targets {
-            let current = try treeSize(target.mnesiaDirectory)
-            rescued += current
-            let parent = (target.mnesiaDirectory as NSString).deletingLastPathComponent
-            try requireSpace(record.unpackedSize, at: parent)
+            let directory = try TargetDirectory.survey(target.mnesiaDirectory)
+            if !directory.existed {
+                notes.append(
+                    "\(target.name): \(target.mnesiaDirectory) is missing; the restore creates it (owner and mode "
+                        + "\(directory.ownerText), those of its parent), and a rollback removes it again")
+            } else if directory.files == 0 {
+                notes.append("\(target.name): \(target.mnesiaDirectory) is empty; there are no previous files to keep")
+            }
+            rescued += directory.bytes
+            var parent = (target.mnesiaDirectory as NSString).deletingLastPathComponent
+            while !FileOps.exists(parent) && parent.count > 1 { parent = (parent as NSString).deletingLastPathComponent }
+            // The snapshot's files, and a rollback's copy of the previous ones.
+            try requireSpace(record.unpackedSize.addingReportingOverflow(directory.bytes).partialValue, at: parent)
         }
         // The rescued files and their pre-restore bundle (at most as large) go to the store.
         try requireSpace(rescued * 2, at: store.root)
-    }
-
-    /// Bytes of the regular files under `path`.
-    static func treeSize(_ path: String) throws -> Int64 {
-        guard let info = try FileOps.status(path) else { return 0 }
-        if (info.st_mode & S_IFMT) == S_IFDIR {
-            return try FileOps.listDirectory(path).reduce(0) { $0 + (try treeSize(path + "/" + $1)) }
-        }
-        return (info.st_mode & S_IFMT) == S_IFREG ? Int64(info.st_size) : 0
+        return notes
     }
 
     private static func requireSpace(_ needed: Int64, at path: String) throws {

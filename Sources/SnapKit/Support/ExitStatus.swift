@@ -6,6 +6,8 @@ public enum ExitStatus: Int32, Sendable {
     case partial = 3
     case verificationFailed = 4
     case restoreRolledBack = 5
+    /// Refused because a restore is unfinished (its managers may be down or half restored).
+    case restoreUnfinished = 6
     case storeLocked = 11
     case interrupted = 130
 }

@@ -195,7 +195,9 @@ public enum FileOps {
     }
 
     /// Copies the tree at `source` to `destination` (which must not exist): files, directories
-    /// and links, with modes and modification times. Links are copied, never followed.
+    /// and links, with owners, modes and modification times (a manager that runs as its own
+    /// user must be able to open what comes back). Links are copied, never followed. Owners
+    /// are kept where this user may set them (root); elsewhere the copy is this user's.
     /// - Parameter progress: told the bytes of each piece of a file copied (at most
     ///   ``copyStep``), and 0 for each directory or link made; what it throws ends the copy.
     public static func copyTree(
@@ -209,21 +211,32 @@ public enum FileOps {
             for name in try listDirectory(source) {
                 try copyTree(from: source + "/" + name, to: destination + "/" + name, progress: progress)
             }
+            keepOwner(of: info, on: destination)
             chmod(destination, info.st_mode & 0o7777)
         case S_IFLNK:
             var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
             let count = readlink(source, &buffer, buffer.count - 1)
             if count < 0 { throw SystemError("read link", source, .last) }
             if symlink(buffer, destination) != 0 { throw SystemError("create link", destination, .last) }
+            keepOwner(of: info, on: destination)
             try progress(0)
             return
         case S_IFREG:
             try copyFile(from: source, to: destination, mode: info.st_mode & 0o7777, progress: progress)
+            keepOwner(of: info, on: destination)
+            // chown clears set-id bits: the mode goes on again after it.
+            chmod(destination, info.st_mode & 0o7777)
         default:
             throw BundleError.unsupportedFile(path: source, kind: "special file")
         }
         var times = [info.st_atim, info.st_mtim]
         utimensat(AT_FDCWD, destination, &times, AT_SYMLINK_NOFOLLOW)
+    }
+
+    /// Gives `path` the owner and group of `info` where this user may (a link itself, never
+    /// its target); elsewhere, as for a user who is not root, the copy stays this user's.
+    private static func keepOwner(of info: stat, on path: String) {
+        if info.st_uid != geteuid() || info.st_gid != getegid() { lchown(path, info.st_uid, info.st_gid) }
     }
 
     /// The most ``copyTree(from:to:progress:)`` copies before telling its progress.
@@ -272,12 +285,27 @@ public enum FileOps {
         }
     }
 
-    /// Moves `source` to `destination`: a rename, or a copy and removal across file systems.
+    /// Moves `source` to `destination`: a rename, or across file systems a copy (owners,
+    /// modes and times kept) to a temporary name beside `destination`, fsynced and renamed
+    /// into place, and only then the removal of `source`.
+    ///
+    /// So at every instant one complete copy exists, and a move interrupted anywhere can be
+    /// run again: a `destination` that exists is complete, and what is left of `source` is
+    /// only the rest of its removal.
     public static func move(_ source: String, to destination: String) throws {
+        if exists(destination) {
+            // An earlier move got as far as the rename: finish removing the source.
+            try removeTree(source)
+            return
+        }
         if Glibc.rename(source, destination) == 0 { return }
         guard errno == EXDEV else { throw SystemError("move to", destination, .last) }
-        try copyTree(from: source, to: destination)
-        try syncTree(destination)
+        let partial = destination + ".snap-partial"
+        try removeTree(partial)
+        try copyTree(from: source, to: partial)
+        try syncTree(partial)
+        try rename(partial, to: destination)
+        try syncDirectory((destination as NSString).deletingLastPathComponent)
         try removeTree(source)
     }
 
