@@ -9,9 +9,14 @@ import Testing
 
     /// The id of the one restore in `phase`, from its journal.
     static func unfinishedRestore(_ pair: StandinPair, phase: String = "running") throws -> String {
-        let ids = try FileManager.default.contentsOfDirectory(atPath: pair.store + "/restores")
+        try unfinishedRestore(store: pair.store, phase: phase)
+    }
+
+    /// The id of the one restore in `phase` in the store at `store`.
+    static func unfinishedRestore(store: String, phase: String = "running") throws -> String {
+        let ids = try FileManager.default.contentsOfDirectory(atPath: store + "/restores")
         for id in ids {
-            let journal = try String(contentsOfFile: pair.store + "/restores/\(id)/journal.json", encoding: .utf8)
+            let journal = try String(contentsOfFile: store + "/restores/\(id)/journal.json", encoding: .utf8)
             if journal.contains("\"phase\" : \"\(phase)\"") { return id }
         }
         throw FixtureError(message: "no unfinished restore among \(ids)")

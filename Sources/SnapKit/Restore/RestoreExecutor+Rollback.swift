@@ -139,7 +139,8 @@ extension RestoreExecutor {
     mutating func releaseRescue() {
         guard FileOps.exists(layout.rescueRoot) else { return }
         do {
-            let records = try store.loadRecords(.withoutTables).records
+            // Whole records: verifying writes the verdict into them.
+            let records = try store.loadRecords().records
             let ids = Set(journal.preRestoreSnapshots.values)
             let made = records.filter { ids.contains($0.id) }
             guard made.count == ids.count else {

@@ -127,9 +127,18 @@ public struct RestoreExecutor {
         case let .loadDump(name):
             let snapshot = try restoredSnapshot()
             let manager = try node(name)
+            let control = ManagerControl(manager, runner: runner)
+            if journal.freshSchema == nil {
+                // What the fresh schema holds on its own, which the load merges with the dump.
+                journal.freshSchema = try manager.withPrivateDumpPath { path in
+                    try control.dump(to: path)
+                    return try MnesiaDump.parse(contentsOf: path).summaries
+                }
+                try store.save(journal)
+            }
             try manager.withPrivateDumpPath { path in
                 try SnapshotContent.unpackDump(of: snapshot, from: store, to: path)
-                try ManagerControl(manager, runner: runner).load(from: path)
+                try control.load(from: path)
             }
         case let .updateManagers(name, master, slave):
             let reply = try ConsoleClient(try node(name)).send("update-managers \(master) \(slave)")
@@ -144,7 +153,8 @@ public struct RestoreExecutor {
                 try ManagerControl(manager, runner: runner).dump(to: path)
                 return try MnesiaDump.parse(contentsOf: path).summaries
             }
-            journal.findings = TableComparison.differences(expected: snapshot.tables ?? [], found: live)
+            journal.findings = TableComparison.differences(
+                expected: snapshot.tables ?? [], found: live, freshSchema: journal.freshSchema ?? [])
         }
     }
 

@@ -40,6 +40,8 @@ public struct RestoreJournal: Codable, Sendable {
     public var returned: [String]?
     /// True once the rescued files were removed, after every pre-restore snapshot verified.
     public var rescueReleased: Bool?
+    /// Case 2: the tables of the fresh schema just before the dump was loaded into it.
+    public var freshSchema: [TableSummary]?
     /// SHA-256 of the journal's canonical JSON without this field, set by
     /// ``Store/save(_:)``. A journal decides which files a resume or a rollback moves, so
     /// one that was edited or damaged is refused, never followed.
