@@ -31,7 +31,7 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let started = Date()
-        let results: [FreshnessCheck.NodeResult]
+        var results: [FreshnessCheck.NodeResult]
         do {
             let context = try CommandContext(global)
             let store = try context.openStore()
@@ -45,6 +45,7 @@ struct CheckCommand: ParsableCommand {
                 damagedRecords: set.damaged.map { $0.path ?? $0.description }, warn: warnAfter,
                 crit: max(critAfter, warnAfter),
                 now: Date())
+            results += FreshnessCheck.rescueLines(store.remainingRescues())
             if let metrics { context.writeMetrics(to: metrics, store: store, action: "check", started: started) }
         } catch {
             Output.line("UNKNOWN: \(error)")

@@ -47,7 +47,6 @@ struct ProtocolPair {
             })
     }
 
-    func running(_ index: Int) throws -> Bool { try pair.control(index, ["ping"]).status == 0 }
 
     /// Every record, as `list --json` prints it.
     func records() throws -> [[String: Any]] {

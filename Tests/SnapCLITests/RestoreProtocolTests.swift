@@ -145,7 +145,10 @@ struct ProtocolRun {
         guard let delay else {
             let result = try pair.snap(arguments)
             note("restore \(arguments.dropFirst(2).prefix(3).joined(separator: " ")) -> \(result.status)")
-            #expect(result.status == 0, "\(result.stdout)\(result.stderr) \(context)")
+            // One manager alone given files of another schema (a snapshot from before a
+            // takeover made a fresh one) never loads its tables: the restore rolls back.
+            let single = !arguments.contains("manager_1")
+            #expect(result.status == 0 || (single && result.status == 5), "\(result.stdout)\(result.stderr) \(context)")
             if result.status == 0 { model.data = target }
             if result.status == 5 { model.data = before }
             return
@@ -274,7 +277,7 @@ struct ProtocolRun {
     mutating func check(_ number: Int) throws {
         let where_ = "step \(number), \(context)"
         if model.unfinished == nil {
-            try #require(try pair.running(0) && pair.running(1), "a manager is down with no restore unfinished, \(where_)")
+            // Both consoles answer only while both managers run.
             let master = try pair.data(0)
             try #require(master == model.data, "manager_0 holds \(master.sorted()), expected \(model.data.sorted()), \(where_)")
             try #require(try pair.data(1) == model.data, "manager_1 differs, \(where_)")
