@@ -73,6 +73,23 @@ public final class RunningProcess: @unchecked Sendable {
         }
     }
 
+    /// The process id, for signals.
+    public var pid: Int32 { process.processIdentifier }
+
+    /// Sends `number` (SIGINT, SIGTERM, ...) to the process alone, not its group.
+    public func signal(_ number: Int32) {
+        kill(pid, number)
+    }
+
+    /// Waits `seconds`, then sends `number`; false when the process had already ended.
+    @discardableResult
+    public func signal(_ number: Int32, after seconds: Double) -> Bool {
+        Thread.sleep(forTimeInterval: seconds)
+        guard process.isRunning else { return false }
+        signal(number)
+        return true
+    }
+
     /// Waits for exit and returns the result.
     public func wait() -> ProcessResult {
         process.waitUntilExit()
