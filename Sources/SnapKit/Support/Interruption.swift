@@ -60,6 +60,12 @@ public enum Interruption {
             sigemptyset(&action.sa_mask)
             sigaction(number, &action, nil)
         }
+        // A parent may have started snap with them blocked (a thread of a Foundation
+        // `Process` does); threads made later inherit this mask.
+        var wanted = sigset_t()
+        sigemptyset(&wanted)
+        for number in signals { sigaddset(&wanted, number) }
+        pthread_sigmask(SIG_UNBLOCK, &wanted, nil)
     }
 
     /// The signal received so far, if any (whether or not it was acted on).
