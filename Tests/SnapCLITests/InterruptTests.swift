@@ -169,4 +169,38 @@ import Testing
         let entry = try Self.lastEntry("extract") { try SnapBinary.run($0 + ["--store", store]) }
         #expect(entry["outcome"] as? String == "interrupted", "\(entry)")
     }
+
+    @Test func aWriterWaitingForTheLockStopsAtOnceAndTheHolderAtItsNextSafePoint() throws {
+        let fixture = try StoreFixture("interrupt-lock")
+        let holder = try SnapBinary.start(
+            ["create", "--from-dir", fixture.mnesia, "--node", "manager_0", "--store", fixture.store],
+            environment: ["SNAP_DEBUG_HOLD_LOCK_SECONDS": "8"])
+        let holds = Self.waitUntil(seconds: 10) {
+            let note = (try? String(contentsOfFile: fixture.store + "/lock", encoding: .utf8)) ?? ""
+            return note.contains("\"pid\":\(holder.pid)")
+        }
+        try #require(holds, "the first writer never took the lock")
+        let waiter = try SnapBinary.start(
+            ["create", "--from-dir", fixture.mnesia, "--node", "manager_1", "--wait", "60", "--store", fixture.store])
+        usleep(500_000)
+        waiter.signal(SIGHUP)
+        let waited = waiter.wait()
+        #expect(waited.status == 129, "\(waited.stderr)")
+        #expect(
+            waited.stderr.contains(
+                "snap: interrupted (SIGHUP): it was still waiting for the store lock; nothing was changed"),
+            "\(waited.stderr)")
+        // It stopped waiting because of the signal, not because the lock came free.
+        #expect(holder.process.isRunning)
+        holder.signal(SIGTERM)
+        let held = holder.wait()
+        #expect(held.status == 143, "\(held.stderr)")
+        #expect(held.stderr.contains("snap: interrupted (SIGTERM): "), "\(held.stderr)")
+        #expect(try fixture.list().isEmpty)
+        #expect(Self.leftovers(in: fixture.store).isEmpty, "\(Self.leftovers(in: fixture.store))")
+        let entry = try Self.lastEntry("create") { try fixture.snap($0) }
+        #expect(entry["outcome"] as? String == "interrupted", "\(entry)")
+        #expect((entry["argv"] as? [String])?.contains("manager_0") == true, "the waiter wrote an audit entry")
+        #expect(try fixture.snap(["audit", "verify"]).status == 0)
+    }
 }
