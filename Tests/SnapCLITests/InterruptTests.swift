@@ -73,6 +73,7 @@ import Testing
             let process = try pair.startSnap(["create", "--node", "manager_0", "--mode", "cold"])
             let sent = process.signal(round.signal, after: round.delay)
             let result = process.wait()
+            print("\(label): exit \(result.status)")
             #expect(result.signal == nil, "\(label): snap died from signal \(result.signal ?? 0)")
             // Whatever the moment, the node runs when snap has exited.
             #expect(try pair.control(0, ["ping"]).status == 0, "\(label): manager_0 is not running")
@@ -107,6 +108,37 @@ import Testing
         // Most signals must have landed mid-capture, or this tested little.
         #expect(interrupted * 2 >= rounds.count, "only \(interrupted) of \(rounds.count) rounds were interrupted")
         print("interrupt rounds: \(interrupted) interrupted before recording, \(finished) finished first")
+    }
+
+    @Test func aCtrlCToTheWholeJobDoesNotKillTheStartInFlight() throws {
+        let pair = try StandinPair("interrupt-group")
+        try pair.start()
+        try #require(try pair.snap(["init"]).status == 0)
+        // manager_0's control script, wrapped: `start` says it began, then takes a second.
+        let script = pair.home(0) + "/bin/leo_manager"
+        let marker = pair.directory("start-begun")
+        try FileManager.default.moveItem(atPath: script, toPath: script + ".real")
+        try """
+        #!/bin/sh
+        if [ "$1" = start ]; then : > '\(marker)'; sleep 1; fi
+        exec '\(script).real' "$@"
+        """.write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o755)
+        let process = try pair.startSnap(["create", "--node", "manager_0", "--mode", "cold"])
+        let starting = Self.waitUntil(seconds: 60) { FileManager.default.fileExists(atPath: marker) }
+        try #require(starting, "snap never started manager_0 again")
+        // As a terminal's Ctrl-C: to every process of snap's process group. The script snap
+        // runs is in a group of its own, so its `start` carries on.
+        process.signalGroup(SIGINT)
+        let result = process.wait()
+        #expect(result.status == 130, "\(result.stderr)")
+        #expect(
+            result.stderr.contains("snap: interrupted (SIGINT): manager_0 was stopped, copied and started again"),
+            "\(result.stderr)")
+        #expect(try pair.control(0, ["ping"]).status == 0, "manager_0 is not running")
+        #expect(Self.records(in: pair.store).isEmpty)
+        let entry = try Self.lastEntry("create") { try pair.snap($0) }
+        #expect(entry["outcome"] as? String == "interrupted", "\(entry)")
     }
 
     @Test func aCreateFromADirectoryInterruptedWhileCompressingLeavesNothing() throws {

@@ -81,12 +81,21 @@ public final class RunningProcess: @unchecked Sendable {
         kill(pid, number)
     }
 
-    /// Waits `seconds`, then sends `number`; false when the process had already ended.
+    /// Sends `number` to the process group the process leads (Foundation's `Process` starts
+    /// each child in a group of its own, as a shell does a foreground job), as a terminal's
+    /// Ctrl-C reaches every process of the job.
+    public func signalGroup(_ number: Int32) {
+        precondition(getpgid(pid) == pid, "\(pid) leads no process group: the test runner's would be signalled")
+        kill(-pid, number)
+    }
+
+    /// Waits `seconds`, then sends `number` to the process (or its whole group); false
+    /// when the process had already ended.
     @discardableResult
-    public func signal(_ number: Int32, after seconds: Double) -> Bool {
+    public func signal(_ number: Int32, after seconds: Double, toGroup: Bool = false) -> Bool {
         Thread.sleep(forTimeInterval: seconds)
         guard process.isRunning else { return false }
-        signal(number)
+        if toGroup { signalGroup(number) } else { signal(number) }
         return true
     }
 
