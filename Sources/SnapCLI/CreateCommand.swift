@@ -191,7 +191,7 @@ struct CreateCommand: ParsableCommand {
                     try Interruption.check()
                 } catch let interrupted as Interrupted {
                     facts.snapshots = outcome.records.map(\.id)
-                    throw interrupted.leaving(Self.interruptedBefore(manager.name, captured: outcome.records))
+                    throw interrupted.leaving(Self.interruptedBefore(manager.name, outcome: outcome))
                 }
                 if mode == .cold, let hungCopy {
                     outcome.failures.append(
@@ -212,8 +212,7 @@ struct CreateCommand: ParsableCommand {
                     outcome.failures.append(error.description)
                 } catch let interrupted as Interrupted {
                     facts.snapshots = outcome.records.map(\.id)
-                    let earlier = outcome.records.isEmpty ? "" : "; " + Self.recorded(outcome.records)
-                    throw interrupted.leaving(interrupted.state + earlier)
+                    throw interrupted.leaving(interrupted.state + Self.earlier(outcome))
                 } catch {
                     outcome.failures.append("\(manager.name): \(error)")
                 }
@@ -230,9 +229,15 @@ struct CreateCommand: ParsableCommand {
     }
 
     /// What an interruption before capturing `name` leaves.
-    private static func interruptedBefore(_ name: String, captured: [SnapshotRecord]) -> String {
-        let done = captured.isEmpty ? "no snapshot was recorded" : recorded(captured)
-        return "stopped before \(name), which was not touched; \(done)"
+    private static func interruptedBefore(_ name: String, outcome: CaptureOutcome) -> String {
+        let done = outcome.records.isEmpty ? "; no snapshot was recorded" : ""
+        return "stopped before \(name), which was not touched\(done)\(earlier(outcome))"
+    }
+
+    /// What the managers captured before the one being captured when the signal came gave.
+    private static func earlier(_ outcome: CaptureOutcome) -> String {
+        (outcome.records.isEmpty ? "" : "; " + recorded(outcome.records))
+            + outcome.failures.map { "; failed before the signal: \($0)" }.joined()
     }
 
     /// The snapshots a run recorded before it was interrupted; they stand.
