@@ -90,7 +90,8 @@ struct CommandContext {
         if !global.quiet { Output.error(text) }
     }
 
-    /// Runs `body` holding the store lock and appends its audit entry, ok or failed.
+    /// Runs `body` holding the store lock and appends its audit entry: ok, failed, partial,
+    /// or interrupted (a signal stopped `body` at a safe point).
     ///
     /// Before `body`, temporary files of crashed writers are removed.
     func audited<T>(
@@ -120,7 +121,12 @@ struct CommandContext {
         do {
             result = try body(lock, &facts)
         } catch {
-            let outcome = (error as? any SnapFailure)?.exitStatus == .partial ? "partial" : "failed"
+            if let interrupted = error as? Interrupted {
+                facts.snapshots += interrupted.snapshots.filter { !facts.snapshots.contains($0) }
+            }
+            let outcome =
+                error is Interrupted
+                ? "interrupted" : (error as? any SnapFailure)?.exitStatus == .partial ? "partial" : "failed"
             do {
                 _ = try record(
                     action, facts: facts, outcome: outcome, error: "\(error)", started: started, store: store)

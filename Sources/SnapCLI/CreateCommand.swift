@@ -113,7 +113,8 @@ struct CreateCommand: ParsableCommand {
             }
         } catch {
             let partial = (error as? any SnapFailure)?.exitStatus == .partial
-            hook("on_failure", [], partial ? "partial" : "failed", "\(error)")
+            let outcome = error is Interrupted ? "interrupted" : partial ? "partial" : "failed"
+            hook("on_failure", [], outcome, "\(error)")
             throw error
         }
         hook("after_create", outcome.records.map(\.id), "ok", nil)
@@ -136,7 +137,14 @@ struct CreateCommand: ParsableCommand {
     private func verifyCreated(_ records: [SnapshotRecord], store: Store, lock: StoreLock, context: CommandContext)
         throws
     {
-        let report = try VerifyOperation.run(records, in: store, lock: lock, logger: context.logger)
+        let report: VerifyReport
+        do {
+            report = try VerifyOperation.run(records, in: store, lock: lock, logger: context.logger)
+        } catch let interrupted as Interrupted {
+            let ids = records.map(\.id).joined(separator: " ")
+            throw interrupted.leaving(
+                "\(Self.recorded(records)), but not verified; run `snap verify \(ids)`")
+        }
         if !report.failed.isEmpty { throw VerificationFailed(report: report) }
     }
 
@@ -183,6 +191,12 @@ struct CreateCommand: ParsableCommand {
             // manager, often its partner, would only take it down into the same hang.
             var hungCopy: String?
             for manager in selected {
+                do {
+                    try Interruption.check()
+                } catch let interrupted as Interrupted {
+                    facts.snapshots = outcome.records.map(\.id)
+                    throw interrupted.leaving(Self.interruptedBefore(manager.name, outcome: outcome))
+                }
                 if mode == .cold, let hungCopy {
                     outcome.failures.append(
                         "\(manager.name): cold copy: not stopped, because the cold copy of \(hungCopy) hung")
@@ -200,6 +214,9 @@ struct CreateCommand: ParsableCommand {
                 } catch let error as CaptureError {
                     if error.coldCopyHung { hungCopy = manager.name }
                     outcome.failures.append(error.description)
+                } catch let interrupted as Interrupted {
+                    facts.snapshots = outcome.records.map(\.id)
+                    throw interrupted.leaving(interrupted.state + Self.earlier(outcome))
                 } catch {
                     outcome.failures.append("\(manager.name): \(error)")
                 }
@@ -213,6 +230,24 @@ struct CreateCommand: ParsableCommand {
             }
             return outcome
         }
+    }
+
+    /// What an interruption before capturing `name` leaves.
+    private static func interruptedBefore(_ name: String, outcome: CaptureOutcome) -> String {
+        let done = outcome.records.isEmpty ? "; no snapshot was recorded" : ""
+        return "stopped before \(name), which was not touched\(done)\(earlier(outcome))"
+    }
+
+    /// What the managers captured before the one being captured when the signal came gave.
+    private static func earlier(_ outcome: CaptureOutcome) -> String {
+        (outcome.records.isEmpty ? "" : "; " + recorded(outcome.records))
+            + outcome.failures.map { "; failed before the signal: \($0)" }.joined()
+    }
+
+    /// The snapshots a run recorded before it was interrupted; they stand.
+    private static func recorded(_ records: [SnapshotRecord]) -> String {
+        "recorded before the signal, and kept: "
+            + records.map { "\($0.id) v\($0.version) \($0.node)" }.joined(separator: ", ")
     }
 
     private func render(_ records: [SnapshotRecord]) {

@@ -150,7 +150,9 @@ struct RestoreCommand: ParsableCommand {
         if yes { return }
         guard isatty(0) == 1 else { throw RestoreError.needsConfirmation }
         FileHandle.standardError.write(Data("Type yes to stop the managers and restore: ".utf8))
-        guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else { throw RestoreError.declined }
+        guard try Interruption.readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
+            throw RestoreError.declined
+        }
     }
 
     private func finish(_ plan: RestorePlan, started: Date) {

@@ -9,7 +9,11 @@ struct SnapCommand: ParsableCommand {
         abstract: "Backups and snapshots of LeoFS manager metadata (Mnesia).",
         discussion: """
             Exit codes: 0 ok, 1 error, 2 usage, 3 partial, 4 verification failed, \
-            5 restore rolled back, 11 store locked, 130 interrupted.
+            5 restore rolled back, 11 store locked, 130 interrupted (SIGINT), 143 terminated (SIGTERM), \
+            129 hung up (SIGHUP).
+            Signals: SIGINT, SIGTERM and SIGHUP end a command at its next safe point: a node a cold \
+            capture stopped is started again first, temporary files are removed, and the audit log \
+            says interrupted.
             """,
         version: ToolInfo.version,
         subcommands: [
@@ -28,13 +32,23 @@ public enum SnapMain {
         do {
             var command = try SnapCommand.parseAsRoot(moveGlobalOptions(arguments))
             try command.run()
+            // A command with no safe point left when the signal came finished its work.
+            if let interrupted = Interruption.unhandled() { return report(interrupted) }
             return 0
+        } catch let interrupted as Interrupted {
+            return report(interrupted)
         } catch let failure as any SnapFailure {
             Output.error("snap: error: \(failure.description)")
             return failure.exitStatus.rawValue
         } catch {
             return report(error)
         }
+    }
+
+    /// One line on stderr, and the signal's status (130, 143, 129).
+    private static func report(_ interrupted: Interrupted) -> Int32 {
+        Output.error("snap: interrupted (\(interrupted.signalName)): \(interrupted.state)")
+        return interrupted.exitStatus.rawValue
     }
 
     /// Help, version, usage errors and exit codes thrown by argument-parser.

@@ -155,9 +155,12 @@ struct ProtocolRun {
         }
         let process = try pair.start(arguments)
         usleep(UInt32(delay * 1_000_000))
-        kill(process.process.processIdentifier, SIGKILL)
+        // SIGKILL cuts anywhere; SIGINT stops at the next safe point.
+        let signal = Bool.random(using: &random) ? SIGKILL : SIGINT
+        kill(process.process.processIdentifier, signal)
         let result = process.wait()
-        note("restore killed after \(String(format: "%.2f", delay)) s -> \(result.status)")
+        note("restore \(signal == SIGKILL ? "killed" : "interrupted") after \(String(format: "%.2f", delay)) s -> \(result.status)")
+        if signal == SIGINT { #expect([0, 130].contains(result.status), "\(result.stderr) \(context)") }
         let made = pair.restores().subtracting(restores)
         #expect(made.count <= 1)
         guard let id = made.first else { return }

@@ -210,4 +210,40 @@ import Testing
         #expect(try Self.bothRun(pair))
         #expect(Set(try RestoreCrashTests.names(pair)) == Set(changed))
     }
+
+    /// Finding 4 for restores: Ctrl-C stops a restore between two steps, with its journal
+    /// consistent, an `interrupted` audit entry and exit 130 from snap itself.
+    @Test func aRestoreInterruptedStopsBetweenStepsAndResumes() throws {
+        let (pair, snapshotState, _) = try RestoreTests.pairWithSnapshot("safety-sigint")
+        let snapshot = try Self.latestId(pair, node: "manager_0")
+        let running = try SnapBinary.start(["restore", snapshot] + Self.both + ["--yes", "--config", pair.config])
+        // Interrupted once the rescue of manager_0 is journaled as started.
+        var sent = false
+        for _ in 0..<6000 where running.process.isRunning {
+            let restores = (try? FileManager.default.contentsOfDirectory(atPath: pair.store + "/restores")) ?? []
+            if let id = restores.first,
+                let data = FileManager.default.contents(atPath: pair.store + "/restores/\(id)/journal.json"),
+                let journal = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let states = journal["states"] as? [String], states.count > 4, states[4] != "pending"
+            {
+                kill(running.process.processIdentifier, SIGINT)
+                sent = true
+                break
+            }
+            usleep(5000)
+        }
+        let result = running.wait()
+        #expect(sent)
+        #expect(result.status == 130, "\(result.stdout)\(result.stderr)")
+        let id = try RestoreCrashTests.unfinishedRestore(pair)
+        #expect(result.stderr.contains("interrupted (SIGINT): restore \(id) stopped"), "\(result.stderr)")
+        #expect(result.stderr.contains("--resume \(id)"))
+        let history = try pair.snap(["history", "--action", "restore", "--json"])
+        #expect(history.stdout.contains("\"outcome\" : \"interrupted\""))
+        let resumed = try pair.snap(["restore", "--resume", id])
+        #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+        #expect(try pair.console(0, "get-users", "get-buckets") == snapshotState)
+        #expect(try pair.console(1, "get-users", "get-buckets") == snapshotState)
+        #expect(try pair.snap(["audit", "verify"]).status == 0)
+    }
 }

@@ -73,6 +73,32 @@ public final class RunningProcess: @unchecked Sendable {
         }
     }
 
+    /// The process id, for signals.
+    public var pid: Int32 { process.processIdentifier }
+
+    /// Sends `number` (SIGINT, SIGTERM, ...) to the process alone, not its group.
+    public func signal(_ number: Int32) {
+        kill(pid, number)
+    }
+
+    /// Sends `number` to the process group the process leads (Foundation's `Process` starts
+    /// each child in a group of its own, as a shell does a foreground job), as a terminal's
+    /// Ctrl-C reaches every process of the job.
+    public func signalGroup(_ number: Int32) {
+        precondition(getpgid(pid) == pid, "\(pid) leads no process group: the test runner's would be signalled")
+        kill(-pid, number)
+    }
+
+    /// Waits `seconds`, then sends `number` to the process (or its whole group); false
+    /// when the process had already ended.
+    @discardableResult
+    public func signal(_ number: Int32, after seconds: Double, toGroup: Bool = false) -> Bool {
+        Thread.sleep(forTimeInterval: seconds)
+        guard process.isRunning else { return false }
+        if toGroup { signalGroup(number) } else { signal(number) }
+        return true
+    }
+
     /// Waits for exit and returns the result.
     public func wait() -> ProcessResult {
         process.waitUntilExit()

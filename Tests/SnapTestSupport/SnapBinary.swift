@@ -27,9 +27,12 @@ public enum SnapBinary {
             directory: directory)
     }
 
-    /// Starts `snap` without waiting for it.
-    public static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> RunningProcess {
-        try ProcessRunner.start(path, arguments, environment: baseEnvironment.merging(environment) { $1 })
+    /// Starts `snap` without waiting for it: ``RunningProcess/signal(_:)`` can interrupt it.
+    public static func start(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil)
+        throws -> RunningProcess
+    {
+        try ProcessRunner.start(
+            path, arguments, environment: baseEnvironment.merging(environment) { $1 }, directory: directory)
     }
 
     static var baseEnvironment: [String: String] {

@@ -70,6 +70,11 @@ public final class StandinPair: @unchecked Sendable {
         try SnapBinary.run(arguments + ["--config", config], environment: environment, directory: directory.path)
     }
 
+    /// Starts snap with this pair's config without waiting for it (to signal it meanwhile).
+    public func startSnap(_ arguments: [String], environment: [String: String] = [:]) throws -> RunningProcess {
+        try SnapBinary.start(arguments + ["--config", config], environment: environment, directory: directory.path)
+    }
+
     /// Twelve consecutive free TCP ports (console and JSON ports of both managers).
     static func freePortBlock() throws -> Int {
         for _ in 0..<200 {

@@ -47,11 +47,15 @@ public enum BundleBuilder {
     /// Bundle path of the checksum list.
     public static let checksumsPath = "SHA256SUMS"
 
+    /// What a signal that stops a build leaves.
+    static let interruptedState = "the bundle being written was removed; no snapshot was recorded"
+
     /// Writes a bundle of `sources` into a new temporary file in `directory`.
     ///
     /// Each source file is read once: hashed and compressed in the same pass.
-    /// On failure the temporary file is removed.
-    /// - Throws: ``BundleError`` or ``SystemError`` naming the file at fault.
+    /// On failure, and when a signal stops it (before each entry and each chunk), the
+    /// temporary file is removed.
+    /// - Throws: ``BundleError`` or ``SystemError`` naming the file at fault; ``Interrupted``.
     public static func build(
         _ sources: BundleSources, in directory: String, compression: CompressionSettings
     ) throws -> BuiltBundle {
@@ -86,6 +90,7 @@ public enum BundleBuilder {
                     output: output.descriptor, outputPath: output.path, compression: compression)
                 var entries: [ManifestEntry] = []
                 for item in tree.items {
+                    try Interruption.check(leaving: interruptedState)
                     let path = item.relativePath.isEmpty ? mnesiaPrefix : mnesiaPrefix + "/" + item.relativePath
                     let mode = item.status.st_mode & 0o7777
                     if item.isDirectory {
@@ -119,6 +124,8 @@ public enum BundleBuilder {
                 }
                 if let delay = sources.stableFor, let root = sources.mnesiaDirectory {
                     usleep(UInt32(delay * 1_000_000))
+                    // A signal cuts the settling short: the copy must not be trusted then.
+                    try Interruption.check(leaving: interruptedState)
                     try tree.checkUnchanged(against: SourceTree.scan(root))
                 }
                 let manifest = BundleManifest(entries: entries)

@@ -21,7 +21,8 @@ public enum BundleExtractor {
     /// - Returns: SHA-256 and size of the bundle file, read in the same pass.
     /// - Throws: ``BundleError`` for hostile or mismatching entries, and
     ///   ``BundleError/insufficientSpace(target:needed:available:)`` before anything is
-    ///   written when the expected files do not fit; the caller discards `target`.
+    ///   written when the expected files do not fit; ``Interrupted`` before an entry when a
+    ///   signal came; the caller discards `target`.
     @discardableResult
     public static func extract(
         bundlePath: String, expected: ExpectedContent, into target: String,
@@ -42,6 +43,7 @@ public enum BundleExtractor {
         var links: Set<String> = []
         var seen: Set<String> = []
         while let entry = try reader.next() {
+            try Interruption.check(leaving: "unpacking stopped; the partly unpacked files are discarded")
             switch entry.kind {
             case .hardlink:
                 throw BundleError.hostileEntry(path: entry.path, reason: "hard links are never part of a snap bundle")

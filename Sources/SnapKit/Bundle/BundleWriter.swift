@@ -57,7 +57,8 @@ final class BundleWriter {
     /// - Parameter status: the `lstat` taken when the tree was scanned; any difference in
     ///   inode, size, mtime or ctime, before or after reading, means the file changed.
     /// - Returns: the file's SHA-256 in hex.
-    /// - Throws: ``BundleError/fileChanged(path:)`` when the file did not hold still.
+    /// - Throws: ``BundleError/fileChanged(path:)`` when the file did not hold still;
+    ///   ``Interrupted`` before a chunk when a signal came.
     func addFile(_ path: String, from sourcePath: String, status: stat) throws -> String {
         let fd = open(sourcePath, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         if fd < 0 { throw SystemError("open", sourcePath, .last) }
@@ -69,6 +70,7 @@ final class BundleWriter {
         var hasher = SHA256()
         var remaining = Int64(status.st_size)
         while true {
+            try Interruption.check(leaving: BundleBuilder.interruptedState)
             let count = read(fd, buffer.baseAddress, buffer.count)
             if count < 0 {
                 if errno == EINTR { continue }

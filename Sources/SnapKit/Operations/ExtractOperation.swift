@@ -9,7 +9,8 @@ public enum ExtractOperation {
     /// - Returns: the number of files and bytes written.
     /// - Throws: ``BundleError/targetNotEmpty(_:)``, hostile-entry errors,
     ///   ``BundleError/insufficientSpace(target:needed:available:)`` before anything is written,
-    ///   ``DamageFound`` (exit 4, as `verify`) when the bundle or its manifest is damaged.
+    ///   ``DamageFound`` (exit 4, as `verify`) when the bundle or its manifest is damaged,
+    ///   ``Interrupted`` when a signal came (nothing is left then either).
     public static func extract(_ record: SnapshotRecord, from store: Store, to target: String) throws -> (
         files: Int, bytes: Int64
     ) {
@@ -42,6 +43,11 @@ public enum ExtractOperation {
         } catch BundleError.insufficientSpace(_, let needed, let available) {
             try? FileOps.removeTree(staging)
             throw BundleError.insufficientSpace(target: target, needed: needed, available: available)
+        } catch let interrupted as Interrupted {
+            try? FileOps.removeTree(staging)
+            throw interrupted.leaving(
+                "the partly unpacked copy was removed; \(target.escapedForTerminal) was "
+                    + (targetExists ? "left empty, as it was" : "not created"))
         } catch {
             try? FileOps.removeTree(staging)
             let named = naming(bundle, in: error)

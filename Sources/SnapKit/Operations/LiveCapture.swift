@@ -44,6 +44,8 @@ public struct LiveCapture {
     {
         node.removeStaleDumpDirectories()
         let running = try step("ping") { try control.isRunning() }
+        // The last safe point before a cold capture stops the node.
+        try Interruption.check(leaving: "\(node.name) was not touched; no snapshot of it was recorded")
         var request = CaptureRequest(
             node: node.name, sources: BundleSources(mnesiaDirectory: nil), mode: .files, tags: tags, note: note,
             role: node.role, cluster: node.cluster ?? cluster, partner: node.partner, compression: compression)
@@ -121,6 +123,12 @@ public struct LiveCapture {
         if case let .failure(error) = copied {
             throw CaptureError(node: node.name, step: "cold copy", cause: error, coldCopyHung: copyAbandoned)
         }
+        // The first safe point since the stop: a signal that came while the node was down
+        // waited for it to be running again. The copy is dropped, not compressed: the
+        // operator asked to stop, and the node is back.
+        try Interruption.check(
+            leaving: "\(node.name) was stopped, copied and started again, and is running; "
+                + "no snapshot of it was recorded")
         var request = request
         let up = Date()
         request.downtimeSeconds = Self.milliseconds(up.timeIntervalSince(down))
@@ -132,7 +140,11 @@ public struct LiveCapture {
             start and wait_ready \(Self.milliseconds(up.timeIntervalSince(starting))) s
             """)
         request.sources.mnesiaDirectory = staging
-        return try record(request)
+        do {
+            return try record(request)
+        } catch let interrupted as Interrupted {
+            throw interrupted.leaving("\(node.name) is running again; \(interrupted.state)")
+        }
     }
 
     /// Copies the stopped node's Mnesia directory to `staging` on a thread of its own, and
@@ -202,6 +214,8 @@ public struct LiveCapture {
             return try body()
         } catch let error as CaptureError {
             throw error
+        } catch let interrupted as Interrupted {
+            throw interrupted
         } catch {
             throw CaptureError(node: node.name, step: name, cause: error)
         }

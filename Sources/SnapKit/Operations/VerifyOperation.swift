@@ -34,13 +34,17 @@ public enum VerifyOperation {
     /// - Parameters:
     ///   - lock: proof that the caller holds the store lock (the verdicts are written).
     ///   - now: the time recorded as `verification.checked`.
+    /// - Throws: ``Interrupted`` between two snapshots when a signal came.
     public static func run(
         _ records: [SnapshotRecord], in store: Store, lock: StoreLock, now: Date = Date(), logger: Logger
     ) throws -> VerifyReport {
         var checks: [String: BundleCheck] = [:]
         var failures: [VerifyReport.Failure] = []
         var repaired: [String] = []
-        for var record in records {
+        for (index, var record) in records.enumerated() {
+            try Interruption.check(
+                leaving: "\(index) of the \(records.count) snapshots were checked and keep their verdict "
+                    + "(\(failures.count) failed); verify again to check the rest")
             let check: BundleCheck
             if let cached = checks[record.bundleSha256] {
                 check = cached

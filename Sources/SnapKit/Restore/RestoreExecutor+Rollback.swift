@@ -21,6 +21,7 @@ extension RestoreExecutor {
             }
             for name in journal.plan.pair { try confirmDown(try node(name)) }
             for name in journal.plan.targets where journal.rescueBegan(name) && !journal.hasReturned(name) {
+                try Interruption.check()
                 try putBack(try node(name))
                 journal.returned = (journal.returned ?? []) + [name]
                 try store.save(journal)
@@ -30,6 +31,10 @@ extension RestoreExecutor {
             }
             for name in journal.plan.pair { try ManagerControl(try node(name), runner: runner).start() }
             for name in journal.plan.pair { try ManagerControl(try node(name), runner: runner).waitReady() }
+        } catch let interrupted as Interrupted {
+            throw interrupted.leaving(
+                "the rollback of restore \(journal.plan.id) stopped; \(whereabouts()); finish it with "
+                    + "`snap restore --rollback \(journal.plan.id)`")
         } catch {
             journal.phase = .rollbackFailed
             try? store.save(journal)

@@ -51,6 +51,10 @@ public struct RestoreExecutor {
             do {
                 try perform(step.action)
                 try mark(index, .finished)
+                try Interruption.check(leaving: stoppedAfter(step))
+            } catch let interrupted as Interrupted {
+                // Not a failure: the step runs again on --resume, or --rollback undoes it.
+                throw interrupted.leaving(stoppedAfter(step, finished: journal.states[index] == .finished))
             } catch {
                 try? mark(index, .failed)
                 let failure = RestoreError.stepFailed(step: step.number, title: step.title, cause: "\(error)")
@@ -66,6 +70,14 @@ public struct RestoreExecutor {
         journal.phase = .completed
         try store.save(journal)
         releaseRescue()
+    }
+
+    /// What a signal between two steps leaves, and the two ways on.
+    func stoppedAfter(_ step: RestoreStep, finished: Bool = true) -> String {
+        let id = journal.plan.id
+        let place = finished ? "after step \(step.number)" : "in step \(step.number), which runs again on resume"
+        return "restore \(id) stopped \(place) (\(step.title)); the managers may be down: finish it with "
+            + "`snap restore --resume \(id)` or undo it with `snap restore --rollback \(id)`"
     }
 
     mutating func mark(_ index: Int, _ state: RestoreJournal.StepState) throws {

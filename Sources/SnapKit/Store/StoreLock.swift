@@ -88,6 +88,12 @@ public final class StoreLock {
                     path: (note as NSString).deletingLastPathComponent, holder: decoded?.summary ?? "another process")
             }
             usleep(50_000)
+            do {
+                try Interruption.check(leaving: "it was still waiting for the store lock; nothing was changed")
+            } catch {
+                close(fd)
+                throw error
+            }
         }
         return fd
     }

@@ -94,7 +94,7 @@ public struct CommandRunner: CommandRunning {
             if remaining <= 0 {
                 kill(-pid, SIGKILL)
                 var status: Int32 = 0
-                waitpid(pid, &status, 0)
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
                 throw CommandError.timedOut(display, seconds: timeout)
             }
             var fds = descriptors.enumerated().filter { open[$0.offset] }.map {

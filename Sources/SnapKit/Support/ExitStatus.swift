@@ -9,7 +9,12 @@ public enum ExitStatus: Int32, Sendable {
     /// Refused because a restore is unfinished (its managers may be down or half restored).
     case restoreUnfinished = 6
     case storeLocked = 11
+    /// SIGHUP ended the command at a safe point (128 + 1).
+    case hangUp = 129
+    /// SIGINT (Ctrl-C) ended the command at a safe point (128 + 2).
     case interrupted = 130
+    /// SIGTERM ended the command at a safe point (128 + 15).
+    case terminated = 143
 }
 
 /// An error that knows which exit code it stands for.
