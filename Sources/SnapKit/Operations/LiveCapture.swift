@@ -39,15 +39,25 @@ public struct LiveCapture {
     private var node: ManagerNode { control.node }
 
     /// Captures `node` in `mode` and records the snapshot.
-    /// - Throws: ``CaptureError`` naming the node and the step that failed.
-    public func capture(mode: LiveCaptureMode, tags: [String], note: String?, cluster: String?) throws -> SnapshotRecord
-    {
+    ///
+    /// Every mode that copies files first checks that the Mnesia directory holds a schema
+    /// and table files (``MnesiaDirectoryCheck``), before the node is stopped or dumped; a
+    /// cold copy is checked again. `requiresMnesiaSchema: false` archives it as it is.
+    /// - Throws: ``CaptureError`` naming the node and the step that failed, or
+    ///   ``IncompleteMnesiaDirectory`` (the node left as it was).
+    public func capture(
+        mode: LiveCaptureMode, tags: [String], note: String?, cluster: String?, requiresMnesiaSchema: Bool = true
+    ) throws -> SnapshotRecord {
         node.removeStaleDumpDirectories()
         let running = try step("ping") { try control.isRunning() }
         var request = CaptureRequest(
             node: node.name, sources: BundleSources(mnesiaDirectory: nil), mode: .files, tags: tags, note: note,
             role: node.role, cluster: node.cluster ?? cluster, partner: node.partner, compression: compression)
         request.nodename = node.nodename
+        request.requiresMnesiaSchema = requiresMnesiaSchema
+        if requiresMnesiaSchema && mode != .dump {
+            try MnesiaDirectoryCheck.require(node.mnesiaDirectory, node: node.name)
+        }
         switch (mode, running) {
         case (.files, false), (.dump, false):
             throw CaptureError(
@@ -120,6 +130,11 @@ public struct LiveCapture {
         if case let .failure(error) = stopped { throw CaptureError(node: node.name, step: "stop", cause: error) }
         if case let .failure(error) = copied {
             throw CaptureError(node: node.name, step: "cold copy", cause: error, coldCopyHung: copyAbandoned)
+        }
+        if request.requiresMnesiaSchema {
+            // Checked before the stop too; this is what is archived.
+            try MnesiaDirectoryCheck.require(
+                staging, node: node.name, shownAs: "\(node.mnesiaDirectory), as copied with the node stopped,")
         }
         var request = request
         let up = Date()

@@ -130,6 +130,7 @@ public struct RestoreExecutor {
                 tags: ["pre-restore"], note: "files of \(name) before restore \(journal.plan.id)", role: manager.role,
                 cluster: manager.cluster, partner: manager.partner, compression: .standard)
             request.nodename = manager.nodename
+            request.requiresMnesiaSchema = false  // a rollback needs whatever the manager held, even nothing
             let record = try CreateOperation.capture(request, in: store, lock: lock, logger: logger)
             journal.preRestoreSnapshots[name] = record.id
         case let .unpack(name):
