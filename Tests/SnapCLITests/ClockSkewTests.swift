@@ -34,6 +34,13 @@ import Testing
         #expect(check.status == 0, "only v2 is left, and it is in order: \(check.stdout)")
     }
 
+    @Test func aFirstCaptureDatedBeforeInitDoesNotLookLikeATruncatedAuditLog() throws {
+        let fixture = try StoreFixture("clock-behind-first")
+        try Self.createWithClock("-3d", fixture)
+        let audit = try fixture.snap(["audit", "verify"])
+        #expect(audit.status == 0, "\(audit.stdout)\(audit.stderr)")
+    }
+
     @Test func aCaptureDatedAYearAheadIsNeverFreshAndIsNamed() throws {
         let fixture = try StoreFixture("clock-ahead")
         try Self.createWithClock("+365d", fixture)
