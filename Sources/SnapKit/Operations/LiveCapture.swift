@@ -55,7 +55,8 @@ public struct LiveCapture {
             role: node.role, cluster: node.cluster ?? cluster, partner: node.partner, compression: compression)
         request.nodename = node.nodename
         request.requiresMnesiaSchema = requiresMnesiaSchema
-        if requiresMnesiaSchema && mode != .dump {
+        // Before anything is stopped or dumped (`files` on a stopped node is refused below as such).
+        if requiresMnesiaSchema && mode != .dump && (running || mode != .files) {
             try MnesiaDirectoryCheck.require(node.mnesiaDirectory, node: node.name)
         }
         switch (mode, running) {
