@@ -64,6 +64,11 @@ struct CreateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write a node_exporter textfile here after the run.", valueName: "file"))
     var metrics: String?
 
+    @Flag(
+        name: .customLong("allow-incomplete"),
+        help: "Archive a directory that lacks a Mnesia schema or table files (refused otherwise).")
+    var allowIncomplete = false
+
     func validate() throws {
         if fromDirectory != nil {
             guard node.count == 1 else { throw ValidationError("--from-dir needs exactly one --node NAME") }
@@ -158,6 +163,7 @@ struct CreateCommand: ParsableCommand {
         // Read as a live capture reads its own dump: a damaged one is refused now, not
         // found by a restore, and the record gets the table summary `diff` compares.
         request.summarizesDump = true
+        request.requiresMnesiaSchema = !allowIncomplete
         let record = try context.audited("create", in: store) { lock, facts in
             facts.nodes = [name]
             try store.refuseWhileRestoring("create", nodes: [name])
@@ -209,8 +215,8 @@ struct CreateCommand: ParsableCommand {
                         logger: context.logger)
                     outcome.records.append(
                         try capture.capture(
-                            mode: mode, tags: tag, note: note,
-                            cluster: context.config?.cluster))
+                            mode: mode, tags: tag, note: note, cluster: context.config?.cluster,
+                            requiresMnesiaSchema: !allowIncomplete))
                 } catch let error as CaptureError {
                     if error.coldCopyHung { hungCopy = manager.name }
                     outcome.failures.append(error.description)
@@ -218,7 +224,8 @@ struct CreateCommand: ParsableCommand {
                     facts.snapshots = outcome.records.map(\.id)
                     throw interrupted.leaving(interrupted.state + Self.earlier(outcome))
                 } catch {
-                    outcome.failures.append("\(manager.name): \(error)")
+                    let text = "\(error)"
+                    outcome.failures.append(text.hasPrefix(manager.name + ": ") ? text : "\(manager.name): \(text)")
                 }
             }
             facts.snapshots = outcome.records.map(\.id)

@@ -13,7 +13,9 @@ struct PruneCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Policy name or path (default: the config's, else default).", valueName: "policy"))
     var policy: String?
 
-    @Option(name: .customLong("keep-last"), help: "Keep the newest N of each node (replaces the policy's keep set).")
+    @Option(
+        name: .customLong("keep-last"),
+        help: "Keep the N highest versions of each node (replaces the policy's keep set).")
     var keepLast: Int?
     @Option(name: .customLong("keep-hourly")) var keepHourly: Int?
     @Option(name: .customLong("keep-daily")) var keepDaily: Int?
@@ -42,13 +44,15 @@ struct PruneCommand: ParsableCommand {
 
     /// The keep set: the flags when any is given, else the policy's.
     func rules(_ context: CommandContext) throws -> (RetentionRules, TimeZone) {
-        let flags = RetentionRules(
+        var flags = RetentionRules(
             last: keepLast, hourly: keepHourly, daily: keepDaily, weekly: keepWeekly, monthly: keepMonthly,
             yearly: keepYearly, within: try keepWithin.map(DurationText.seconds))
         if flags != RetentionRules() {
-            // The flags replace the keep set; the policy, if it loads, still gives the zone.
-            let zone = (try? context.policy(policy))?.timeZone
-            return (flags, zone ?? TimeZone(identifier: "UTC") ?? .current)
+            // The flags replace the keep set of regular captures; the policy, if it loads,
+            // still gives the zone and how long pre-restore snapshots are held.
+            let loaded = try? context.policy(policy)
+            flags.preRestore = loaded?.keep.preRestore ?? RetentionRules.defaultPreRestore
+            return (flags, loaded?.timeZone ?? TimeZone(identifier: "UTC") ?? .current)
         }
         let loaded = try context.policy(policy)
         return (loaded.keep, loaded.timeZone)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SnapKit
 
 struct VerifyCommand: ParsableCommand {
@@ -38,6 +39,9 @@ struct VerifyCommand: ParsableCommand {
             facts.snapshots = records.map(\.id)
             facts.nodes = Array(Set(records.map(\.node))).sorted()
             var report = try VerifyOperation.run(records, in: store, lock: lock, logger: context.logger)
+            // Judged against every snapshot of the node, reported for the ones checked.
+            let checked = Set(records.map(\.id))
+            report.clockWarnings = ClockWarning.find(in: set.records, now: Date()).filter { checked.contains($0.id) }
             if all {
                 // Damaged record files are snapshots that cannot be checked: report them too.
                 report.checked += set.damaged.count
@@ -56,6 +60,7 @@ struct VerifyCommand: ParsableCommand {
     func render(_ report: VerifyReport) {
         if !global.quiet {
             for repair in report.repaired { Output.error("snap: warning: \(repair)") }
+            for warning in report.clockWarnings { Output.error("snap: warning: clock: \(warning.message)") }
         }
         if global.json {
             try? Output.json(report)

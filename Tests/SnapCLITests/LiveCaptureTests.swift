@@ -92,6 +92,71 @@ import Testing
         #expect(before.contains("dora"))
     }
 
+    /// Removes everything in manager `index`'s Mnesia directory, as a killed restore may leave it.
+    static func empty(_ pair: StandinPair, _ index: Int) throws {
+        for name in try FileManager.default.contentsOfDirectory(atPath: pair.mnesia(index)) {
+            try FileManager.default.removeItem(atPath: pair.mnesia(index) + "/" + name)
+        }
+    }
+
+    /// Issue 13, finding 3: a restore killed with both Mnesia directories emptied and the
+    /// nodes down; cron's `create --prune` made 0-file snapshots that became `latest`.
+    @Test func emptiedMnesiaDirectoriesOfStoppedNodesAreNeverSnapshots() throws {
+        let pair = try StandinPair("live-emptied")
+        try pair.start()
+        #expect(try pair.snap(["init"]).status == 0)
+        let first = try pair.snap(["create", "--all", "--mode", "cold", "--json"])
+        try #require(first.status == 0, "\(first.stderr)")
+        let before = try pair.snap(["show", "latest@manager_0", "--json"]).stdout
+        try pair.stop()
+        try Self.empty(pair, 0)
+        try Self.empty(pair, 1)
+
+        let cron = try pair.snap(["create", "--prune", "--quiet", "--wait", "600"])
+        #expect(cron.status == 1, "\(cron.stdout)\(cron.stderr)")
+        let lines = cron.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2, "one line per manager: \(cron.stderr)")
+        for index in 0...1 {
+            let line = lines.first { $0.contains("manager_\(index): ") } ?? ""
+            #expect(line.contains(pair.mnesia(index) + " has no schema.DAT and table files"), "\(cron.stderr)")
+            #expect(line.contains("--allow-incomplete"), "\(line)")
+        }
+        // auto on a stopped node is a plain copy: refused the same way, naming the directory.
+        let one = try pair.snap(["create", "--node", "manager_0"])
+        #expect(one.status == 1)
+        #expect(one.stderr.hasPrefix("snap: error: manager_0: \(pair.mnesia(0)) has no schema.DAT"), "\(one.stderr)")
+        #expect(one.stderr.split(separator: "\n").count == 1, "\(one.stderr)")
+
+        let list = try pair.snap(["list", "--json"])
+        let records = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [Any])
+        #expect(records.count == 2, "nothing recorded: \(list.stdout)")
+        #expect(try pair.snap(["show", "latest@manager_0", "--json"]).stdout == before)
+        let history = try pair.snap(["history", "--action", "create", "--json"])
+        let entries = try #require(
+            try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [[String: Any]])
+        #expect(entries.suffix(2).allSatisfy { $0["outcome"] as? String == "failed" }, "\(history.stdout)")
+
+        // Said explicitly, the directory is archived as it is.
+        let allowed = try pair.snap(["create", "--node", "manager_0", "--allow-incomplete", "--json"])
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+        #expect(allowed.stdout.contains("\"file_count\" : 0"), "\(allowed.stdout)")
+    }
+
+    @Test func coldModeRefusesAnEmptiedDirectoryAndLeavesTheNodeRunning() throws {
+        let pair = try StandinPair("live-emptied-cold")
+        try pair.start()
+        #expect(try pair.snap(["init"]).status == 0)
+        try Self.empty(pair, 0)
+        let result = try pair.snap(["create", "--node", "manager_0", "--mode", "cold"])
+        #expect(result.status == 1, "\(result.stdout)")
+        #expect(result.stderr.contains("manager_0: \(pair.mnesia(0)) has no schema.DAT"), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: pair.store + "/snapshots").isEmpty)
+        // Refused before the stop: the node was never taken down.
+        #expect(try pair.control(0, ["ping"]).status == 0)
+        #expect(!result.stderr.contains("stop"))
+    }
+
     @Test func aFileChangingDuringAFilesCopyIsCaught() throws {
         let pair = try StandinPair("live-changing")
         try pair.start()

@@ -30,6 +30,57 @@ import Testing
         #expect(unknown.stdout.hasPrefix("UNKNOWN:"))
     }
 
+    /// Cases of ``checkJudgesByVersionAndNamesDatesThatCannotBeRight(offsets:preRestore:state:says:metricsNewest:)``:
+    /// dates of v1 and v2 as seconds from now, v2 tagged pre-restore, exit status, text, newest version.
+    static let clockCases: [([Double], Bool, Int32, [String], Int)] = [
+        // In order and fresh.
+        ([-7200.0, -3600.0], false, 0, ["OK: manager_0: newest v2 "], 2),
+        // Within the 5 minutes' tolerance of the clock.
+        ([-60.0, 120.0], false, 0, ["OK: manager_0: newest v2 "], 2),
+        // v2 made with the clock 3 days behind: still the newest, and named.
+        (
+            [-3600.0, -3 * 86_400.0], false, 2,
+            ["CRITICAL: manager_0: newest v2 3d ago", "clock: v2 of manager_0", "before v1 (", "the clock went back"],
+            2
+        ),
+        // v2 dated a year ahead: never fresh by its date.
+        (
+            [-3600.0, 365 * 86_400.0], false, 1,
+            ["WARNING: manager_0: newest v2 is dated in the future", "clock: v2 of manager_0", "in the future"], 2
+        ),
+        // A pre-restore snapshot is not a backup: the newest regular capture is 3 days old.
+        ([-3 * 86_400.0, -60.0], true, 2, ["CRITICAL: manager_0: newest v1 3d ago"], 1),
+    ]
+
+    /// Two snapshots of manager_0, v1 and v2, their dates moved to `offsets` seconds from
+    /// now (and v2 tagged `pre-restore` when asked), judged with a 1-day `warn` and 2-day
+    /// `crit`: the state, what the line must say, and the version whose date the metrics
+    /// give as the newest.
+    @Test(arguments: clockCases)
+    func checkJudgesByVersionAndNamesDatesThatCannotBeRight(
+        offsets: [Double], preRestore: Bool, state: Int32, says: [String], metricsNewest: Int
+    ) throws {
+        let fixture = try StoreFixture("check-clock")
+        let ids = [try fixture.create(), try fixture.create()]
+        let now = Date()
+        var dates: [Int: Date] = [:]
+        for (index, id) in ids.enumerated() {
+            let created = now.addingTimeInterval(offsets[index]).addingTimeInterval(-1)
+            dates[index + 1] = created
+            try RecordFile.edit(fixture.store + "/snapshots/\(id).json", store: fixture.store) { record in
+                record["created"] = ISO8601DateFormatter().string(from: created)
+                if preRestore && index == 1 { record["tags"] = ["pre-restore"] }
+            }
+        }
+        let metrics = fixture.directory("check.prom")
+        let check = try fixture.snap(["check", "--warn", "1d", "--crit", "2d", "--metrics", metrics])
+        #expect(check.status == state, "\(check.stdout)")
+        for text in says { #expect(check.stdout.contains(text), "\(text) not in: \(check.stdout)") }
+        let expected = Int(try #require(dates[metricsNewest]).timeIntervalSince1970)
+        let text = try String(contentsOfFile: metrics, encoding: .utf8)
+        #expect(text.contains("snap_last_snapshot_timestamp_seconds{node=\"manager_0\"} \(expected)"), "\(text)")
+    }
+
     @Test func metricsFileParsesAsPrometheusText() throws {
         let fixture = try StoreFixture("metrics")
         let metrics = fixture.directory("snap.prom")

@@ -45,7 +45,7 @@ import Testing
         #expect(try pair.console(0, "get-users", "get-buckets") == snapshotState)
         #expect(try pair.console(1, "get-users", "get-buckets") == snapshotState)
         let records = try JSONSerialization.jsonObject(
-            with: Data(try pair.snap(["show", "latest@manager_0~1", "--json"]).stdout.utf8))
+            with: Data(try pair.snap(["show", "latest@manager_0", "--json"]).stdout.utf8))  // not the pre-restore one
         let hashes = ((records as? [String: Any])?["snapshot"] as? [String: Any])?["ring_hashes"] as? [String: Any]
         let expected = try #require(hashes?["current"] as? String)
         #expect(try Self.ringHash(pair, 0)?.contains(expected) == true)
@@ -156,9 +156,14 @@ import Testing
         #expect(try pair.console(0, "get-users", "get-buckets") == changedState)
         #expect(try Self.fingerprint([pair.home(0) + "/etc", pair.home(1) + "/etc"]) == confs)
         // What was moved aside and recorded is byte for byte what the managers held.
+        // latest never names a pre-restore snapshot: they are found by their tag.
+        let listed = try pair.snap(["list", "--tag", "pre-restore", "--json"])
+        let preRestore = try #require(
+            try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
         for (index, node) in ["manager_0", "manager_1"].enumerated() {
             let out = pair.directory("pre-restore-\(index)")
-            #expect(try pair.snap(["extract", "latest@\(node)", "--to", out]).status == 0)
+            let id = try #require(preRestore.first { $0["node"] as? String == node }?["id"] as? String)
+            #expect(try pair.snap(["extract", id, "--to", out]).status == 0)
             #expect(try Self.relativeFingerprint(out + "/mnesia") == files[index])
         }
         let history = try pair.snap(["history", "--action", "restore", "--json"])

@@ -27,6 +27,17 @@ public enum SnapBinary {
             directory: directory)
     }
 
+    /// Runs `snap` with its clock `offset` away from the real one (`-3d`, `+365d`), as on a
+    /// host whose clock is wrong: through Debian's `faketime` (libfaketime, which intercepts
+    /// `clock_gettime` and `time` for the process).
+    @discardableResult
+    public static func run(_ arguments: [String], clockOffset offset: String, directory: String? = nil) throws
+        -> ProcessResult
+    {
+        try ProcessRunner.run(
+            "/usr/bin/faketime", ["-f", offset, path] + arguments, environment: baseEnvironment, directory: directory)
+    }
+
     /// Starts `snap` without waiting for it: ``RunningProcess/signal(_:)`` can interrupt it.
     public static func start(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil)
         throws -> RunningProcess

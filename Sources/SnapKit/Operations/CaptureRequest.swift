@@ -1,5 +1,6 @@
 /// Everything needed to turn captured content into a snapshot.
 public struct CaptureRequest: Sendable {
+    /// The node the snapshot belongs to.
     public var node: String
     public var sources: BundleSources
     public var mode: SnapshotRecord.CaptureMode
@@ -21,6 +22,10 @@ public struct CaptureRequest: Sendable {
     public var nodename: String?
     /// How long a cold capture kept the node down, in seconds.
     public var downtimeSeconds: Double?
+    /// Whether ``BundleSources/mnesiaDirectory`` must hold a Mnesia schema and table files
+    /// (``MnesiaDirectoryCheck``); false archives whatever it holds (`create
+    /// --allow-incomplete`, and a restore recording the files it replaces, whatever they were).
+    public var requiresMnesiaSchema = true
 
     public init(
         node: String, sources: BundleSources, mode: SnapshotRecord.CaptureMode, tags: [String] = [],

@@ -15,10 +15,13 @@ public enum CreateOperation {
     /// when the new bundle has the same bytes it takes the damaged one's place. The record is
     /// written last, so a crash leaves at most an unreferenced bundle that the next writer
     /// removes; a failure (a full disk) removes what this call added, leaving the store as it was.
+    /// A Mnesia directory without `schema.DAT` or table files is refused unless
+    /// `request.requiresMnesiaSchema` is false (``MnesiaDirectoryCheck``).
     /// - Parameters:
     ///   - lock: proof that the caller holds the store lock.
     ///   - now: the capture time to record.
-    /// - Throws: ``BundleError``, ``SystemError`` or ``StoreError`` naming the file at fault.
+    /// - Throws: ``IncompleteMnesiaDirectory``, or ``BundleError``, ``SystemError`` or
+    ///   ``StoreError`` naming the file at fault.
     public static func capture(
         _ request: CaptureRequest, in store: Store, lock: StoreLock, now: Date = Date(), logger: Logger
     ) throws -> SnapshotRecord {
@@ -28,6 +31,14 @@ public enum CreateOperation {
         for path in cleanup.removed { logger.info("removed unreferenced bundle \(path)") }
         for path in cleanup.orphans { logger.warning("\(path) is used by no snapshot record and was kept") }
         let scanned = try BundleBuilder.scan(request.sources)
+        if request.requiresMnesiaSchema, let directory = request.sources.mnesiaDirectory {
+            // What is about to be archived, as listed: an emptied directory must not become `latest`.
+            let names = scanned.tree.items.lazy.filter { $0.isRegular && !$0.relativePath.contains("/") }
+                .map(\.relativePath)
+            if let missing = MnesiaDirectoryCheck.missing(in: names) {
+                throw IncompleteMnesiaDirectory(node: request.node, directory: directory, missing: missing)
+            }
+        }
         // Only a directory that needs no settling can be judged by its signature; a live
         // node's may hold commits its log has not written yet.
         let signature = request.sources.stableFor == nil ? scanned.signature : nil

@@ -22,31 +22,46 @@ public struct FreshnessCheck: Sendable {
     public struct NodeResult: Codable, Sendable, Equatable {
         public var node: String
         public var state: State
+        /// `created` of the node's newest regular capture (highest version).
         public var newest: Date?
         public var newestAgeSeconds: Double?
         public var newestVerified: Date?
         public var message: String
+        /// The node's snapshots whose dates cannot be right (``ClockWarning``).
+        public var clockWarnings: [ClockWarning] = []
     }
 
-    /// Judges each node: the newest snapshot's age against `warn`/`crit`; no verified
-    /// snapshot, or a newest verified one older than `crit`, warns; an unfinished restore is
-    /// critical; a node with no snapshot at all is critical. Record files that cannot be
-    /// read (`damagedRecords`, their paths) warn, as one more line for the store.
+    /// Judges each node by its regular captures (`pre-restore` snapshots are not backups the
+    /// node made), newest meaning the highest version: the newest one's age against
+    /// `warn`/`crit`; no verified snapshot, or a newest verified one older than `crit`,
+    /// warns; an unfinished restore is critical; a node with no snapshot at all is
+    /// critical. A snapshot dated in the future or before the version made before it warns
+    /// (``ClockWarning``), and a newest one dated in the future is never counted as fresh.
+    /// Record files that cannot be read (`damagedRecords`, their paths) warn, as one more
+    /// line for the store.
     public static func evaluate(
         records: [SnapshotRecord], nodes: [String], unfinishedRestores: [String], damagedRecords: [String] = [],
         warn: Double, crit: Double, now: Date
     ) -> [NodeResult] {
         let names = Array(Set(nodes + records.map(\.node))).sorted()
+        let clockWarnings = Dictionary(grouping: ClockWarning.find(in: records, now: now), by: \.node)
         var results = names.map { node in
-            let mine = records.filter { $0.node == node }.sorted { $0.created > $1.created }
+            let warnings = clockWarnings[node] ?? []
+            let mine = records.filter { $0.node == node && !$0.isPreRestore }.sorted { $0.version > $1.version }
             guard let newest = mine.first else {
+                let preRestore = records.contains { $0.node == node }
                 return NodeResult(
                     node: node, state: .critical, newest: nil, newestAgeSeconds: nil, newestVerified: nil,
-                    message: "no snapshot of \(node)")
+                    message: "no snapshot of \(node)" + (preRestore ? " (only pre-restore snapshots)" : ""),
+                    clockWarnings: warnings)
             }
             let age = now.timeIntervalSince(newest.created)
             var state: State = age > crit ? .critical : (age > warn ? .warning : .ok)
             var parts = ["newest v\(newest.version) \(DurationText.approximate(age)) ago"]
+            if -age > ClockWarning.tolerance {
+                parts = ["newest v\(newest.version) is dated in the future, so its age is unknown"]
+                state = max(state, .warning)
+            }
             if newest.verification?.ok == false {
                 parts.append("v\(newest.version) FAILED verification")
                 state = max(state, .warning)
@@ -60,13 +75,17 @@ public struct FreshnessCheck: Sendable {
                 parts.append("none verified")
                 state = max(state, .warning)
             }
+            for warning in warnings {
+                parts.append("clock: \(warning.message)")
+                state = max(state, .warning)
+            }
             if !unfinishedRestores.isEmpty {
                 parts.append("unfinished restore \(unfinishedRestores.joined(separator: ", "))")
                 state = .critical
             }
             return NodeResult(
                 node: node, state: state, newest: newest.created, newestAgeSeconds: age,
-                newestVerified: verified?.created, message: parts.joined(separator: ", "))
+                newestVerified: verified?.created, message: parts.joined(separator: ", "), clockWarnings: warnings)
         }
         if !damagedRecords.isEmpty {
             results.append(

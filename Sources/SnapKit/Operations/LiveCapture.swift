@@ -39,9 +39,15 @@ public struct LiveCapture {
     private var node: ManagerNode { control.node }
 
     /// Captures `node` in `mode` and records the snapshot.
-    /// - Throws: ``CaptureError`` naming the node and the step that failed.
-    public func capture(mode: LiveCaptureMode, tags: [String], note: String?, cluster: String?) throws -> SnapshotRecord
-    {
+    ///
+    /// Every mode that copies files first checks that the Mnesia directory holds a schema
+    /// and table files (``MnesiaDirectoryCheck``), before the node is stopped or dumped; a
+    /// cold copy is checked again. `requiresMnesiaSchema: false` archives it as it is.
+    /// - Throws: ``CaptureError`` naming the node and the step that failed, or
+    ///   ``IncompleteMnesiaDirectory`` (the node left as it was).
+    public func capture(
+        mode: LiveCaptureMode, tags: [String], note: String?, cluster: String?, requiresMnesiaSchema: Bool = true
+    ) throws -> SnapshotRecord {
         node.removeStaleDumpDirectories()
         let running = try step("ping") { try control.isRunning() }
         // The last safe point before a cold capture stops the node.
@@ -50,6 +56,11 @@ public struct LiveCapture {
             node: node.name, sources: BundleSources(mnesiaDirectory: nil), mode: .files, tags: tags, note: note,
             role: node.role, cluster: node.cluster ?? cluster, partner: node.partner, compression: compression)
         request.nodename = node.nodename
+        request.requiresMnesiaSchema = requiresMnesiaSchema
+        // Before anything is stopped or dumped (`files` on a stopped node is refused below as such).
+        if requiresMnesiaSchema && mode != .dump && (running || mode != .files) {
+            try MnesiaDirectoryCheck.require(node.mnesiaDirectory, node: node.name)
+        }
         switch (mode, running) {
         case (.files, false), (.dump, false):
             throw CaptureError(
@@ -129,6 +140,11 @@ public struct LiveCapture {
         try Interruption.check(
             leaving: "\(node.name) was stopped, copied and started again, and is running; "
                 + "no snapshot of it was recorded")
+        if request.requiresMnesiaSchema {
+            // Checked before the stop too; this is what is archived.
+            try MnesiaDirectoryCheck.require(
+                staging, node: node.name, shownAs: "\(node.mnesiaDirectory), as copied with the node stopped,")
+        }
         var request = request
         let up = Date()
         request.downtimeSeconds = Self.milliseconds(up.timeIntervalSince(down))

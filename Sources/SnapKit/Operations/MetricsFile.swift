@@ -2,7 +2,8 @@ import Foundation
 
 /// A node_exporter textfile-collector file (Prometheus text format), written atomically.
 public enum MetricsFile {
-    /// The metrics text for the store's records.
+    /// The metrics text for the store's records. "Newest" is the highest version of a node's
+    /// regular captures (not its `pre-restore` snapshots); `snap_snapshots` counts them all.
     /// - Parameters:
     ///   - action: the command that ran (for `snap_run_duration_seconds`).
     ///   - duration: how long it ran.
@@ -15,8 +16,10 @@ public enum MetricsFile {
             lines.append("# TYPE \(name) \(type)")
             for (labels, value) in samples { lines.append("\(name)\(labels) \(value)") }
         }
-        func newest(_ node: String) -> SnapshotRecord? {
-            records.filter { $0.node == node }.max { $0.created < $1.created }
+        // Newest is the highest version of a regular capture: a `pre-restore` snapshot is
+        // not a backup, and a date may come from a wrong clock.
+        func newest(_ node: String, where accepted: (SnapshotRecord) -> Bool = { _ in true }) -> SnapshotRecord? {
+            records.filter { $0.node == node && !$0.isPreRestore && accepted($0) }.max { $0.version < $1.version }
         }
         func label(_ node: String) -> String { "{node=\"\(escape(node))\"}" }
         metric(
@@ -27,7 +30,7 @@ public enum MetricsFile {
             "Creation time of the newest snapshot that did not fail verification.",
             "gauge",
             nodes.compactMap { node in
-                records.filter { $0.node == node && $0.verification?.ok != false }.max { $0.created < $1.created }
+                newest(node) { $0.verification?.ok != false }
                     .map { (label(node), "\(Int($0.created.timeIntervalSince1970))") }
             })
         metric(

@@ -25,6 +25,9 @@ public struct VerifyReport: Codable, Sendable {
     /// Derived files that were missing or damaged and were written again from a sound
     /// bundle (the store's copies of manifests), each said in words.
     public var repaired: [String] = []
+    /// Checked snapshots whose dates cannot be right (``ClockWarning``): reported, never a
+    /// verification failure.
+    public var clockWarnings: [ClockWarning] = []
 }
 
 /// Re-reads bundles and records the verdict in each snapshot record.

@@ -30,7 +30,9 @@ public struct Policy: Sendable, Equatable {
         "mode", "compression", "keep", "timezone", "schedule", "verify_after_create", "freshness", "hooks",
     ]
     static let hookKeys = ["before_create", "after_create", "on_failure", "timeout"]
-    static let keepKeys = ["last", "hourly", "daily", "weekly", "monthly", "yearly", "within"]
+    static let keepKeys = ["last", "hourly", "daily", "weekly", "monthly", "yearly", "within", "pre_restore"]
+    /// The keep keys that keep regular captures (all but `pre_restore`).
+    static let captureKeepKeys = keepKeys.filter { $0 != "pre_restore" }
 
     /// Finds a policy by name (`default` → `policies/default.yaml` in `searchDirectories`) or path.
     /// - Throws: ``PolicyError/notFound(_:searched:)`` listing where it looked.
@@ -95,13 +97,13 @@ public struct Policy: Sendable, Equatable {
                 sawKeep = true
                 let fields = try submapping(value, allowed: keepKeys, path: path, parent: name)
                 for (rule, field) in fields {
+                    let isDuration = rule == "within" || rule == "pre_restore"
                     let failure = PolicyError.invalid(
                         path: path, line: field.line, key: "keep.\(rule)",
-                        detail: rule == "within"
-                            ? "must be a duration like 36h or 14d" : "must be a whole number, 0 or more")
-                    if rule == "within" {
+                        detail: isDuration ? "must be a duration like 36h or 14d" : "must be a whole number, 0 or more")
+                    if isDuration {
                         guard let seconds = try? DurationText.seconds(field.text), seconds > 0 else { throw failure }
-                        policy.keep.within = seconds
+                        if rule == "within" { policy.keep.within = seconds } else { policy.keep.preRestore = seconds }
                         continue
                     }
                     guard let count = Int(field.text), count >= 0 else { throw failure }
@@ -115,7 +117,7 @@ public struct Policy: Sendable, Equatable {
                     }
                 }
                 if policy.keep.isEmpty {
-                    throw fail("keeps nothing: set at least one of \(keepKeys.joined(separator: ", "))")
+                    throw fail("keeps nothing: set at least one of \(captureKeepKeys.joined(separator: ", "))")
                 }
             case "timezone":
                 guard let zone = value.string.flatMap(TimeZone.init(identifier:)) else {

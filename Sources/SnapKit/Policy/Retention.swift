@@ -13,21 +13,28 @@ public struct RetentionDecision: Codable, Sendable, Equatable {
 
 /// Retention: a pure function from snapshots, rules and the clock to keep/remove decisions.
 ///
-/// Per node, newest first:
-/// - `last N` keeps the N newest.
+/// "Newest" means the highest version (versions are given out under the store lock; the
+/// `created` times come from a clock that may have been wrong). Per node, regular captures
+/// (everything but `pre-restore` snapshots), highest version first:
+/// - `last N` keeps the N highest versions.
 /// - A calendar rule (`hourly`, `daily`, `weekly`, `monthly`, `yearly`) with count N keeps the
-///   newest snapshot of each of the N newest buckets that hold a snapshot, buckets taken in the
-///   policy's time zone (weeks are ISO weeks). Buckets without snapshots do not count. When a rule
-///   still has count left after the oldest snapshot, that oldest snapshot is kept too, so a young
-///   store keeps its longest history (restic's rule).
-/// - `within D` keeps everything created less than D before the node's newest snapshot.
+///   newest snapshot (highest version) of each of the N newest buckets that hold a snapshot,
+///   buckets taken by `created` in the policy's time zone (weeks are ISO weeks), newest
+///   bucket first by the highest version it holds. Buckets without snapshots do not count.
+///   When a rule still has count left after the oldest snapshot (lowest version), that
+///   oldest snapshot is kept too, so a young store keeps its longest history (restic's rule).
+/// - `within D` keeps everything created less than D before the `created` of the node's
+///   highest version.
 /// - Rules are ORed; one snapshot may satisfy several.
-/// Above every rule: the newest snapshot of each node, pinned snapshots, the node's newest
-/// snapshot that passed `verify`, and `pre-restore` snapshots younger than `within` (at least
-/// 7 days, counted from `now`) are always kept.
+/// Above every rule: the node's newest regular capture, pinned snapshots and the node's
+/// newest regular capture that passed `verify` are always kept. `pre-restore` snapshots (the
+/// managers' files a restore replaced) are a series of their own: never "newest", never
+/// counted by the rules above, kept while younger than ``RetentionRules/preRestore``
+/// (counted from `now`).
 public enum Retention {
     /// Decides for every record.
     /// - Parameters:
+    ///   - records: every record, in any order.
     ///   - pinned: ids that are pinned.
     ///   - now: the clock, for how long `pre-restore` snapshots are held.
     public static func decide(
@@ -37,7 +44,12 @@ public enum Retention {
         func keep(_ record: SnapshotRecord, _ reason: String) { reasons[record.id, default: []].append(reason) }
         let byNode = Dictionary(grouping: records, by: \.node)
         for node in byNode.keys.sorted() {
-            let group = (byNode[node] ?? []).sorted { ($0.created, $0.version) > ($1.created, $1.version) }
+            let all = (byNode[node] ?? []).sorted { $0.version > $1.version }
+            let preRestore = all.filter(\.isPreRestore)
+            let group = all.filter { !$0.isPreRestore }
+            for record in preRestore where now.timeIntervalSince(record.created) < rules.preRestore {
+                keep(record, "pre-restore (held \(DurationText.format(rules.preRestore)))")
+            }
             guard let newest = group.first, let oldest = group.last else { continue }
             keep(newest, "newest of \(node)")
             if let verified = group.first(where: { $0.verification?.ok == true }) {
@@ -64,14 +76,9 @@ public enum Retention {
                     keep(record, "within \(DurationText.format(within))")
                 }
             }
-            let holdPreRestore = max(rules.within ?? 0, 7 * 86_400)
-            for record in group
-            where record.tags.contains("pre-restore") && now.timeIntervalSince(record.created) < holdPreRestore {
-                keep(record, "pre-restore (held \(DurationText.format(holdPreRestore)))")
-            }
         }
         for record in records where pinned.contains(record.id) { keep(record, "pinned") }
-        return records.sorted { ($0.node, $1.created, $1.version) < ($1.node, $0.created, $0.version) }.map { record in
+        return records.sorted { ($0.node, $1.version) < ($1.node, $0.version) }.map { record in
             let why = reasons[record.id] ?? []
             return RetentionDecision(
                 id: record.id, node: record.node, version: record.version, created: record.created,

@@ -14,10 +14,19 @@ public struct RetentionRules: Codable, Sendable, Equatable {
     public var yearly: Int?
     /// Everything newer than this many seconds before the node's newest snapshot.
     public var within: Double?
+    /// How long `pre-restore` snapshots are kept, in seconds counted from now (policy key
+    /// `keep: pre_restore`, default ``defaultPreRestore``). They are a series of their own:
+    /// no other rule counts them.
+    public var preRestore: Double
 
+    /// Seven days: the time an operator has to notice that a restore brought back the wrong
+    /// snapshot and restore the files it replaced.
+    public static let defaultPreRestore: Double = 7 * 86_400
+
+    /// Rules as a policy's `keep` section gives them; counts and `within` unset keep nothing.
     public init(
         last: Int? = nil, hourly: Int? = nil, daily: Int? = nil, weekly: Int? = nil, monthly: Int? = nil,
-        yearly: Int? = nil, within: Double? = nil
+        yearly: Int? = nil, within: Double? = nil, preRestore: Double = Self.defaultPreRestore
     ) {
         self.last = last
         self.hourly = hourly
@@ -26,9 +35,10 @@ public struct RetentionRules: Codable, Sendable, Equatable {
         self.monthly = monthly
         self.yearly = yearly
         self.within = within
+        self.preRestore = preRestore
     }
 
-    /// True when no rule keeps anything.
+    /// True when no rule keeps any regular capture (``preRestore`` does not count).
     public var isEmpty: Bool {
         [last, hourly, daily, weekly, monthly, yearly].allSatisfy { ($0 ?? 0) == 0 } && (within ?? 0) == 0
     }

@@ -228,6 +228,7 @@ public struct RestoreExecutor {
             tags: ["pre-restore"], note: note, role: manager.role, cluster: manager.cluster,
             partner: manager.partner, compression: .standard)
         request.nodename = manager.nodename
+        request.requiresMnesiaSchema = false  // whatever the manager held is what a rollback needs
         let record = try CreateOperation.capture(request, in: store, lock: lock, logger: logger)
         journal.preRestoreSnapshots[manager.name] = record.id
     }

@@ -8,11 +8,13 @@ extension AuditLog {
     /// What the log says about snapshot records it cannot see in `set`, or nil when it
     /// agrees with them. Every snapshot is made by an audited command after `init`, so a
     /// log that starts after the oldest snapshot, or is empty while snapshots exist, lost
-    /// its beginning (it was emptied, deleted or replaced).
+    /// its beginning (it was emptied, deleted or replaced). The oldest snapshot is the
+    /// lowest version, and a log that names its creation has kept its beginning whatever
+    /// the snapshot's date says: a capture made with the clock behind is dated before `init`.
     /// - Parameter set: the store's records.
     /// - Throws: ``SystemError`` when the log cannot be read.
     public func missingBeginning(given set: RecordSet) throws -> String? {
-        guard let oldest = set.records.min(by: { $0.created < $1.created }) else { return nil }
+        guard let oldest = set.records.min(by: { $0.version < $1.version }) else { return nil }
         let entries = try entries().entries
         guard let first = entries.first else {
             return
@@ -21,7 +23,10 @@ extension AuditLog {
         }
         // The first entry may be the create of the oldest snapshot itself, when `init` was
         // killed before it could log.
-        guard first.seq == 1, first.time <= oldest.created || first.snapshots.contains(oldest.id) else {
+        let namesOldest = entries.contains {
+            Self.creatingActions.contains($0.action) && $0.snapshots.contains(oldest.id)
+        }
+        guard first.seq == 1, first.time <= oldest.created || first.snapshots.contains(oldest.id) || namesOldest else {
             let when = ISO8601DateFormatter().string(from: first.time)
             let created = ISO8601DateFormatter().string(from: oldest.created)
             return

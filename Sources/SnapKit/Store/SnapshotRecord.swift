@@ -107,6 +107,14 @@ public struct SnapshotRecord: Codable, Sendable, Equatable, SnakeCaseKeys {
     /// with ``RecordDetail/withoutTables``): such a record is never saved back.
     public internal(set) var tablesOmitted = false
 
+    /// The tag of the snapshots a restore makes of the managers' files it replaces.
+    public static let preRestoreTag = "pre-restore"
+
+    /// True for a snapshot a restore made of the files it replaced (tagged `pre-restore`):
+    /// not a regular capture, so never `latest`, never the node's newest for `check`,
+    /// metrics or retention, which holds them by a rule of their own.
+    public var isPreRestore: Bool { tags.contains(Self.preRestoreTag) }
+
     /// The file's keys spelled out, so that records decode without key conversion:
     /// `list`, `prune` and `create` read every record of the store.
     enum CodingKeys: String, CodingKey {

@@ -1,7 +1,8 @@
 /// A way of naming a snapshot on the command line.
 ///
 /// `latest`, `latest@NODE`, `latest~K`, `latest@NODE~K`, `vN`, a full id, or a unique id
-/// prefix of at least 6 characters.
+/// prefix of at least 6 characters. `latest` counts by version among regular captures
+/// only: `pre-restore` snapshots (what a restore replaced) are named by id or `vN`.
 public enum SnapshotRef: Sendable, Equatable {
     case latest(node: String?, back: Int)
     case version(Int)
@@ -54,10 +55,19 @@ public enum SnapshotRef: Sendable, Equatable {
         let newestFirst = records.sorted { $0.version > $1.version }
         switch self {
         case let .latest(node, back):
-            let candidates = node.map { node in newestFirst.filter { $0.node == node } } ?? newestFirst
+            // Latest means the newest regular capture: what a restore replaced is named by id or vN.
+            let ofNode = node.map { node in newestFirst.filter { $0.node == node } } ?? newestFirst
+            let candidates = ofNode.filter { !$0.isPreRestore }
             guard back < candidates.count else {
                 let scope = node.map { "of \($0)" } ?? "in the store"
-                throw RefError.notFound(description, "there are \(candidates.count) snapshots \(scope)")
+                var reason = "there are \(candidates.count) snapshots \(scope)"
+                let preRestore = ofNode.count - candidates.count
+                if preRestore > 0 {
+                    reason +=
+                        " besides \(preRestore) pre-restore snapshots, which latest never names; "
+                        + "find them with `snap list --tag pre-restore` and name one by its id or vN"
+                }
+                throw RefError.notFound(description, reason)
             }
             return candidates[back]
         case let .version(number):

@@ -27,6 +27,9 @@ import Testing
         ("keep:\n  daily: 7\nretain: 3\n", "p.yaml:3: retain unknown key"),
         ("keep:\n  daily: 7\n  within: forever\n", "p.yaml:3: keep.within must be a duration"),
         ("keep:\n  dayly: 7\n", "p.yaml:2: keep.dayly unknown key"),
+        ("keep:\n  daily: 7\n  pre_restore: 3\n", "p.yaml:3: keep.pre_restore must be a duration like 36h or 14d"),
+        ("keep:\n  daily: 7\n  pre_restore: 0d\n", "p.yaml:3: keep.pre_restore must be a duration"),
+        ("keep:\n  pre_restore: 7d\n", "p.yaml:1: keep keeps nothing: set at least one of last,"),
         ("keep:\n  daily: -1\n", "p.yaml:2: keep.daily must be a whole number"),
         ("keep:\n  daily: 0\n", "p.yaml:1: keep keeps nothing"),
         ("keep:\n  daily: 7\ntimezone: Mars/Olympus\n", "p.yaml:3: timezone must be an IANA time zone"),
@@ -45,6 +48,16 @@ import Testing
         } throws: { error in
             "\(error)".contains(message)
         }
+    }
+
+    @Test(arguments: [
+        ("keep:\n  last: 3\n", RetentionRules.defaultPreRestore),
+        ("keep:\n  last: 3\n  pre_restore: 30d\n", 30.0 * 86_400),
+        ("keep:\n  last: 3\n  within: 60d\n  pre_restore: 36h\n", 36.0 * 3600),
+    ])
+    func preRestoreHoldIsItsOwnKey(text: String, seconds: Double) throws {
+        let policy = try Policy.parse(text, path: "p.yaml")
+        #expect(policy.keep.preRestore == seconds)
     }
 
     @Test func unknownPolicyNamesWhereItLooked() {

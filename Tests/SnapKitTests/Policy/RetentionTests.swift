@@ -149,6 +149,75 @@ import Testing
         #expect(later.first { $0.version == 4 }?.keep == false)
     }
 
+    /// Versions kept when `created[i]` is the date of version i + 1 (tagged `pre-restore`
+    /// when its index is in `preRestore`).
+    static func keptVersions(
+        _ created: [String], preRestore: Set<Int> = [], rules: RetentionRules, now: String = "2026-11-20T00:00:00Z"
+    ) -> [Int] {
+        let records = created.enumerated().map { index, date in
+            Self.record(Self.date(date), version: index + 1, tags: preRestore.contains(index) ? ["pre-restore"] : [])
+        }
+        let decisions = Retention.decide(records, rules: rules, timeZone: Self.utc, pinned: [], now: Self.date(now))
+        return decisions.filter(\.keep).map(\.version).sorted()
+    }
+
+    @Test(arguments: [
+        // The clock 3 days behind for v3: v3 is still the newest (issue 13, finding 7).
+        (["2026-11-28T10:00:00Z", "2026-11-29T10:00:00Z", "2026-11-26T10:00:00Z"], RetentionRules(last: 1), [3]),
+        // One capture a year ahead (v2) does not outrank the captures made after it.
+        (
+            ["2026-11-01T00:00:00Z", "2027-11-01T00:00:00Z", "2026-11-02T00:00:00Z", "2026-11-03T00:00:00Z"],
+            RetentionRules(last: 2), [3, 4]
+        ),
+        // within counts back from the highest version's date (v3), not from the latest date (v2).
+        (
+            ["2026-11-01T00:00:00Z", "2026-11-10T00:00:00Z", "2026-11-03T00:00:00Z"],
+            RetentionRules(within: 3 * 86_400),
+            [1, 2, 3]
+        ),
+        // The newest of a calendar bucket is its highest version, even when dated earlier.
+        (["2026-11-29T12:00:00Z", "2026-11-29T08:00:00Z"], RetentionRules(daily: 1), [2]),
+        // Buckets rank by the highest version they hold: v3 (11-27) is newer than v2 (11-28).
+        (
+            ["2026-11-26T12:00:00Z", "2026-11-28T12:00:00Z", "2026-11-27T12:00:00Z"], RetentionRules(daily: 1),
+            [3]
+        ),
+    ])
+    func newestIsTheHighestVersionWhateverTheClockSaid(created: [String], rules: RetentionRules, expected: [Int]) {
+        #expect(Self.keptVersions(created, rules: rules) == expected)
+    }
+
+    @Test(arguments: [
+        // A pre-restore snapshot is never the node's newest: older than its hold, it goes.
+        (["2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z"], Set([1]), RetentionRules(last: 1), [1]),
+        // last N counts regular captures only; a young pre-restore snapshot is held besides.
+        (
+            ["2026-11-17T00:00:00Z", "2026-11-18T00:00:00Z", "2026-11-19T00:00:00Z"], Set([2]),
+            RetentionRules(last: 2), [1, 2, 3]
+        ),
+        // The policy's pre_restore hold, whatever the other rules say.
+        (
+            ["2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z", "2026-11-03T00:00:00Z"], Set([1]),
+            RetentionRules(last: 1, preRestore: 30 * 86_400), [2, 3]
+        ),
+        (
+            ["2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z", "2026-11-03T00:00:00Z"], Set([1]),
+            RetentionRules(last: 1, preRestore: 86_400), [3]
+        ),
+        // Calendar rules neither keep nor count pre-restore snapshots.
+        (["2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z"], Set([1]), RetentionRules(daily: 2), [1]),
+        // within counts back from the newest regular capture, not from a pre-restore snapshot.
+        (["2026-11-01T00:00:00Z", "2026-11-05T00:00:00Z"], Set([1]), RetentionRules(within: 2 * 86_400), [1]),
+        // A node with only pre-restore snapshots keeps them for their hold, then not at all.
+        (["2026-11-01T00:00:00Z"], Set([0]), RetentionRules(last: 5), []),
+        (["2026-11-15T00:00:00Z"], Set([0]), RetentionRules(last: 5), [1]),
+    ])
+    func preRestoreSnapshotsAreASeriesOfTheirOwn(
+        created: [String], preRestore: Set<Int>, rules: RetentionRules, expected: [Int]
+    ) {
+        #expect(Self.keptVersions(created, preRestore: preRestore, rules: rules) == expected)
+    }
+
     @Test(arguments: 0..<40)
     func randomSetsKeepNewestAndPinnedAndStricterKeepsLess(seed: Int) {
         var generator = SeededGenerator(seed: UInt64(seed) + 1)
@@ -176,7 +245,7 @@ import Testing
                 .filter(\.keep).map(\.id))
         #expect(pinned.isSubset(of: strictKept))
         for node in ["manager_0", "manager_1"] {
-            if let newest = records.filter({ $0.node == node }).max(by: { $0.created < $1.created }) {
+            if let newest = records.filter({ $0.node == node }).max(by: { $0.version < $1.version }) {
                 #expect(strictKept.contains(newest.id))
             }
         }
