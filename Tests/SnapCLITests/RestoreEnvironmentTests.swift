@@ -9,7 +9,9 @@ import Testing
 @Suite struct RestoreEnvironmentTests {
     /// Every file and directory under `path` with its owner, `uid:gid path` lines.
     static func owners(_ path: String) throws -> Set<String> {
-        Set(try ProcessRunner.shell("find '\(path)' -printf '%U:%G %p\\n'").stdout.split(separator: "\n").map(String.init))
+        Set(
+            try ProcessRunner.shell("find '\(path)' -printf '%U:%G %p\\n'").stdout.split(separator: "\n").map(
+                String.init))
     }
 
     static func setStore(_ pair: StandinPair, to store: String) throws {

@@ -47,7 +47,6 @@ struct ProtocolPair {
             })
     }
 
-
     /// Every record, as `list --json` prints it.
     func records() throws -> [[String: Any]] {
         let listed = try snap(["list", "--json"])

@@ -159,7 +159,9 @@ struct ProtocolRun {
         let signal = Bool.random(using: &random) ? SIGKILL : SIGINT
         kill(process.process.processIdentifier, signal)
         let result = process.wait()
-        note("restore \(signal == SIGKILL ? "killed" : "interrupted") after \(String(format: "%.2f", delay)) s -> \(result.status)")
+        note(
+            "restore \(signal == SIGKILL ? "killed" : "interrupted") after \(String(format: "%.2f", delay)) s -> \(result.status)"
+        )
         if signal == SIGINT { #expect([0, 130].contains(result.status), "\(result.stderr) \(context)") }
         let made = pair.restores().subtracting(restores)
         #expect(made.count <= 1)
@@ -278,26 +280,27 @@ struct ProtocolRun {
     // MARK: - Invariants
 
     mutating func check(_ number: Int) throws {
-        let where_ = "step \(number), \(context)"
+        let place = "step \(number), \(context)"
         if model.unfinished == nil {
             // Both consoles answer only while both managers run.
             let master = try pair.data(0)
-            try #require(master == model.data, "manager_0 holds \(master.sorted()), expected \(model.data.sorted()), \(where_)")
-            try #require(try pair.data(1) == model.data, "manager_1 differs, \(where_)")
+            try #require(
+                master == model.data, "manager_0 holds \(master.sorted()), expected \(model.data.sorted()), \(place)")
+            try #require(try pair.data(1) == model.data, "manager_1 differs, \(place)")
         }
         let records = try pair.records()
         for record in records {
             let files = record["file_count"] as? Int ?? 0
             let mode = record["mode"] as? String ?? ""
-            try #require(files >= (mode == "dump" ? 1 : 2), "an empty capture became \(record["id"] ?? "?"), \(where_)")
+            try #require(files >= (mode == "dump" ? 1 : 2), "an empty capture became \(record["id"] ?? "?"), \(place)")
         }
         let ids = Set(records.compactMap { $0["id"] as? String })
-        try #require(model.originals.allSatisfy(ids.contains), "a snapshot of the first data is gone, \(where_)")
+        try #require(model.originals.allSatisfy(ids.contains), "a snapshot of the first data is gone, \(place)")
         let audit = try pair.snap(["audit", "verify"])
-        try #require(audit.status == 0, "\(audit.stdout)\(audit.stderr) \(where_)")
+        try #require(audit.status == 0, "\(audit.stdout)\(audit.stderr) \(place)")
         if number % 10 == 0 {
             let verify = try pair.snap(["verify", "--all", "--quiet"])
-            try #require(verify.status == 0, "\(verify.stdout)\(verify.stderr) \(where_)")
+            try #require(verify.status == 0, "\(verify.stdout)\(verify.stderr) \(place)")
         }
     }
 
@@ -309,7 +312,9 @@ struct ProtocolRun {
             land(flight)
         }
         let original = try #require(
-            try pair.records().first { ($0["id"] as? String).map(model.originals.contains) == true && $0["node"] as? String == "manager_0" }?["id"]
+            try pair.records().first {
+                ($0["id"] as? String).map(model.originals.contains) == true && $0["node"] as? String == "manager_0"
+            }?["id"]
                 as? String)
         let result = try pair.snap(["restore", original, "--to", "manager_0", "--to", "manager_1", "--yes"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr) \(context)")

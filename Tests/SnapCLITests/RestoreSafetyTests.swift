@@ -161,7 +161,8 @@ import Testing
             ["prune", "--keep-last", "1", "--config", pair.config], environment: ["SNAP_DEBUG_HOLD_LOCK_SECONDS": "4"])
         var locked = false
         for _ in 0..<400 {
-            if let holder = try? String(contentsOfFile: pair.store + "/lock", encoding: .utf8), holder.contains("prune") {
+            if let holder = try? String(contentsOfFile: pair.store + "/lock", encoding: .utf8), holder.contains("prune")
+            {
                 locked = true
                 break
             }

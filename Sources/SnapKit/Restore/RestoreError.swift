@@ -78,7 +78,8 @@ public enum RestoreError: SnapFailure {
         case let .noJournal(id):
             return "no restore \(id) in this store (see restores/)"
         case let .malformedId(text):
-            return "\(text.debugDescription) is not a restore id (hexadecimal, as printed by snap restore and in restores/)"
+            return
+                "\(text.debugDescription) is not a restore id (hexadecimal, as printed by snap restore and in restores/)"
         case let .ambiguousId(text, matches):
             return "restore id \(text) is ambiguous, it matches: \(matches.joined(separator: ", ")); type more of it"
         case let .finished(id, phase):

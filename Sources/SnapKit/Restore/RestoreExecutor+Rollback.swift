@@ -149,7 +149,8 @@ extension RestoreExecutor {
             let ids = Set(journal.preRestoreSnapshots.values)
             let made = records.filter { ids.contains($0.id) }
             guard made.count == ids.count else {
-                journal.findings.append("the rescued files stay in \(layout.rescueRoot): a pre-restore snapshot is missing")
+                journal.findings.append(
+                    "the rescued files stay in \(layout.rescueRoot): a pre-restore snapshot is missing")
                 try store.save(journal)
                 return
             }

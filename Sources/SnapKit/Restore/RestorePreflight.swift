@@ -48,7 +48,9 @@ public enum RestorePreflight {
             }
             rescued += directory.bytes
             var parent = (target.mnesiaDirectory as NSString).deletingLastPathComponent
-            while !FileOps.exists(parent) && parent.count > 1 { parent = (parent as NSString).deletingLastPathComponent }
+            while !FileOps.exists(parent) && parent.count > 1 {
+                parent = (parent as NSString).deletingLastPathComponent
+            }
             // The snapshot's files, and a rollback's copy of the previous ones.
             try requireSpace(record.unpackedSize.addingReportingOverflow(directory.bytes).partialValue, at: parent)
         }

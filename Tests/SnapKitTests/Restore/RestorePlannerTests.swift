@@ -118,15 +118,16 @@ import Testing
 
     /// After a takeover, rows the fresh schema held are merged with the dump's: up to that
     /// many extra rows are expected; missing rows and rows beyond both are not.
-    @Test(arguments: [
-        (found: 5, fresh: 0, digest: "s", expected: nil),
-        (found: 6, fresh: 0, digest: "f", expected: "table t: 6 rows, the snapshot had 5"),
-        (found: 6, fresh: 2, digest: "f", expected: nil),
-        (found: 7, fresh: 2, digest: "f", expected: nil),
-        (found: 8, fresh: 2, digest: "f", expected: "table t: 8 rows, the snapshot had 5 and the fresh schema 2"),
-        (found: 4, fresh: 2, digest: "f", expected: "table t: 4 rows, the snapshot had 5"),
-        (found: 5, fresh: 2, digest: "f", expected: "table t: same row count, different rows"),
-    ] as [(found: Int, fresh: Int, digest: String, expected: String?)])
+    @Test(
+        arguments: [
+            (found: 5, fresh: 0, digest: "s", expected: nil),
+            (found: 6, fresh: 0, digest: "f", expected: "table t: 6 rows, the snapshot had 5"),
+            (found: 6, fresh: 2, digest: "f", expected: nil),
+            (found: 7, fresh: 2, digest: "f", expected: nil),
+            (found: 8, fresh: 2, digest: "f", expected: "table t: 8 rows, the snapshot had 5 and the fresh schema 2"),
+            (found: 4, fresh: 2, digest: "f", expected: "table t: 4 rows, the snapshot had 5"),
+            (found: 5, fresh: 2, digest: "f", expected: "table t: same row count, different rows"),
+        ] as [(found: Int, fresh: Int, digest: String, expected: String?)])
     func tableComparisonAllowsTheFreshSchemasRows(found: Int, fresh: Int, digest: String, expected: String?) {
         let differences = TableComparison.differences(
             expected: [TableSummary(name: "t", rows: 5, digest: "s")],
