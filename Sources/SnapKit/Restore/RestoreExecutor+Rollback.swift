@@ -131,11 +131,7 @@ extension RestoreExecutor {
             logger.warning("\(rescue) does not match pre-restore snapshot \(id); unpacking the snapshot instead")
             try FileOps.removeTree(path)
         }
-        try owner.makeDirectory(path)
-        try SnapshotContent.unpackMnesia(of: record, from: store, to: path)
-        try FileOps.chownTree(path, uid: owner.uid, gid: owner.gid)
-        try owner.apply(to: path)
-        try FileOps.syncTree(path)
+        try unpackMnesia(of: record, to: path, owner: owner)
     }
 
     /// Once the restore is over (completed or rolled back): verifies every pre-restore

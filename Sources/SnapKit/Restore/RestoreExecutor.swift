@@ -244,13 +244,18 @@ public struct RestoreExecutor {
     private func unpack(into manager: ManagerNode) throws {
         let snapshot = try restoredSnapshot()
         let staging = RestoreLayout.staging(manager.mnesiaDirectory)
-        let owner = try original(manager)
         try FileOps.removeTree(staging)
-        try owner.makeDirectory(staging)
-        try SnapshotContent.unpackMnesia(of: snapshot, from: store, to: staging)
-        try FileOps.chownTree(staging, uid: owner.uid, gid: owner.gid)
-        try owner.apply(to: staging)
-        try FileOps.syncTree(staging)
+        try unpackMnesia(of: snapshot, to: staging, owner: try original(manager))
+    }
+
+    /// Unpacks the `mnesia/` files of `record` into a new directory `path`, every file
+    /// checked as it is written, then owned and moded like `owner`, and fsynced.
+    func unpackMnesia(of record: SnapshotRecord, to path: String, owner: TargetDirectory) throws {
+        try owner.makeDirectory(path)
+        try SnapshotContent.unpackMnesia(of: record, from: store, to: path)
+        try FileOps.chownTree(path, uid: owner.uid, gid: owner.gid)
+        try owner.apply(to: path)
+        try FileOps.syncTree(path)
     }
 
     /// Renames the staging directory into place (the target is empty after the rescue).
