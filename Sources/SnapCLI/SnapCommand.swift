@@ -9,8 +9,8 @@ struct SnapCommand: ParsableCommand {
         abstract: "Backups and snapshots of LeoFS manager metadata (Mnesia).",
         discussion: """
             Exit codes: 0 ok, 1 error, 2 usage, 3 partial, 4 verification failed, \
-            5 restore rolled back, 11 store locked, 130 interrupted (SIGINT), 143 terminated (SIGTERM), \
-            129 hung up (SIGHUP).
+            5 restore rolled back, 6 refused while a restore is unfinished, 11 store locked, \
+            130 interrupted (SIGINT), 143 terminated (SIGTERM), 129 hung up (SIGHUP).
             Signals: SIGINT, SIGTERM and SIGHUP end a command at its next safe point: a node a cold \
             capture stopped is started again first, temporary files are removed, and the audit log \
             says interrupted.
