@@ -59,12 +59,13 @@ struct RestoreCommand: ParsableCommand {
     func run() throws {
         let context = try CommandContext(global)
         let store = try context.openStore()
-        let pair = try resolvePair(context)
         if let text = resume ?? rollback {
-            try continueRestore(try store.resolveRestore(text), context: context, store: store, pair: pair)
+            let id = try store.resolveRestore(text)
+            try continueRestore(id, context: context, store: store, pair: try resolvePair(context))
             return
         }
         guard let ref else { return }
+        let pair = try resolvePair(context)
         let request = RestoreRequest(ref: ref, targets: to, mode: mode)
         // Shown before the prompt; everything is checked again under the lock.
         let shown = try RestoreOperation.prepare(

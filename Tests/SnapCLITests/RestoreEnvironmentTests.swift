@@ -136,4 +136,27 @@ import Testing
         #expect(dry.stdout.contains("manager_1 keeps its own"), "\(dry.stdout)")
         #expect(dry.stdout.contains("--to manager_0 --to manager_1"))
     }
+
+    /// A snapshot without a Mnesia schema (made on purpose with --allow-incomplete) is never
+    /// copied over a manager's files.
+    @Test func aSnapshotWithoutASchemaIsNotCopiedBack() throws {
+        let (pair, _, changedState) = try RestoreTests.pairWithSnapshot("no-schema")
+        try pair.stop()
+        let saved = pair.directory("saved-mnesia")
+        try FileManager.default.moveItem(atPath: pair.mnesia(0), toPath: saved)
+        try FileManager.default.createDirectory(atPath: pair.mnesia(0), withIntermediateDirectories: false)
+        let created = try pair.snap(["create", "--node", "manager_0", "--allow-incomplete", "--json"])
+        #expect(created.status == 0, "\(created.stderr)")
+        let records = try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [[String: Any]]
+        let empty = try #require(records?.first?["id"] as? String)
+        try FileManager.default.removeItem(atPath: pair.mnesia(0))
+        try FileManager.default.moveItem(atPath: saved, toPath: pair.mnesia(0))
+        let before = try RestoreTests.fingerprint([pair.mnesia(0), pair.mnesia(1)])
+        let result = try pair.snap(["restore", empty, "--to", "manager_0", "--to", "manager_1", "--yes"])
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("holds no Mnesia schema"), "\(result.stderr)")
+        #expect(try RestoreTests.fingerprint([pair.mnesia(0), pair.mnesia(1)]) == before)
+        try pair.start()
+        #expect(try pair.console(0, "get-users", "get-buckets") == changedState)
+    }
 }

@@ -247,4 +247,29 @@ import Testing
         #expect(try pair.console(1, "get-users", "get-buckets") == snapshotState)
         #expect(try pair.snap(["audit", "verify"]).status == 0)
     }
+
+    /// Rescued files go once the pre-restore snapshots that hold them verify; while one
+    /// does not, they stay, and the rollback, `list` and `check` say where.
+    @Test func aRescueStaysWhileItsPreRestoreSnapshotDoesNotVerify() throws {
+        let (pair, id, changed, _) = try Self.killedRestore("safety-rescue", at: 13)
+        let records = try JSONSerialization.jsonObject(
+            with: Data(try pair.snap(["list", "--tag", "pre-restore", "--json"]).stdout.utf8)) as? [[String: Any]]
+        let damaged = try #require(
+            records?.first { $0["node"] as? String == "manager_0" }?["bundle_sha256"] as? String)
+        let bundle = pair.store + "/bundles/\(damaged).tar.zst"
+        let handle = try #require(FileHandle(forUpdatingAtPath: bundle))
+        try handle.seek(toOffset: 200)
+        let byte = try #require(try handle.read(upToCount: 1)?.first)
+        try handle.seek(toOffset: 200)
+        try handle.write(contentsOf: Data([byte ^ 0xff]))
+        try handle.close()
+        let rollback = try pair.snap(["restore", "--rollback", id])
+        #expect(rollback.status == 0, "\(rollback.stdout)\(rollback.stderr)")
+        #expect(Set(try RestoreCrashTests.names(pair)) == Set(changed))
+        let rescue = pair.store + "/restores/\(id)/rescue"
+        #expect(rollback.stderr.contains("the rescued files stay in \(rescue)"), "\(rollback.stderr)")
+        #expect(!Self.listing(rescue + "/manager_0").isEmpty)
+        #expect(try pair.snap(["list"]).stderr.contains("its rescued files remain in \(rescue)"))
+        #expect(try pair.snap(["check"]).stdout.contains("its rescued files remain in \(rescue)"))
+    }
 }
