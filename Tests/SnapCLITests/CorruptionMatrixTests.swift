@@ -91,8 +91,9 @@ struct CaseLog {
 }
 
 /// A store with three snapshots (`manager_0`, `manager_1`, `manager_0`: the middle one is
-/// the victim of each damage), its sources, and a config naming a manager pair whose
-/// `bin/leo_manager` does not exist: enough to plan, journal and refuse restores.
+/// the victim of each damage), its sources, and a config naming a stopped manager pair
+/// whose `bin/leo_manager` answers every command as a stopped node's does (`Node is not
+/// running!`, exit 1): enough to plan, journal and refuse restores.
 final class MatrixStore: Sendable {
     let directory: TemporaryDirectory
     let ids: [String]
@@ -112,6 +113,10 @@ final class MatrixStore: Sendable {
             try FileManager.default.createDirectory(
                 atPath: home + "/work/mnesia/127.0.0.1", withIntermediateDirectories: true)
             try FileManager.default.createDirectory(atPath: home + "/etc", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: home + "/bin", withIntermediateDirectories: true)
+            try "#!/bin/sh\necho 'Node is not running!'\nexit 1\n"
+                .write(toFile: home + "/bin/leo_manager", atomically: true, encoding: .utf8)
+            chmod(home + "/bin/leo_manager", 0o755)
             try "nodename = mx\(index)@127.0.0.1\nmanager.partner = mx\(1 - index)@127.0.0.1\nconsole.port.cui = 1\n"
                 .write(toFile: home + "/etc/leo_manager.conf", atomically: true, encoding: .utf8)
             pair += "  - name: manager_\(index)\n    home: leo_manager_\(index)\n    timeout: 5\n"

@@ -252,8 +252,9 @@ import Testing
     /// does not, they stay, and the rollback, `list` and `check` say where.
     @Test func aRescueStaysWhileItsPreRestoreSnapshotDoesNotVerify() throws {
         let (pair, id, changed, _) = try Self.killedRestore("safety-rescue", at: 13)
-        let records = try JSONSerialization.jsonObject(
-            with: Data(try pair.snap(["list", "--tag", "pre-restore", "--json"]).stdout.utf8)) as? [[String: Any]]
+        let records =
+            try JSONSerialization.jsonObject(
+                with: Data(try pair.snap(["list", "--tag", "pre-restore", "--json"]).stdout.utf8)) as? [[String: Any]]
         let damaged = try #require(
             records?.first { $0["node"] as? String == "manager_0" }?["bundle_sha256"] as? String)
         let bundle = pair.store + "/bundles/\(damaged).tar.zst"

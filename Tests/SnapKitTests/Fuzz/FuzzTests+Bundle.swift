@@ -31,11 +31,11 @@ extension FuzzTests {
             store = try Store.initialize(at: directory("store"))
             let lock = try StoreLock.acquire(path: store.lockPath, wait: 0, holder: .current(argv: ["fuzz"]))
             defer { lock.release() }
-            record = try CreateOperation.capture(
-                CaptureRequest(
-                    node: "manager_0", sources: BundleSources(mnesiaDirectory: mnesia, dumpFile: directory("dump.txt")),
-                    mode: .fromDir, compression: CompressionSettings(level: 3, threads: 0)),
-                in: store, lock: lock, logger: Logger(label: "fuzz"))
+            var request = CaptureRequest(
+                node: "manager_0", sources: BundleSources(mnesiaDirectory: mnesia, dumpFile: directory("dump.txt")),
+                mode: .fromDir, compression: CompressionSettings(level: 3, threads: 0))
+            request.requiresMnesiaSchema = false  // a tree made for the bundle format, not a Mnesia directory
+            record = try CreateOperation.capture(request, in: store, lock: lock, logger: Logger(label: "fuzz"))
             original = try FileOps.readFile(store.bundlePath(record.bundleSha256))
             let unpacked = try ProcessRunner.run(
                 "/usr/bin/env", ["zstd", "-dqf", store.bundlePath(record.bundleSha256), "-o", directory("plain.tar")])
