@@ -452,7 +452,7 @@ extension MatrixStore {
             log.expect(list.stderr.contains("restore \(id) is unfinished"), "list warns: \(list.stderr)")
             log.expect(check.status == 2 && check.stdout.contains("unfinished restore \(id)"), "\(check.stdout)")
             log.expect(
-                another.status == 1 && another.stderr.contains("restore \(id) is unfinished"), "\(another.stderr)")
+                another.status == 6 && another.stderr.contains("restore \(id) is unfinished"), "\(another.stderr)")
         }
         try expectUsable(ids, &log)
     }

@@ -33,7 +33,7 @@ extension FuzzTests {
             defer { lock.release() }
             var request = CaptureRequest(
                 node: "manager_0", sources: BundleSources(mnesiaDirectory: mnesia, dumpFile: directory("dump.txt")),
-                mode: .fromDir, compression: CompressionSettings(level: 3, threads: 0))
+                mode: .fromDir, compression: try CompressionSettings(level: 3, threads: 0))
             request.requiresMnesiaSchema = false  // a tree made for the bundle format, not a Mnesia directory
             record = try CreateOperation.capture(request, in: store, lock: lock, logger: Logger(label: "fuzz"))
             original = try FileOps.readFile(store.bundlePath(record.bundleSha256))
