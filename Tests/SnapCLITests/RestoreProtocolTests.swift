@@ -28,6 +28,8 @@ import Testing
         var run = try ProtocolRun(seed: seed, label: "protocol-\(sequence)")
         for number in 1...max(steps, 1) {
             try run.step(number)
+            // A soak's progress, should it be stopped before its end.
+            if number % 50 == 0 { print("restore protocol, seed \(seed): \(number) of \(steps) steps checked") }
         }
         try run.finish()
         print("restore protocol, seed \(seed): \(steps) steps, \(run.model.tally.sorted { $0.key < $1.key })")
