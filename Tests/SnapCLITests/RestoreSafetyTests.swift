@@ -273,4 +273,26 @@ import Testing
         #expect(try pair.snap(["list"]).stderr.contains("its rescued files remain in \(rescue)"))
         #expect(try pair.snap(["check"]).stdout.contains("its rescued files remain in \(rescue)"))
     }
+
+    /// A restore that fails before it moved any file (here manager_1's `stop` leaves it
+    /// running) starts again the managers it stopped, instead of leaving them down.
+    @Test func aRestoreThatFailsBeforeMovingAnythingStartsThePairAgain() throws {
+        let (pair, _, changedState) = try RestoreTests.pairWithSnapshot("safety-nostop")
+        try pair.setTimeout(5, of: 1)  // how long snap waits for the VM that never goes
+        let script = pair.home(1) + "/bin/leo_manager"
+        try FileManager.default.moveItem(atPath: script, toPath: script + ".real")
+        try """
+        #!/bin/sh
+        if [ "$1" = stop ]; then echo "stop ignored"; exit 0; fi
+        exec "\(script).real" "$@"
+        """.write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o755)
+        let result = try pair.snap(["restore", "latest@manager_0"] + Self.both + ["--yes"])
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("still running"), "\(result.stderr)")
+        #expect(result.stderr.contains("no file was moved, and manager_0, manager_1 were started again"))
+        #expect(try Self.bothRun(pair))
+        #expect(try pair.console(0, "get-users", "get-buckets") == changedState)
+        #expect(try pair.snap(["create", "--quiet"]).status == 0)
+    }
 }

@@ -60,9 +60,11 @@ public struct RestoreExecutor {
                 let failure = RestoreError.stepFailed(step: step.number, title: step.title, cause: "\(error)")
                 journal.failure = failure.description
                 guard journal.plan.targets.contains(where: journal.rescueBegan) else {
+                    // Nothing was moved: only the managers it stopped need starting again.
                     journal.phase = .rolledBack
                     try? store.save(journal)
-                    throw failure
+                    throw RestoreError.stepFailed(
+                        step: step.number, title: step.title, cause: "\(error); \(startStoppedManagers())")
                 }
                 try rollback(after: failure.description)
             }
@@ -70,6 +72,29 @@ public struct RestoreExecutor {
         journal.phase = .completed
         try store.save(journal)
         releaseRescue()
+    }
+
+    /// Starts again the managers this restore stopped, when it failed before moving any
+    /// file; says what came of it.
+    private func startStoppedManagers() -> String {
+        let stopped = zip(journal.plan.steps, journal.states).compactMap { step, state -> String? in
+            guard state != .pending, case .stop(let name) = step.action else { return nil }
+            return name
+        }
+        guard !stopped.isEmpty else { return "nothing was changed" }
+        var failures: [String] = []
+        for name in stopped {
+            do {
+                try ManagerControl(try node(name), runner: runner).startAndWait()
+            } catch {
+                failures.append("\(error)")
+            }
+        }
+        let names = stopped.joined(separator: ", ")
+        guard failures.isEmpty else {
+            return "no file was moved, but starting \(names) again failed: \(failures.joined(separator: "; "))"
+        }
+        return "no file was moved, and \(names) \(stopped.count == 1 ? "was" : "were") started again"
     }
 
     /// What a signal between two steps leaves, and the two ways on.
