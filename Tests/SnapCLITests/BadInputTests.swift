@@ -218,6 +218,13 @@ import Testing
         let resume = try SnapBinary.run(["restore", "--resume", "feedbeef"], directory: fixture.directory.path)
         #expect(resume.status == 1)
         #expect(resume.stderr.contains("no restore feedbeef"), "\(resume.stderr)")
+        for id in ["abcd1111aaaa", "abcd2222bbbb"] {
+            try FileManager.default.createDirectory(
+                atPath: fixture.store + "/restores/\(id)", withIntermediateDirectories: true)
+        }
+        let ambiguous = try SnapBinary.run(["restore", "--rollback", "abcd"], directory: fixture.directory.path)
+        #expect(ambiguous.status == 1)
+        #expect(ambiguous.stderr.contains("abcd1111aaaa, abcd2222bbbb"), "\(ambiguous.stderr)")
         let unknown = try SnapBinary.run(
             ["restore", "latest", "--to", "manager_9", "--dry-run"], directory: fixture.directory.path)
         #expect(unknown.status == 1)
