@@ -115,15 +115,8 @@ import Testing
         try pair.start()
         try #require(try pair.snap(["init"]).status == 0)
         // manager_0's control script, wrapped: `start` says it began, then takes a second.
-        let script = pair.home(0) + "/bin/leo_manager"
         let marker = pair.directory("start-begun")
-        try FileManager.default.moveItem(atPath: script, toPath: script + ".real")
-        try """
-        #!/bin/sh
-        if [ "$1" = start ]; then : > '\(marker)'; sleep 1; fi
-        exec '\(script).real' "$@"
-        """.write(toFile: script, atomically: true, encoding: .utf8)
-        chmod(script, 0o755)
+        try pair.wrapControl(0, before: "if [ \"$1\" = start ]; then : > '\(marker)'; sleep 1; fi")
         let process = try pair.startSnap(["create", "--node", "manager_0", "--mode", "cold"])
         let starting = Self.waitUntil(seconds: 60) { FileManager.default.fileExists(atPath: marker) }
         try #require(starting, "snap never started manager_0 again")

@@ -93,14 +93,7 @@ import Testing
         try pair.stop()
         let previous = try RestoreTests.relativeFingerprint(pair.mnesia(1))
         try FileManager.default.removeItem(atPath: pair.mnesia(0))
-        let script = pair.home(0) + "/bin/leo_manager"
-        try FileManager.default.moveItem(atPath: script, toPath: script + ".real")
-        try """
-        #!/bin/sh
-        if [ "$1" = start ]; then echo "injected start failure"; exit 3; fi
-        exec "\(script).real" "$@"
-        """.write(toFile: script, atomically: true, encoding: .utf8)
-        chmod(script, 0o755)
+        try pair.wrapControl(0, before: "if [ \"$1\" = start ]; then echo 'injected start failure'; exit 3; fi")
         let result = try pair.snap(["restore", "latest@manager_1", "--to", "manager_0", "--to", "manager_1", "--yes"])
         #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
         #expect(result.stderr.contains("so did its rollback"))

@@ -100,17 +100,14 @@ import Testing
         let (pair, _, _) = try RestoreTests.pairWithSnapshot("safety-start")
         let changed = try RestoreCrashTests.names(pair)
         // manager_1's `start` fails twice: the restore's, then its rollback's.
-        let script = pair.home(1) + "/bin/leo_manager"
         let counter = pair.directory("failing-starts")
-        try FileManager.default.moveItem(atPath: script, toPath: script + ".real")
-        try """
-        #!/bin/sh
-        if [ "$1" = start ] && [ -s "\(counter)" ]; then
-            sed -i '$d' "\(counter)"; echo "injected start failure"; exit 3
-        fi
-        exec "\(script).real" "$@"
-        """.write(toFile: script, atomically: true, encoding: .utf8)
-        chmod(script, 0o755)
+        try pair.wrapControl(
+            1,
+            before: """
+                if [ "$1" = start ] && [ -s "\(counter)" ]; then
+                    sed -i '$d' "\(counter)"; echo "injected start failure"; exit 3
+                fi
+                """)
         try "1\n2\n".write(toFile: counter, atomically: true, encoding: .utf8)
         let result = try pair.snap(["restore", "latest@manager_0"] + Self.both + ["--yes"])
         #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
@@ -279,14 +276,7 @@ import Testing
     @Test func aRestoreThatFailsBeforeMovingAnythingStartsThePairAgain() throws {
         let (pair, _, changedState) = try RestoreTests.pairWithSnapshot("safety-nostop")
         try pair.setTimeout(5, of: 1)  // how long snap waits for the VM that never goes
-        let script = pair.home(1) + "/bin/leo_manager"
-        try FileManager.default.moveItem(atPath: script, toPath: script + ".real")
-        try """
-        #!/bin/sh
-        if [ "$1" = stop ]; then echo "stop ignored"; exit 0; fi
-        exec "\(script).real" "$@"
-        """.write(toFile: script, atomically: true, encoding: .utf8)
-        chmod(script, 0o755)
+        try pair.wrapControl(1, before: "if [ \"$1\" = stop ]; then echo 'stop ignored'; exit 0; fi")
         let result = try pair.snap(["restore", "latest@manager_0"] + Self.both + ["--yes"])
         #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
         #expect(result.stderr.contains("still running"), "\(result.stderr)")

@@ -135,16 +135,13 @@ import Testing
         let files = try [0, 1].map { try Self.relativeFingerprint(pair.mnesia($0)) }
         let confs = try Self.fingerprint([pair.home(0) + "/etc", pair.home(1) + "/etc"])
         // manager_1's control script fails its next `start` once.
-        let script = pair.home(1) + "/bin/leo_manager"
-        try FileManager.default.moveItem(atPath: script, toPath: script + ".real")
-        try """
-        #!/bin/sh
-        if [ "$1" = start ] && [ -e "\(pair.directory("fail-start"))" ]; then
-            rm -f "\(pair.directory("fail-start"))"; echo "injected start failure"; exit 3
-        fi
-        exec "\(script).real" "$@"
-        """.write(toFile: script, atomically: true, encoding: .utf8)
-        chmod(script, 0o755)
+        try pair.wrapControl(
+            1,
+            before: """
+                if [ "$1" = start ] && [ -e "\(pair.directory("fail-start"))" ]; then
+                    rm -f "\(pair.directory("fail-start"))"; echo "injected start failure"; exit 3
+                fi
+                """)
         FileManager.default.createFile(atPath: pair.directory("fail-start"), contents: nil)
         let result = try pair.snap(["restore", "latest@manager_0", "--to", "manager_0", "--to", "manager_1", "--yes"])
         #expect(result.status == 5, "\(result.stdout)\(result.stderr)")

@@ -52,6 +52,17 @@ public final class StandinPair: @unchecked Sendable {
         try ProcessRunner.run(home(index) + "/bin/leo_manager", arguments)
     }
 
+    /// Wraps manager `index`'s `bin/leo_manager` so that the shell lines `before` run first
+    /// (`$1` is the command); then the real script runs, unless they exited. Fault
+    /// injection for tests: a `start` that fails, a `stop` that does nothing.
+    public func wrapControl(_ index: Int, before: String) throws {
+        let script = home(index) + "/bin/leo_manager"
+        try FileManager.default.moveItem(atPath: script, toPath: script + ".real")
+        try "#!/bin/sh\n\(before)\nexec '\(script).real' \"$@\"\n".write(
+            toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o755)
+    }
+
     /// Sets manager `index`'s `timeout` in snap.yaml (every command, socket and cold copy).
     public func setTimeout(_ seconds: Int, of index: Int) throws {
         let yaml = try String(contentsOfFile: config, encoding: .utf8)

@@ -111,16 +111,16 @@ extension Store {
     public func save(_ journal: RestoreJournal) throws {
         var sealed = journal
         sealed.checksum = try journal.computedChecksum()
-        try FileOps.makeDirectory(restoreDirectory(journal.plan.id))
-        try FileOps.writeAtomically(
-            try JSONCoding.encode(sealed), to: restoreDirectory(journal.plan.id) + "/journal.json")
+        let layout = RestoreLayout(store: self, id: journal.plan.id)
+        try FileOps.makeDirectory(layout.directory)
+        try FileOps.writeAtomically(try JSONCoding.encode(sealed), to: layout.journal)
     }
 
     /// Reads the journal of restore `id` and checks its checksum.
     /// - Throws: ``RestoreError/noJournal(id:)`` when there is no such restore, or
     ///   ``StoreError/corruptFile(path:detail:)`` when its journal is missing, damaged or edited.
     public func journal(_ id: String) throws -> RestoreJournal {
-        let path = restoreDirectory(id) + "/journal.json"
+        let path = RestoreLayout(store: self, id: id).journal
         guard FileOps.exists(path) else {
             guard FileOps.exists(restoreDirectory(id)) else { throw RestoreError.noJournal(id: id) }
             throw StoreError.corruptFile(path: path, detail: "it is missing; \(journalAdvice(id))")
@@ -154,9 +154,8 @@ extension Store {
     public func unfinishedRestores() -> [String] {
         guard let names = try? FileOps.listDirectory(restoresDirectory) else { return [] }
         return names.filter { name in
-            guard FileOps.exists(restoreDirectory(name) + "/journal.json") else {
-                return FileOps.exists(restoreDirectory(name) + "/rescue")
-            }
+            let layout = RestoreLayout(store: self, id: name)
+            guard FileOps.exists(layout.journal) else { return FileOps.exists(layout.rescueRoot) }
             guard let journal = try? journal(name) else { return true }
             return journal.phase.isUnfinished
         }
