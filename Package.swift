@@ -50,7 +50,10 @@ let package = Package(
             name: "snap",
             dependencies: ["SnapCLI", .product(name: "Logging", package: "swift-log")]
         ),
-        .target(name: "SnapTestSupport", dependencies: ["SnapKit"], path: "Tests/SnapTestSupport"),
+        .target(
+            name: "SnapTestSupport",
+            dependencies: ["SnapKit", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/SnapTestSupport"),
         .testTarget(name: "SnapKitTests", dependencies: ["SnapKit", "SnapTestSupport"]),
         .testTarget(name: "SnapCLITests", dependencies: ["SnapKit", "SnapTestSupport", "snap"]),
     ],

@@ -15,26 +15,13 @@ struct AuditVerifyCommand: ParsableCommand {
 
     func run() throws {
         let context = try CommandContext(global)
-        let store = try context.openStore()
-        // The check itself is audited, so the head printed is this check's own entry.
-        let (result, head) = try context.audited("audit-verify", in: store) { _, _ in
-            let result = try store.audit.verify()
-            if let problem = result.problem {
-                throw AuditChainBroken(path: store.audit.path, problem: problem, goodEntries: result.count)
-            }
-            // An intact chain can still have lost its beginning: snapshots tell when it began.
-            if let problem = try store.audit.missingBeginning(given: try store.loadRecords()) {
-                throw AuditChainBroken(path: store.audit.path, problem: problem, goodEntries: nil)
-            }
-            return result
-        } recorded: { entry in
-            entry
-        }
+        let check = try AuditCheck.run(in: try context.openStore(), by: context.session.invocation)
+        let head = check.head
         if global.json {
-            try Output.json(AuditHead(verified: result.count, headSeq: head.seq, headHash: head.hash ?? ""))
+            try Output.json(AuditHead(verified: check.verified, headSeq: head.seq, headHash: head.hash ?? ""))
         } else {
             Output.line(
-                "audit log ok: \(result.count) entries verified; head is now entry \(head.seq), \(head.hash ?? "")")
+                "audit log ok: \(check.verified) entries verified; head is now entry \(head.seq), \(head.hash ?? "")")
             Output.line("record the head elsewhere: if it later goes missing from the log, the log was cut")
         }
     }
@@ -45,17 +32,4 @@ struct AuditHead: Encodable {
     var verified: Int
     var headSeq: Int
     var headHash: String
-}
-
-/// The audit chain does not verify.
-struct AuditChainBroken: SnapFailure {
-    var path: String
-    var problem: String
-    /// Entries before the problem that verify, when the problem is at one entry.
-    var goodEntries: Int?
-    var exitStatus: ExitStatus { .verificationFailed }
-    var description: String {
-        "audit log \(path) fails verification: \(problem)"
-            + (goodEntries.map { " (the \($0) entries before it are intact)" } ?? "")
-    }
 }

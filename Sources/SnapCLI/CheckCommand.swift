@@ -30,26 +30,27 @@ struct CheckCommand: ParsableCommand {
     }
 
     func run() throws {
-        let started = Date()
-        var results: [FreshnessCheck.NodeResult]
+        let context: CommandContext
         do {
-            let context = try CommandContext(global)
-            let store = try context.openStore()
-            let chosen = try? context.policy(policy)
-            let warnAfter = try warn.map(DurationText.seconds) ?? chosen?.freshnessWarn ?? 2 * 3600
-            let critAfter = try crit.map(DurationText.seconds) ?? chosen?.freshnessCrit ?? 6 * 3600
-            let set = try store.loadRecords()
-            results = FreshnessCheck.evaluate(
-                records: set.records, nodes: context.config?.managers.map(\.name) ?? [],
-                unfinishedRestores: store.unfinishedRestores(),
-                damagedRecords: set.damaged.map { $0.path ?? $0.description }, warn: warnAfter,
-                crit: max(critAfter, warnAfter),
-                now: Date())
-            results += FreshnessCheck.rescueLines(store.remainingRescues())
-            if let metrics { context.writeMetrics(to: metrics, store: store, action: "check", started: started) }
+            context = try CommandContext(global)
         } catch {
-            Output.line("UNKNOWN: \(error)")
-            throw ExitCode(FreshnessCheck.State.unknown.rawValue.asInt32)
+            throw unknown(error)
+        }
+        let options = CheckOptions(
+            warnAfter: try warn.map(DurationText.seconds), critAfter: try crit.map(DurationText.seconds),
+            policy: policy, metricsPath: metrics)
+        // A policy that does not load is a usage error, not a state of the store.
+        let thresholds: (warn: Double, crit: Double)
+        do {
+            thresholds = try CheckOperation.thresholds(options, in: context.session)
+        } catch let error as PolicyError {
+            throw ValidationError("\(error)")
+        }
+        let results: [FreshnessCheck.NodeResult]
+        do {
+            results = try CheckOperation.run(options, thresholds: thresholds, in: context.session)
+        } catch {
+            throw unknown(error)
         }
         let worst = results.map(\.state).max() ?? .unknown
         if global.json {
@@ -60,6 +61,12 @@ struct CheckCommand: ParsableCommand {
             for result in results { Output.line("\(result.state.label): \(result.node): \(result.message)") }
         }
         if worst != .ok { throw ExitCode(worst.rawValue.asInt32) }
+    }
+
+    /// Says UNKNOWN with the cause; the exit code to throw.
+    private func unknown(_ error: any Error) -> ExitCode {
+        Output.line("UNKNOWN: \(error)")
+        return ExitCode(FreshnessCheck.State.unknown.rawValue.asInt32)
     }
 }
 

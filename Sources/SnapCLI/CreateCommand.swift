@@ -86,175 +86,27 @@ struct CreateCommand: ParsableCommand {
 
     func run() throws {
         let context = try CommandContext(global)
-        let store = try context.openStore()
-        let started = Date()
-        defer { if let metrics { context.writeMetrics(to: metrics, store: store, action: "create", started: started) } }
-        // A policy named on the command line or in snap.yaml must load; the default is optional.
-        let chosen =
-            policy != nil || context.config?.policy != nil ? try context.policy(policy) : try? context.policy(nil)
-        let standard = CompressionSettings.standard
-        let policyThreads = chosen.map { $0.compressionThreads == 0 ? standard.threads : $0.compressionThreads }
-        let compression = try CompressionSettings(
-            level: level ?? chosen?.compressionLevel ?? standard.level,
-            threads: threads ?? policyThreads ?? standard.threads)
-        let hooks = chosen.map { PolicyHooks(policy: $0) }
-        let nodes = fromDirectory != nil ? node : (node.isEmpty ? context.config?.managers.map(\.name) ?? [] : node)
-        func hook(_ event: String, _ snapshots: [String], _ outcome: String, _ error: String?) {
-            if let warning = hooks?.run(event, nodes: nodes, snapshots: snapshots, outcome: outcome, error: error) {
-                Output.error("snap: warning: \(warning)")
-            }
-        }
-        hook("before_create", [], "starting", nil)
-        let outcome: CaptureOutcome
+        var options = CreateOptions()
+        options.nodes = node
+        options.mode = mode
+        options.fromDirectory = fromDirectory
+        options.dumpFile = dump
+        options.tags = tag
+        options.note = note
+        options.level = level
+        options.threads = threads
+        options.policy = policy
+        options.verify = verify
+        options.prune = prune
+        options.allowIncomplete = allowIncomplete
+        options.metricsPath = metrics
         do {
-            if let fromDirectory, let name = node.first {
-                outcome = try captureDirectory(
-                    fromDirectory, node: name, context: context, store: store, compression: compression,
-                    verify: verify ?? (chosen?.verifyAfterCreate == true))
-            } else {
-                outcome = try captureManagers(
-                    context: context, store: store, compression: compression, mode: mode ?? chosen?.mode ?? .auto,
-                    verify: verify ?? (chosen?.verifyAfterCreate == true))
-            }
-        } catch {
-            let partial = (error as? any SnapFailure)?.exitStatus == .partial
-            let outcome = error is Interrupted ? "interrupted" : partial ? "partial" : "failed"
-            hook("on_failure", [], outcome, "\(error)")
-            throw error
+            render(try CreateOperation.run(options, in: context.session))
+        } catch let failure as CaptureFailed {
+            // What was captured is shown before the run ends with 3 (partial) or 1.
+            render(failure.records)
+            throw failure
         }
-        hook("after_create", outcome.records.map(\.id), "ok", nil)
-        render(outcome.records)
-        if prune {
-            guard let chosen else {
-                throw PolicyError.notFound(policy ?? "default", searched: context.policyDirectories)
-            }
-            try context.audited("prune", in: store) { lock, facts in
-                try store.refuseWhileRestoring("prune", nodes: nil)
-                let decisions = PruneOperation.decide(
-                    try store.loadRecords().records, rules: chosen.keep, timeZone: chosen.timeZone, now: Date(),
-                    held: store.heldByRestores())
-                facts.snapshots = try PruneOperation.apply(decisions, in: store, lock: lock, logger: context.logger)
-            }
-        }
-    }
-
-    /// The policy's `verify_after_create`: re-read the new bundles while still holding the lock.
-    private func verifyCreated(_ records: [SnapshotRecord], store: Store, lock: StoreLock, context: CommandContext)
-        throws
-    {
-        let report: VerifyReport
-        do {
-            report = try VerifyOperation.run(records, in: store, lock: lock, logger: context.logger)
-        } catch let interrupted as Interrupted {
-            let ids = records.map(\.id).joined(separator: " ")
-            throw interrupted.leaving(
-                "\(Self.recorded(records)), but not verified; run `snap verify \(ids)`")
-        }
-        if !report.failed.isEmpty { throw VerificationFailed(report: report) }
-    }
-
-    private func captureDirectory(
-        _ directory: String, node name: String, context: CommandContext, store: Store, compression: CompressionSettings,
-        verify: Bool
-    ) throws -> CaptureOutcome {
-        var request = CaptureRequest(
-            node: name, sources: BundleSources(mnesiaDirectory: directory, dumpFile: dump), mode: .fromDir,
-            tags: tag, note: note, cluster: context.config?.cluster, compression: compression)
-        // Read as a live capture reads its own dump: a damaged one is refused now, not
-        // found by a restore, and the record gets the table summary `diff` compares.
-        request.summarizesDump = true
-        request.requiresMnesiaSchema = !allowIncomplete
-        let record = try context.audited("create", in: store) { lock, facts in
-            facts.nodes = [name]
-            try store.refuseWhileRestoring("create", nodes: [name])
-            let record = try CreateOperation.capture(request, in: store, lock: lock, logger: context.logger)
-            facts.snapshots = [record.id]
-            if verify { try verifyCreated([record], store: store, lock: lock, context: context) }
-            return record
-        }
-        return CaptureOutcome(records: [record], failures: [])
-    }
-
-    private func captureManagers(
-        context: CommandContext, store: Store, compression: CompressionSettings, mode: LiveCaptureMode, verify: Bool
-    ) throws -> CaptureOutcome {
-        let configured = context.config?.managers ?? []
-        guard !configured.isEmpty else { throw LeoFSError.noManagersConfigured }
-        let selected =
-            try node.isEmpty
-            ? configured
-            : node.map { name in
-                guard let manager = configured.first(where: { $0.name == name }) else {
-                    throw LeoFSError.unknownManager(name, known: configured.map(\.name))
-                }
-                return manager
-            }
-        return try context.audited("create", in: store) { lock, facts in
-            facts.nodes = selected.map(\.name)
-            try store.refuseWhileRestoring("create", nodes: selected.map(\.name))
-            var outcome = CaptureOutcome(records: [], failures: [])
-            // After one cold copy hung (a stuck store disk, likely), stopping the next
-            // manager, often its partner, would only take it down into the same hang.
-            var hungCopy: String?
-            for manager in selected {
-                do {
-                    try Interruption.check()
-                } catch let interrupted as Interrupted {
-                    facts.snapshots = outcome.records.map(\.id)
-                    throw interrupted.leaving(Self.interruptedBefore(manager.name, outcome: outcome))
-                }
-                if mode == .cold, let hungCopy {
-                    outcome.failures.append(
-                        "\(manager.name): cold copy: not stopped, because the cold copy of \(hungCopy) hung")
-                    continue
-                }
-                do {
-                    let control = ManagerControl(try ManagerNode.resolve(manager))
-                    let capture = LiveCapture(
-                        store: store, lock: lock, control: control, compression: compression,
-                        logger: context.logger)
-                    outcome.records.append(
-                        try capture.capture(
-                            mode: mode, tags: tag, note: note, cluster: context.config?.cluster,
-                            requiresMnesiaSchema: !allowIncomplete))
-                } catch let error as CaptureError {
-                    if error.coldCopyHung { hungCopy = manager.name }
-                    outcome.failures.append(error.description)
-                } catch let interrupted as Interrupted {
-                    facts.snapshots = outcome.records.map(\.id)
-                    throw interrupted.leaving(interrupted.state + Self.earlier(outcome))
-                } catch {
-                    let text = "\(error)"
-                    outcome.failures.append(text.hasPrefix(manager.name + ": ") ? text : "\(manager.name): \(text)")
-                }
-            }
-            facts.snapshots = outcome.records.map(\.id)
-            if verify { try verifyCreated(outcome.records, store: store, lock: lock, context: context) }
-            if let failure = outcome.failure {
-                // What was captured is shown before the run ends with 3 (partial) or 1.
-                render(outcome.records)
-                throw failure
-            }
-            return outcome
-        }
-    }
-
-    /// What an interruption before capturing `name` leaves.
-    private static func interruptedBefore(_ name: String, outcome: CaptureOutcome) -> String {
-        let done = outcome.records.isEmpty ? "; no snapshot was recorded" : ""
-        return "stopped before \(name), which was not touched\(done)\(earlier(outcome))"
-    }
-
-    /// What the managers captured before the one being captured when the signal came gave.
-    private static func earlier(_ outcome: CaptureOutcome) -> String {
-        (outcome.records.isEmpty ? "" : "; " + recorded(outcome.records))
-            + outcome.failures.map { "; failed before the signal: \($0)" }.joined()
-    }
-
-    /// The snapshots a run recorded before it was interrupted; they stand.
-    private static func recorded(_ records: [SnapshotRecord]) -> String {
-        "recorded before the signal, and kept: "
-            + records.map { "\($0.id) v\($0.version) \($0.node)" }.joined(separator: ", ")
     }
 
     private func render(_ records: [SnapshotRecord]) {
@@ -270,24 +122,4 @@ struct CreateCommand: ParsableCommand {
             }
         }
     }
-}
-
-/// What a `create` run achieved.
-struct CaptureOutcome {
-    var records: [SnapshotRecord]
-    var failures: [String]
-
-    /// The error to exit with: none, partial (3) or total (1).
-    var failure: CaptureFailed? {
-        failures.isEmpty ? nil : CaptureFailed(captured: records.count, failures: failures)
-    }
-}
-
-/// Some or all managers could not be captured: one line per failed manager, naming the
-/// node, the step and the cause (what cron mails).
-struct CaptureFailed: SnapFailure {
-    var captured: Int
-    var failures: [String]
-    var exitStatus: ExitStatus { captured > 0 ? .partial : .error }
-    var description: String { failures.joined(separator: "\nsnap: error: ") }
 }

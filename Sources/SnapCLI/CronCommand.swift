@@ -19,31 +19,11 @@ struct CronCommand: ParsableCommand {
     var metrics: String?
 
     func run() throws {
-        let context = try CommandContext(global)
-        let chosen = try context.policy(policy)
-        guard let schedule = chosen.schedule else {
-            throw ValidationError("policy \(chosen.path) has no `schedule`; add one such as \"17 * * * *\"")
-        }
-        let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-        guard let config = context.config?.path else {
-            throw ValidationError("cron needs a config file (--config PATH): cron's environment has no ./snap.yaml")
-        }
-        let absoluteConfig = URL(fileURLWithPath: config).standardizedFileURL.path
-        var command = [
-            binary, "create", "--prune", "--policy", URL(fileURLWithPath: chosen.path).standardizedFileURL.path,
-            "--config", absoluteConfig, "--quiet", "--wait", String(lockWait),
-        ]
-        if let metrics { command += ["--metrics", URL(fileURLWithPath: metrics).standardizedFileURL.path] }
-        let quoted = command.map(Self.shellQuote).joined(separator: " ")
+        let entry = try CronEntry(
+            policy: policy, binary: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path,
+            lockWait: lockWait, metricsPath: metrics, in: try CommandContext(global).session)
         Output.line(
-            "# snap: \(chosen.path). Silent on success; on failure one line per manager on stderr, which cron mails.")
-        Output.line("\(schedule) \(quoted)")
-    }
-
-    /// Quotes for /bin/sh, which cron uses; `%` is special to cron and is escaped.
-    static func shellQuote(_ word: String) -> String {
-        let safe = word.allSatisfy { $0.isLetter || $0.isNumber || "/._-=:@,+".contains($0) }
-        let quoted = safe ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
-        return quoted.replacingOccurrences(of: "%", with: "\\%")
+            "# snap: \(entry.policyPath). Silent on success; on failure one line per manager on stderr, which cron mails.")
+        Output.line(entry.line)
     }
 }

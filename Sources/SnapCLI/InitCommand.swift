@@ -8,14 +8,11 @@ struct InitCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let context = try CommandContext(global)
-        let store = try Store.initialize(at: try context.storePath)
-        try context.audited("init", in: store) { _, _ in }
+        let (store, info) = try InitOperation.run(in: try CommandContext(global).session)
         if global.json {
-            try Output.json(store.info)
+            try Output.json(info)
         } else if !global.quiet {
-            Output.line(
-                "initialized store \(store.root) (id \(store.info.storeId), format \(store.info.formatVersion))")
+            Output.line("initialized store \(store.root) (id \(info.storeId), format \(info.formatVersion))")
         }
     }
 }

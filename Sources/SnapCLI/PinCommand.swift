@@ -27,16 +27,7 @@ struct UnpinCommand: ParsableCommand {
 }
 
 private func setPinned(_ pinned: Bool, ref: String, global: GlobalOptions) throws {
-    let context = try CommandContext(global)
-    let store = try context.openStore()
-    let record = try context.audited(pinned ? "pin" : "unpin", in: store) { _, facts in
-        var record = try SnapshotRef(parsing: ref).resolve(in: try context.loadRecords(store))
-        facts.snapshots = [record.id]
-        facts.nodes = [record.node]
-        record.pinned = pinned ? true : nil
-        try store.save(record)
-        return record
-    }
+    let record = try PinOperation.set(pinned, ref: ref, in: try CommandContext(global).session)
     if global.json {
         try Output.json(record)
     } else if !global.quiet {

@@ -42,45 +42,15 @@ struct PruneCommand: ParsableCommand {
         }
     }
 
-    /// The keep set: the flags when any is given, else the policy's.
-    func rules(_ context: CommandContext) throws -> (RetentionRules, TimeZone) {
-        var flags = RetentionRules(
-            last: keepLast, hourly: keepHourly, daily: keepDaily, weekly: keepWeekly, monthly: keepMonthly,
-            yearly: keepYearly, within: try keepWithin.map(DurationText.seconds))
-        if flags != RetentionRules() {
-            // The flags replace the keep set of regular captures; the policy, if it loads,
-            // still gives the zone and how long pre-restore snapshots are held.
-            let loaded = try? context.policy(policy)
-            flags.preRestore = loaded?.keep.preRestore ?? RetentionRules.defaultPreRestore
-            return (flags, loaded?.timeZone ?? TimeZone(identifier: "UTC") ?? .current)
-        }
-        let loaded = try context.policy(policy)
-        return (loaded.keep, loaded.timeZone)
-    }
-
     func run() throws {
         let context = try CommandContext(global)
-        let store = try context.openStore()
-        let (rules, zone) = try rules(context)
-        let now = Date()
-        defer {
-            if let metrics, !dryRun { context.writeMetrics(to: metrics, store: store, action: "prune", started: now) }
-        }
-        if dryRun {
-            let records = try store.loadRecords(.withoutTables).records
-            render(PruneOperation.decide(records, rules: rules, timeZone: zone, now: now, held: store.heldByRestores()))
-            return
-        }
-        let decisions = try context.audited("prune", in: store) { lock, facts in
-            try store.refuseWhileRestoring("prune", nodes: nil)
-            let set = try store.loadRecords(.withoutTables)
-            let decisions = PruneOperation.decide(
-                set.records, rules: rules, timeZone: zone, now: now, held: store.heldByRestores())
-            facts.snapshots = try PruneOperation.apply(decisions, in: store, lock: lock, logger: context.logger)
-            facts.nodes = Array(Set(decisions.filter { !$0.keep }.map(\.node))).sorted()
-            return decisions
-        }
-        render(decisions)
+        let flags = RetentionRules(
+            last: keepLast, hourly: keepHourly, daily: keepDaily, weekly: keepWeekly, monthly: keepMonthly,
+            yearly: keepYearly, within: try keepWithin.map(DurationText.seconds))
+        let options = PruneOptions(
+            policy: policy, rules: flags == RetentionRules() ? nil : flags, dryRun: dryRun,
+            metricsPath: dryRun ? nil : metrics)
+        render(try PruneOperation.run(options, in: context.session))
     }
 
     private func render(_ decisions: [RetentionDecision]) {

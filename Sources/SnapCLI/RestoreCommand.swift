@@ -58,77 +58,37 @@ struct RestoreCommand: ParsableCommand {
 
     func run() throws {
         let context = try CommandContext(global)
-        let store = try context.openStore()
-        if let text = resume ?? rollback {
-            let id = try store.resolveRestore(text)
-            try continueRestore(id, context: context, store: store, pair: try resolvePair(context))
+        let quiet = global.quiet || global.json
+        let restore = RestoreOperation(session: context.session) { step, total, state in
+            guard !quiet, state != .started else { return }
+            Output.error("[\(step.number)/\(total)] \(step.title): \(state == .finished ? "done" : "FAILED")")
+        }
+        if let id = resume ?? rollback {
+            let started = Date()
+            switch try restore.continue(id, resume: resume != nil) {
+            case .nothingToDo(let message):
+                if !global.quiet { Output.line(message) }
+            case .done(let journal):
+                for finding in journal.findings { Output.error("snap: warning: \(finding)") }
+                if resume != nil {
+                    finish(journal.plan, started: started)
+                } else if !global.quiet {
+                    Output.line("restore \(journal.plan.id) rolled back: the managers run on their previous files")
+                }
+            }
             return
         }
         guard let ref else { return }
-        let pair = try resolvePair(context)
         let request = RestoreRequest(ref: ref, targets: to, mode: mode)
         // Shown before the prompt; everything is checked again under the lock.
-        let shown = try RestoreOperation.prepare(
-            request, id: FileOps.randomHex(bytes: 6), in: store, records: try context.loadRecords(store), pair: pair)
+        let shown = try restore.preview(request)
         render(shown)
         if dryRun { return }
         try confirm()
         let started = Date()
-        try context.audited("restore", in: store) { lock, facts in
-            facts.snapshots = [shown.record.id]
-            facts.nodes = shown.plan.targets
-            defer { facts.snapshots += preRestoreSnapshots(shown.plan.id, store) }
-            let journal = try RestoreOperation.run(
-                request, shown: shown, in: store, lock: lock, pair: pair, logger: context.logger,
-                progress: progress(total: shown.plan.steps.count))
-            for finding in journal.findings { Output.error("snap: warning: \(finding)") }
-        }
+        let journal = try restore.run(request, shown: shown)
+        for finding in journal.findings { Output.error("snap: warning: \(finding)") }
         finish(shown.plan, started: started)
-    }
-
-    private func continueRestore(_ id: String, context: CommandContext, store: Store, pair: [ManagerNode]) throws {
-        let started = Date()
-        let outcome = try context.audited(resume != nil ? "restore-resume" : "restore-rollback", in: store) {
-            lock, facts in
-            if let journal = try? store.journal(id) {
-                facts.snapshots = [journal.plan.snapshot]
-                facts.nodes = journal.plan.targets
-            }
-            defer { facts.snapshots += preRestoreSnapshots(id, store) }
-            return try RestoreOperation.continue(
-                id, resume: resume != nil, in: store, lock: lock, pair: pair, logger: context.logger,
-                progress: progress(total: (try? store.journal(id))?.plan.steps.count ?? 0))
-        }
-        switch outcome {
-        case .nothingToDo(let message):
-            if !global.quiet { Output.line(message) }
-        case .done(let journal):
-            for finding in journal.findings { Output.error("snap: warning: \(finding)") }
-            if resume != nil {
-                finish(journal.plan, started: started)
-            } else if !global.quiet {
-                Output.line("restore \(id) rolled back: the managers run on their previous files")
-            }
-        }
-    }
-
-    /// Pre-restore snapshots that restore `id` recorded so far, for the audit entry.
-    private func preRestoreSnapshots(_ id: String, _ store: Store) -> [String] {
-        ((try? store.journal(id))?.preRestoreSnapshots.values.sorted()) ?? []
-    }
-
-    private func progress(total: Int) -> (RestoreStep, RestoreJournal.StepState) -> Void {
-        let quiet = global.quiet || global.json
-        return { step, state in
-            guard !quiet, state != .started else { return }
-            Output.error("[\(step.number)/\(total)] \(step.title): \(state == .finished ? "done" : "FAILED")")
-        }
-    }
-
-    private func resolvePair(_ context: CommandContext) throws -> [ManagerNode] {
-        let configured = context.config?.managers ?? []
-        guard !configured.isEmpty else { throw LeoFSError.noManagersConfigured }
-        return try configured.map(ManagerNode.resolve)
     }
 
     private func render(_ prepared: PreparedRestore) {

@@ -14,6 +14,6 @@ public enum RecordFile {
         change(&object)
         let bytes = try JSONSerialization.data(withJSONObject: object)
         let record = try JSONCoding.decode(SnapshotRecord.self, from: Array(bytes), path: path)
-        try Store.open(at: store).save(record)
+        try Store.open(at: store).locked { try $0.save(record) }
     }
 }

@@ -101,3 +101,28 @@ public struct DamageFound: SnapFailure {
         }
     }
 }
+
+extension ExtractOperation {
+    /// What `snap extract` wrote.
+    public struct Extracted: Encodable, Sendable {
+        public var id: String
+        public var target: String
+        public var files: Int
+        public var bytes: Int64
+    }
+
+    /// The extract use case: resolves `ref` and extracts it to `target`, audited.
+    /// - Throws: what ``extract(_:from:to:)`` and ``SnapshotRef`` throw.
+    public static func run(_ ref: String, to target: String, in session: Session) throws -> Extracted {
+        let store = try session.openStore()
+        return try store.withLock("extract", by: session.invocation) { _, facts in
+            let set = try store.loadRecords()
+            for damage in set.damaged { session.invocation.warn(damage.description) }
+            let record = try SnapshotRef(parsing: ref).resolve(in: set)
+            facts.snapshots = [record.id]
+            facts.nodes = [record.node]
+            let written = try extract(record, from: store, to: target)
+            return Extracted(id: record.id, target: target, files: written.files, bytes: written.bytes)
+        }
+    }
+}

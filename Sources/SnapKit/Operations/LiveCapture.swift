@@ -20,21 +20,17 @@ public struct LiveCapture {
     /// How many times a hot copy is tried before giving up.
     public static let hotCopyAttempts = 3
 
-    public var store: Store
-    public var lock: StoreLock
+    public var store: LockedStore
     public var control: ManagerControl
     public var compression: CompressionSettings
-    public var logger: Logger
 
-    public init(
-        store: Store, lock: StoreLock, control: ManagerControl, compression: CompressionSettings, logger: Logger
-    ) {
+    public init(store: LockedStore, control: ManagerControl, compression: CompressionSettings) {
         self.store = store
-        self.lock = lock
         self.control = control
         self.compression = compression
-        self.logger = logger
     }
+
+    private var logger: Logger { store.logger }
 
     private var node: ManagerNode { control.node }
 
@@ -113,7 +109,7 @@ public struct LiveCapture {
     /// Stops the node, copies its Mnesia directory aside, and starts it again whatever
     /// happened to the stop or the copy; the copy is compressed after the node is back.
     private func coldCopy(_ request: CaptureRequest) throws -> SnapshotRecord {
-        let staging = store.root + "/" + FileOps.temporaryPrefix + "cold-" + FileOps.randomHex(bytes: 6)
+        let staging = store.store.root + "/" + FileOps.temporaryPrefix + "cold-" + FileOps.randomHex(bytes: 6)
         var copyAbandoned = false  // then its thread removes the staging directory, or the next writer does
         defer { if !copyAbandoned { try? FileOps.removeTree(staging) } }
         // A stop that failed or hung may still have taken the node down: it is started
@@ -171,8 +167,7 @@ public struct LiveCapture {
     private func copyAside(to staging: String) -> Result<Void, any Error> {
         let source = node.mnesiaDirectory
         let watch = CopyWatch(
-            pieceDelay: ProcessInfo.processInfo.environment["SNAP_DEBUG_COLD_COPY_PIECE_DELAY_SECONDS"].flatMap(
-                Double.init))
+            pieceDelay: store.invocation.hooks.coldCopyPieceDelay)
         let copy = BackgroundWork(name: "snap-cold-copy") {
             defer { if !watch.finish() { try? FileOps.removeTree(staging) } }
             try FileOps.copyTree(from: source, to: staging, progress: watch.advance)
@@ -207,7 +202,7 @@ public struct LiveCapture {
     private func record(_ request: CaptureRequest) throws -> SnapshotRecord {
         var request = request
         request.ringHashes = ringHashes()
-        return try CreateOperation.capture(request, in: store, lock: lock, logger: logger)
+        return try SnapshotRecorder.record(request, in: store)
     }
 
     /// The console's ring hashes, or nil (with a warning) when it does not answer.

@@ -35,12 +35,13 @@ public enum VerifyOperation {
     /// Verifies `records`, reading each distinct bundle once, and keeps going after the
     /// first failure so that every bad snapshot is reported.
     /// - Parameters:
-    ///   - lock: proof that the caller holds the store lock (the verdicts are written).
     ///   - now: the time recorded as `verification.checked`.
     /// - Throws: ``Interrupted`` between two snapshots when a signal came.
     public static func run(
-        _ records: [SnapshotRecord], in store: Store, lock: StoreLock, now: Date = Date(), logger: Logger
+        _ records: [SnapshotRecord], in locked: LockedStore, now: Date = Date()
     ) throws -> VerifyReport {
+        let store = locked.store
+        let logger = locked.logger
         var checks: [String: BundleCheck] = [:]
         var failures: [VerifyReport.Failure] = []
         var repaired: [String] = []
@@ -54,7 +55,7 @@ public enum VerifyOperation {
             } else {
                 logger.info("verifying bundle \(record.bundleSha256) of \(record.id)")
                 check = repairingManifestCopy(
-                    BundleCheck.run(record, in: store), of: record, in: store, repaired: &repaired)
+                    BundleCheck.run(record, in: store), of: record, in: locked, repaired: &repaired)
                 checks[record.bundleSha256] = check
             }
             let problems = problems(of: record, check: check)
@@ -64,7 +65,7 @@ public enum VerifyOperation {
                 failures.append(.init(id: record.id, node: record.node, problem: summary(problems)))
             }
             // A record that vanished or was damaged meanwhile is reported, not resurrected.
-            if FileOps.exists(store.recordPath(record.id)) { try store.save(record) }
+            if FileOps.exists(store.recordPath(record.id)) { try locked.save(record) }
         }
         return VerifyReport(
             checked: records.count, ok: records.count - failures.count, failed: failures, repaired: repaired)
@@ -73,13 +74,13 @@ public enum VerifyOperation {
     /// The store's copy of a manifest is derived from its bundle: when the bundle is sound and
     /// is the one `record` names, a missing or damaged copy is written again from it.
     private static func repairingManifestCopy(
-        _ check: BundleCheck, of record: SnapshotRecord, in store: Store, repaired: inout [String]
+        _ check: BundleCheck, of record: SnapshotRecord, in locked: LockedStore, repaired: inout [String]
     ) -> BundleCheck {
         guard let problem = check.manifestCopyProblem, let bytes = check.manifestBytes, check.problems.isEmpty,
             check.sha256 == record.bundleSha256, check.manifest?.treeDigest == record.treeDigest
         else { return check }
         do {
-            try FileOps.writeAtomically(bytes, to: store.manifestPath(record.bundleSha256))
+            try locked.saveManifestCopy(bytes, of: record.bundleSha256)
         } catch {
             var failed = check
             failed.manifestCopyProblem = "\(problem), and writing it again from the bundle failed: \(error)"

@@ -13,7 +13,7 @@ extension RestoreExecutor {
     ///   or ``RestoreError/rollbackFailed(id:failure:rollback:whereabouts:)``.
     public mutating func rollback(after failure: String) throws {
         journal.phase = .rollingBack
-        try store.save(journal)
+        try locked.save(journal)
         do {
             for name in journal.plan.pair {
                 let control = ManagerControl(try node(name), runner: runner)
@@ -24,7 +24,7 @@ extension RestoreExecutor {
                 try Interruption.check()
                 try putBack(try node(name))
                 journal.returned = (journal.returned ?? []) + [name]
-                try store.save(journal)
+                try locked.save(journal)
             }
             for backup in journal.confBackups.values where FileOps.exists(backup.backup) {
                 try FileOps.rename(backup.backup, to: backup.file)
@@ -37,12 +37,12 @@ extension RestoreExecutor {
                     + "`snap restore --rollback \(journal.plan.id)`")
         } catch {
             journal.phase = .rollbackFailed
-            try? store.save(journal)
+            try? locked.save(journal)
             throw RestoreError.rollbackFailed(
                 id: journal.plan.id, failure: failure, rollback: "\(error)", whereabouts: whereabouts())
         }
         journal.phase = .rolledBack
-        try store.save(journal)
+        try locked.save(journal)
         releaseRescue()
         throw RestoreError.rolledBack(id: journal.plan.id, failure: failure, whereabouts: whereabouts())
     }
@@ -147,20 +147,20 @@ extension RestoreExecutor {
             guard made.count == ids.count else {
                 journal.findings.append(
                     "the rescued files stay in \(layout.rescueRoot): a pre-restore snapshot is missing")
-                try store.save(journal)
+                try locked.save(journal)
                 return
             }
-            let report = try VerifyOperation.run(made, in: store, lock: lock, logger: logger)
+            let report = try VerifyOperation.run(made, in: locked)
             if let failed = report.failed.first {
                 journal.findings.append(
                     "the rescued files stay in \(layout.rescueRoot): pre-restore snapshot \(failed.id) does not verify "
                         + "(\(failed.problem))")
-                try store.save(journal)
+                try locked.save(journal)
                 return
             }
             try FileOps.removeTree(layout.rescueRoot)
             journal.rescueReleased = true
-            try store.save(journal)
+            try locked.save(journal)
         } catch {
             logger.warning("the rescued files stay in \(layout.rescueRoot): \(error)")
         }

@@ -11,14 +11,13 @@ import Logging
 /// unpacked beside the target and renamed into place, and a rollback puts back a copy
 /// checked against the pre-restore snapshot.
 public struct RestoreExecutor {
-    public let store: Store
-    public let lock: StoreLock
+    /// The store, held: the journal, the pre-restore snapshots and their verdicts are written.
+    public let locked: LockedStore
     /// The snapshot being restored; nil when it is gone, which only a rollback can live with.
     public let snapshot: SnapshotRecord?
     /// Every manager of the pair by name.
     public let nodes: [String: ManagerNode]
     public let runner: any CommandRunning
-    public let logger: Logger
     /// Called as each step starts and ends, for progress output.
     public var progress: (RestoreStep, RestoreJournal.StepState) -> Void = { _, _ in }
     /// Test-only: the step number at whose start the process kills itself (SIGKILL).
@@ -26,18 +25,19 @@ public struct RestoreExecutor {
     public internal(set) var journal: RestoreJournal
 
     public init(
-        store: Store, lock: StoreLock, snapshot: SnapshotRecord?, nodes: [ManagerNode], journal: RestoreJournal,
-        runner: any CommandRunning = CommandRunner(), logger: Logger
+        store locked: LockedStore, snapshot: SnapshotRecord?, nodes: [ManagerNode], journal: RestoreJournal,
+        runner: any CommandRunning = CommandRunner()
     ) {
-        self.store = store
-        self.lock = lock
+        self.locked = locked
         self.snapshot = snapshot
         self.nodes = Dictionary(nodes.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.journal = journal
         self.runner = runner
-        self.logger = logger
-        self.killAtStep = ProcessInfo.processInfo.environment["SNAP_DEBUG_KILL_AT_STEP"].flatMap { Int($0) }
+        self.killAtStep = locked.invocation.hooks.killAtStep
     }
+
+    var store: Store { locked.store }
+    var logger: Logger { locked.logger }
 
     var layout: RestoreLayout { RestoreLayout(store: store, id: journal.plan.id) }
 
@@ -62,7 +62,7 @@ public struct RestoreExecutor {
                 guard journal.plan.targets.contains(where: journal.rescueBegan) else {
                     // Nothing was moved: only the managers it stopped need starting again.
                     journal.phase = .rolledBack
-                    try? store.save(journal)
+                    try? locked.save(journal)
                     throw RestoreError.stepFailed(
                         step: step.number, title: step.title, cause: "\(error); \(startStoppedManagers())")
                 }
@@ -70,7 +70,7 @@ public struct RestoreExecutor {
             }
         }
         journal.phase = .completed
-        try store.save(journal)
+        try locked.save(journal)
         releaseRescue()
     }
 
@@ -108,7 +108,7 @@ public struct RestoreExecutor {
     mutating func mark(_ index: Int, _ state: RestoreJournal.StepState) throws {
         journal.states[index] = state
         journal.updated = Date()
-        try store.save(journal)
+        try locked.save(journal)
         progress(journal.plan.steps[index], state)
     }
 
@@ -148,7 +148,7 @@ public struct RestoreExecutor {
             let file = conf.origins["manager.partner"]?.path ?? manager.home + "/etc/leo_manager.conf"
             let backup = file + ".before-restore-" + journal.plan.id
             journal.confBackups[name] = .init(file: file, backup: backup)
-            try store.save(journal)
+            try locked.save(journal)
             try ConfEditor.set("manager.partner", to: partner, in: file, backup: backup)
         case let .start(name):
             try ManagerControl(try node(name), runner: runner).start()
@@ -171,7 +171,7 @@ public struct RestoreExecutor {
                     try control.dump(to: path)
                     return try MnesiaDump.parse(contentsOf: path).summaries
                 }
-                try store.save(journal)
+                try locked.save(journal)
             }
             try manager.withPrivateDumpPath { path in
                 try SnapshotContent.unpackDump(of: snapshot, from: store, to: path)
@@ -212,7 +212,7 @@ public struct RestoreExecutor {
             var originals = journal.originals ?? [:]
             originals[manager.name] = try TargetDirectory.survey(live)
             journal.originals = originals
-            try store.save(journal)
+            try locked.save(journal)
         }
         let destination = layout.rescue(manager.name)
         try FileOps.makeDirectory(layout.rescueRoot)
@@ -254,7 +254,7 @@ public struct RestoreExecutor {
             partner: manager.partner, compression: .standard)
         request.nodename = manager.nodename
         request.requiresMnesiaSchema = false  // whatever the manager held is what a rollback needs
-        let record = try CreateOperation.capture(request, in: store, lock: lock, logger: logger)
+        let record = try SnapshotRecorder.record(request, in: locked)
         journal.preRestoreSnapshots[manager.name] = record.id
     }
 

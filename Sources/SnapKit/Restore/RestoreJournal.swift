@@ -103,18 +103,20 @@ public struct RestoreJournal: Codable, Sendable {
     }
 }
 
-extension Store {
-    /// `restores/<id>`.
-    public func restoreDirectory(_ id: String) -> String { restoresDirectory + "/" + id }
-
+extension LockedStore {
     /// Writes a journal atomically, sealed with its checksum.
     public func save(_ journal: RestoreJournal) throws {
         var sealed = journal
         sealed.checksum = try journal.computedChecksum()
-        let layout = RestoreLayout(store: self, id: journal.plan.id)
+        let layout = RestoreLayout(store: store, id: journal.plan.id)
         try FileOps.makeDirectory(layout.directory)
         try FileOps.writeAtomically(try JSONCoding.encode(sealed), to: layout.journal)
     }
+}
+
+extension Store {
+    /// `restores/<id>`.
+    public func restoreDirectory(_ id: String) -> String { restoresDirectory + "/" + id }
 
     /// Reads the journal of restore `id` and checks its checksum.
     /// - Throws: ``RestoreError/noJournal(id:)`` when there is no such restore, or
@@ -186,17 +188,6 @@ extension Store {
         unfinishedRestores().map { id in (id, try? journal(id)) }
     }
 
-    /// Refuses `command` while a restore touching any of `nodes` is unfinished (nil: any
-    /// restore at all). Call it holding the lock, so that no restore starts in between.
-    /// - Throws: ``RestoreError/blocks(id:command:nodes:)`` (exit 6).
-    public func refuseWhileRestoring(_ command: String, nodes: [String]?) throws {
-        for (id, journal) in unfinishedRestoreJournals() {
-            let pair = journal?.plan.pair ?? []
-            if let nodes, let journal, !journal.plan.pair.contains(where: nodes.contains) { continue }
-            throw RestoreError.blocks(id: id, command: command, nodes: pair.isEmpty ? ["the managers"] : pair)
-        }
-    }
-
     /// Snapshots an unfinished restore still needs, by id, with the reason: the snapshot it
     /// restores and the pre-restore snapshots holding the managers' previous files.
     public func heldByRestores() -> [String: String] {
@@ -221,6 +212,19 @@ extension Store {
         return names.filter { !unfinished.contains($0) }.compactMap { id in
             let path = RestoreLayout(store: self, id: id).rescueRoot
             return FileOps.exists(path) ? (id, path) : nil
+        }
+    }
+}
+
+extension LockedStore {
+    /// Refuses `command` while a restore touching any of `nodes` is unfinished (nil: any
+    /// restore at all). Holding the lock, no restore starts in between.
+    /// - Throws: ``RestoreError/blocks(id:command:nodes:)`` (exit 6).
+    public func refuseWhileRestoring(_ command: String, nodes: [String]?) throws {
+        for (id, journal) in store.unfinishedRestoreJournals() {
+            let pair = journal?.plan.pair ?? []
+            if let nodes, let journal, !journal.plan.pair.contains(where: nodes.contains) { continue }
+            throw RestoreError.blocks(id: id, command: command, nodes: pair.isEmpty ? ["the managers"] : pair)
         }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 
 /// A restore the operator asked for: the snapshot, the managers to restore, the mode.
 public struct RestoreRequest: Sendable {
@@ -17,12 +16,19 @@ public struct RestoreRequest: Sendable {
     }
 }
 
-/// A restore resolved, planned and checked, ready to show or to run.
+/// A restore resolved, planned and checked holding the store lock. Only
+/// ``RestoreOperation`` makes one, under the lock, so what the executor runs was checked there.
 public struct PreparedRestore: Sendable {
-    public var record: SnapshotRecord
-    public var plan: RestorePlan
+    public let record: SnapshotRecord
+    public let plan: RestorePlan
     /// What the preflight wants the operator to know (a missing directory, a console not probed).
-    public var notes: [String]
+    public let notes: [String]
+
+    fileprivate init(record: SnapshotRecord, plan: RestorePlan, notes: [String]) {
+        self.record = record
+        self.plan = plan
+        self.notes = notes
+    }
 }
 
 /// How `--resume` or `--rollback` of a restore ended.
@@ -33,19 +39,91 @@ public enum RestoreContinuation: Sendable {
     case done(RestoreJournal)
 }
 
-/// The restore use case: prepare (resolve, plan, check) and run, or resume and roll back.
-public enum RestoreOperation {
-    /// Resolves the snapshot, plans the restore and runs the preflight checks; changes nothing.
-    ///
-    /// Called once without the lock to show the plan before the prompt, and again holding
-    /// the lock that the restore then keeps, so that nothing checked can change before the
-    /// first step (a prune, another restore).
+/// The restore use case: preview (resolve, plan, check) and run, or resume and roll back.
+/// Every check, plan and step is made holding the store lock: the preview takes it for
+/// its checks, and a run takes it again and checks everything anew before its first step.
+public struct RestoreOperation {
+    public var session: Session
+    /// Runs `bin/leo_manager`.
+    public var runner: any CommandRunning
+    /// Called as each step starts and ends, with the number of steps, for progress output.
+    public var progress: @Sendable (RestoreStep, Int, RestoreJournal.StepState) -> Void
+
+    public init(
+        session: Session, runner: any CommandRunning = CommandRunner(),
+        progress: @escaping @Sendable (RestoreStep, Int, RestoreJournal.StepState) -> Void = { _, _, _ in }
+    ) {
+        self.session = session
+        self.runner = runner
+        self.progress = progress
+    }
+
+    /// Resolves the snapshot, plans the restore and runs the preflight checks under the
+    /// lock (no audit entry); changes nothing. What the operator confirms.
     /// - Throws: ``RestoreError``, ``RefError`` or ``LeoFSError`` saying what to fix.
-    public static func prepare(
-        _ request: RestoreRequest, id: String, in store: Store, records: RecordSet, pair: [ManagerNode],
-        runner: any CommandRunning = CommandRunner()
+    public func preview(_ request: RestoreRequest) throws -> PreparedRestore {
+        let store = try session.openStore()
+        let pair = try session.pair()
+        let id = FileOps.randomHex(bytes: 6)
+        return try store.withLock(by: session.invocation) { locked in
+            try prepare(request, id: id, in: locked, pair: pair, warnDamaged: true)
+        }
+    }
+
+    /// Checks everything again under the lock and runs the restore the operator confirmed.
+    /// The journal (``Store/journal(_:)``) tells what happened, whatever this throws.
+    /// - Parameter shown: what the operator saw before confirming; a ref that now names
+    ///   another snapshot is refused.
+    /// - Throws: what ``preview(_:)`` throws, ``RestoreError/snapshotChanged(ref:confirmed:now:)``,
+    ///   or the executor's errors.
+    public func run(_ request: RestoreRequest, shown: PreparedRestore) throws -> RestoreJournal {
+        let store = try session.openStore()
+        let pair = try session.pair()
+        return try store.withLock("restore", by: session.invocation) { locked, facts in
+            facts.snapshots = [shown.record.id]
+            facts.nodes = shown.plan.targets
+            defer { facts.snapshots += Self.preRestoreSnapshots(shown.plan.id, store) }
+            let checked = try prepare(request, id: shown.plan.id, in: locked, pair: pair, warnDamaged: false)
+            guard checked.record.id == shown.record.id else {
+                throw RestoreError.snapshotChanged(
+                    ref: request.ref, confirmed: shown.record.id, now: checked.record.id)
+            }
+            var executor = RestoreExecutor(
+                store: locked, snapshot: checked.record, nodes: pair,
+                journal: RestoreJournal(plan: checked.plan, now: Date()), runner: runner)
+            executor.progress = { [progress, total = checked.plan.steps.count] in progress($0, total, $1) }
+            try executor.run()
+            return executor.journal
+        }
+    }
+
+    /// Finishes (`resume`) or undoes (`rollback`) restore `text` (an id or a unique prefix),
+    /// reading its journal under the lock. A restore already completed (resume) or rolled
+    /// back (rollback) is left as it is.
+    /// - Throws: ``RestoreError`` when the journal does not allow it, or what the executor throws.
+    public func `continue`(_ text: String, resume: Bool) throws -> RestoreContinuation {
+        let store = try session.openStore()
+        let id = try store.resolveRestore(text)
+        let pair = try session.pair()
+        return try store.withLock(resume ? "restore-resume" : "restore-rollback", by: session.invocation) {
+            locked, facts in
+            if let journal = try? store.journal(id) {
+                facts.snapshots = [journal.plan.snapshot]
+                facts.nodes = journal.plan.targets
+            }
+            defer { facts.snapshots += Self.preRestoreSnapshots(id, store) }
+            return try proceed(id, resume: resume, in: locked, pair: pair)
+        }
+    }
+
+    /// The snapshot resolved, the restore planned and checked, holding the lock.
+    private func prepare(
+        _ request: RestoreRequest, id: String, in locked: LockedStore, pair: [ManagerNode], warnDamaged: Bool
     ) throws -> PreparedRestore {
+        let store = locked.store
         if let unfinished = store.unfinishedRestores().first { throw RestoreError.unfinished(id: unfinished) }
+        let records = try store.loadRecords()
+        if warnDamaged { for damage in records.damaged { session.invocation.warn(damage.description) } }
         let record = try SnapshotRef(parsing: request.ref).resolve(in: records)
         let targets = try request.targets.map { name in
             guard let node = pair.first(where: { $0.name == name }) else {
@@ -57,44 +135,15 @@ public enum RestoreOperation {
             id: id, record: record, targets: targets, pair: pair, requestedMode: request.mode,
             rescueDirectory: RestoreLayout(store: store, id: id).rescueRoot)
         let notes = try RestorePreflight.check(
-            record, in: store, plan: plan, targets: targets, pair: pair,
+            record, in: locked, plan: plan, targets: targets, pair: pair,
             running: { try ManagerControl($0, runner: runner).isRunning() })
         return PreparedRestore(record: record, plan: plan, notes: notes)
     }
 
-    /// Checks everything again under `lock` and runs the restore the operator confirmed. The
-    /// journal (``Store/journal(_:)``) tells what happened, whatever this throws.
-    /// - Parameter shown: what the operator saw before confirming; a ref that now names
-    ///   another snapshot is refused.
-    /// - Throws: what ``prepare(_:id:in:records:pair:runner:)`` throws,
-    ///   ``RestoreError/snapshotChanged(ref:confirmed:now:)``, or the executor's errors.
-    public static func run(
-        _ request: RestoreRequest, shown: PreparedRestore, in store: Store, lock: StoreLock, pair: [ManagerNode],
-        runner: any CommandRunning = CommandRunner(), logger: Logger,
-        progress: @escaping (RestoreStep, RestoreJournal.StepState) -> Void = { _, _ in }
-    ) throws -> RestoreJournal {
-        let checked = try prepare(
-            request, id: shown.plan.id, in: store, records: try store.loadRecords(), pair: pair, runner: runner)
-        guard checked.record.id == shown.record.id else {
-            throw RestoreError.snapshotChanged(ref: request.ref, confirmed: shown.record.id, now: checked.record.id)
-        }
-        var executor = RestoreExecutor(
-            store: store, lock: lock, snapshot: checked.record, nodes: pair,
-            journal: RestoreJournal(plan: checked.plan, now: Date()), runner: runner, logger: logger)
-        executor.progress = progress
-        try executor.run()
-        return executor.journal
-    }
-
-    /// Finishes (`resume`) or undoes (`rollback`) restore `id`, reading its journal under
-    /// `lock`. A restore already completed (resume) or rolled back (rollback) is left as it is.
-    /// - Throws: ``RestoreError`` when the journal does not allow it, or what the executor throws.
-    public static func `continue`(
-        _ id: String, resume: Bool, in store: Store, lock: StoreLock, pair: [ManagerNode],
-        runner: any CommandRunning = CommandRunner(), logger: Logger,
-        progress: @escaping (RestoreStep, RestoreJournal.StepState) -> Void = { _, _ in }
-    ) throws -> RestoreContinuation {
-        let journal = try store.journal(id)
+    private func proceed(_ id: String, resume: Bool, in locked: LockedStore, pair: [ManagerNode]) throws
+        -> RestoreContinuation
+    {
+        let journal = try locked.store.journal(id)
         switch (journal.phase, resume) {
         case (.completed, true):
             return .nothingToDo("restore \(id) is already completed; nothing to do")
@@ -109,12 +158,12 @@ public enum RestoreOperation {
         default:
             break
         }
-        let records = try store.loadRecords()
+        let records = try locked.store.loadRecords()
         // A rollback needs only the journal and the pre-restore snapshots, not the snapshot.
         let snapshot = resume ? try SnapshotRef.idPrefix(journal.plan.snapshot).resolve(in: records) : nil
         var executor = RestoreExecutor(
-            store: store, lock: lock, snapshot: snapshot, nodes: pair, journal: journal, runner: runner, logger: logger)
-        executor.progress = progress
+            store: locked, snapshot: snapshot, nodes: pair, journal: journal, runner: runner)
+        executor.progress = { [progress, total = journal.plan.steps.count] in progress($0, total, $1) }
         if resume {
             try executor.run()
         } else {
@@ -126,5 +175,10 @@ public enum RestoreOperation {
             }
         }
         return .done(executor.journal)
+    }
+
+    /// Pre-restore snapshots that restore `id` recorded so far, for the audit entry.
+    private static func preRestoreSnapshots(_ id: String, _ store: Store) -> [String] {
+        ((try? store.journal(id))?.preRestoreSnapshots.values.sorted()) ?? []
     }
 }

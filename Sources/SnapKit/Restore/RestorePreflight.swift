@@ -1,8 +1,8 @@
 import Foundation
 import Glibc
 
-/// Checks made before a restore touches anything; run once to show the plan, and again
-/// under the store lock, which the restore then keeps to its last step.
+/// Checks made before a restore touches anything, holding the store lock: once to show the
+/// plan, and again under the lock the restore then keeps to its last step.
 public enum RestorePreflight {
     /// The snapshot verifies (bundle and every file) and, in copy mode, holds a Mnesia
     /// schema; every running manager's console answers (the restore checks it at the end);
@@ -12,9 +12,10 @@ public enum RestorePreflight {
     /// - Returns: notes for the operator: a missing Mnesia directory, a console not probed.
     /// - Throws: ``RestoreError`` saying what to fix, with nothing touched.
     public static func check(
-        _ record: SnapshotRecord, in store: Store, plan: RestorePlan, targets: [ManagerNode], pair: [ManagerNode],
-        running: (ManagerNode) throws -> Bool
+        _ record: SnapshotRecord, in locked: LockedStore, plan: RestorePlan, targets: [ManagerNode],
+        pair: [ManagerNode], running: (ManagerNode) throws -> Bool
     ) throws -> [String] {
+        let store = locked.store
         let problems = VerifyOperation.problems(of: record, check: BundleCheck.run(record, in: store))
         if let first = problems.first { throw RestoreError.snapshotDamaged(snapshot: record.id, problem: first) }
         if plan.mode == .copy, !MnesiaFilesCheck.hasSchema(try store.manifest(for: record).manifest) {

@@ -80,7 +80,10 @@ public struct AuditLog: Sendable {
     /// A torn last line (a crash in the middle of an append) is cut off first and the
     /// number of bytes removed is returned so the caller can say so.
     @discardableResult
-    public func append(_ draft: AuditDraft, now: Date = Date()) throws -> (entry: AuditEntry, repairedBytes: Int) {
+    /// - Parameter lock: proof that the caller holds the store lock (``LockedStore`` appends).
+    func append(_ draft: AuditDraft, holding lock: StoreLock, now: Date = Date()) throws
+        -> (entry: AuditEntry, repairedBytes: Int)
+    {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         if fd < 0 { throw SystemError("open audit log", path, .last) }
         defer { close(fd) }

@@ -72,19 +72,6 @@ extension Store {
         return record
     }
 
-    /// Writes (or replaces) a record atomically, sealed (``RecordSeal``).
-    /// - Throws: ``StoreError/readWithoutTables(id:)`` for a record read without its tables,
-    ///   which would lose them.
-    public func save(_ record: SnapshotRecord) throws {
-        guard !record.tablesOmitted else { throw StoreError.readWithoutTables(id: record.id) }
-        try FileOps.writeAtomically(try RecordSeal.sealed(record), to: recordPath(record.id))
-    }
-
-    /// Writes a new `store.json` atomically.
-    public func saveInfo(_ info: StoreInfo) throws {
-        try FileOps.writeAtomically(try JSONCoding.encode(info), to: infoPath)
-    }
-
     /// Reads the store's copy of a bundle's manifest and checks it against the record's
     /// tree digest.
     /// - Returns: the manifest and its exact bytes.
@@ -107,56 +94,5 @@ extension Store {
                 path: path, detail: "it does not match the tree digest of snapshot \(record.id)")
         }
         return (manifest, bytes)
-    }
-
-    /// Removes temporary files a crashed writer left behind. Call only under the lock.
-    /// - Returns: the paths removed.
-    @discardableResult
-    public func removeLeftovers() throws -> [String] {
-        var removed: [String] = []
-        for directory in [root, snapshotsDirectory, bundlesDirectory] {
-            for name in try FileOps.listDirectory(directory) where name.hasPrefix(FileOps.temporaryPrefix) {
-                let path = directory + "/" + name
-                if (try? FileOps.removeTree(path)) != nil { removed.append(path) }
-            }
-        }
-        return removed
-    }
-
-    /// Marks the bundle `sha256` as being decided by this writer (``pendingPath(_:)``), durably.
-    public func markPending(_ sha256: String) throws {
-        try FileOps.writeAtomically([], to: pendingPath(sha256))
-    }
-
-    /// Removes bundles (and their manifests) that no record uses and that a writer had
-    /// marked pending: what a crash between writing a bundle and its record, or between a
-    /// prune's records and its bundles, leaves. A bundle no record uses and no writer
-    /// marked lost its record some other way (deleted by hand, a damaged disk): it is kept
-    /// and returned as an orphan, for the operator to look at. Does nothing while any record
-    /// is damaged, since a damaged record's bundle cannot be told apart. Call only under
-    /// the lock.
-    @discardableResult
-    public func removeUnreferencedBundles(_ set: RecordSet) throws -> (removed: [String], orphans: [String]) {
-        guard set.damaged.isEmpty else { return ([], []) }
-        let used = Set(set.records.map(\.bundleSha256))
-        let names = try FileOps.listDirectory(bundlesDirectory).filter { !$0.hasPrefix(".") }
-        let pending = Set(names.filter { $0.hasSuffix(".pending") }.map { String($0.dropLast(".pending".count)) })
-        var removed: [String] = []
-        var orphans: [String] = []
-        for name in names {
-            guard let sha = name.split(separator: ".").first.map(String.init) else { continue }
-            let path = bundlesDirectory + "/" + name
-            if used.contains(sha) {
-                // A marker left by a writer whose record did land.
-                if name.hasSuffix(".pending") { unlink(path) }
-            } else if pending.contains(sha) {
-                if !name.hasSuffix(".pending"), unlink(path) == 0 { removed.append(path) }
-            } else if name.hasSuffix(".tar.zst") {
-                orphans.append(path)
-            }
-        }
-        for sha in pending.subtracting(used) { unlink(pendingPath(sha)) }
-        if !removed.isEmpty || !pending.isEmpty { try FileOps.syncDirectory(bundlesDirectory) }
-        return (removed, orphans)
     }
 }

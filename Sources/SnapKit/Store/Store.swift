@@ -14,8 +14,8 @@ import Glibc
 public struct Store: Sendable {
     /// The store directory.
     public let root: String
-    /// The content of `store.json`.
-    public let info: StoreInfo
+    /// The store's random id (`store.json`'s `store_id`), which seeds its audit chain.
+    public let storeId: String
 
     public var infoPath: String { root + "/store.json" }
     public var snapshotsDirectory: String { root + "/snapshots" }
@@ -23,7 +23,7 @@ public struct Store: Sendable {
     public var restoresDirectory: String { root + "/restores" }
     public var lockPath: String { root + "/lock" }
     /// The audit log of this store.
-    public var audit: AuditLog { AuditLog(path: root + "/audit.log", storeId: info.storeId) }
+    public var audit: AuditLog { AuditLog(path: root + "/audit.log", storeId: storeId) }
 
     /// Path of the bundle named by its SHA-256.
     public func bundlePath(_ sha256: String) -> String { bundlesDirectory + "/\(sha256).tar.zst" }
@@ -57,7 +57,7 @@ public struct Store: Sendable {
             try FileOps.makeDirectory(root)
         }
         let info = StoreInfo(storeId: FileOps.randomHex(bytes: 16), created: now)
-        let store = Store(root: root, info: info)
+        let store = Store(root: root, storeId: info.storeId)
         for directory in [store.snapshotsDirectory, store.bundlesDirectory, store.restoresDirectory] {
             try FileOps.makeDirectory(directory)
         }
@@ -91,7 +91,7 @@ public struct Store: Sendable {
             guard formatVersion == StoreInfo.currentFormatVersion else {
                 throw StoreError.unsupportedFormat(path: infoPath, version: formatVersion)
             }
-            return Store(root: root, info: try JSONCoding.decode(StoreInfo.self, from: bytes, path: infoPath))
+            return Store(root: root, storeId: try JSONCoding.decode(StoreInfo.self, from: bytes, path: infoPath).storeId)
         } catch StoreError.corruptFile(let path, let detail) {
             throw StoreError.corruptFile(path: path, detail: "\(detail); \(damagedInfoAdvice)")
         }
@@ -102,8 +102,14 @@ public struct Store: Sendable {
         "snap leaves the store alone until store.json is put back from a backup of the store "
         + "(the bundles are untouched and also unpack with `tar --zstd -xf`)"
 
-    private init(root: String, info: StoreInfo) {
+    /// The content of `store.json` as it is now.
+    /// - Throws: ``StoreError/corruptFile(path:detail:)`` when it cannot be read.
+    public func readInfo() throws -> StoreInfo {
+        try JSONCoding.decode(StoreInfo.self, from: try FileOps.readFile(infoPath), path: infoPath)
+    }
+
+    private init(root: String, storeId: String) {
         self.root = root
-        self.info = info
+        self.storeId = storeId
     }
 }

@@ -50,7 +50,7 @@ public final class StoreLock {
     /// Takes the lock, polling until `wait` seconds have passed.
     /// - Parameter path: `STORE/lock`.
     /// - Throws: ``StoreError/locked(path:holder:)`` naming the holder when it stays busy.
-    public static func acquire(path: String, wait: Double, holder: LockHolder) throws -> StoreLock {
+    static func acquire(path: String, wait: Double, holder: LockHolder) throws -> StoreLock {
         let store = (path as NSString).deletingLastPathComponent
         let deadline = Date().addingTimeInterval(max(wait, 0))
         let directory = try lock(store, flags: O_RDONLY | O_DIRECTORY, until: deadline, note: path)
@@ -98,8 +98,11 @@ public final class StoreLock {
         return fd
     }
 
+    /// True until ``release()``.
+    var isHeld: Bool { directory >= 0 }
+
     /// Clears the holder note and drops the lock. Safe to call twice.
-    public func release() {
+    func release() {
         guard directory >= 0 else { return }
         ftruncate(file, 0)
         flock(file, LOCK_UN)

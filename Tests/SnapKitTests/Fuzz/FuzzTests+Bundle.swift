@@ -29,13 +29,11 @@ extension FuzzTests {
             try FileManager.default.createSymbolicLink(atPath: mnesia + "/link", withDestinationPath: "schema.DAT")
             try Data(MnesiaDumpTests.example.utf8).write(to: URL(fileURLWithPath: directory("dump.txt")))
             store = try Store.initialize(at: directory("store"))
-            let lock = try StoreLock.acquire(path: store.lockPath, wait: 0, holder: .current(argv: ["fuzz"]))
-            defer { lock.release() }
             var request = CaptureRequest(
                 node: "manager_0", sources: BundleSources(mnesiaDirectory: mnesia, dumpFile: directory("dump.txt")),
                 mode: .fromDir, compression: try CompressionSettings(level: 3, threads: 0))
             request.requiresMnesiaSchema = false  // a tree made for the bundle format, not a Mnesia directory
-            record = try CreateOperation.capture(request, in: store, lock: lock, logger: Logger(label: "fuzz"))
+            record = try store.locked { try SnapshotRecorder.record(request, in: $0) }
             original = try FileOps.readFile(store.bundlePath(record.bundleSha256))
             let unpacked = try ProcessRunner.run(
                 "/usr/bin/env", ["zstd", "-dqf", store.bundlePath(record.bundleSha256), "-o", directory("plain.tar")])

@@ -18,7 +18,7 @@ extension FuzzTests {
         record.verification = .init(checked: Date(timeIntervalSince1970: 1_700_000_000), ok: false, problem: "x")
         record.pinned = true
         record.nodename = "manager_0@127.0.0.1"
-        try store.save(record)
+        try store.locked { try $0.save(record) }
         let path = store.recordPath(record.id)
         let rules = RetentionRules(last: 2, hourly: 3, daily: 4, weekly: 2, monthly: 2, yearly: 1, within: 3600)
         Self.check(

@@ -14,7 +14,7 @@ import Testing
         let saved = try (0..<40).map { index in
             var record = FastDecodingTests.randomRecord(index, using: &random)
             record.seal = nil
-            try store.save(record)
+            try store.locked { try $0.save(record) }
             return record
         }
         let full = try store.loadRecords()
@@ -36,11 +36,11 @@ import Testing
         let store = try Store.initialize(at: directory("store"))
         var record = SnapshotRefTests.record("abcdef0123456789", 1, "manager_0")
         record.tables = [TableSummary(name: "leo_s3_users", rows: 3, digest: String(repeating: "a", count: 64))]
-        try store.save(record)
+        try store.locked { try $0.save(record) }
         let before = try FileOps.readFile(store.recordPath(record.id))
         var header = try #require(try store.loadRecords(.withoutTables).records.first)
         header.pinned = true
-        #expect(throws: StoreError.self) { try store.save(header) }
+        #expect(throws: StoreError.self) { try store.locked { try $0.save(header) } }
         #expect(try FileOps.readFile(store.recordPath(record.id)) == before)
         #expect(try store.loadRecords().records.first?.tables == record.tables)
     }

@@ -1,0 +1,52 @@
+import Foundation
+
+/// What `snap check` is asked to judge by.
+public struct CheckOptions: Sendable {
+    /// Seconds after which the newest snapshot is a warning, and critical (default: the policy's).
+    public var warnAfter: Double?
+    public var critAfter: Double?
+    /// The policy named for this run (else the config's, else `default` when there is one).
+    public var policy: String?
+    /// Where to write a node_exporter textfile too.
+    public var metricsPath: String?
+
+    public init(warnAfter: Double? = nil, critAfter: Double? = nil, policy: String? = nil, metricsPath: String? = nil) {
+        self.warnAfter = warnAfter
+        self.critAfter = critAfter
+        self.policy = policy
+        self.metricsPath = metricsPath
+    }
+}
+
+/// The monitoring use case: the age of each node's newest and newest verified snapshot,
+/// unfinished restores, damaged records and leftover rescues, each with a Nagios state.
+public enum CheckOperation {
+    /// The thresholds for `options`: its own, else the policy's freshness, else 2 h and 6 h.
+    /// - Throws: ``PolicyError`` when a policy named on the command line or in the config
+    ///   does not load; the caller reports that as a usage error, not as a state.
+    public static func thresholds(_ options: CheckOptions, in session: Session) throws -> (warn: Double, crit: Double)
+    {
+        let policy = try session.policies.choose(
+            named: options.policy, configured: session.config?.policy, defaultRequired: false)
+        let warn = options.warnAfter ?? policy?.freshnessWarn ?? 2 * 3600
+        let crit = options.critAfter ?? policy?.freshnessCrit ?? 6 * 3600
+        return (warn, max(crit, warn))
+    }
+
+    /// One result per node and per problem found; reads the store without its lock.
+    public static func run(_ options: CheckOptions, thresholds: (warn: Double, crit: Double), in session: Session)
+        throws -> [FreshnessCheck.NodeResult]
+    {
+        let started = Date()
+        let store = try session.openStore()
+        let set = try store.loadRecords()
+        var results = FreshnessCheck.evaluate(
+            records: set.records, nodes: session.config?.managers.map(\.name) ?? [],
+            unfinishedRestores: store.unfinishedRestores(),
+            damagedRecords: set.damaged.map { $0.path ?? $0.description }, warn: thresholds.warn,
+            crit: thresholds.crit, now: Date())
+        results += FreshnessCheck.rescueLines(store.remainingRescues())
+        session.writeMetrics(to: options.metricsPath, store: store, action: "check", started: started)
+        return results
+    }
+}

@@ -1,0 +1,20 @@
+import Foundation
+
+/// The pin use case: a pinned snapshot is kept by every retention policy.
+public enum PinOperation {
+    /// Pins (or unpins) the snapshot `ref` names, audited.
+    /// - Returns: its record as saved.
+    public static func set(_ pinned: Bool, ref: String, in session: Session) throws -> SnapshotRecord {
+        let store = try session.openStore()
+        return try store.withLock(pinned ? "pin" : "unpin", by: session.invocation) { locked, facts in
+            let set = try store.loadRecords()
+            for damage in set.damaged { session.invocation.warn(damage.description) }
+            var record = try SnapshotRef(parsing: ref).resolve(in: set)
+            facts.snapshots = [record.id]
+            facts.nodes = [record.node]
+            record.pinned = pinned ? true : nil
+            try locked.save(record)
+            return record
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+
+/// What every use case runs with: snap.yaml (if any), the store it names, where policies
+/// are found, and this invocation of snap.
+public struct Session: Sendable {
+    public var config: SnapConfig?
+    /// The store directory named for this run, else by the config.
+    public var storePath: String?
+    public var policies: PolicyCatalog
+    public var invocation: Invocation
+
+    public init(config: SnapConfig?, storePath: String?, policies: PolicyCatalog, invocation: Invocation) {
+        self.config = config
+        self.storePath = storePath ?? config?.store
+        self.policies = policies
+        self.invocation = invocation
+    }
+
+    /// Opens the store for reading.
+    /// - Throws: ``StoreError/noStoreConfigured`` or what ``Store/open(at:)`` throws.
+    public func openStore() throws -> Store {
+        guard let storePath else { throw StoreError.noStoreConfigured }
+        return try Store.open(at: storePath)
+    }
+
+    /// The configured managers named `names`, in that order, or all of them when `names` is empty.
+    /// - Throws: ``LeoFSError/noManagersConfigured`` or ``LeoFSError/unknownManager(_:known:)``.
+    public func managers(_ names: [String] = []) throws -> [ManagerConfig] {
+        let configured = config?.managers ?? []
+        guard !configured.isEmpty else { throw LeoFSError.noManagersConfigured }
+        guard !names.isEmpty else { return configured }
+        return try names.map { name in
+            guard let manager = configured.first(where: { $0.name == name }) else {
+                throw LeoFSError.unknownManager(name, known: configured.map(\.name))
+            }
+            return manager
+        }
+    }
+
+    /// Every configured manager, resolved from its conf files.
+    public func pair() throws -> [ManagerNode] {
+        try managers().map(ManagerNode.resolve)
+    }
+
+    /// Writes the node_exporter textfile at `path` after `action`; a failure is a warning.
+    func writeMetrics(to path: String?, store: Store, action: String, started: Date) {
+        guard let path else { return }
+        do {
+            try MetricsFile.write(
+                MetricsFile.render(
+                    records: try store.loadRecords().records, storeBytes: store.bundleBytes(), action: action,
+                    duration: Date().timeIntervalSince(started)), to: path)
+        } catch {
+            invocation.warn("metrics \(path): \(error)")
+        }
+    }
+}

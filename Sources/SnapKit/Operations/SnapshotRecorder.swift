@@ -1,0 +1,189 @@
+import Foundation
+import Glibc
+import Logging
+
+/// Records new snapshots: bundles what was captured and writes the snapshot record.
+public enum SnapshotRecorder {
+    /// Bundles `request.sources` and records a new snapshot.
+    ///
+    /// The bundle is written to a temporary file and renamed into `bundles/` under its
+    /// SHA-256. When the sources look on disk exactly as for the node's newest snapshot
+    /// (``ScannedSources/signature``), nothing is read and its bundle is reused. When the
+    /// node's newest snapshot has the same tree digest (or the same bytes
+    /// are already stored) the existing bundle is reused and the record says
+    /// `deduplicated`; a stored bundle that no longer hashes to its name is never reused, and
+    /// when the new bundle has the same bytes it takes the damaged one's place. The record is
+    /// written last, so a crash leaves at most an unreferenced bundle that the next writer
+    /// removes; a failure (a full disk) removes what this call added, leaving the store as it was.
+    /// A Mnesia directory without `schema.DAT` or table files is refused unless
+    /// `request.requiresMnesiaSchema` is false (``MnesiaDirectoryCheck``).
+    /// - Parameters:
+    ///   - now: the capture time to record.
+    /// - Throws: ``IncompleteMnesiaDirectory``, or ``BundleError``, ``SystemError`` or
+    ///   ``StoreError`` naming the file at fault.
+    public static func record(_ request: CaptureRequest, in locked: LockedStore, now: Date = Date()) throws
+        -> SnapshotRecord
+    {
+        let store = locked.store
+        let logger = locked.logger
+        let existing = try store.loadRecords()
+        // What a crash between writing a bundle and its record left behind.
+        let cleanup = try locked.removeUnreferencedBundles(existing)
+        for path in cleanup.removed { logger.info("removed unreferenced bundle \(path)") }
+        for path in cleanup.orphans { logger.warning("\(path) is used by no snapshot record and was kept") }
+        let scanned = try BundleBuilder.scan(request.sources)
+        if request.requiresMnesiaSchema, let directory = request.sources.mnesiaDirectory {
+            // What is about to be archived, as listed: an emptied directory must not become `latest`.
+            let names = scanned.tree.items.lazy.filter { $0.isRegular && !$0.relativePath.contains("/") }
+                .map(\.relativePath)
+            if let missing = MnesiaDirectoryCheck.missing(in: names) {
+                throw IncompleteMnesiaDirectory(node: request.node, directory: directory, missing: missing)
+            }
+        }
+        // Only a directory that needs no settling can be judged by its signature; a live
+        // node's may hold commits its log has not written yet.
+        let signature = request.sources.stableFor == nil ? scanned.signature : nil
+        if let signature, let newest = existing.newest(of: request.node), newest.sourceSignature == signature,
+            (try? FileOps.status(store.bundlePath(newest.bundleSha256)))??.st_size == off_t(newest.bundleSize),
+            let stored = try? store.manifest(for: newest)
+        {
+            // Not re-hashed here (that would read it all, which this path exists to avoid);
+            // `verify_after_create`, on by default, re-reads it before the run ends.
+            logger.info(
+                "\(request.sources.mnesiaDirectory ?? "the sources") unchanged on disk since \(newest.id); reusing its bundle"
+            )
+            var request = request
+            if request.summarizesDump, request.sources.dumpFile != nil {
+                request.tables = try newest.tables ?? summary(of: request)
+            }
+            return try record(
+                request, bundle: (newest.bundleSha256, newest.bundleSize), manifest: stored.manifest,
+                deduplicated: true, signature: signature, in: locked, existing: existing, now: now)
+        }
+        var request = request
+        // The dump is read for its summary while the bundle is compressed, and waited for
+        // before anything is renamed into the store: a damaged dump still fails the create,
+        // with its own error even if the build failed too, and leaves the store as it was.
+        let dumpSummary =
+            request.summarizesDump
+            ? BackgroundWork(name: "snap-dump-summary") { [request] in try summary(of: request) } : nil
+        let built: BuiltBundle
+        do {
+            built = try BundleBuilder.build(scanned, in: store.bundlesDirectory, compression: request.compression)
+        } catch {
+            _ = try dumpSummary?.value()
+            throw error
+        }
+        defer { unlink(built.temporaryPath) }  // renamed into place by now, or not needed
+        if let dumpSummary { request.tables = try dumpSummary.value() }
+        var intact: [String: Bool] = [:]
+        func isIntact(_ sha256: String) -> Bool {
+            if let known = intact[sha256] { return known }
+            let found = Self.isIntact(sha256, in: store, logger: logger)
+            intact[sha256] = found
+            return found
+        }
+        if let newest = existing.newest(of: request.node), newest.treeDigest == built.manifest.treeDigest,
+            isIntact(newest.bundleSha256)
+        {
+            logger.info("content unchanged since \(newest.id); reusing its bundle")
+            return try record(
+                request, bundle: (newest.bundleSha256, newest.bundleSize), manifest: built.manifest,
+                deduplicated: true, signature: signature, in: locked, existing: existing, now: now)
+        }
+        if isIntact(built.sha256) {
+            return try record(
+                request, bundle: (built.sha256, built.size), manifest: built.manifest,
+                deduplicated: true, signature: signature, in: locked, existing: existing, now: now)
+        }
+        let bundlePath = store.bundlePath(built.sha256)
+        let manifestPath = store.manifestPath(built.sha256)
+        // A damaged or missing bundle that records name gets these very bytes back.
+        let hadBundle = FileOps.exists(bundlePath)
+        let hadManifest = FileOps.exists(manifestPath)
+        do {
+            // Until the record lands, the next writer may remove this bundle (and only then).
+            if !hadBundle { try locked.markPending(built.sha256) }
+            try FileOps.writeAtomically(built.manifestBytes, to: manifestPath)
+            try FileOps.rename(built.temporaryPath, to: bundlePath)
+            try FileOps.syncDirectory(store.bundlesDirectory)
+            if hadBundle || existing.records.contains(where: { $0.bundleSha256 == built.sha256 }) {
+                logger.warning(
+                    "wrote the \(hadBundle ? "damaged" : "missing") bundle \(bundlePath) again from the same content")
+            }
+            let saved = try record(
+                request, bundle: (built.sha256, built.size), manifest: built.manifest,
+                deduplicated: false, signature: signature, in: locked, existing: existing, now: now)
+            unlink(store.pendingPath(built.sha256))
+            return saved
+        } catch {
+            // What this call added goes again, so a failed create leaves the store as it was.
+            if !hadBundle { unlink(bundlePath) }
+            if !hadManifest { unlink(manifestPath) }
+            unlink(store.pendingPath(built.sha256))
+            try? FileOps.syncDirectory(store.bundlesDirectory)
+            throw error
+        }
+    }
+
+    /// The table summary of the request's dump; a damaged dump is refused with its line.
+    private static func summary(of request: CaptureRequest) throws -> [TableSummary]? {
+        try request.sources.dumpFile.map { try MnesiaDump.parse(contentsOf: $0).summaries }
+    }
+
+    /// True when the bundle named `sha256` is there and still hashes to its name. A damaged
+    /// one is reported and never reused: `snap verify` says which snapshots it breaks.
+    private static func isIntact(_ sha256: String, in store: Store, logger: Logger) -> Bool {
+        let path = store.bundlePath(sha256)
+        guard FileOps.exists(path) else { return false }
+        guard let actual = try? FileOps.sha256(ofFile: path), actual.sha256 == sha256 else {
+            logger.warning("bundle \(path) does not hash to its name: it is damaged and is not reused")
+            return false
+        }
+        return true
+    }
+
+    private static func record(
+        _ request: CaptureRequest, bundle: (sha256: String, size: Int64), manifest: BundleManifest,
+        deduplicated: Bool, signature: String?, in locked: LockedStore, existing: RecordSet, now: Date
+    ) throws -> SnapshotRecord {
+        let store = locked.store
+        let info = try locked.info()
+        let newest = max(info.lastVersion, existing.records.first?.version ?? 0)
+        guard newest < Int.max else {
+            throw StoreError.corruptFile(
+                path: store.infoPath,
+                detail: "last_version or a snapshot's version is \(newest), which leaves no next version; "
+                    + "set last_version to the highest version `snap list` shows")
+        }
+        let version = newest + 1
+        var id = FileOps.randomHex(bytes: 8)
+        while existing.records.contains(where: { $0.id.hasPrefix(String(id.prefix(SnapshotRef.minimumPrefix))) }) {
+            id = FileOps.randomHex(bytes: 8)
+        }
+        var record = SnapshotRecord(
+            id: id, version: version, created: now, node: request.node, role: request.role,
+            cluster: request.cluster, partner: request.partner, mode: request.mode, tags: request.tags,
+            note: request.note, host: ToolInfo.host, user: ToolInfo.user, toolVersion: ToolInfo.version,
+            bundleSha256: bundle.sha256, bundleSize: bundle.size, treeDigest: manifest.treeDigest,
+            deduplicated: deduplicated, fileCount: manifest.files.count, unpackedSize: manifest.unpackedSize,
+            hasDump: manifest.hasDump)
+        record.tables = request.tables
+        record.ringHashes = request.ringHashes
+        record.nodename = request.nodename
+        record.sourceSignature = signature
+        record.downtimeSeconds = request.downtimeSeconds
+        try locked.save(record)
+        var updated = info
+        updated.lastVersion = version
+        do {
+            try locked.saveInfo(updated)
+        } catch {
+            // Without store.json's version the record must not stay: a failed create adds nothing.
+            unlink(store.recordPath(record.id))
+            try? FileOps.syncDirectory(store.snapshotsDirectory)
+            throw error
+        }
+        return record
+    }
+}

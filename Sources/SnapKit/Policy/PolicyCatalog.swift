@@ -1,0 +1,49 @@
+import Foundation
+
+/// Where policies are found by name, and which policy a run uses.
+public struct PolicyCatalog: Sendable {
+    /// Searched in order for `<name>.yaml`.
+    public var directories: [String]
+
+    public init(directories: [String]) {
+        self.directories = directories
+    }
+
+    /// `$SNAP_POLICY_DIR`, `policies/` beside the config file, `/etc/snap/policies`, and the
+    /// `policies/` shipped with this build (the first one above the executable).
+    public static func standard(configPath: String?, environment: [String: String]) -> PolicyCatalog {
+        var directories: [String] = []
+        if let directory = environment["SNAP_POLICY_DIR"] { directories.append(directory) }
+        if let configPath { directories.append((configPath as NSString).deletingLastPathComponent + "/policies") }
+        directories.append("/etc/snap/policies")
+        var url = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        while url.path != "/" {
+            let candidate = url.appendingPathComponent("policies").path
+            if FileOps.exists(candidate + "/default.yaml") {
+                directories.append(candidate)
+                break
+            }
+            url.deleteLastPathComponent()
+        }
+        return PolicyCatalog(directories: directories)
+    }
+
+    /// The policy named `nameOrPath` (a name looked up in ``directories``, or a file path).
+    /// - Throws: ``PolicyError``.
+    public func load(_ nameOrPath: String) throws -> Policy {
+        try Policy.load(nameOrPath, searchDirectories: directories)
+    }
+
+    /// The policy a run uses: the one `named` for this run, else the one `configured` in
+    /// snap.yaml, else `default`. A policy named either way must load; `default` may be
+    /// missing unless `defaultRequired`, and then there is none.
+    /// - Throws: ``PolicyError``: not found, or a file that does not parse.
+    public func choose(named: String?, configured: String?, defaultRequired: Bool) throws -> Policy? {
+        if let name = named ?? configured { return try load(name) }
+        do {
+            return try load("default")
+        } catch PolicyError.notFound where !defaultRequired {
+            return nil
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+
+/// The `audit verify` use case: re-walks the hash chain, and is itself audited, so the head
+/// it reports is its own entry.
+public enum AuditCheck {
+    /// What a check found: the entries verified and the head after its own entry.
+    public struct Result: Sendable {
+        public var verified: Int
+        public var head: AuditEntry
+    }
+
+    /// - Throws: ``AuditChainBroken`` (exit 4) naming the first entry at fault, or a chain
+    ///   that lost its beginning.
+    public static func run(in store: Store, by invocation: Invocation) throws -> Result {
+        let (result, head) = try store.withLock("audit-verify", by: invocation) { _, _ in
+            let result = try store.audit.verify()
+            if let problem = result.problem {
+                throw AuditChainBroken(path: store.audit.path, problem: problem, goodEntries: result.count)
+            }
+            // An intact chain can still have lost its beginning: snapshots tell when it began.
+            if let problem = try store.audit.missingBeginning(given: try store.loadRecords()) {
+                throw AuditChainBroken(path: store.audit.path, problem: problem, goodEntries: nil)
+            }
+            return result
+        } recorded: { entry in
+            entry
+        }
+        return Result(verified: result.count, head: head)
+    }
+}
+
+/// The audit chain does not verify.
+public struct AuditChainBroken: SnapFailure {
+    public var path: String
+    public var problem: String
+    /// Entries before the problem that verify, when the problem is at one entry.
+    public var goodEntries: Int?
+    public var exitStatus: ExitStatus { .verificationFailed }
+    public var description: String {
+        "audit log \(path) fails verification: \(problem)"
+            + (goodEntries.map { " (the \($0) entries before it are intact)" } ?? "")
+    }
+}
