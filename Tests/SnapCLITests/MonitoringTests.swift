@@ -3,6 +3,16 @@ import SnapTestSupport
 import Testing
 
 @Suite struct MonitoringTests {
+    @Test func checkWithAPolicyThatDoesNotExistIsAUsageErrorNamingIt() throws {
+        let fixture = try StoreFixture("check-policy")
+        try fixture.create(node: "manager_0")
+        let result = try fixture.snap(["check", "--policy", "nosuch"])
+        #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("policy nosuch not found"), "\(result.stderr)")
+        // Not judged by the defaults it would have fallen back to.
+        #expect(!result.stdout.contains("OK:") && !result.stdout.contains("CRITICAL:"), "\(result.stdout)")
+    }
+
     @Test func checkExitCodesForFreshStaleAndNever() throws {
         let fixture = try StoreFixture("check")
         try

@@ -68,3 +68,44 @@ import Testing
         #expect(bad.stderr.contains("policy nonexistent not found"))
     }
 }
+
+extension PruneTests {
+    /// The audit entries of `action`, oldest first, as `history --json` prints them.
+    static func auditEntries(_ fixture: StoreFixture, store: String, action: String) throws -> [[String: Any]] {
+        let history = try SnapBinary.run(["history", "--action", action, "--json", "--store", store])
+        try #require(history.status == 0, "\(history.stderr)")
+        let entries = try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [[String: Any]]
+        return try #require(entries)
+    }
+
+    @Test func createWithPruneRemovesWhatPruneRemovesAndAuditsTheSameFacts() throws {
+        let fixture = try Self.fixture("prune-same")
+        let policy = fixture.directory("last2.yaml")
+        try "mode: auto\nkeep:\n  last: 2\ntimezone: UTC\n".write(toFile: policy, atomically: true, encoding: .utf8)
+        let twin = fixture.directory("twin")
+        try #require(try ProcessRunner.shell("cp -a '\(fixture.store)' '\(twin)'").status == 0)
+        try Data("round 5".utf8).write(to: URL(fileURLWithPath: fixture.mnesia + "/LATEST.LOG"))
+        let source = ["--from-dir", fixture.mnesia, "--node", "manager_0", "--dump", fixture.dump]
+        let combined = try fixture.snap(["create"] + source + ["--prune", "--policy", policy])
+        #expect(combined.status == 0, "\(combined.stderr)")
+        let created = try SnapBinary.run(["create"] + source + ["--store", twin])
+        #expect(created.status == 0, "\(created.stderr)")
+        let pruned = try SnapBinary.run(["prune", "--policy", policy, "--store", twin])
+        #expect(pruned.status == 0, "\(pruned.stderr)")
+
+        func versions(_ store: String) throws -> [Int] {
+            let list = try SnapBinary.run(["list", "--json", "--store", store])
+            let records = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]]
+            return (records ?? []).compactMap { $0["version"] as? Int }.sorted()
+        }
+        #expect(try versions(fixture.store) == [5, 6])
+        #expect(try versions(twin) == [5, 6])
+        let viaCreate = try #require(try Self.auditEntries(fixture, store: fixture.store, action: "prune").last)
+        let viaPrune = try #require(try Self.auditEntries(fixture, store: twin, action: "prune").last)
+        #expect(viaCreate["outcome"] as? String == "ok")
+        #expect(viaCreate["snapshots"] as? [String] == viaPrune["snapshots"] as? [String])
+        #expect((viaCreate["snapshots"] as? [String])?.count == 4)
+        #expect(viaCreate["nodes"] as? [String] == ["manager_0"])
+        #expect(viaCreate["nodes"] as? [String] == viaPrune["nodes"] as? [String])
+    }
+}
