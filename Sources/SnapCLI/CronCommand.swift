@@ -23,7 +23,8 @@ struct CronCommand: ParsableCommand {
             policy: policy, binary: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path,
             lockWait: lockWait, metricsPath: metrics, in: try CommandContext(global).session)
         Output.line(
-            "# snap: \(entry.policyPath). Silent on success; on failure one line per manager on stderr, which cron mails.")
+            "# snap: \(entry.policyPath). Silent on success; on failure one line per manager on stderr, which cron mails."
+        )
         Output.line(entry.line)
     }
 }

@@ -24,8 +24,7 @@ public enum CheckOperation {
     /// The thresholds for `options`: its own, else the policy's freshness, else 2 h and 6 h.
     /// - Throws: ``PolicyError`` when a policy named on the command line or in the config
     ///   does not load; the caller reports that as a usage error, not as a state.
-    public static func thresholds(_ options: CheckOptions, in session: Session) throws -> (warn: Double, crit: Double)
-    {
+    public static func thresholds(_ options: CheckOptions, in session: Session) throws -> (warn: Double, crit: Double) {
         let policy = try session.policies.choose(
             named: options.policy, configured: session.config?.policy, defaultRequired: false)
         let warn = options.warnAfter ?? policy?.freshnessWarn ?? 2 * 3600

@@ -85,7 +85,8 @@ extension CreateOperation {
                 report = try VerifyOperation.run(records, in: locked)
             } catch let interrupted as Interrupted {
                 throw interrupted.leaving(
-                    "\(Self.recorded(records)), but not verified; run `snap verify \(records.map(\.id).joined(separator: " "))`")
+                    "\(Self.recorded(records)), but not verified; run `snap verify \(records.map(\.id).joined(separator: " "))`"
+                )
             }
             if !report.failed.isEmpty { throw VerificationFailed(report: report) }
         }

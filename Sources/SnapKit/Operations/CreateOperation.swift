@@ -47,7 +47,9 @@ public enum CreateOperation {
             named: options.policy, configured: session.config?.policy, defaultRequired: options.prune)
         let compression = try CompressionSettings(
             level: options.level ?? policy?.compressionLevel ?? CompressionSettings.standard.level,
-            threads: options.threads ?? policy.map { $0.compressionThreads == 0 ? CompressionSettings.standard.threads : $0.compressionThreads }
+            threads: options.threads ?? policy.map {
+                $0.compressionThreads == 0 ? CompressionSettings.standard.threads : $0.compressionThreads
+            }
                 ?? CompressionSettings.standard.threads)
         let nodes = options.fromDirectory != nil ? options.nodes : try session.managers(options.nodes).map(\.name)
         let hooks = policy.map { PolicyHooks(policy: $0) }

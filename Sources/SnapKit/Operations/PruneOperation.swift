@@ -62,7 +62,8 @@ public enum PruneOperation {
     private static func keepSet(_ options: PruneOptions, _ session: Session) throws -> (RetentionRules, TimeZone) {
         let configured = session.config?.policy
         guard var rules = options.rules else {
-            let policy = try session.policies.choose(named: options.policy, configured: configured, defaultRequired: true)
+            let policy = try session.policies.choose(
+                named: options.policy, configured: configured, defaultRequired: true)
             guard let policy else { throw PolicyError.notFound("default", searched: session.policies.directories) }
             return (policy.keep, policy.timeZone)
         }

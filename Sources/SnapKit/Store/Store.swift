@@ -91,7 +91,8 @@ public struct Store: Sendable {
             guard formatVersion == StoreInfo.currentFormatVersion else {
                 throw StoreError.unsupportedFormat(path: infoPath, version: formatVersion)
             }
-            return Store(root: root, storeId: try JSONCoding.decode(StoreInfo.self, from: bytes, path: infoPath).storeId)
+            return Store(
+                root: root, storeId: try JSONCoding.decode(StoreInfo.self, from: bytes, path: infoPath).storeId)
         } catch StoreError.corruptFile(let path, let detail) {
             throw StoreError.corruptFile(path: path, detail: "\(detail); \(damagedInfoAdvice)")
         }

@@ -1,15 +1,14 @@
 import Foundation
-import SnapTestSupport
 import Testing
 
 /// A store with a real Mnesia directory beside it, for end-to-end tests.
-final class StoreFixture: Sendable {
-    let directory: TemporaryDirectory
-    var store: String { directory("store") }
-    var mnesia: String { directory("mnesia") }
-    var dump: String { directory("mnesia.dump") }
+public final class StoreFixture: Sendable {
+    public let directory: TemporaryDirectory
+    public var store: String { directory("store") }
+    public var mnesia: String { directory("mnesia") }
+    public var dump: String { directory("mnesia.dump") }
 
-    init(_ label: String, rows: Int = 200) throws {
+    public init(_ label: String, rows: Int = 200) throws {
         directory = TemporaryDirectory(label)
         try MnesiaFixture.make(at: directory("mnesia"), rows: rows, dump: directory("mnesia.dump"))
         let result = try snap(["init"])
@@ -18,13 +17,13 @@ final class StoreFixture: Sendable {
 
     /// Runs snap against this store (`--store` after the subcommand, as operators type it).
     @discardableResult
-    func snap(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
+    public func snap(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
         try SnapBinary.run(arguments + ["--store", store], environment: environment, directory: directory.path)
     }
 
     /// Creates a snapshot of the fixture's Mnesia directory and returns its id.
     @discardableResult
-    func create(node: String = "manager_0", extra: [String] = []) throws -> String {
+    public func create(node: String = "manager_0", extra: [String] = []) throws -> String {
         let result = try snap(["create", "--from-dir", mnesia, "--node", node, "--dump", dump, "--json"] + extra)
         try #require(result.status == 0, "\(result.stderr)")
         let records = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]]
@@ -32,17 +31,17 @@ final class StoreFixture: Sendable {
     }
 
     /// The JSON array `snap list --json` prints.
-    func list() throws -> [[String: Any]] {
+    public func list() throws -> [[String: Any]] {
         let result = try snap(["list", "--json"])
         try #require(result.status == 0, "\(result.stderr)")
         return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
     }
 
-    func bundles() throws -> [String] {
+    public func bundles() throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: store + "/bundles").filter { $0.hasSuffix(".tar.zst") }
     }
 
-    func bundlePath(of id: String) throws -> String {
+    public func bundlePath(of id: String) throws -> String {
         let record = try #require(try list().first { $0["id"] as? String == id })
         return store + "/bundles/\(try #require(record["bundle_sha256"] as? String)).tar.zst"
     }
