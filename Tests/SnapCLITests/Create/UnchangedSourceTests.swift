@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SnapTestSupport
 import Testing
 
 /// `create --from-dir` of a directory that did not change on disk reuses the node's last
