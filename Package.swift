@@ -52,7 +52,7 @@ let package = Package(
         ),
         .target(name: "SnapTestSupport", dependencies: ["SnapKit"], path: "Tests/SnapTestSupport"),
         .testTarget(name: "SnapKitTests", dependencies: ["SnapKit", "SnapTestSupport"]),
-        .testTarget(name: "SnapCLITests", dependencies: ["SnapKit", "SnapTestSupport", "snap"]),
+        .testTarget(name: "SnapCLITests", dependencies: ["SnapCLI", "SnapKit", "SnapTestSupport", "snap"]),
     ],
     swiftLanguageModes: [.v6]
 )

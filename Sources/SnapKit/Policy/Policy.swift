@@ -209,7 +209,7 @@ public enum PolicyError: SnapFailure {
     public var description: String {
         switch self {
         case let .notFound(name, searched):
-            return "policy \(name) not found (looked in \(searched.joined(separator: ", "))); pass --policy PATH"
+            return "policy \(name) not found (looked in \(searched.joined(separator: ", "))); pass \(Remedy.policyPath)"
         case let .invalid(path, line, key, detail):
             return "\(path)\(line.map { ":\($0)" } ?? ""): \(key.isEmpty ? "" : "\(key) ")\(detail)"
         }
