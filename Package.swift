@@ -55,7 +55,7 @@ let package = Package(
             dependencies: ["SnapKit", .product(name: "Logging", package: "swift-log")],
             path: "Tests/SnapTestSupport"),
         .testTarget(name: "SnapKitTests", dependencies: ["SnapKit", "SnapTestSupport"]),
-        .testTarget(name: "SnapCLITests", dependencies: ["SnapKit", "SnapTestSupport", "snap"]),
+        .testTarget(name: "SnapCLITests", dependencies: ["SnapCLI", "SnapKit", "SnapTestSupport", "snap"]),
     ],
     swiftLanguageModes: [.v6]
 )

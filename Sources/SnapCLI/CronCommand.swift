@@ -19,12 +19,23 @@ struct CronCommand: ParsableCommand {
     var metrics: String?
 
     func run() throws {
-        let entry = try CronEntry(
-            policy: policy, binary: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path,
-            lockWait: lockWait, metricsPath: metrics, in: try CommandContext(global).session)
+        let entry = try CronEntry(policy: policy, in: try CommandContext(global).session)
+        let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        var command = [
+            binary, "create", "--prune", "--policy", entry.policyPath, "--config", entry.configPath, "--quiet",
+            "--wait", String(lockWait),
+        ]
+        if let metrics { command += ["--metrics", URL(fileURLWithPath: metrics).standardizedFileURL.path] }
         Output.line(
             "# snap: \(entry.policyPath). Silent on success; on failure one line per manager on stderr, which cron mails."
         )
-        Output.line(entry.line)
+        Output.line("\(entry.schedule) \(command.map(Self.shellQuote).joined(separator: " "))")
+    }
+
+    /// Quotes for /bin/sh, which cron uses; `%` is special to cron and is escaped.
+    static func shellQuote(_ word: String) -> String {
+        let safe = word.allSatisfy { $0.isLetter || $0.isNumber || "/._-=:@,+".contains($0) }
+        let quoted = safe ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        return quoted.replacingOccurrences(of: "%", with: "\\%")
     }
 }

@@ -29,6 +29,7 @@ public enum SnapMain {
     /// Parses `arguments` (without the program name), runs the command, and returns the
     /// exit status of the contract.
     public static func run(_ arguments: [String]) -> Int32 {
+        Remedy.spelling = Remedy.commandLine
         do {
             var command = try SnapCommand.parseAsRoot(moveGlobalOptions(arguments))
             try command.run()

@@ -33,7 +33,8 @@ public enum BundleError: SnapFailure {
         case let .archive(operation, path, detail):
             return "\(operation) \(path.escapedForTerminal): \(detail)"
         case let .fileChanged(path):
-            return "\(path) changed while it was being read; capture again (or stop the node and use --mode cold)"
+            return
+                "\(path) changed while it was being read; capture again (or stop the node and use \(Remedy.coldMode))"
         case let .unsupportedFile(path, kind):
             return
                 "\(path) is a \(kind); a Mnesia directory holds only files, directories and links: move it away and try again"
@@ -54,7 +55,7 @@ public enum BundleError: SnapFailure {
             return "refusing bundle entry \(path.debugDescription): \(reason); nothing was written outside the target"
         case let .contentMismatch(path, detail):
             return
-                "\(path.escapedForTerminal): \(detail); the bundle is damaged, run `snap verify` and restore from another snapshot"
+                "\(path.escapedForTerminal): \(detail); the bundle is damaged, run \(Remedy.verify(nil)) and restore from another snapshot"
         case let .targetNotEmpty(path):
             return "\(path) is not empty; extract into a new or empty directory"
         case let .tooLarge(path, limit):

@@ -56,8 +56,10 @@ public struct BundleManifest: Codable, Sendable, Equatable {
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         do {
             return try decoder.decode(BundleManifest.self, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw BundleError.malformedManifest(source, error.explanation)
         } catch {
-            throw BundleError.malformedManifest(source, JSONCoding.explain(error))
+            throw BundleError.malformedManifest(source, "\(error)")
         }
     }
 

@@ -28,7 +28,8 @@ public struct CompressionSettings: Sendable, Equatable {
         self.threads = threads
     }
 
-    private init(level: Int, threads: Int, unchecked: Void) {
+    /// Settings already checked, or known to be in range.
+    init(level: Int, threads: Int, unchecked: Void) {
         self.level = level
         self.threads = threads
     }

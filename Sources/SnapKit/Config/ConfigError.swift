@@ -14,7 +14,7 @@ public enum ConfigError: SnapFailure {
     public var description: String {
         switch self {
         case let .missing(path):
-            return "config file \(path) does not exist; create it or pass --config PATH"
+            return "config file \(path) does not exist; create it or pass \(Remedy.configPath)"
         case let .malformed(path, line, detail):
             return "\(path)\(line.map { ":\($0)" } ?? ""): not valid YAML: \(detail)"
         case let .unknownKey(path, line, key, known):

@@ -2,7 +2,7 @@ import Foundation
 import Yams
 
 /// One manager of the pair, as configured in `snap.yaml`.
-public struct ManagerConfig: Sendable, Equatable {
+public struct ManagerEntry: Sendable, Equatable {
     /// The name operators use (`manager_0`).
     public var name: String
     /// The manager's release directory.
@@ -28,7 +28,7 @@ public struct SnapConfig: Sendable, Equatable {
     /// Policy name or path.
     public var policy: String?
     /// The manager pair.
-    public var managers: [ManagerConfig]
+    public var managers: [ManagerEntry]
 
     static let topKeys = ["store", "cluster", "policy", "managers"]
     static let managerKeys = [
@@ -89,7 +89,7 @@ public struct SnapConfig: Sendable, Equatable {
         return config
     }
 
-    private static func manager(_ node: Node, path: String, base: String) throws -> ManagerConfig {
+    private static func manager(_ node: Node, path: String, base: String) throws -> ManagerEntry {
         guard let mapping = node.mapping else {
             throw ConfigError.badValue(
                 path: path, line: node.mark?.line ?? 0, key: "managers",
@@ -109,7 +109,7 @@ public struct SnapConfig: Sendable, Equatable {
                 expected: "entries with both name and home")
         }
         let resolvedHome = home.hasPrefix("/") || base.isEmpty ? home : base + "/" + home
-        return ManagerConfig(name: name, home: resolvedHome, overrides: values)
+        return ManagerEntry(name: name, home: resolvedHome, overrides: values)
     }
 
     private static func scalar(_ node: Node, key: String, path: String) throws -> String {

@@ -24,13 +24,15 @@ public enum LeoFSError: SnapFailure, Equatable {
         case let .unknownManager(name, known):
             return "no manager named \(name) in snap.yaml; configured: \(known.joined(separator: ", "))"
         case .noManagersConfigured:
-            return "no managers configured: add `managers:` with name and home to snap.yaml, or use --from-dir"
+            return
+                "no managers configured: add `managers:` with name and home to snap.yaml, or use \(Remedy.fromDirectory)"
         case let .controlFailed(node, step, status, output):
             // What the script printed may hold rows of leo_s3_credentials: never show their binaries.
             let said = ErlangRedaction.redactingBinaries(output).trimmingCharacters(in: .whitespacesAndNewlines)
             return "\(node): \(step) failed (exit \(status))\(said.isEmpty ? "" : ": \(said.prefix(300))")"
         case let .notRunning(node, step):
-            return "\(node): \(step) needs the node running, but it does not answer ping; use --mode cold or start it"
+            return
+                "\(node): \(step) needs the node running, but it does not answer ping; use \(Remedy.coldMode) or start it"
         case let .stillRunning(node):
             return "\(node): still running after stop; refusing to copy files of a live Mnesia"
         case let .dumpMissing(node, path):

@@ -50,36 +50,36 @@ public struct ManagerNode: Sendable, Equatable {
     /// `bin/leo_manager` of this node.
     public var controlScript: String { home + "/bin/leo_manager" }
 
-    /// Resolves a configured manager from its conf files and snap.yaml's overrides.
+    /// Resolves snap.yaml's entry for a manager from its `leo_manager.conf` files and the entry's overrides.
     /// - Throws: ``LeoFSError`` naming the file, line or key at fault.
-    public static func resolve(_ config: ManagerConfig) throws -> ManagerNode {
-        let conf = try ManagerConf.load(home: config.home)
-        func value(_ override: String, _ key: String) -> String? { config.overrides[override] ?? conf[key] }
+    public static func resolve(_ entry: ManagerEntry) throws -> ManagerNode {
+        let conf = try LeoManagerConf.load(home: entry.home)
+        func value(_ override: String, _ key: String) -> String? { entry.overrides[override] ?? conf[key] }
         let nodename = value("nodename", "nodename") ?? "manager_0@127.0.0.1"
         var mnesia = value("mnesia_dir", "mnesia.dir") ?? "./work/mnesia/127.0.0.1"
         if !mnesia.hasPrefix("/") {
-            mnesia = config.home + "/" + (mnesia.hasPrefix("./") ? String(mnesia.dropFirst(2)) : mnesia)
+            mnesia = entry.home + "/" + (mnesia.hasPrefix("./") ? String(mnesia.dropFirst(2)) : mnesia)
         }
         var host = value("console_host", "console.bind_address") ?? "localhost"
         if host == "localhost" || host == "0.0.0.0" { host = "127.0.0.1" }
         let portText = value("console_port", "console.port.cui") ?? "10010"
         guard let port = Int(portText), (1...65535).contains(port) else {
             throw LeoFSError.badSetting(
-                node: config.name, key: "console.port.cui", value: portText, expected: "a TCP port")
+                node: entry.name, key: "console.port.cui", value: portText, expected: "a TCP port")
         }
-        let timeoutText = config.overrides["timeout"] ?? "120"
+        let timeoutText = entry.overrides["timeout"] ?? "120"
         guard let timeout = Double(timeoutText), timeout > 0 else {
-            throw LeoFSError.badSetting(node: config.name, key: "timeout", value: timeoutText, expected: "seconds")
+            throw LeoFSError.badSetting(node: entry.name, key: "timeout", value: timeoutText, expected: "seconds")
         }
-        let settleText = config.overrides["settle"] ?? "2.5"
+        let settleText = entry.overrides["settle"] ?? "2.5"
         guard let settle = Double(settleText), settle >= 0 else {
-            throw LeoFSError.badSetting(node: config.name, key: "settle", value: settleText, expected: "seconds")
+            throw LeoFSError.badSetting(node: entry.name, key: "settle", value: settleText, expected: "seconds")
         }
-        let base = (config.home as NSString).lastPathComponent
+        let base = (entry.home as NSString).lastPathComponent
         let role =
-            config.overrides["role"] ?? (base.hasSuffix("_0") ? "master" : (base.hasSuffix("_1") ? "slave" : nil))
+            entry.overrides["role"] ?? (base.hasSuffix("_0") ? "master" : (base.hasSuffix("_1") ? "slave" : nil))
         return ManagerNode(
-            name: config.name, home: config.home, nodename: nodename,
+            name: entry.name, home: entry.home, nodename: nodename,
             partner: value("partner", "manager.partner"), role: role, mnesiaDirectory: mnesia,
             consoleHost: host, consolePort: port, cookie: value("cookie", "distributed_cookie"),
             cluster: conf["system.cluster_id"], timeout: timeout, settle: settle)

@@ -77,6 +77,6 @@ public struct IncompleteMnesiaDirectory: SnapFailure {
     public var description: String {
         "\(node): \(directory) has no \(missing.description), so it is no Mnesia directory to keep "
             + "(emptied by an interrupted restore, or the wrong path?); nothing was recorded. "
-            + "Put the node's Mnesia files back, or pass --allow-incomplete to archive it as it is"
+            + "Put the node's Mnesia files back, or pass \(Remedy.allowIncomplete) to archive it as it is"
     }
 }

@@ -31,7 +31,7 @@ extension CreateOperation {
 
         /// Captures each of `managers` in turn; one that fails does not stop the others.
         /// - Throws: ``CaptureFailed`` when any failed, after verifying the others.
-        func managers(_ managers: [ManagerConfig], in locked: LockedStore, facts: inout AuditFacts) throws
+        func managers(_ managers: [ManagerEntry], in locked: LockedStore, facts: inout AuditFacts) throws
             -> [SnapshotRecord]
         {
             facts.nodes = managers.map(\.name)
@@ -85,7 +85,8 @@ extension CreateOperation {
                 report = try VerifyOperation.run(records, in: locked)
             } catch let interrupted as Interrupted {
                 throw interrupted.leaving(
-                    "\(Self.recorded(records)), but not verified; run `snap verify \(records.map(\.id).joined(separator: " "))`"
+                    "\(Self.recorded(records)), but not verified; run "
+                        + "\(Remedy.verify(records.map(\.id).joined(separator: " ")))"
                 )
             }
             if !report.failed.isEmpty { throw VerificationFailed(report: report) }

@@ -45,12 +45,9 @@ public enum CreateOperation {
         defer { session.writeMetrics(to: options.metricsPath, store: store, action: "create", started: started) }
         let policy = try session.policies.choose(
             named: options.policy, configured: session.config?.policy, defaultRequired: options.prune)
+        let standard = policy?.compression ?? CompressionSettings.standard
         let compression = try CompressionSettings(
-            level: options.level ?? policy?.compressionLevel ?? CompressionSettings.standard.level,
-            threads: options.threads ?? policy.map {
-                $0.compressionThreads == 0 ? CompressionSettings.standard.threads : $0.compressionThreads
-            }
-                ?? CompressionSettings.standard.threads)
+            level: options.level ?? standard.level, threads: options.threads ?? standard.threads)
         let nodes = options.fromDirectory != nil ? options.nodes : try session.managers(options.nodes).map(\.name)
         let hooks = policy.map { PolicyHooks(policy: $0) }
         func hook(_ event: String, _ snapshots: [String], _ outcome: String, _ error: String?) {

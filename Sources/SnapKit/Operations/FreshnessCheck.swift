@@ -92,7 +92,7 @@ public struct FreshnessCheck: Sendable {
                 NodeResult(
                     node: "store", state: .warning, newest: nil, newestAgeSeconds: nil, newestVerified: nil,
                     message: "damaged snapshot records: \(damagedRecords.joined(separator: ", ")); "
-                        + "run `snap verify --all`"))
+                        + "run \(Remedy.verifyAll)"))
         }
         return results
     }

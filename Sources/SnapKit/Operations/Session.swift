@@ -25,7 +25,7 @@ public struct Session: Sendable {
 
     /// The configured managers named `names`, in that order, or all of them when `names` is empty.
     /// - Throws: ``LeoFSError/noManagersConfigured`` or ``LeoFSError/unknownManager(_:known:)``.
-    public func managers(_ names: [String] = []) throws -> [ManagerConfig] {
+    public func managers(_ names: [String] = []) throws -> [ManagerEntry] {
         let configured = config?.managers ?? []
         guard !configured.isEmpty else { throw LeoFSError.noManagersConfigured }
         guard !names.isEmpty else { return configured }

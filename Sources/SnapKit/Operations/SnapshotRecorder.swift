@@ -154,7 +154,7 @@ public enum SnapshotRecorder {
             throw StoreError.corruptFile(
                 path: store.infoPath,
                 detail: "last_version or a snapshot's version is \(newest), which leaves no next version; "
-                    + "set last_version to the highest version `snap list` shows")
+                    + "set last_version to the highest version \(Remedy.list(tag: nil)) shows")
         }
         let version = newest + 1
         var id = FileOps.randomHex(bytes: 8)

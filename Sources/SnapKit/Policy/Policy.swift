@@ -7,7 +7,8 @@ public struct Policy: Sendable, Equatable {
     public var path: String
     /// Capture mode for `snap create` (default `auto`).
     public var mode: LiveCaptureMode
-    /// zstd level and threads (threads 0: one per core).
+    /// zstd level and threads (threads 0: one per core), as the file says; ``compression``
+    /// is what they mean.
     public var compressionLevel: Int
     public var compressionThreads: Int
     /// The retention rules.
@@ -33,6 +34,15 @@ public struct Policy: Sendable, Equatable {
     static let keepKeys = ["last", "hourly", "daily", "weekly", "monthly", "yearly", "within", "pre_restore"]
     /// The keep keys that keep regular captures (all but `pre_restore`).
     static let captureKeepKeys = keepKeys.filter { $0 != "pre_restore" }
+
+    /// The compression the policy asks for, threads 0 meaning one per core
+    /// (``CompressionSettings/standard``'s). ``parse(_:path:)`` checked the values.
+    public var compression: CompressionSettings {
+        CompressionSettings(
+            level: compressionLevel,
+            threads: compressionThreads == 0 ? CompressionSettings.standard.threads : compressionThreads,
+            unchecked: ())
+    }
 
     /// Finds a policy by name (`default` → `policies/default.yaml` in `searchDirectories`) or path.
     /// - Throws: ``PolicyError/notFound(_:searched:)`` listing where it looked.
@@ -199,7 +209,7 @@ public enum PolicyError: SnapFailure {
     public var description: String {
         switch self {
         case let .notFound(name, searched):
-            return "policy \(name) not found (looked in \(searched.joined(separator: ", "))); pass --policy PATH"
+            return "policy \(name) not found (looked in \(searched.joined(separator: ", "))); pass \(Remedy.policyPath)"
         case let .invalid(path, line, key, detail):
             return "\(path)\(line.map { ":\($0)" } ?? ""): \(key.isEmpty ? "" : "\(key) ")\(detail)"
         }

@@ -35,7 +35,7 @@ public enum RestoreError: SnapFailure {
 
     /// What finishes restore `id`, for every message that names an unfinished one.
     static func finishing(_ id: String) -> String {
-        "finish it with `snap restore --resume \(id)` or undo it with `snap restore --rollback \(id)`"
+        "finish it with \(Remedy.resumeRestore(id)) or undo it with \(Remedy.rollBackRestore(id))"
     }
 
     public var description: String {
@@ -43,18 +43,19 @@ public enum RestoreError: SnapFailure {
         case let .notInPair(node, nodename, pair, snapshot):
             return
                 "\(node) is \(nodename), which is not in the pair of snapshot \(snapshot) (\(pair.joined(separator: ", "))); "
-                + "Mnesia files carry their node names and would never load there. Use --mode load (Case 2: fresh schema, load the dump)"
+                + "Mnesia files carry their node names and would never load there. Use \(Remedy.loadMode) (Case 2: fresh schema, load the dump)"
         case let .pairUnknown(snapshot):
-            return "snapshot \(snapshot) does not record its node names (made with --from-dir); use --mode load"
+            return
+                "snapshot \(snapshot) does not record its node names (made with \(Remedy.fromDirectory)); use \(Remedy.loadMode)"
         case let .partnerUnknown(node):
             return
                 "\(node) has no manager.partner in its conf (nor `partner` in snap.yaml); the pair must be known before a restore"
         case let .noDump(snapshot):
             return
-                "snapshot \(snapshot) has no dump, which --mode load needs; pick a snapshot taken in auto or dump mode"
+                "snapshot \(snapshot) has no dump, which \(Remedy.loadMode) needs; pick a snapshot taken in auto or dump mode"
         case let .loadNeedsPair(pair):
             return
-                "--mode load builds a fresh schema for the whole pair: pass --to for both managers (\(pair.joined(separator: ", ")))"
+                "\(Remedy.loadMode) builds a fresh schema for the whole pair: pass \(Remedy.target(nil)) for both managers (\(pair.joined(separator: ", ")))"
         case let .snapshotDamaged(snapshot, problem):
             return "snapshot \(snapshot) does not verify: \(problem); nothing was touched, pick another snapshot"
         case let .noSpace(path, needed, available):
@@ -62,13 +63,13 @@ public enum RestoreError: SnapFailure {
                 "\(path) has \(available) bytes free, the restore needs \(needed); free space first, nothing was touched"
         case .needsConfirmation:
             return
-                "restore changes the managers: review the plan with --dry-run, then pass --yes (no terminal to ask on)"
+                "restore changes the managers: review the plan with \(Remedy.dryRun), then pass \(Remedy.confirm) (no terminal to ask on)"
         case .declined:
             return "restore not confirmed; nothing was touched"
         case let .noSchema(snapshot):
             return
                 "snapshot \(snapshot) holds no Mnesia schema (mnesia/schema.DAT), so its files cannot be copied back; "
-                + "pick another snapshot, or one with a dump and --mode load"
+                + "pick another snapshot, or one with a dump and \(Remedy.loadMode)"
         case let .unfinished(id):
             return "restore \(id) is unfinished: \(Self.finishing(id))"
         case let .blocks(id, command, nodes):
@@ -85,7 +86,9 @@ public enum RestoreError: SnapFailure {
         case let .finished(id, phase):
             return "restore \(id) is already \(phase)"
         case let .completedCannotRollBack(id, preRestore):
-            let undo = preRestore.sorted { $0.key < $1.key }.map { "snap restore \($0.value) --to \($0.key)" }
+            let undo = preRestore.sorted { $0.key < $1.key }.map {
+                Remedy.restore(snapshot: $0.value, to: $0.key).description
+            }
             return
                 "restore \(id) completed, so there is nothing to roll back; to return to the files it replaced, restore "
                 + "its pre-restore snapshots: "
@@ -108,7 +111,7 @@ public enum RestoreError: SnapFailure {
         case let .rollbackFailed(id, failure, rollback, whereabouts):
             return
                 "restore \(id) failed (\(failure)) and so did its rollback (\(rollback)). \(whereabouts). Fix the cause "
-                + "and run `snap restore --rollback \(id)`, which finishes what is left"
+                + "and run \(Remedy.rollBackRestore(id)), which finishes what is left"
         }
     }
 }

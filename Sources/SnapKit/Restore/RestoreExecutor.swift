@@ -144,7 +144,7 @@ public struct RestoreExecutor {
             try swapIn(try node(name))
         case let .setPartner(name, partner):
             let manager = try node(name)
-            let conf = try ManagerConf.load(home: manager.home)
+            let conf = try LeoManagerConf.load(home: manager.home)
             let file = conf.origins["manager.partner"]?.path ?? manager.home + "/etc/leo_manager.conf"
             let backup = file + ".before-restore-" + journal.plan.id
             journal.confBackups[name] = .init(file: file, backup: backup)

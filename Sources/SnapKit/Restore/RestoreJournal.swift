@@ -148,7 +148,7 @@ extension Store {
             + "the Mnesia files it set aside in \(restoreDirectory(id))/rescue/<node>/ back, put each conf file "
             + "saved as <file>.before-restore-\(id) back over <file>, start the managers, then move "
             + "\(restoreDirectory(id)) out of the store. Where rescue/ is empty, the files are back in place already or "
-            + "in the pre-restore snapshots noted \"before restore \(id)\" (`snap list --tag pre-restore`)"
+            + "in the pre-restore snapshots noted \"before restore \(id)\" (\(Remedy.list(tag: "pre-restore")))"
     }
 
     /// Restores that are not completed or rolled back; damaged journals count as unfinished,

@@ -154,7 +154,8 @@ public struct RestoreOperation {
         case (.rolledBack, true):
             throw RestoreError.finished(id: id, phase: "rolled back; start a new restore")
         case (.rollingBack, true), (.rollbackFailed, true):
-            throw RestoreCheckFailed(detail: "restore \(id) was rolling back; finish that with --rollback \(id)")
+            throw RestoreCheckFailed(
+                detail: "restore \(id) was rolling back; finish that with \(Remedy.continueRollback(id))")
         default:
             break
         }

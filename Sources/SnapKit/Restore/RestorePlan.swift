@@ -80,10 +80,10 @@ public enum RestorePlanner {
                     node: stranger.name, nodename: stranger.nodename, pair: snapshotPair.sorted(), snapshot: record.id)
             }
             mode = .copy
-            reason = "--mode copy"
+            reason = Remedy.copyMode.description
         case .load?:
             mode = .load
-            reason = "--mode load"
+            reason = Remedy.loadMode.description
         case nil where record.nodename != nil && outside.isEmpty:
             mode = .copy
             reason = "every target belongs to the snapshot's pair (\(snapshotPair.sorted().joined(separator: ", ")))"
@@ -121,7 +121,7 @@ public enum RestorePlanner {
                 "mv \(node.mnesiaDirectory)/* \(rescueDirectory)/\(node.name)/", .rescue(node: node.name))
             add(
                 "Record the moved files as a pre-restore snapshot",
-                "snap create --from-dir \(rescueDirectory)/\(node.name)",
+                Remedy.captureDirectory("\(rescueDirectory)/\(node.name)").description,
                 .recordPreRestore(node: node.name))
         }
         switch mode {
@@ -190,8 +190,8 @@ public enum RestorePlanner {
                 "only \(names) \(targets.count == 1 ? "gets" : "get") the snapshot's files; \(partner.name) keeps its own, "
                     + "and on start \(names) resyncs its tables from \(partner.name), so the pair ends up with "
                     + "\(partner.name)'s data (the way to recover a lost manager from its partner). To return the whole "
-                    + "pair to the snapshot, pass --to for every manager: "
-                    + ordered.map { "--to \($0.name)" }.joined(separator: " "))
+                    + "pair to the snapshot, pass \(Remedy.target(nil)) for every manager: "
+                    + ordered.map { Remedy.target($0.name).description }.joined(separator: " "))
         }
         return RestorePlan(
             id: id, snapshot: record.id, snapshotVersion: record.version, mode: mode, modeReason: reason,

@@ -65,7 +65,7 @@ public enum SnapshotRef: Sendable, Equatable {
                 if preRestore > 0 {
                     reason +=
                         " besides \(preRestore) pre-restore snapshots, which latest never names; "
-                        + "find them with `snap list --tag pre-restore` and name one by its id or vN"
+                        + "find them with \(Remedy.list(tag: "pre-restore")) and name one by its id or vN"
                 }
                 throw RefError.notFound(description, reason)
             }
@@ -133,7 +133,7 @@ public enum RefError: SnapFailure, Equatable {
         case let .malformed(text, hint):
             return "\(text.debugDescription) is not a snapshot reference: \(hint)"
         case let .notFound(text, reason):
-            return "no snapshot matches \(text): \(reason); see `snap list`"
+            return "no snapshot matches \(text): \(reason); see \(Remedy.list(tag: nil))"
         case let .ambiguous(text, candidates):
             return "\(text) is ambiguous, it matches: \(candidates.joined(separator: ", ")); type more of the id"
         }

@@ -80,7 +80,7 @@ extension Store {
         let path = manifestPath(record.bundleSha256)
         guard FileOps.exists(path) else {
             throw StoreError.corruptFile(
-                path: path, detail: "the manifest of snapshot \(record.id) is missing; run `snap verify \(record.id)`")
+                path: path, detail: "the manifest of snapshot \(record.id) is missing; run \(Remedy.verify(record.id))")
         }
         let bytes = try FileOps.readFile(path)
         let manifest: BundleManifest

@@ -44,7 +44,7 @@ public enum StoreError: SnapFailure {
     public var description: String {
         switch self {
         case let .notAStore(path):
-            return "\(path) is not a snap store (no store.json); create one with `snap init --store \(path)`"
+            return "\(path) is not a snap store (no store.json); create one with \(Remedy.initStore(path))"
         case let .alreadyExists(path):
             return "\(path) already exists and is not empty; choose a new path or an empty directory"
         case let .unsupportedFormat(path, version):
@@ -53,14 +53,14 @@ public enum StoreError: SnapFailure {
         case let .corruptFile(path, detail):
             return "\(path) is damaged: \(detail)"
         case let .locked(path, holder):
-            return "store \(path) is locked by \(holder); retry later or pass --wait SECONDS"
+            return "store \(path) is locked by \(holder); retry later or pass \(Remedy.waitForLock)"
         case let .missingBundle(snapshot, path):
             return
-                "snapshot \(snapshot): bundle \(path) is missing; run `snap verify --all` and restore from another snapshot"
+                "snapshot \(snapshot): bundle \(path) is missing; run \(Remedy.verifyAll) and restore from another snapshot"
         case let .insecure(path, reason):
             return "refusing store \(path): it \(reason)"
         case .noStoreConfigured:
-            return "no store configured: pass --store PATH or set `store:` in snap.yaml"
+            return "no store configured: pass \(Remedy.storePath) or set `store:` in snap.yaml"
         case let .readWithoutTables(id):
             return "internal error: snapshot \(id) was read without its table summary and is not saved, "
                 + "so that the summary is kept; please report this"

@@ -20,7 +20,7 @@ public struct SystemError: SnapFailure {
         let path = path.escapedForTerminal
         if errno == .noSpace || errno == .diskQuotaExceeded {
             return "\(operation) \(path): no space left on device (disk full\(errno == .noSpace ? "" : ": quota"));"
-                + " free space on that file system (in a store, `snap prune` removes old snapshots) and run again"
+                + " free space on that file system (in a store, \(Remedy.prune) removes old snapshots) and run again"
         }
         if errno == .fileTooLarge {
             return "\(operation) \(path): file too large for the file system or the process's size limit (ulimit -f);"

@@ -24,6 +24,18 @@ import Testing
     }
 
     @Test(arguments: [
+        ("keep:\n  daily: 7\n", 3, 0),
+        ("keep:\n  daily: 7\ncompression:\n  level: 9\n", 9, 0),
+        ("keep:\n  daily: 7\ncompression:\n  level: -5\n  threads: 2\n", -5, 2),
+    ])
+    func compressionFollowsThePolicyWithThreadsZeroOnePerCore(text: String, level: Int, threads: Int) throws {
+        let compression = try Policy.parse(text, path: "p.yaml").compression
+        #expect(compression.level == level)
+        #expect(compression.threads == (threads == 0 ? CompressionSettings.standard.threads : threads))
+        #expect(compression.threads > 0)
+    }
+
+    @Test(arguments: [
         ("keep:\n  daily: 7\nretain: 3\n", "p.yaml:3: retain unknown key"),
         ("keep:\n  daily: 7\n  within: forever\n", "p.yaml:3: keep.within must be a duration"),
         ("keep:\n  dayly: 7\n", "p.yaml:2: keep.dayly unknown key"),

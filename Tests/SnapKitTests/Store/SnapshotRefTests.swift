@@ -69,7 +69,8 @@ import Testing
         } throws: { error in
             guard case RefError.notFound = error else { return false }
             let text = "\(error)"
-            return text.contains(count) && text.contains("snap list --tag pre-restore") && text.contains("id or vN")
+            return text.contains(count) && text.contains("\(Remedy.list(tag: "pre-restore"))")
+                && text.contains("id or vN")
         }
     }
 

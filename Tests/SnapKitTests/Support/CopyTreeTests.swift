@@ -44,4 +44,18 @@ import Testing
         }
         #expect(calls == 2)
     }
+
+    @Test func aFIFOIsRefusedWithFileError() throws {
+        let directory = TemporaryDirectory("copytree-fifo")
+        let source = directory.path + "/source"
+        try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+        #expect(mkfifo(source + "/pipe", 0o600) == 0)
+        let error = #expect(throws: FileError.self) {
+            try FileOps.copyTree(from: source, to: directory.path + "/copy")
+        }
+        #expect(
+            error?.description
+                == "\(source)/pipe is a special file; a Mnesia directory holds only files, directories and links: "
+                + "move it away and try again")
+    }
 }

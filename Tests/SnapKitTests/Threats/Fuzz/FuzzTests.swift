@@ -46,10 +46,10 @@ import Testing
     @Test func managerConfParser() {
         Self.check(
             FuzzTarget(
-                name: "conf", corpus: [Array(ManagerConfTests.stock.utf8)],
+                name: "conf", corpus: [Array(LeoManagerConfTests.stock.utf8)],
                 dictionary: Self.tokens(["=", " = ", "##", "#", "\t", "nodename", "mnesia.dir", "\u{00A0}"])
             ) { input in
-                var conf = ManagerConf()
+                var conf = LeoManagerConf()
                 try conf.read(String(decoding: input, as: UTF8.self), path: "fuzz.conf")
                 for key in conf.values.keys where key.isEmpty || key.contains(where: \.isWhitespace) {
                     throw FuzzFinding("accepted the key \(key.debugDescription)")

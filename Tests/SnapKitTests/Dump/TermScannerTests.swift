@@ -29,7 +29,7 @@ import Testing
             return .failure(error)
         } catch {
             Issue.record("not a DumpError: \(error)")
-            return .failure(.syntax(source: "", line: 0, detail: "\(error)"))
+            return .failure(DumpError(source: "", line: 0, kind: .syntax("\(error)")))
         }
     }
 
@@ -85,7 +85,9 @@ import Testing
         #expect(
             result
                 == .failure(
-                    .unbalanced(source: "chunks.dump", line: 7, detail: "`}` closes a bracket that was never opened")))
+                    DumpError(
+                        source: "chunks.dump", line: 7, kind: .unbalanced("`}` closes a bracket that was never opened"))
+                ))
     }
 }
 

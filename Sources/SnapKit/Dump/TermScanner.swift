@@ -243,17 +243,17 @@ struct TermScanner: ~Copyable {
         case .comment where afterComment == .between:
             return
         case .string, .stringEscape:
-            throw DumpError.unterminated(source: source, line: literalLine, detail: "string never closed")
+            throw DumpError(source: source, line: literalLine, kind: .unterminated("string never closed"))
         case .quotedAtom, .quotedAtomEscape:
-            throw DumpError.unterminated(source: source, line: literalLine, detail: "quoted atom never closed")
+            throw DumpError(source: source, line: literalLine, kind: .unterminated("quoted atom never closed"))
         case .afterTerm:
-            throw DumpError.unterminated(source: source, line: termLine, detail: "term has no closing `.`")
+            throw DumpError(source: source, line: termLine, kind: .unterminated("term has no closing `.`"))
         case .comment where afterComment == .afterTerm:
-            throw DumpError.unterminated(source: source, line: termLine, detail: "term has no closing `.`")
+            throw DumpError(source: source, line: termLine, kind: .unterminated("term has no closing `.`"))
         default:
             let innermost = open.lastIfAny.map { " (\(Byte.describe($0.byte)) of line \($0.line))" } ?? ""
-            throw DumpError.unterminated(
-                source: source, line: termLine, detail: "term has brackets never closed\(innermost)")
+            throw DumpError(
+                source: source, line: termLine, kind: .unterminated("term has brackets never closed\(innermost)"))
         }
     }
 
@@ -296,9 +296,9 @@ struct TermScanner: ~Copyable {
             try afterTerm(byte, at: offset, into: &sink)
         case .afterDot:
             guard Byte.isWhitespace(byte) || byte == Byte.percent else {
-                throw DumpError.syntax(
+                throw DumpError(
                     source: source, line: line,
-                    detail: "`.` after a term must be followed by whitespace, found \(Byte.describe(byte))")
+                    kind: .syntax("`.` after a term must be followed by whitespace, found \(Byte.describe(byte))"))
             }
             state = .between
             return false
@@ -376,8 +376,8 @@ struct TermScanner: ~Copyable {
             return
         }
         guard byte == Byte.openBrace else {
-            throw DumpError.syntax(
-                source: source, line: line, detail: "expected `{` to start a term, found \(Byte.describe(byte))")
+            throw DumpError(
+                source: source, line: line, kind: .syntax("expected `{` to start a term, found \(Byte.describe(byte))"))
         }
         termStart = offset
         termLine = line
@@ -394,13 +394,15 @@ struct TermScanner: ~Copyable {
             return
         }
         if Byte.opener(closing: byte) != nil {
-            throw DumpError.unbalanced(
-                source: source, line: line, detail: "\(Byte.describe(byte)) closes a bracket that was never opened")
+            throw DumpError(
+                source: source, line: line,
+                kind: .unbalanced("\(Byte.describe(byte)) closes a bracket that was never opened"))
         }
         guard byte == Byte.dot else {
-            throw DumpError.syntax(
+            throw DumpError(
                 source: source, line: line,
-                detail: "expected `.` to end the term starting on line \(termLine), found \(Byte.describe(byte))")
+                kind: .syntax("expected `.` to end the term starting on line \(termLine), found \(Byte.describe(byte))")
+            )
         }
         try checkTermLength(upTo: offset + 1)
         try sink.accept(term.buffer, line: termLine)
@@ -411,20 +413,22 @@ struct TermScanner: ~Copyable {
 
     private mutating func push(_ byte: UInt8) throws {
         guard open.count < limits.maxDepth else {
-            throw DumpError.nestedTooDeep(source: source, line: line, limit: limits.maxDepth)
+            throw DumpError(source: source, line: line, kind: .nestedTooDeep(limit: limits.maxDepth))
         }
         open.append(Opener(byte: byte, line: line))
     }
 
     private mutating func pop(_ byte: UInt8) throws {
         guard let top = open.lastIfAny else {
-            throw DumpError.unbalanced(
-                source: source, line: line, detail: "\(Byte.describe(byte)) closes a bracket that was never opened")
+            throw DumpError(
+                source: source, line: line,
+                kind: .unbalanced("\(Byte.describe(byte)) closes a bracket that was never opened"))
         }
         guard Byte.opener(closing: byte) == top.byte else {
-            throw DumpError.unbalanced(
+            throw DumpError(
                 source: source, line: line,
-                detail: "\(Byte.describe(byte)) does not match \(Byte.describe(top.byte)) opened on line \(top.line)")
+                kind: .unbalanced(
+                    "\(Byte.describe(byte)) does not match \(Byte.describe(top.byte)) opened on line \(top.line)"))
         }
         open.removeLast()
     }
@@ -433,15 +437,15 @@ struct TermScanner: ~Copyable {
     /// was cut short.
     private func dotInsideBrackets() -> DumpError {
         let innermost = open.lastIfAny.map { "\(Byte.describe($0.byte)) opened on line \($0.line)" }
-        return DumpError.unbalanced(
+        return DumpError(
             source: source, line: line,
-            detail: "`.` ends the term while \(innermost ?? "a bracket") is still open")
+            kind: .unbalanced("`.` ends the term while \(innermost ?? "a bracket") is still open"))
     }
 
     /// Refuses a term once it is longer than the limit, before it can grow further.
     private func checkTermLength(upTo end: Int) throws {
         if termStart >= 0 && end - termStart > limits.maxTermBytes {
-            throw DumpError.termTooLong(source: source, line: termLine, limit: limits.maxTermBytes)
+            throw DumpError(source: source, line: termLine, kind: .termTooLong(limit: limits.maxTermBytes))
         }
     }
 }

@@ -3,7 +3,7 @@ import SnapKit
 import SnapTestSupport
 import Testing
 
-@Suite struct ManagerConfTests {
+@Suite struct LeoManagerConfTests {
     static let stock = """
         ## Name of the manager node
         nodename = manager_1@10.0.0.2
@@ -26,7 +26,7 @@ import Testing
             toFile: home + "/etc/leo_manager.d/50-port.conf", atomically: true, encoding: .utf8)
         try "mnesia.dir = /srv/mnesia\n".write(
             toFile: home + "/etc/leo_manager.d/90-dir.conf", atomically: true, encoding: .utf8)
-        let node = try ManagerNode.resolve(ManagerConfig(name: "manager_1", home: home, overrides: [:]))
+        let node = try ManagerNode.resolve(ManagerEntry(name: "manager_1", home: home, overrides: [:]))
         #expect(node.nodename == "manager_1@10.0.0.2")
         #expect(node.partner == "manager_0@10.0.0.1")
         #expect(node.consolePort == 20011)
@@ -37,13 +37,13 @@ import Testing
         #expect(node.cookie == "401321b4")
 
         let overridden = try ManagerNode.resolve(
-            ManagerConfig(name: "manager_1", home: home, overrides: ["console_port": "30011", "role": "master"]))
+            ManagerEntry(name: "manager_1", home: home, overrides: ["console_port": "30011", "role": "master"]))
         #expect(overridden.consolePort == 30011)
         #expect(overridden.role == "master")
     }
 
     @Test func relativeMnesiaDirIsUnderHome() throws {
-        var conf = ManagerConf()
+        var conf = LeoManagerConf()
         try conf.read(Self.stock, path: "x.conf")
         #expect(conf["mnesia.dir"] == "./work/mnesia/127.0.0.1")
         #expect(conf["manager.partner"] == "manager_0@10.0.0.1")
@@ -55,7 +55,7 @@ import Testing
         ("two words = x\n", 1),
     ])
     func malformedLinesNameFileAndLine(text: String, line: Int) {
-        var conf = ManagerConf()
+        var conf = LeoManagerConf()
         #expect {
             try conf.read(text, path: "/etc/leo_manager.conf")
         } throws: { error in
@@ -65,7 +65,7 @@ import Testing
 
     @Test func missingConfIsNamed() {
         #expect {
-            try ManagerNode.resolve(ManagerConfig(name: "m", home: "/nonexistent/leo_manager_0", overrides: [:]))
+            try ManagerNode.resolve(ManagerEntry(name: "m", home: "/nonexistent/leo_manager_0", overrides: [:]))
         } throws: { error in
             "\(error)".contains("/nonexistent/leo_manager_0/etc/leo_manager.conf does not exist")
         }

@@ -5,8 +5,9 @@ import Foundation
 /// which ``JSONCoding/decoder(for:)`` picks for it.
 public protocol SnakeCaseKeys {}
 
-/// The one JSON dialect of snap's files and `--json` output: snake_case keys,
-/// ISO 8601 UTC times, sorted keys.
+/// The JSON dialect of the store's files and of `--json` output: snake_case keys,
+/// ISO 8601 UTC times, sorted keys. A bundle's manifest, below the store, has its own
+/// coder (``BundleManifest/encoded()``).
 public enum JSONCoding {
     /// An encoder for store files and machine output.
     public static func encoder(pretty: Bool = false) -> JSONEncoder {
@@ -57,39 +58,9 @@ public enum JSONCoding {
         do {
             return try decoder(for: type).decode(type, from: Data(bytes))
         } catch let error as DecodingError {
-            throw StoreError.corruptFile(path: path, detail: describe(error))
+            throw StoreError.corruptFile(path: path, detail: error.explanation)
         } catch {
             throw StoreError.corruptFile(path: path, detail: "\(error)")
-        }
-    }
-
-    /// Why decoding failed, in words an operator can act on (no Swift type dump).
-    static func explain(_ error: any Error) -> String {
-        (error as? DecodingError).map(describe) ?? "\(error)"
-    }
-
-    /// A key as it is written in the file (`last_version`), not as Swift names it.
-    private static func snakeCase(_ key: String) -> String {
-        key.reduce(into: "") { result, character in
-            if character.isUppercase {
-                result += "_" + character.lowercased()
-            } else {
-                result.append(character)
-            }
-        }
-    }
-
-    private static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case let .dataCorrupted(context):
-            return "not valid JSON (\(context.debugDescription))"
-        case let .keyNotFound(key, _):
-            return "field \(snakeCase(key.stringValue)) is missing"
-        case let .typeMismatch(_, context), let .valueNotFound(_, context):
-            let path = context.codingPath.map { snakeCase($0.stringValue) }.joined(separator: ".")
-            return "field \(path) has the wrong type"
-        @unknown default:
-            return "\(error)"
         }
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 /// A `leo_manager.conf` (cuttlefish syntax): `key = value` lines, `#` comments.
 ///
 /// Later files (`etc/leo_manager.d/*.conf`, in name order) override earlier ones.
-public struct ManagerConf: Sendable, Equatable {
+public struct LeoManagerConf: Sendable, Equatable {
     /// Where a value came from, for messages.
     public struct Origin: Sendable, Equatable {
         public var path: String
@@ -42,10 +42,10 @@ public struct ManagerConf: Sendable, Equatable {
 
     /// Reads `etc/leo_manager.conf` under `home` and then `etc/leo_manager.d/*.conf`.
     /// - Throws: ``LeoFSError/confMissing(_:)`` or a malformed-line error.
-    public static func load(home: String) throws -> ManagerConf {
+    public static func load(home: String) throws -> LeoManagerConf {
         let main = home + "/etc/leo_manager.conf"
         guard FileOps.exists(main) else { throw LeoFSError.confMissing(main) }
-        var conf = ManagerConf()
+        var conf = LeoManagerConf()
         try conf.read(String(decoding: try FileOps.readFile(main), as: UTF8.self), path: main)
         let overrides = home + "/etc/leo_manager.d"
         if FileOps.exists(overrides) {
