@@ -39,7 +39,10 @@ public enum SnapMain {
         } catch let interrupted as Interrupted {
             return report(interrupted)
         } catch let failure as any SnapFailure {
-            Output.error("snap: error: \(failure.description)")
+            // One line each: a capture of several managers fails once per manager.
+            for line in failure.description.split(separator: "\n", omittingEmptySubsequences: false) {
+                Output.error("snap: error: \(line)")
+            }
             return failure.exitStatus.rawValue
         } catch {
             return report(error)
