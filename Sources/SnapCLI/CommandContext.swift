@@ -112,7 +112,7 @@ struct CommandContext {
             path: store.lockPath, wait: global.wait,
             holder: .current(argv: argv, now: started))
         defer { lock.release() }
-        if let hold = ProcessInfo.processInfo.environment["SNAP_DEBUG_HOLD_LOCK_SECONDS"], let seconds = Double(hold) {
+        if let seconds = DebugHooks(environment: ProcessInfo.processInfo.environment).holdLockSeconds {
             usleep(UInt32(seconds * 1_000_000))  // lets tests observe a held lock
         }
         for path in try store.removeLeftovers() { logger.info("removed leftover \(path)") }

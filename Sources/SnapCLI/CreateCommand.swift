@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import SnapKit
 
-extension LiveCaptureMode: ExpressibleByArgument {}
+extension SnapshotRecord.CaptureMode.Requested: ExpressibleByArgument {}
 
 struct CreateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,7 +24,7 @@ struct CreateCommand: ParsableCommand {
     var all = false
 
     @Option(help: ArgumentHelp("auto, files, dump or cold.", valueName: "mode"))
-    var mode: LiveCaptureMode?
+    var mode: SnapshotRecord.CaptureMode.Requested?
 
     @Option(
         name: .customLong("from-dir"),
@@ -176,7 +176,8 @@ struct CreateCommand: ParsableCommand {
     }
 
     private func captureManagers(
-        context: CommandContext, store: Store, compression: CompressionSettings, mode: LiveCaptureMode, verify: Bool
+        context: CommandContext, store: Store, compression: CompressionSettings,
+        mode: SnapshotRecord.CaptureMode.Requested, verify: Bool
     ) throws -> CaptureOutcome {
         let configured = context.config?.managers ?? []
         guard !configured.isEmpty else { throw LeoFSError.noManagersConfigured }
@@ -209,10 +210,12 @@ struct CreateCommand: ParsableCommand {
                     continue
                 }
                 do {
-                    let control = ManagerControl(try ManagerNode.resolve(manager))
+                    let host = LocalManagerHost(
+                        try ManagerNode.resolve(manager),
+                        coldCopyPieceDelay: DebugHooks(environment: ProcessInfo.processInfo.environment)
+                            .coldCopyPieceDelay, logger: context.logger)
                     let capture = LiveCapture(
-                        store: store, lock: lock, control: control, compression: compression,
-                        logger: context.logger)
+                        store: store, lock: lock, host: host, compression: compression, logger: context.logger)
                     outcome.records.append(
                         try capture.capture(
                             mode: mode, tags: tag, note: note, cluster: context.config?.cluster,

@@ -79,7 +79,8 @@ struct RestoreCommand: ParsableCommand {
             facts.nodes = shown.plan.targets
             defer { facts.snapshots += preRestoreSnapshots(shown.plan.id, store) }
             let journal = try RestoreOperation.run(
-                request, shown: shown, in: store, lock: lock, pair: pair, logger: context.logger,
+                request, shown: shown, in: store, lock: lock, pair: pair,
+                hooks: DebugHooks(environment: ProcessInfo.processInfo.environment), logger: context.logger,
                 progress: progress(total: shown.plan.steps.count))
             for finding in journal.findings { Output.error("snap: warning: \(finding)") }
         }
@@ -96,7 +97,8 @@ struct RestoreCommand: ParsableCommand {
             }
             defer { facts.snapshots += preRestoreSnapshots(id, store) }
             return try RestoreOperation.continue(
-                id, resume: resume != nil, in: store, lock: lock, pair: pair, logger: context.logger,
+                id, resume: resume != nil, in: store, lock: lock, pair: pair,
+                hooks: DebugHooks(environment: ProcessInfo.processInfo.environment), logger: context.logger,
                 progress: progress(total: (try? store.journal(id))?.plan.steps.count ?? 0))
         }
         switch outcome {

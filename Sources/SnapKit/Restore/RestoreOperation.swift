@@ -56,9 +56,10 @@ public enum RestoreOperation {
         let plan = try RestorePlanner.plan(
             id: id, record: record, targets: targets, pair: pair, requestedMode: request.mode,
             rescueDirectory: RestoreLayout(store: store, id: id).rescueRoot)
+        let hosts = pair.map { LocalManagerHost($0, runner: runner) }
         let notes = try RestorePreflight.check(
-            record, in: store, plan: plan, targets: targets, pair: pair,
-            running: { try ManagerControl($0, runner: runner).isRunning() })
+            record, in: store, plan: plan, targets: hosts.filter { host in targets.contains { $0.name == host.name } },
+            pair: hosts)
         return PreparedRestore(record: record, plan: plan, notes: notes)
     }
 
@@ -70,7 +71,7 @@ public enum RestoreOperation {
     ///   ``RestoreError/snapshotChanged(ref:confirmed:now:)``, or the executor's errors.
     public static func run(
         _ request: RestoreRequest, shown: PreparedRestore, in store: Store, lock: StoreLock, pair: [ManagerNode],
-        runner: any CommandRunning = CommandRunner(), logger: Logger,
+        runner: any CommandRunning = CommandRunner(), hooks: DebugHooks = DebugHooks(), logger: Logger,
         progress: @escaping (RestoreStep, RestoreJournal.StepState) -> Void = { _, _ in }
     ) throws -> RestoreJournal {
         let checked = try prepare(
@@ -79,8 +80,9 @@ public enum RestoreOperation {
             throw RestoreError.snapshotChanged(ref: request.ref, confirmed: shown.record.id, now: checked.record.id)
         }
         var executor = RestoreExecutor(
-            store: store, lock: lock, snapshot: checked.record, nodes: pair,
-            journal: RestoreJournal(plan: checked.plan, now: Date()), runner: runner, logger: logger)
+            store: store, lock: lock, snapshot: checked.record,
+            hosts: pair.map { LocalManagerHost($0, runner: runner, logger: logger) },
+            journal: RestoreJournal(plan: checked.plan, now: Date()), logger: logger, hooks: hooks)
         executor.progress = progress
         try executor.run()
         return executor.journal
@@ -91,7 +93,7 @@ public enum RestoreOperation {
     /// - Throws: ``RestoreError`` when the journal does not allow it, or what the executor throws.
     public static func `continue`(
         _ id: String, resume: Bool, in store: Store, lock: StoreLock, pair: [ManagerNode],
-        runner: any CommandRunning = CommandRunner(), logger: Logger,
+        runner: any CommandRunning = CommandRunner(), hooks: DebugHooks = DebugHooks(), logger: Logger,
         progress: @escaping (RestoreStep, RestoreJournal.StepState) -> Void = { _, _ in }
     ) throws -> RestoreContinuation {
         let journal = try store.journal(id)
@@ -113,7 +115,9 @@ public enum RestoreOperation {
         // A rollback needs only the journal and the pre-restore snapshots, not the snapshot.
         let snapshot = resume ? try SnapshotRef.idPrefix(journal.plan.snapshot).resolve(in: records) : nil
         var executor = RestoreExecutor(
-            store: store, lock: lock, snapshot: snapshot, nodes: pair, journal: journal, runner: runner, logger: logger)
+            store: store, lock: lock, snapshot: snapshot,
+            hosts: pair.map { LocalManagerHost($0, runner: runner, logger: logger) }, journal: journal, logger: logger,
+            hooks: hooks)
         executor.progress = progress
         if resume {
             try executor.run()
