@@ -147,9 +147,11 @@ public struct PreviousMnesiaFiles: Sendable {
 /// How a cold copy's stop, copy and start went, each on its own: the node is started again
 /// whatever happened to the stop or the copy.
 public struct ColdCopyOutcome: Sendable {
+    /// How the stop went.
     public var stopped: Result<Void, any Error>
-    /// The stop's failure when there was no copy.
+    /// How the copy went; the stop's failure when there was no copy.
     public var copied: Result<Void, any Error>
+    /// How the start and the wait until ready went.
     public var started: Result<Void, any Error>
     /// The copy was given up on and may still run: it removes its directory when it stops.
     public var copyAbandoned: Bool

@@ -62,7 +62,7 @@ public struct LiveCapture {
             return try withDump(request) { try hotCopy($0) }
         case .cold where running:
             return try coldCopy(request)
-        case .cold, .fromDir:
+        case .cold, .fromDir:  // a stopped node (`from-dir` is never asked of a live one)
             // Nobody should start the node meanwhile; if someone does, the copy is refused.
             return try host.withMnesiaFiles(settling: false) { sources in
                 request.sources = sources

@@ -58,8 +58,8 @@ public enum RestoreOperation {
             rescueDirectory: RestoreLayout(store: store, id: id).rescueRoot)
         let hosts = pair.map { LocalManagerHost($0, runner: runner) }
         let notes = try RestorePreflight.check(
-            record, in: store, plan: plan, targets: hosts.filter { host in targets.contains { $0.name == host.name } },
-            pair: hosts)
+            record, in: store, plan: plan,
+            targets: targets.compactMap { target in hosts.first { $0.name == target.name } }, pair: hosts)
         return PreparedRestore(record: record, plan: plan, notes: notes)
     }
 
