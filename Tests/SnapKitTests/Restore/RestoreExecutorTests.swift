@@ -62,7 +62,8 @@ import Testing
                         "leo_s3_users.DCD": Array("users of \(node.name)".utf8),
                         "LATEST.LOG": Array("log of \(node.name)".utf8), "DECISION_TAB.LOG": [0, 1, 2],
                     ],
-                    conf: ["manager.partner": node.partner ?? "", "nodename": node.nodename])
+                    // A partner the load procedure changes, so that a rollback has a conf to put back.
+                    conf: ["manager.partner": "manager_9@10.0.0.9", "nodename": node.nodename])
             }
             before = Dictionary(uniqueKeysWithValues: pair.map { ($0.name, $0.mnesia ?? [:]) })
             confBefore = Dictionary(uniqueKeysWithValues: pair.map { ($0.name, $0.conf) })
