@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import SnapKit
 
-extension LiveCaptureMode: ExpressibleByArgument {}
+extension SnapshotRecord.CaptureMode.Requested: ExpressibleByArgument {}
 
 struct CreateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,7 +24,7 @@ struct CreateCommand: ParsableCommand {
     var all = false
 
     @Option(help: ArgumentHelp("auto, files, dump or cold.", valueName: "mode"))
-    var mode: LiveCaptureMode?
+    var mode: SnapshotRecord.CaptureMode.Requested?
 
     @Option(
         name: .customLong("from-dir"),

@@ -3,22 +3,22 @@ import Glibc
 
 /// The manager's text console (what `leofs-adm` talks to): one command per line, replies
 /// in CRLF lines with no end marker.
-public struct ConsoleClient: Sendable {
-    public var host: String
-    public var port: Int
+struct ConsoleClient: Sendable {
+    var host: String
+    var port: Int
     /// Deadline for connecting and for the whole exchange.
-    public var timeout: Double
+    var timeout: Double
     /// For messages: the manager's name.
-    public var node: String
+    var node: String
 
-    public init(host: String, port: Int, timeout: Double, node: String) {
+    init(host: String, port: Int, timeout: Double, node: String) {
         self.host = host
         self.port = port
         self.timeout = timeout
         self.node = node
     }
 
-    public init(_ manager: ManagerNode, timeout: Double? = nil) {
+    init(_ manager: ManagerNode, timeout: Double? = nil) {
         self.init(
             host: manager.consoleHost, port: manager.consolePort, timeout: timeout ?? min(manager.timeout, 30),
             node: manager.name)
@@ -30,7 +30,7 @@ public struct ConsoleClient: Sendable {
     /// - Returns: the reply with CRLF turned into LF.
     /// - Throws: ``LeoFSError/console(node:address:detail:)`` when the console cannot be
     ///   reached or does not answer in time.
-    public func send(_ command: String) throws -> String {
+    func send(_ command: String) throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw failure("cannot create a socket") }

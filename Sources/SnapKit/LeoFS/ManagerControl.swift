@@ -3,17 +3,17 @@ import Glibc
 
 /// Drives one manager through its own `bin/leo_manager`, judging success by what the
 /// script does, not only by its exit codes (several of them lie, see LEOFS.md).
-public struct ManagerControl: Sendable {
-    public let node: ManagerNode
-    public let runner: any CommandRunning
+struct ManagerControl: Sendable {
+    let node: ManagerNode
+    let runner: any CommandRunning
 
-    public init(_ node: ManagerNode, runner: any CommandRunning = CommandRunner()) {
+    init(_ node: ManagerNode, runner: any CommandRunning = CommandRunner()) {
         self.node = node
         self.runner = runner
     }
 
     /// True when `ping` answers `pong`.
-    public func isRunning() throws -> Bool {
+    func isRunning() throws -> Bool {
         let result = try run("ping", step: "ping")
         return result.status == 0 && result.stdout.contains("pong")
     }
@@ -22,7 +22,7 @@ public struct ManagerControl: Sendable {
     /// such a VM was seen before the stop and then seen to go (which is proof enough, and
     /// saves a cold capture the half second a `ping` VM takes to boot), ping fails.
     /// - Throws: ``LeoFSError/stillRunning(node:)`` when it does not go away.
-    public func stop() throws {
+    func stop() throws {
         let sawVM = !ErlangProcesses.running(nodename: node.nodename).isEmpty
         let result = try run("stop", step: "stop")
         if result.status != 0, try isRunning() {
@@ -39,13 +39,13 @@ public struct ManagerControl: Sendable {
     }
 
     /// Starts the node and waits until it is ready.
-    public func startAndWait() throws {
+    func startAndWait() throws {
         try start()
         try waitReady()
     }
 
     /// `start`; returns before the node is ready. A node already running is fine.
-    public func start() throws {
+    func start() throws {
         let started = try run("start", step: "start")
         // `start` on a running node says so and exits 1; anything else non-zero is a failure.
         if started.status != 0 && !started.stdout.contains("already running") {
@@ -56,7 +56,7 @@ public struct ManagerControl: Sendable {
     }
 
     /// `wait_ready`: the script polls up to 120 s.
-    public func waitReady() throws {
+    func waitReady() throws {
         let ready = try run("wait_ready", step: "wait_ready", timeout: max(node.timeout, 130))
         guard ready.status == 0 else {
             throw LeoFSError.controlFailed(
@@ -67,7 +67,7 @@ public struct ManagerControl: Sendable {
 
     /// `load-mnesia-data path`. Its exit code is 1 even on success, so success is read
     /// from the output: `{atomic,ok}`.
-    public func load(from path: String) throws {
+    func load(from path: String) throws {
         let result = try run("load-mnesia-data", path, step: "load-mnesia-data")
         guard result.stdout.contains("{atomic,ok}") else {
             throw LeoFSError.controlFailed(
@@ -78,7 +78,7 @@ public struct ManagerControl: Sendable {
 
     /// `dump-mnesia-data` into `path` (absolute, writable by the node's user), then checks
     /// that the file really is there: the script exits 0 on a usage error.
-    public func dump(to path: String) throws {
+    func dump(to path: String) throws {
         let result = try run("dump-mnesia-data", path, step: "dump-mnesia-data")
         guard result.status == 0 else {
             throw LeoFSError.controlFailed(

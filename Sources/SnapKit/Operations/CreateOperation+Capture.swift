@@ -7,7 +7,7 @@ extension CreateOperation {
         var session: Session
         var compression: CompressionSettings
         /// How live managers are captured.
-        var mode: LiveCaptureMode
+        var mode: SnapshotRecord.CaptureMode.Requested
         var verify: Bool
 
         /// Archives a Mnesia directory captured elsewhere as a snapshot of `options.nodes[0]`.
@@ -55,8 +55,7 @@ extension CreateOperation {
                 }
                 do {
                     let capture = LiveCapture(
-                        store: locked, control: ManagerControl(try ManagerNode.resolve(manager)),
-                        compression: compression)
+                        store: locked, host: session.host(try ManagerNode.resolve(manager)), compression: compression)
                     records.append(
                         try capture.capture(
                             mode: mode, tags: options.tags, note: options.note, cluster: session.config?.cluster,

@@ -6,7 +6,7 @@ public struct CreateOptions: Sendable {
     /// node the directory belongs to.
     public var nodes: [String] = []
     /// How to capture live managers (default: the policy's, else auto).
-    public var mode: LiveCaptureMode?
+    public var mode: SnapshotRecord.CaptureMode.Requested?
     /// A Mnesia directory captured elsewhere, archived as it is (no node is controlled).
     public var fromDirectory: String?
     /// With ``fromDirectory``: a `dump-mnesia-data` export to include.

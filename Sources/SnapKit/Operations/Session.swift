@@ -42,6 +42,13 @@ public struct Session: Sendable {
         try managers().map(ManagerNode.resolve)
     }
 
+    /// What snap drives `node` through: its `bin/leo_manager` (run by `runner`), its
+    /// console, its Mnesia files and its conf, on this host.
+    public func host(_ node: ManagerNode, runner: any CommandRunning = CommandRunner()) -> any ManagerHost {
+        LocalManagerHost(
+            node, runner: runner, coldCopyPieceDelay: invocation.hooks.coldCopyPieceDelay, logger: invocation.logger)
+    }
+
     /// Writes the node_exporter textfile at `path` after `action`; a failure is a warning.
     func writeMetrics(to path: String?, store: Store, action: String, started: Date) {
         guard let path else { return }

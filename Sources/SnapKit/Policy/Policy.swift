@@ -6,7 +6,7 @@ public struct Policy: Sendable, Equatable {
     /// Where it was read from.
     public var path: String
     /// Capture mode for `snap create` (default `auto`).
-    public var mode: LiveCaptureMode
+    public var mode: SnapshotRecord.CaptureMode.Requested
     /// zstd level and threads (threads 0: one per core), as the file says; ``compression``
     /// is what they mean.
     public var compressionLevel: Int
@@ -82,8 +82,10 @@ public struct Policy: Sendable, Equatable {
             func fail(_ detail: String) -> PolicyError { .invalid(path: path, line: line, key: name, detail: detail) }
             switch name {
             case "mode":
-                guard let mode = value.string.flatMap(LiveCaptureMode.init(rawValue:)) else {
-                    throw fail("must be one of \(LiveCaptureMode.allCases.map(\.rawValue).joined(separator: ", "))")
+                guard let mode = value.string.flatMap(SnapshotRecord.CaptureMode.Requested.init(rawValue:)) else {
+                    throw fail(
+                        "must be one of \(SnapshotRecord.CaptureMode.Requested.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
                 }
                 policy.mode = mode
             case "compression":

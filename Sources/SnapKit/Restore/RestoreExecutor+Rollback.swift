@@ -16,25 +16,23 @@ extension RestoreExecutor {
         try locked.save(journal)
         do {
             for name in journal.plan.pair {
-                let control = ManagerControl(try node(name), runner: runner)
-                if try control.isRunning() { try control.stop() }
+                let manager = try host(name)
+                if try manager.isRunning() { try manager.stop() }
             }
-            for name in journal.plan.pair { try confirmDown(try node(name)) }
+            for name in journal.plan.pair { try confirmDown(try host(name)) }
             for name in journal.plan.targets where journal.rescueBegan(name) && !journal.hasReturned(name) {
                 try Interruption.check()
-                try putBack(try node(name))
+                try putBack(try host(name))
                 journal.returned = (journal.returned ?? []) + [name]
                 try locked.save(journal)
             }
-            for backup in journal.confBackups.values where FileOps.exists(backup.backup) {
-                try FileOps.rename(backup.backup, to: backup.file)
-            }
-            for name in journal.plan.pair { try ManagerControl(try node(name), runner: runner).start() }
-            for name in journal.plan.pair { try ManagerControl(try node(name), runner: runner).waitReady() }
+            for (name, backup) in journal.confBackups { try host(name).restoreConf(backup) }
+            for name in journal.plan.pair { try host(name).start() }
+            for name in journal.plan.pair { try host(name).waitReady() }
         } catch let interrupted as Interrupted {
             throw interrupted.leaving(
                 "the rollback of restore \(journal.plan.id) stopped; \(whereabouts()); finish it with "
-                    + "`snap restore --rollback \(journal.plan.id)`")
+                    + "\(Remedy.rollBackRestore(journal.plan.id))")
         } catch {
             journal.phase = .rollbackFailed
             try? locked.save(journal)
@@ -52,7 +50,7 @@ extension RestoreExecutor {
     /// and the pre-restore snapshot.
     func whereabouts() -> String {
         journal.plan.targets.filter(journal.rescueBegan).map { name in
-            let live = nodes[name]?.mnesiaDirectory ?? name
+            let live = hosts[name]?.node.mnesiaDirectory ?? name
             let snapshot = journal.preRestoreSnapshots[name].map { "pre-restore snapshot \($0)" }
             if journal.originals?[name]?.existed == false || journal.originals?[name]?.files == 0 {
                 return "\(name) had no Mnesia files before the restore"
@@ -62,7 +60,7 @@ extension RestoreExecutor {
             }
             var places: [String] = []
             let rescue = layout.rescue(name)
-            if let names = try? FileOps.listDirectory(rescue), !names.isEmpty { places.append(rescue) }
+            if let names = try? hosts[name]?.rescuedNames(in: rescue), !names.isEmpty { places.append(rescue) }
             if let snapshot { places.append(snapshot) }
             if places.isEmpty { places.append(live) }
             return "\(name)'s previous files are in \(places.joined(separator: " and "))"
@@ -70,75 +68,29 @@ extension RestoreExecutor {
     }
 
     /// Puts the previous files of one target back in place.
-    private func putBack(_ manager: ManagerNode) throws {
-        let live = manager.mnesiaDirectory
-        try FileOps.removeTree(RestoreLayout.staging(live))  // the snapshot's files, never swapped in
+    private func putBack(_ manager: any ManagerHost) throws {
         let original = try original(manager)
-        guard journal.liveWasReplaced(manager.name) else {
-            // Nothing but the rescue touched the directory: what it holds is the part of the
-            // previous files not yet moved, the rescue folder the rest.
-            let rescue = layout.rescue(manager.name)
-            let names = ((try? FileOps.listDirectory(rescue)) ?? []).filter { !$0.hasSuffix(".snap-partial") }
-            if !names.isEmpty && !FileOps.exists(live) { try original.makeDirectory(live) }
-            for name in names { try FileOps.move(rescue + "/" + name, to: live + "/" + name) }
-            if FileOps.exists(live) {
-                try FileOps.syncDirectory(live)
-                if !original.existed, try FileOps.listDirectory(live).isEmpty, rmdir(live) != 0 {
-                    throw SystemError("remove directory", live, .last)
-                }
-            }
-            return
-        }
-        // The directory may hold the restore's files: it is swapped out only for a complete,
-        // checked copy of the previous ones.
-        let replacement = RestoreLayout.rollbackStaging(live)
-        let discard = RestoreLayout.discard(live)
-        try FileOps.removeTree(discard)
-        try FileOps.removeTree(replacement)
-        if original.existed {
-            try buildReplacement(for: manager, at: replacement, owner: original)
-        }
-        if FileOps.exists(live) { try FileOps.rename(live, to: discard) }
-        if FileOps.exists(replacement) { try FileOps.rename(replacement, to: live) }
-        try FileOps.syncDirectory((live as NSString).deletingLastPathComponent)
-        try FileOps.removeTree(discard)
-    }
-
-    /// A copy of the target's previous files at `path`, checked file by file against its
-    /// pre-restore snapshot: from the rescue folder when that is whole, else unpacked from
-    /// the snapshot's bundle.
-    private func buildReplacement(for manager: ManagerNode, at path: String, owner: TargetDirectory) throws {
-        guard let id = journal.preRestoreSnapshots[manager.name] else {
-            guard owner.files > 0 else {
-                try owner.makeDirectory(path)
-                return
-            }
-            throw RestoreCheckFailed(
-                detail: "no pre-restore snapshot of \(manager.name) records its previous files, so they cannot be "
-                    + "checked; nothing was changed in \(manager.mnesiaDirectory), they are in \(layout.rescue(manager.name))"
-            )
-        }
-        let record = try SnapshotRef.idPrefix(id).resolve(in: store.loadRecords(.withoutTables))
-        let manifest = try store.manifest(for: record).manifest
-        let rescue = layout.rescue(manager.name)
-        if FileOps.exists(rescue) {
-            try FileOps.copyTree(from: rescue, to: path)
-            if try MnesiaFilesCheck.problem(of: path, against: manifest, hashes: true) == nil {
-                try owner.apply(to: path)
-                try FileOps.syncTree(path)
-                return
-            }
-            logger.warning("\(rescue) does not match pre-restore snapshot \(id); unpacking the snapshot instead")
-            try FileOps.removeTree(path)
-        }
-        try unpackMnesia(of: record, to: path, owner: owner)
+        let replaced = journal.liveWasReplaced(manager.name)
+        // Only a directory the restore may have written into needs the snapshot to check the copy.
+        let preRestore =
+            replaced && original.existed
+            ? try journal.preRestoreSnapshots[manager.name].map {
+                try SnapshotRef.idPrefix($0).resolve(in: store.loadRecords(.withoutTables))
+            } : nil
+        try manager.putBack(
+            PreviousMnesiaFiles(
+                rescue: layout.rescue(manager.name), original: original, liveWasReplaced: replaced,
+                preRestore: preRestore),
+            from: store)
     }
 
     /// Once the restore is over (completed or rolled back): verifies every pre-restore
     /// snapshot and, when all of them do, removes the rescued files, which those snapshots
     /// now hold. A snapshot that does not verify keeps the rescue, and says so.
     mutating func releaseRescue() {
-        guard FileOps.exists(layout.rescueRoot) else { return }
+        let rescued = journal.plan.targets.filter(journal.rescueBegan)
+        let holding = rescued.contains { !((try? hosts[$0]?.rescuedNames(in: layout.rescue($0))) ?? []).isEmpty }
+        guard FileOps.exists(layout.rescueRoot) || holding else { return }
         do {
             // Whole records: verifying writes the verdict into them.
             let records = try store.loadRecords().records
@@ -158,6 +110,7 @@ extension RestoreExecutor {
                 try locked.save(journal)
                 return
             }
+            for name in rescued { try host(name).discardRescue(layout.rescue(name)) }
             try FileOps.removeTree(layout.rescueRoot)
             journal.rescueReleased = true
             try locked.save(journal)

@@ -15,25 +15,26 @@ public struct RestoreExecutor {
     public let locked: LockedStore
     /// The snapshot being restored; nil when it is gone, which only a rollback can live with.
     public let snapshot: SnapshotRecord?
-    /// Every manager of the pair by name.
-    public let nodes: [String: ManagerNode]
-    public let runner: any CommandRunning
+    /// Every manager of the pair by name, reached only through this seam.
+    public let hosts: [String: any ManagerHost]
     /// Called as each step starts and ends, for progress output.
     public var progress: (RestoreStep, RestoreJournal.StepState) -> Void = { _, _ in }
-    /// Test-only: the step number at whose start the process kills itself (SIGKILL).
-    public var killAtStep: Int?
+    /// Test-only: ``DebugHooks/killAtStep`` kills the process (SIGKILL) as that step starts.
+    public var hooks: DebugHooks
     public internal(set) var journal: RestoreJournal
 
+    /// - Parameters:
+    ///   - snapshot: the snapshot restored; nil when it is gone (a rollback needs none).
+    ///   - hosts: every manager of the pair.
+    ///   - journal: a new restore's, or one read back to resume or roll back.
     public init(
-        store locked: LockedStore, snapshot: SnapshotRecord?, nodes: [ManagerNode], journal: RestoreJournal,
-        runner: any CommandRunning = CommandRunner()
+        store locked: LockedStore, snapshot: SnapshotRecord?, hosts: [any ManagerHost], journal: RestoreJournal
     ) {
         self.locked = locked
         self.snapshot = snapshot
-        self.nodes = Dictionary(nodes.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.hosts = Dictionary(hosts.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.journal = journal
-        self.runner = runner
-        self.killAtStep = locked.invocation.hooks.killAtStep
+        self.hooks = locked.invocation.hooks
     }
 
     var store: Store { locked.store }
@@ -47,7 +48,7 @@ public struct RestoreExecutor {
         for index in journal.states.indices where journal.states[index] != .finished {
             let step = journal.plan.steps[index]
             try mark(index, .started)
-            if killAtStep == step.number { raise(SIGKILL) }
+            if hooks.killAtStep == step.number { raise(SIGKILL) }
             do {
                 try perform(step.action)
                 try mark(index, .finished)
@@ -85,7 +86,7 @@ public struct RestoreExecutor {
         var failures: [String] = []
         for name in stopped {
             do {
-                try ManagerControl(try node(name), runner: runner).startAndWait()
+                try host(name).startAndWait()
             } catch {
                 failures.append("\(error)")
             }
@@ -102,7 +103,7 @@ public struct RestoreExecutor {
         let id = journal.plan.id
         let place = finished ? "after step \(step.number)" : "in step \(step.number), which runs again on resume"
         return "restore \(id) stopped \(place) (\(step.title)); the managers may be down: finish it with "
-            + "`snap restore --resume \(id)` or undo it with `snap restore --rollback \(id)`"
+            + "\(Remedy.resumeRestore(id)) or undo it with \(Remedy.rollBackRestore(id))"
     }
 
     mutating func mark(_ index: Int, _ state: RestoreJournal.StepState) throws {
@@ -112,9 +113,9 @@ public struct RestoreExecutor {
         progress(journal.plan.steps[index], state)
     }
 
-    func node(_ name: String) throws -> ManagerNode {
-        guard let node = nodes[name] else { throw LeoFSError.unknownManager(name, known: nodes.keys.sorted()) }
-        return node
+    func host(_ name: String) throws -> any ManagerHost {
+        guard let host = hosts[name] else { throw LeoFSError.unknownManager(name, known: hosts.keys.sorted()) }
+        return host
     }
 
     /// The snapshot, which every forward step but the rescue needs.
@@ -122,7 +123,7 @@ public struct RestoreExecutor {
         guard let snapshot else {
             throw RestoreCheckFailed(
                 detail: "snapshot \(journal.plan.snapshot) is no longer in the store, so restore \(journal.plan.id) "
-                    + "cannot go on; undo it with `snap restore --rollback \(journal.plan.id)`")
+                    + "cannot go on; undo it with \(Remedy.rollBackRestore(journal.plan.id))")
         }
         return snapshot
     }
@@ -130,101 +131,75 @@ public struct RestoreExecutor {
     private mutating func perform(_ action: RestoreAction) throws {
         switch action {
         case let .stop(name):
-            let control = ManagerControl(try node(name), runner: runner)
-            if try control.isRunning() { try control.stop() }
+            let manager = try host(name)
+            if try manager.isRunning() { try manager.stop() }
         case let .confirmDown(name):
-            try confirmDown(try node(name))
+            try confirmDown(try host(name))
         case let .rescue(name):
-            try rescue(try node(name))
+            try rescue(try host(name))
         case let .recordPreRestore(name):
-            try recordPreRestore(try node(name))
+            try recordPreRestore(try host(name))
         case let .unpack(name):
-            try unpack(into: try node(name))
+            let manager = try host(name)
+            try manager.unpackSnapshot(try restoredSnapshot(), from: store, owner: try original(manager))
         case let .swapIn(name):
-            try swapIn(try node(name))
+            try host(name).swapInStaging { try store.manifest(for: try restoredSnapshot()).manifest }
         case let .setPartner(name, partner):
-            let manager = try node(name)
-            let conf = try LeoManagerConf.load(home: manager.home)
-            let file = conf.origins["manager.partner"]?.path ?? manager.home + "/etc/leo_manager.conf"
+            let manager = try host(name)
+            let file = try manager.partnerConfFile()
             let backup = file + ".before-restore-" + journal.plan.id
             journal.confBackups[name] = .init(file: file, backup: backup)
             try locked.save(journal)
-            try ConfEditor.set("manager.partner", to: partner, in: file, backup: backup)
+            try manager.setPartner(partner, in: file, backup: backup)
         case let .start(name):
-            try ManagerControl(try node(name), runner: runner).start()
+            try host(name).start()
         case let .waitReady(name):
-            try ManagerControl(try node(name), runner: runner).waitReady()
+            try host(name).waitReady()
         case let .checkStatus(name):
             let snapshot = try restoredSnapshot()
-            let status = ClusterStatus(parsing: try ConsoleClient(try node(name)).send("status"))
+            let status = ClusterStatus(parsing: try host(name).console("status"))
             if let expected = snapshot.ringHashes?.current, let found = status.currentRingHash, expected != found {
                 throw RestoreCheckFailed(detail: "\(name) reports ring-hash \(found), the snapshot had \(expected)")
             }
             if status.currentRingHash == nil { throw RestoreCheckFailed(detail: "\(name): status shows no ring-hash") }
         case let .loadDump(name):
             let snapshot = try restoredSnapshot()
-            let manager = try node(name)
-            let control = ManagerControl(manager, runner: runner)
+            let manager = try host(name)
             if journal.freshSchema == nil {
                 // What the fresh schema holds on its own, which the load merges with the dump.
-                journal.freshSchema = try manager.withPrivateDumpPath { path in
-                    try control.dump(to: path)
-                    return try MnesiaDump.parse(contentsOf: path).summaries
-                }
+                journal.freshSchema = try manager.dumpTables()
                 try locked.save(journal)
             }
-            try manager.withPrivateDumpPath { path in
-                try SnapshotContent.unpackDump(of: snapshot, from: store, to: path)
-                try control.load(from: path)
-            }
+            try manager.load(dumpOf: snapshot, from: store)
         case let .updateManagers(name, master, slave):
-            let reply = try ConsoleClient(try node(name)).send("update-managers \(master) \(slave)")
+            let reply = try host(name).console("update-managers \(master) \(slave)")
             guard reply.trimmingCharacters(in: .whitespacesAndNewlines) == "OK" else {
                 throw RestoreCheckFailed(
                     detail: "update-managers answered \(reply.trimmingCharacters(in: .whitespacesAndNewlines))")
             }
         case let .compareTables(name):
             let snapshot = try restoredSnapshot()
-            let manager = try node(name)
-            let live = try manager.withPrivateDumpPath { path in
-                try ManagerControl(manager, runner: runner).dump(to: path)
-                return try MnesiaDump.parse(contentsOf: path).summaries
-            }
+            let live = try host(name).dumpTables()
             journal.findings = TableComparison.differences(
                 expected: snapshot.tables ?? [], found: live, freshSchema: journal.freshSchema ?? [])
         }
     }
 
     /// Down means: `ping` fails and no Erlang VM runs under the node's name.
-    func confirmDown(_ manager: ManagerNode) throws {
-        if try ManagerControl(manager, runner: runner).isRunning()
-            || !ErlangProcesses.running(nodename: manager.nodename).isEmpty
-        {
-            throw LeoFSError.stillRunning(node: manager.name)
-        }
+    func confirmDown(_ manager: any ManagerHost) throws {
+        if try !manager.isDown() { throw LeoFSError.stillRunning(node: manager.name) }
     }
 
     /// Moves everything in the node's Mnesia directory to the rescue area, after writing
     /// down what the directory was (owner, mode, or missing) in the journal.
-    private mutating func rescue(_ manager: ManagerNode) throws {
-        let live = manager.mnesiaDirectory
+    private mutating func rescue(_ manager: any ManagerHost) throws {
         if journal.originals?[manager.name] == nil {
             var originals = journal.originals ?? [:]
-            originals[manager.name] = try TargetDirectory.survey(live)
+            originals[manager.name] = try manager.surveyMnesia()
             journal.originals = originals
             try locked.save(journal)
         }
-        let destination = layout.rescue(manager.name)
-        try FileOps.makeDirectory(layout.rescueRoot)
-        try FileOps.makeDirectory(destination)
-        if FileOps.exists(live) {
-            for name in try FileOps.listDirectory(live) {
-                try FileOps.move(live + "/" + name, to: destination + "/" + name)
-            }
-            try FileOps.syncDirectory(live)
-        }
-        try FileOps.syncDirectory(destination)
-        let (files, bytes) = try TargetDirectory.contentSize(destination)
+        let (files, bytes) = try manager.rescueMnesia(to: layout.rescue(manager.name))
         journal.originals?[manager.name]?.files = files
         journal.originals?[manager.name]?.bytes = bytes
     }
@@ -234,10 +209,10 @@ public struct RestoreExecutor {
 
     /// Records the rescued files as a `pre-restore` snapshot; a rescue that holds nothing (a
     /// missing or empty directory) is no snapshot. A record made before a kill is reused.
-    private mutating func recordPreRestore(_ manager: ManagerNode) throws {
+    private mutating func recordPreRestore(_ manager: any ManagerHost) throws {
         guard journal.preRestoreSnapshots[manager.name] == nil else { return }
         let rescued = layout.rescue(manager.name)
-        guard try !FileOps.listDirectory(rescued).isEmpty else {
+        guard try !manager.rescuedNames(in: rescued).isEmpty else {
             logger.info("\(manager.name): its Mnesia directory held nothing; no pre-restore snapshot")
             return
         }
@@ -248,64 +223,23 @@ public struct RestoreExecutor {
             journal.preRestoreSnapshots[manager.name] = made.id
             return
         }
-        var request = CaptureRequest(
-            node: manager.name, sources: BundleSources(mnesiaDirectory: rescued), mode: .cold,
-            tags: ["pre-restore"], note: note, role: manager.role, cluster: manager.cluster,
-            partner: manager.partner, compression: .standard)
-        request.nodename = manager.nodename
-        request.requiresMnesiaSchema = false  // whatever the manager held is what a rollback needs
-        let record = try SnapshotRecorder.record(request, in: locked)
+        let node = manager.node
+        let record = try manager.withRescuedFiles(in: rescued) { directory in
+            var request = CaptureRequest(
+                node: node.name, sources: BundleSources(mnesiaDirectory: directory), mode: .cold,
+                tags: ["pre-restore"], note: note, role: node.role, cluster: node.cluster,
+                partner: node.partner, compression: .standard)
+            request.nodename = node.nodename
+            request.requiresMnesiaSchema = false  // whatever the manager held is what a rollback needs
+            return try SnapshotRecorder.record(request, in: locked)
+        }
         journal.preRestoreSnapshots[manager.name] = record.id
     }
 
     /// What the target's directory was, or (journals of earlier versions) what it is now.
-    func original(_ manager: ManagerNode) throws -> TargetDirectory {
+    func original(_ manager: any ManagerHost) throws -> TargetDirectory {
         if let original = journal.originals?[manager.name] { return original }
-        return try TargetDirectory.survey(manager.mnesiaDirectory)
-    }
-
-    /// Unpacks the snapshot's `mnesia/` into a staging directory beside the target, every
-    /// file checked as it is written, fsynced, and owned like the target.
-    private func unpack(into manager: ManagerNode) throws {
-        let snapshot = try restoredSnapshot()
-        let staging = RestoreLayout.staging(manager.mnesiaDirectory)
-        try FileOps.removeTree(staging)
-        try unpackMnesia(of: snapshot, to: staging, owner: try original(manager))
-    }
-
-    /// Unpacks the `mnesia/` files of `record` into a new directory `path`, every file
-    /// checked as it is written, then owned and moded like `owner`, and fsynced.
-    func unpackMnesia(of record: SnapshotRecord, to path: String, owner: TargetDirectory) throws {
-        try owner.makeDirectory(path)
-        try SnapshotContent.unpackMnesia(of: record, from: store, to: path)
-        try FileOps.chownTree(path, uid: owner.uid, gid: owner.gid)
-        try owner.apply(to: path)
-        try FileOps.syncTree(path)
-    }
-
-    /// Renames the staging directory into place (the target is empty after the rescue).
-    private func swapIn(_ manager: ManagerNode) throws {
-        let live = manager.mnesiaDirectory
-        let staging = RestoreLayout.staging(live)
-        guard FileOps.exists(staging) else {
-            // Renamed before an interruption: the snapshot's files must be what is in place.
-            let snapshot = try restoredSnapshot()
-            if let problem = try MnesiaFilesCheck.problem(
-                of: live, against: try store.manifest(for: snapshot).manifest, hashes: false)
-            {
-                throw RestoreCheckFailed(
-                    detail: "\(staging) is gone and \(live) does not hold the snapshot's files (\(problem))")
-            }
-            return
-        }
-        if FileOps.exists(live) {
-            guard try FileOps.listDirectory(live).isEmpty else {
-                throw RestoreCheckFailed(detail: "\(live) is not empty after the rescue; something else wrote there")
-            }
-            if rmdir(live) != 0 { throw SystemError("remove directory", live, .last) }
-        }
-        try FileOps.rename(staging, to: live)
-        try FileOps.syncDirectory((live as NSString).deletingLastPathComponent)
+        return try manager.surveyMnesia()
     }
 }
 

@@ -89,8 +89,8 @@ public struct RestoreOperation {
                     ref: request.ref, confirmed: shown.record.id, now: checked.record.id)
             }
             var executor = RestoreExecutor(
-                store: locked, snapshot: checked.record, nodes: pair,
-                journal: RestoreJournal(plan: checked.plan, now: Date()), runner: runner)
+                store: locked, snapshot: checked.record, hosts: pair.map { session.host($0, runner: runner) },
+                journal: RestoreJournal(plan: checked.plan, now: Date()))
             executor.progress = { [progress, total = checked.plan.steps.count] in progress($0, total, $1) }
             try executor.run()
             return executor.journal
@@ -134,9 +134,10 @@ public struct RestoreOperation {
         let plan = try RestorePlanner.plan(
             id: id, record: record, targets: targets, pair: pair, requestedMode: request.mode,
             rescueDirectory: RestoreLayout(store: store, id: id).rescueRoot)
+        let hosts = pair.map { session.host($0, runner: runner) }
         let notes = try RestorePreflight.check(
-            record, in: locked, plan: plan, targets: targets, pair: pair,
-            running: { try ManagerControl($0, runner: runner).isRunning() })
+            record, in: locked, plan: plan,
+            targets: targets.compactMap { target in hosts.first { $0.name == target.name } }, pair: hosts)
         return PreparedRestore(record: record, plan: plan, notes: notes)
     }
 
@@ -163,7 +164,7 @@ public struct RestoreOperation {
         // A rollback needs only the journal and the pre-restore snapshots, not the snapshot.
         let snapshot = resume ? try SnapshotRef.idPrefix(journal.plan.snapshot).resolve(in: records) : nil
         var executor = RestoreExecutor(
-            store: locked, snapshot: snapshot, nodes: pair, journal: journal, runner: runner)
+            store: locked, snapshot: snapshot, hosts: pair.map { session.host($0, runner: runner) }, journal: journal)
         executor.progress = { [progress, total = journal.plan.steps.count] in progress($0, total, $1) }
         if resume {
             try executor.run()

@@ -1,19 +1,21 @@
 import Foundation
 import Glibc
 
-/// Checks made before a restore touches anything, holding the store lock: once to show the
-/// plan, and again under the lock the restore then keeps to its last step.
+/// Checks made before a restore touches anything; run once to show the plan, and again
+/// under the store lock, which the restore then keeps to its last step.
 public enum RestorePreflight {
     /// The snapshot verifies (bundle and every file) and, in copy mode, holds a Mnesia
     /// schema; every running manager's console answers (the restore checks it at the end);
     /// there is room for the unpacked content beside each target and for the rescued files
     /// in the store.
-    /// - Parameter running: whether a manager runs now (its `ping`).
+    /// - Parameters:
+    ///   - targets: the managers whose Mnesia content is replaced.
+    ///   - pair: every manager of the pair.
     /// - Returns: notes for the operator: a missing Mnesia directory, a console not probed.
     /// - Throws: ``RestoreError`` saying what to fix, with nothing touched.
     public static func check(
-        _ record: SnapshotRecord, in locked: LockedStore, plan: RestorePlan, targets: [ManagerNode],
-        pair: [ManagerNode], running: (ManagerNode) throws -> Bool
+        _ record: SnapshotRecord, in locked: LockedStore, plan: RestorePlan, targets: [any ManagerHost],
+        pair: [any ManagerHost]
     ) throws -> [String] {
         let store = locked.store
         let problems = VerifyOperation.problems(of: record, check: BundleCheck.run(record, in: store))
@@ -22,13 +24,14 @@ public enum RestorePreflight {
             throw RestoreError.noSchema(snapshot: record.id)
         }
         var notes: [String] = []
-        for manager in pair {
-            guard try running(manager) else {
+        for host in pair {
+            let manager = host.node
+            guard try host.isRunning() else {
                 notes.append("\(manager.name) is stopped, so its console was not probed")
                 continue
             }
             do {
-                let status = ClusterStatus(parsing: try ConsoleClient(manager).send("status"))
+                let status = ClusterStatus(parsing: try host.console("status"))
                 if status.currentRingHash == nil && status.previousRingHash == nil && status.clusterId == nil {
                     throw RestoreCheckFailed(detail: "its reply is not a LeoFS status")
                 }
@@ -38,8 +41,9 @@ public enum RestorePreflight {
             }
         }
         var rescued: Int64 = 0
-        for target in targets {
-            let directory = try TargetDirectory.survey(target.mnesiaDirectory)
+        for host in targets {
+            let target = host.node
+            let directory = try host.surveyMnesia()
             if !directory.existed {
                 notes.append(
                     "\(target.name): \(target.mnesiaDirectory) is missing; the restore creates it (owner and mode "
@@ -48,22 +52,23 @@ public enum RestorePreflight {
                 notes.append("\(target.name): \(target.mnesiaDirectory) is empty; there are no previous files to keep")
             }
             rescued += directory.bytes
-            var parent = (target.mnesiaDirectory as NSString).deletingLastPathComponent
-            while !FileOps.exists(parent) && parent.count > 1 {
-                parent = (parent as NSString).deletingLastPathComponent
-            }
             // The snapshot's files, and a rollback's copy of the previous ones.
-            try requireSpace(record.unpackedSize.addingReportingOverflow(directory.bytes).partialValue, at: parent)
+            try requireSpace(
+                record.unpackedSize.addingReportingOverflow(directory.bytes).partialValue, in: host.spaceBesideMnesia())
         }
         // The rescued files and their pre-restore bundle (at most as large) go to the store.
-        try requireSpace(rescued * 2, at: store.root)
+        try requireSpace(rescued * 2, in: freeSpace(at: store.root))
         return notes
     }
 
-    private static func requireSpace(_ needed: Int64, at path: String) throws {
+    private static func freeSpace(at path: String) throws -> FreeSpace {
         var info = statvfs()
         guard statvfs(path, &info) == 0 else { throw SystemError("check free space of", path, .last) }
-        let available = Int64(info.f_bavail) * Int64(info.f_frsize)
+        return FreeSpace(path: path, available: Int64(info.f_bavail) * Int64(info.f_frsize))
+    }
+
+    private static func requireSpace(_ needed: Int64, in space: FreeSpace) throws {
+        let (path, available) = (space.path, space.available)
         // Keep a margin: the file system should not end the restore full.
         let margin: Int64 = 16 << 20
         // `needed` comes from the record, which a damaged store may hold any number in.

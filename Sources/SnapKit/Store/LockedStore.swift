@@ -22,6 +22,17 @@ public final class LockedStore: @unchecked Sendable {
 
     public var logger: Logger { invocation.logger }
 
+    /// Takes the lock of `store` and holds it until ``release()``, for a holder that outlives
+    /// one call (a test's fixture); everything else uses ``Store/withLock(_:by:_:)``.
+    static func acquire(_ store: Store, by invocation: Invocation) throws -> LockedStore {
+        let lock = try StoreLock.acquire(
+            path: store.lockPath, wait: invocation.lockWait, holder: .current(argv: invocation.argv, now: Date()))
+        return LockedStore(store: store, lock: lock, invocation: invocation)
+    }
+
+    /// Drops the lock; writes through this value trap from now on.
+    func release() { lock.release() }
+
     /// The content of `store.json` now (no other writer can change it while the lock is held).
     public func info() throws -> StoreInfo {
         try store.readInfo()
@@ -141,10 +152,9 @@ extension Store {
     /// Runs `body` holding the store lock, without an audit entry: for reads that must see
     /// the store as no writer leaves it halfway (a restore's preview and its checks).
     public func withLock<T>(by invocation: Invocation, _ body: (LockedStore) throws -> T) throws -> T {
-        let lock = try StoreLock.acquire(
-            path: lockPath, wait: invocation.lockWait, holder: .current(argv: invocation.argv, now: Date()))
-        defer { lock.release() }
-        return try body(LockedStore(store: self, lock: lock, invocation: invocation))
+        let locked = try LockedStore.acquire(self, by: invocation)
+        defer { locked.release() }
+        return try body(locked)
     }
 
     /// ``withLock(_:by:_:)`` that also hands back what `recorded` makes of the audit entry.
@@ -153,10 +163,8 @@ extension Store {
         recorded: (AuditEntry) -> R
     ) throws -> (T, R) {
         let started = Date()
-        let lock = try StoreLock.acquire(
-            path: lockPath, wait: invocation.lockWait, holder: .current(argv: invocation.argv, now: started))
-        defer { lock.release() }
-        let locked = LockedStore(store: self, lock: lock, invocation: invocation)
+        let locked = try LockedStore.acquire(self, by: invocation)
+        defer { locked.release() }
         if let seconds = invocation.hooks.holdLockSeconds { usleep(UInt32(seconds * 1_000_000)) }
         for path in try locked.removeLeftovers() { invocation.logger.info("removed leftover \(path)") }
         var facts = AuditFacts()
