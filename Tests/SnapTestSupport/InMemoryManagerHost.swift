@@ -339,7 +339,7 @@ public final class InMemoryManagerHost: ManagerHost, @unchecked Sendable {
         }
     }
 
-    public func restoreConf(_ backup: RestoreJournal.ConfBackup) throws {
+    public func restoreConf(_ backup: ConfBackup) throws {
         try call("restoreConf") {
             locked { state in
                 if let saved = state.confBackups.removeValue(forKey: backup.backup) { state.conf = saved }

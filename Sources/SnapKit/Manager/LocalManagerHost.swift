@@ -70,7 +70,7 @@ public struct LocalManagerHost: ManagerHost {
         try ConfEditor.set("manager.partner", to: partner, in: file, backup: backup)
     }
 
-    public func restoreConf(_ backup: RestoreJournal.ConfBackup) throws {
+    public func restoreConf(_ backup: ConfBackup) throws {
         if FileOps.exists(backup.backup) { try FileOps.rename(backup.backup, to: backup.file) }
     }
 }

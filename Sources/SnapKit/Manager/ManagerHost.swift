@@ -89,7 +89,7 @@ public protocol ManagerHost: Sendable {
     /// Sets `manager.partner` in `file`, copying it first to `backup` unless that exists.
     func setPartner(_ partner: String, in file: String, backup: String) throws
     /// Puts the conf file saved in `backup` back, when the backup is still there.
-    func restoreConf(_ backup: RestoreJournal.ConfBackup) throws
+    func restoreConf(_ backup: ConfBackup) throws
 }
 
 extension ManagerHost {

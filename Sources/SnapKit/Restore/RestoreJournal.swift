@@ -47,12 +47,6 @@ public struct RestoreJournal: Codable, Sendable {
     /// one that was edited or damaged is refused, never followed.
     public var checksum: String?
 
-    /// A conf file edited by the restore and the copy of its old content.
-    public struct ConfBackup: Codable, Sendable, Equatable {
-        public var file: String
-        public var backup: String
-    }
-
     public init(plan: RestorePlan, now: Date) {
         self.plan = plan
         self.phase = .running
