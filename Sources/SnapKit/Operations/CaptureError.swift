@@ -21,4 +21,3 @@ public struct HotCopyUnstable: SnapFailure {
         "files changed during all \(attempts) copy attempts (last: \(last)); retry at a quieter time or use \(Remedy.coldMode)"
     }
 }
-
