@@ -5,7 +5,6 @@ let package = Package(
     name: "snap",
     products: [
         .executable(name: "snap", targets: ["snap"]),
-        .library(name: "SnapKit", targets: ["SnapKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

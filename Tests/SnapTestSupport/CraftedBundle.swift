@@ -2,11 +2,11 @@ import Foundation
 
 /// Hand-made `.tar.zst` bundles for hostile-input tests, written by Python's tarfile, which
 /// writes whatever names, kinds and sizes it is given.
-public enum CraftedBundle {
+package enum CraftedBundle {
     /// Runs `script` with `t` (an open tarfile) and `add(name, data=b'evil', **attributes)`
     /// in scope, then compresses the archive to `path`. Names may carry any byte through
     /// surrogate escapes (`'bad\udcff'` is the byte 0xFF).
-    public static func write(_ path: String, _ script: String) throws {
+    package static func write(_ path: String, _ script: String) throws {
         let python = """
             import io, tarfile
             t = tarfile.open('\(path).tar', 'w', format=tarfile.PAX_FORMAT, encoding='utf-8', errors='surrogateescape')

@@ -2,7 +2,7 @@ import Foundation
 
 /// Ways a file on disk goes bad: what bit rot, a full disk, a careless `rm` or a stray
 /// `dd` do to a store file.
-public enum FileDamage: String, CaseIterable, Sendable, CustomStringConvertible {
+package enum FileDamage: String, CaseIterable, Sendable, CustomStringConvertible {
     /// One byte in the middle XORed with 0x40 (a letter's case, a digit into a letter).
     case flipByte = "flip a byte"
     /// Cut to half its size.
@@ -14,14 +14,14 @@ public enum FileDamage: String, CaseIterable, Sendable, CustomStringConvertible 
     /// Replaced by random bytes of the same size.
     case garbage = "random garbage"
 
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 
     /// Damages the file at `path`.
     /// - Parameters:
     ///   - midLine: for line-oriented files, a cut at half that falls just after a newline
     ///     moves back one byte, so the file ends in the middle of a line as a torn write does.
     ///   - generator: the source of the garbage, so a run repeats from its seed.
-    public func apply(to path: String, midLine: Bool = false, using generator: inout SeededGenerator) throws {
+    package func apply(to path: String, midLine: Bool = false, using generator: inout SeededGenerator) throws {
         let url = URL(fileURLWithPath: path)
         switch self {
         case .flipByte:

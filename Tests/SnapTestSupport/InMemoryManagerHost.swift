@@ -10,9 +10,9 @@ import SnapKit
 ///
 /// Bundling and unpacking go through real directories made for the moment, so the store
 /// the captures and restores use is a real one.
-public final class InMemoryManagerHost: ManagerHost, @unchecked Sendable {
+package final class InMemoryManagerHost: ManagerHost, @unchecked Sendable {
     /// What an injected fault does.
-    public enum Fault: Sendable {
+    package enum Fault: Sendable {
         /// The call throws this before doing anything.
         case fail(any Error)
         /// The call does part of its work (half the files of a move or an unpack, else all
@@ -21,14 +21,14 @@ public final class InMemoryManagerHost: ManagerHost, @unchecked Sendable {
     }
 
     /// The error a test injects when any failure will do.
-    public struct InjectedFailure: Error, CustomStringConvertible {
-        public var call: String
-        public init(call: String) { self.call = call }
-        public var description: String { "injected failure in \(call)" }
+    package struct InjectedFailure: Error, CustomStringConvertible {
+        package var call: String
+        package init(call: String) { self.call = call }
+        package var description: String { "injected failure in \(call)" }
     }
 
     /// A Mnesia directory's files by relative name; nil for a missing directory.
-    public typealias Files = [String: [UInt8]]
+    package typealias Files = [String: [UInt8]]
 
     private struct State {
         var mnesia: Files?
@@ -45,15 +45,15 @@ public final class InMemoryManagerHost: ManagerHost, @unchecked Sendable {
         var faultsByNumber: [Int: Fault] = [:]
     }
 
-    public let node: ManagerNode
+    package let node: ManagerNode
     /// The dump `dump-mnesia-data` writes until a dump is loaded.
-    public let dumpText: String
+    package let dumpText: String
     /// The ring hash the console's `status` shows.
-    public let ringHash: String
+    package let ringHash: String
     private let lock = NSLock()
     private var state: State
 
-    public init(
+    package init(
         node: ManagerNode, mnesia: Files?, running: Bool = true, conf: [String: String] = [:],
         ringHash: String = "41e0c107", dumpText: String = InMemoryManagerHost.defaultDump
     ) {
@@ -65,7 +65,7 @@ public final class InMemoryManagerHost: ManagerHost, @unchecked Sendable {
     }
 
     /// A small valid `dump-mnesia-data` output.
-    public static let defaultDump = """
+    package static let defaultDump = """
         {tables,[{leo_s3_users,[{record_name,leo_s3_users},{attributes,[id,created_at]}]}]}.
         {leo_s3_users,<<"_test_leofs">>,1500000000}.
 
@@ -79,24 +79,24 @@ public final class InMemoryManagerHost: ManagerHost, @unchecked Sendable {
 
     // MARK: What a test reads and sets
 
-    public var mnesia: Files? { locked { $0.mnesia } }
-    public var rescue: Files? { locked { $0.rescue } }
-    public var staging: Files? { locked { $0.staging } }
-    public var conf: [String: String] { locked { $0.conf } }
-    public var running: Bool { locked { $0.running } }
+    package var mnesia: Files? { locked { $0.mnesia } }
+    package var rescue: Files? { locked { $0.rescue } }
+    package var staging: Files? { locked { $0.staging } }
+    package var conf: [String: String] { locked { $0.conf } }
+    package var running: Bool { locked { $0.running } }
     /// The bytes of the last dump loaded, if any.
-    public var loadedDump: [UInt8]? { locked { $0.loadedDump } }
+    package var loadedDump: [UInt8]? { locked { $0.loadedDump } }
     /// Every call so far, by name, in order.
-    public var calls: [String] { locked { $0.calls } }
+    package var calls: [String] { locked { $0.calls } }
     /// Makes every settling copy see files change.
-    public func keepChangingFiles(_ changing: Bool = true) { locked { $0.filesKeepChanging = changing } }
+    package func keepChangingFiles(_ changing: Bool = true) { locked { $0.filesKeepChanging = changing } }
     /// The console's reply to `command` from now on.
-    public func reply(_ reply: String, to command: String) { locked { $0.consoleReplies[command] = reply } }
+    package func reply(_ reply: String, to command: String) { locked { $0.consoleReplies[command] = reply } }
 
     /// The next call named `name` (`stop`, `rescueMnesia`, the cold copy's `copy` ...) does `fault`.
-    public func inject(_ fault: Fault, at name: String) { locked { $0.faultsByName[name] = fault } }
+    package func inject(_ fault: Fault, at name: String) { locked { $0.faultsByName[name] = fault } }
     /// Call number `number` (1 is the first call ever made) does `fault`.
-    public func inject(_ fault: Fault, atCall number: Int) { locked { $0.faultsByNumber[number] = fault } }
+    package func inject(_ fault: Fault, atCall number: Int) { locked { $0.faultsByNumber[number] = fault } }
 
     /// Runs call `name`: logs it, applies an injected fault, else runs `body`. A kill runs
     /// `partial` (default: `body`) and then throws.
@@ -123,12 +123,12 @@ public final class InMemoryManagerHost: ManagerHost, @unchecked Sendable {
 
     // MARK: Launch script
 
-    public func isRunning() throws -> Bool { try call("isRunning") { running } }
-    public func isDown() throws -> Bool { try call("isDown") { !running } }
-    public func stop() throws { try call("stop") { locked { $0.running = false } } }
+    package func isRunning() throws -> Bool { try call("isRunning") { running } }
+    package func isDown() throws -> Bool { try call("isDown") { !running } }
+    package func stop() throws { try call("stop") { locked { $0.running = false } } }
 
     /// Starts the node; an empty Mnesia directory gets a fresh schema, as a first boot does.
-    public func start() throws {
+    package func start() throws {
         try call("start") {
             locked { state in
                 if state.mnesia?.isEmpty ?? true { state.mnesia = ["schema.DAT": Array("fresh \(node.nodename)".utf8)] }
@@ -137,11 +137,11 @@ public final class InMemoryManagerHost: ManagerHost, @unchecked Sendable {
         }
     }
 
-    public func waitReady() throws { try call("waitReady") { try requireRunning("wait_ready") } }
+    package func waitReady() throws { try call("waitReady") { try requireRunning("wait_ready") } }
 
     // MARK: Dumps and the console
 
-    public func withDump<T>(_ body: (String) throws -> T) throws -> T {
+    package func withDump<T>(_ body: (String) throws -> T) throws -> T {
         try call("withDump") {
             try requireRunning("dump-mnesia-data")
             let directory = TemporaryDirectory("fake-dump")
@@ -153,7 +153,7 @@ public final class InMemoryManagerHost: ManagerHost, @unchecked Sendable {
         }
     }
 
-    public func load(dumpOf record: SnapshotRecord, from store: Store) throws {
+    package func load(dumpOf record: SnapshotRecord, from store: Store) throws {
         try call("load") {
             try requireRunning("load-mnesia-data")
             let content = try Self.content(of: record, from: store)
@@ -161,9 +161,9 @@ public final class InMemoryManagerHost: ManagerHost, @unchecked Sendable {
         }
     }
 
-    public func removeStaleDumps() { _ = try? call("removeStaleDumps") {} }
+    package func removeStaleDumps() { _ = try? call("removeStaleDumps") {} }
 
-    public func console(_ command: String) throws -> String {
+    package func console(_ command: String) throws -> String {
         try call("console") {
             try requireRunning("console")
             if let reply = locked({ $0.consoleReplies[command] }) { return reply }
@@ -182,7 +182,7 @@ public final class InMemoryManagerHost: ManagerHost, @unchecked Sendable {
 
     // MARK: Capturing the Mnesia directory
 
-    public func checkMnesiaDirectory(shownAs: String?) throws {
+    package func checkMnesiaDirectory(shownAs: String?) throws {
         try call("checkMnesiaDirectory") {
             let directory = TemporaryDirectory("fake-check")
             try withExtendedLifetime(directory) {
@@ -193,7 +193,7 @@ public final class InMemoryManagerHost: ManagerHost, @unchecked Sendable {
         }
     }
 
-    public func withMnesiaFiles<T>(settling: Bool, _ body: (BundleSources) throws -> T) throws -> T {
+    package func withMnesiaFiles<T>(settling: Bool, _ body: (BundleSources) throws -> T) throws -> T {
         try call("withMnesiaFiles") {
             if settling, locked({ $0.filesKeepChanging }) {
                 throw BundleError.fileChanged(path: node.mnesiaDirectory + "/LATEST.LOG")
@@ -207,7 +207,7 @@ public final class InMemoryManagerHost: ManagerHost, @unchecked Sendable {
     }
 
     /// Its steps are calls of their own: `stop`, `copy`, `start`, `waitReady`.
-    public func coldCopy(into directory: String) -> ColdCopyOutcome {
+    package func coldCopy(into directory: String) -> ColdCopyOutcome {
         let stopped = Result { try stop() }
         let copied = stopped.flatMap {
             Result { try call("copy") { try Self.write(mnesia ?? [:], to: directory) } }
@@ -218,7 +218,7 @@ public final class InMemoryManagerHost: ManagerHost, @unchecked Sendable {
 
     // MARK: Restoring the Mnesia directory
 
-    public func surveyMnesia() throws -> TargetDirectory {
+    package func surveyMnesia() throws -> TargetDirectory {
         try call("surveyMnesia") {
             let files = mnesia
             return TargetDirectory(
@@ -227,7 +227,7 @@ public final class InMemoryManagerHost: ManagerHost, @unchecked Sendable {
         }
     }
 
-    public func spaceBesideMnesia() throws -> FreeSpace {
+    package func spaceBesideMnesia() throws -> FreeSpace {
         try call("spaceBesideMnesia") {
             FreeSpace(path: (node.mnesiaDirectory as NSString).deletingLastPathComponent, available: 1 << 50)
         }
@@ -244,7 +244,7 @@ public final class InMemoryManagerHost: ManagerHost, @unchecked Sendable {
         }
     }
 
-    public func rescueMnesia(to rescue: String) throws -> (files: Int, bytes: Int64) {
+    package func rescueMnesia(to rescue: String) throws -> (files: Int, bytes: Int64) {
         try call("rescueMnesia", partial: { self.moveToRescue(count: max((self.mnesia?.count ?? 0) / 2, 1)) }) {
             moveToRescue()
             let files = self.rescue ?? [:]
@@ -252,11 +252,11 @@ public final class InMemoryManagerHost: ManagerHost, @unchecked Sendable {
         }
     }
 
-    public func rescuedNames(in rescue: String) throws -> [String] {
+    package func rescuedNames(in rescue: String) throws -> [String] {
         try call("rescuedNames") { (self.rescue ?? [:]).keys.sorted() }
     }
 
-    public func withRescuedFiles<T>(in rescue: String, _ body: (String) throws -> T) throws -> T {
+    package func withRescuedFiles<T>(in rescue: String, _ body: (String) throws -> T) throws -> T {
         try call("withRescuedFiles") {
             let directory = TemporaryDirectory("fake-rescue")
             return try withExtendedLifetime(directory) {
@@ -266,15 +266,15 @@ public final class InMemoryManagerHost: ManagerHost, @unchecked Sendable {
         }
     }
 
-    public func discardRescue(_ rescue: String) throws { try call("discardRescue") { locked { $0.rescue = nil } } }
+    package func discardRescue(_ rescue: String) throws { try call("discardRescue") { locked { $0.rescue = nil } } }
 
-    public func unpackSnapshot(_ record: SnapshotRecord, from store: Store, owner: TargetDirectory) throws {
+    package func unpackSnapshot(_ record: SnapshotRecord, from store: Store, owner: TargetDirectory) throws {
         let files = try Self.content(of: record, from: store).mnesia
         let half = Dictionary(uniqueKeysWithValues: files.sorted { $0.key < $1.key }.prefix(files.count / 2).map { $0 })
         try call("unpackSnapshot", partial: { self.locked { $0.staging = half } }) { locked { $0.staging = files } }
     }
 
-    public func swapInStaging(expected: () throws -> BundleManifest) throws {
+    package func swapInStaging(expected: () throws -> BundleManifest) throws {
         try call("swapInStaging") {
             guard let staging else {
                 let wanted = try expected().files.filter { $0.path.hasPrefix("mnesia/") && $0.type == .file }
@@ -294,7 +294,7 @@ public final class InMemoryManagerHost: ManagerHost, @unchecked Sendable {
         }
     }
 
-    public func putBack(_ previous: PreviousMnesiaFiles, from store: Store) throws {
+    package func putBack(_ previous: PreviousMnesiaFiles, from store: Store) throws {
         func moveBack(count: Int) {
             locked { state in
                 state.staging = nil
@@ -326,11 +326,11 @@ public final class InMemoryManagerHost: ManagerHost, @unchecked Sendable {
 
     // MARK: Conf
 
-    public func partnerConfFile() throws -> String {
+    package func partnerConfFile() throws -> String {
         try call("partnerConfFile") { node.home + "/etc/leo_manager.conf" }
     }
 
-    public func setPartner(_ partner: String, in file: String, backup: String) throws {
+    package func setPartner(_ partner: String, in file: String, backup: String) throws {
         try call("setPartner") {
             locked { state in
                 if state.confBackups[backup] == nil { state.confBackups[backup] = state.conf }
@@ -339,7 +339,7 @@ public final class InMemoryManagerHost: ManagerHost, @unchecked Sendable {
         }
     }
 
-    public func restoreConf(_ backup: ConfBackup) throws {
+    package func restoreConf(_ backup: ConfBackup) throws {
         try call("restoreConf") {
             locked { state in
                 if let saved = state.confBackups.removeValue(forKey: backup.backup) { state.conf = saved }
@@ -350,20 +350,20 @@ public final class InMemoryManagerHost: ManagerHost, @unchecked Sendable {
     // MARK: Files on disk for the moment
 
     /// Writes `files` into the (existing or new) directory `path`.
-    public static func write(_ files: Files, to path: String) throws {
+    package static func write(_ files: Files, to path: String) throws {
         try FileOps.makeDirectory(path)
         for (name, bytes) in files { try FileOps.writeAtomically(bytes, to: path + "/" + name) }
     }
 
     /// The regular files directly under `path`.
-    public static func read(_ path: String) throws -> Files {
+    package static func read(_ path: String) throws -> Files {
         var files: Files = [:]
         for name in try FileOps.listDirectory(path) { files[name] = try FileOps.readFile(path + "/" + name) }
         return files
     }
 
     /// What a snapshot's bundle holds: its Mnesia files and its dump.
-    public static func content(of record: SnapshotRecord, from store: Store) throws -> (mnesia: Files, dump: [UInt8]?) {
+    package static func content(of record: SnapshotRecord, from store: Store) throws -> (mnesia: Files, dump: [UInt8]?) {
         let directory = TemporaryDirectory("fake-extract")
         return try withExtendedLifetime(directory) {
             let target = directory("content")

@@ -1,12 +1,12 @@
 import Foundation
 
 /// Real Mnesia directories made by Erlang/OTP (`Tests/Testbed/mnesia-fixture`).
-public enum MnesiaFixture {
+package enum MnesiaFixture {
     /// Creates a Mnesia directory at `directory` with `rows` users, buckets and
     /// credentials, under a node name unique to this call, and a dump when asked.
     /// - Returns: the node name baked into the schema.
     @discardableResult
-    public static func make(at directory: String, rows: Int = 500, dump: String? = nil, seed: Int = 1) throws -> String
+    package static func make(at directory: String, rows: Int = 500, dump: String? = nil, seed: Int = 1) throws -> String
     {
         let node = "fixture_\(UUID().uuidString.prefix(8).lowercased())@127.0.0.1"
         var arguments = [directory, node, String(rows)]
@@ -20,8 +20,8 @@ public enum MnesiaFixture {
 }
 
 /// A fixture could not be made.
-public struct FixtureError: Error, CustomStringConvertible {
-    public var message: String
-    public init(message: String) { self.message = message }
-    public var description: String { message }
+package struct FixtureError: Error, CustomStringConvertible {
+    package var message: String
+    package init(message: String) { self.message = message }
+    package var description: String { message }
 }

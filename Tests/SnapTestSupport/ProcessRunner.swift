@@ -2,21 +2,21 @@ import Foundation
 import SnapKit
 
 /// What a finished process said and how it ended.
-public struct ProcessResult: Sendable {
+package struct ProcessResult: Sendable {
     /// The exit status, or the signal number when a signal ended the process (see ``signal``).
-    public var status: Int32
-    public var stdout: String
-    public var stderr: String
+    package var status: Int32
+    package var stdout: String
+    package var stderr: String
     /// The signal that ended the process, if one did: a crash (SIGILL, SIGTRAP, SIGSEGV,
     /// SIGABRT) is told apart from exit codes 4, 5 and 11 only here.
-    public var signal: Int32?
+    package var signal: Int32?
 }
 
 /// Runs programs for tests and collects their output.
-public enum ProcessRunner {
+package enum ProcessRunner {
     /// Runs `executable` with `arguments` to completion.
     @discardableResult
-    public static func run(
+    package static func run(
         _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
         directory: String? = nil
     ) throws -> ProcessResult {
@@ -26,7 +26,7 @@ public enum ProcessRunner {
 
     /// Starts `executable`; call ``RunningProcess/wait()`` for the result. Only for programs
     /// that leave no daemons behind (see ``run(_:_:environment:directory:)``).
-    public static func start(
+    package static func start(
         _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
         directory: String? = nil
     ) throws -> RunningProcess {
@@ -46,15 +46,15 @@ public enum ProcessRunner {
 
     /// Runs a shell command line; for tools like `tar` and `sha256sum`.
     @discardableResult
-    public static func shell(_ command: String, directory: String? = nil) throws -> ProcessResult {
+    package static func shell(_ command: String, directory: String? = nil) throws -> ProcessResult {
         try run("/bin/sh", ["-c", command], directory: directory)
     }
 }
 
 /// A started process whose output is being collected.
-public final class RunningProcess: @unchecked Sendable {
+package final class RunningProcess: @unchecked Sendable {
     // The pipes are drained on background threads; results are read after both finish.
-    public let process: Process
+    package let process: Process
     private let group = DispatchGroup()
     private var outData = Data()
     private var errData = Data()
@@ -74,17 +74,17 @@ public final class RunningProcess: @unchecked Sendable {
     }
 
     /// The process id, for signals.
-    public var pid: Int32 { process.processIdentifier }
+    package var pid: Int32 { process.processIdentifier }
 
     /// Sends `number` (SIGINT, SIGTERM, ...) to the process alone, not its group.
-    public func signal(_ number: Int32) {
+    package func signal(_ number: Int32) {
         kill(pid, number)
     }
 
     /// Sends `number` to the process group the process leads (Foundation's `Process` starts
     /// each child in a group of its own, as a shell does a foreground job), as a terminal's
     /// Ctrl-C reaches every process of the job.
-    public func signalGroup(_ number: Int32) {
+    package func signalGroup(_ number: Int32) {
         precondition(getpgid(pid) == pid, "\(pid) leads no process group: the test runner's would be signalled")
         kill(-pid, number)
     }
@@ -92,7 +92,7 @@ public final class RunningProcess: @unchecked Sendable {
     /// Waits `seconds`, then sends `number` to the process (or its whole group); false
     /// when the process had already ended.
     @discardableResult
-    public func signal(_ number: Int32, after seconds: Double, toGroup: Bool = false) -> Bool {
+    package func signal(_ number: Int32, after seconds: Double, toGroup: Bool = false) -> Bool {
         Thread.sleep(forTimeInterval: seconds)
         guard process.isRunning else { return false }
         if toGroup { signalGroup(number) } else { signal(number) }
@@ -100,7 +100,7 @@ public final class RunningProcess: @unchecked Sendable {
     }
 
     /// Waits for exit and returns the result.
-    public func wait() -> ProcessResult {
+    package func wait() -> ProcessResult {
         process.waitUntilExit()
         group.wait()
         return ProcessResult(

@@ -4,9 +4,9 @@ import SnapKit
 /// Hand edits of snapshot records, for tests that forge a store: the edited record is
 /// sealed again, as snap would have written it, so that what is tested is what comes
 /// after the record (snap refuses a record whose seal does not hold).
-public enum RecordFile {
+package enum RecordFile {
     /// Rewrites the record at `path` in the store at `store` with `change` applied to its JSON.
-    public static func edit(_ path: String, store: String, _ change: (inout [String: Any]) -> Void) throws {
+    package static func edit(_ path: String, store: String, _ change: (inout [String: Any]) -> Void) throws {
         guard
             var object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
                 as? [String: Any]

@@ -1,9 +1,9 @@
 import Foundation
 
 /// The built `snap` executable, run as an operator would run it.
-public enum SnapBinary {
+package enum SnapBinary {
     /// `$SNAP_BINARY`, else `snap` next to the test bundle in the build directory.
-    public static let path: String = {
+    package static let path: String = {
         if let path = ProcessInfo.processInfo.environment["SNAP_BINARY"] { return path }
         var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         while url.path != "/" {
@@ -19,7 +19,7 @@ public enum SnapBinary {
 
     /// Runs `snap` with `arguments`; `environment` entries are added to a clean one.
     @discardableResult
-    public static func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws
+    package static func run(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws
         -> ProcessResult
     {
         try ProcessRunner.run(
@@ -31,7 +31,7 @@ public enum SnapBinary {
     /// host whose clock is wrong: through Debian's `faketime` (libfaketime, which intercepts
     /// `clock_gettime` and `time` for the process).
     @discardableResult
-    public static func run(_ arguments: [String], clockOffset offset: String, directory: String? = nil) throws
+    package static func run(_ arguments: [String], clockOffset offset: String, directory: String? = nil) throws
         -> ProcessResult
     {
         try ProcessRunner.run(
@@ -39,7 +39,7 @@ public enum SnapBinary {
     }
 
     /// Starts `snap` without waiting for it: ``RunningProcess/signal(_:)`` can interrupt it.
-    public static func start(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil)
+    package static func start(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil)
         throws -> RunningProcess
     {
         try ProcessRunner.start(

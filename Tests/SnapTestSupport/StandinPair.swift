@@ -3,14 +3,14 @@ import Glibc
 
 /// A LeoFS manager pair stand-in (`Tests/Testbed/leofs-testbed`) made for one test: its own
 /// directory, node names and free ports, stopped when the value is released.
-public final class StandinPair: @unchecked Sendable {
+package final class StandinPair: @unchecked Sendable {
     // Fields are set once in init; deinit runs once.
-    public let directory: TemporaryDirectory
-    public let names: [String]
-    public let basePort: Int
+    package let directory: TemporaryDirectory
+    package let names: [String]
+    package let basePort: Int
 
     /// Lays out a pair; `names` defaults to fresh unique node names.
-    public init(_ label: String, names: [String]? = nil, tableWait: Int = 180) throws {
+    package init(_ label: String, names: [String]? = nil, tableWait: Int = 180) throws {
         directory = TemporaryDirectory(label)
         let unique = UUID().uuidString.prefix(6).lowercased()
         self.names = names ?? ["m0_\(unique)@127.0.0.1", "m1_\(unique)@127.0.0.1"]
@@ -26,14 +26,14 @@ public final class StandinPair: @unchecked Sendable {
 
     deinit { _ = try? stop() }
 
-    public var config: String { directory("snap.yaml") }
-    public var store: String { directory("store") }
-    public func home(_ index: Int) -> String { directory("leo_manager_\(index)") }
-    public func mnesia(_ index: Int) -> String { home(index) + "/work/mnesia/127.0.0.1" }
-    public func consolePort(_ index: Int) -> Int { basePort + index }
+    package var config: String { directory("snap.yaml") }
+    package var store: String { directory("store") }
+    package func home(_ index: Int) -> String { directory("leo_manager_\(index)") }
+    package func mnesia(_ index: Int) -> String { home(index) + "/work/mnesia/127.0.0.1" }
+    package func consolePort(_ index: Int) -> Int { basePort + index }
 
     /// Starts both managers and waits until ready.
-    public func start() throws {
+    package func start() throws {
         let result = try ProcessRunner.run(PackagePaths.testbed, ["start", directory.path])
         guard result.status == 0 else {
             throw FixtureError(message: "leofs-testbed start failed: \(result.stdout)\(result.stderr)")
@@ -42,20 +42,20 @@ public final class StandinPair: @unchecked Sendable {
 
     /// Stops both managers (what is not running is fine).
     @discardableResult
-    public func stop() throws -> ProcessResult {
+    package func stop() throws -> ProcessResult {
         try ProcessRunner.run(PackagePaths.testbed, ["stop", directory.path])
     }
 
     /// Runs `bin/leo_manager ARGS` of manager `index`.
     @discardableResult
-    public func control(_ index: Int, _ arguments: [String]) throws -> ProcessResult {
+    package func control(_ index: Int, _ arguments: [String]) throws -> ProcessResult {
         try ProcessRunner.run(home(index) + "/bin/leo_manager", arguments)
     }
 
     /// Wraps manager `index`'s `bin/leo_manager` so that the shell lines `before` run first
     /// (`$1` is the command); then the real script runs, unless they exited. Fault
     /// injection for tests: a `start` that fails, a `stop` that does nothing.
-    public func wrapControl(_ index: Int, before: String) throws {
+    package func wrapControl(_ index: Int, before: String) throws {
         let script = home(index) + "/bin/leo_manager"
         try FileManager.default.moveItem(atPath: script, toPath: script + ".real")
         try "#!/bin/sh\n\(before)\nexec '\(script).real' \"$@\"\n".write(
@@ -64,25 +64,25 @@ public final class StandinPair: @unchecked Sendable {
     }
 
     /// Sets manager `index`'s `timeout` in snap.yaml (every command, socket and cold copy).
-    public func setTimeout(_ seconds: Int, of index: Int) throws {
+    package func setTimeout(_ seconds: Int, of index: Int) throws {
         let yaml = try String(contentsOfFile: config, encoding: .utf8)
             .replacingOccurrences(of: "home: \(home(index))", with: "home: \(home(index))\n    timeout: \(seconds)")
         try yaml.write(toFile: config, atomically: true, encoding: .utf8)
     }
 
     /// Sends console commands (one per line) to manager `index` and returns the reply.
-    public func console(_ index: Int, _ commands: String...) throws -> String {
+    package func console(_ index: Int, _ commands: String...) throws -> String {
         try Console.exchange(port: consolePort(index), commands.joined(separator: "\n") + "\n")
     }
 
     /// Runs snap with this pair's config.
     @discardableResult
-    public func snap(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
+    package func snap(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
         try SnapBinary.run(arguments + ["--config", config], environment: environment, directory: directory.path)
     }
 
     /// Starts snap with this pair's config without waiting for it (to signal it meanwhile).
-    public func startSnap(_ arguments: [String], environment: [String: String] = [:]) throws -> RunningProcess {
+    package func startSnap(_ arguments: [String], environment: [String: String] = [:]) throws -> RunningProcess {
         try SnapBinary.start(arguments + ["--config", config], environment: environment, directory: directory.path)
     }
 
@@ -99,9 +99,9 @@ public final class StandinPair: @unchecked Sendable {
 }
 
 /// A plain-socket client for the stand-in's text console, independent of snap's own.
-public enum Console {
+package enum Console {
     /// Sends `text`, half-closes, and reads until the server closes (at most 10 s).
-    public static func exchange(port: Int, _ text: String) throws -> String {
+    package static func exchange(port: Int, _ text: String) throws -> String {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = loopback(port)

@@ -3,13 +3,13 @@ import SnapKit
 
 extension Invocation {
     /// A test's invocation: no lock wait, a quiet logger, warnings dropped.
-    public static let test = Invocation(argv: ["snap-tests"], logger: Logger(label: "snap-tests"))
+    package static let test = Invocation(argv: ["snap-tests"], logger: Logger(label: "snap-tests"))
 }
 
 extension Store {
     /// Runs `body` holding this store's lock, without an audit entry: how a test that
     /// writes records directly gets the ``LockedStore`` every write needs.
-    public func locked<T>(_ body: (LockedStore) throws -> T) throws -> T {
+    package func locked<T>(_ body: (LockedStore) throws -> T) throws -> T {
         try withLock(by: .test, body)
     }
 }

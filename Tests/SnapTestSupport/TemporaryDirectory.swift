@@ -1,11 +1,11 @@
 import Foundation
 
 /// A fresh directory under the system temp dir, removed when the value is released.
-public final class TemporaryDirectory: @unchecked Sendable {
+package final class TemporaryDirectory: @unchecked Sendable {
     // Only `path` is read after init; deinit runs once.
-    public let path: String
+    package let path: String
 
-    public init(_ label: String = "test") {
+    package init(_ label: String = "test") {
         let base = FileManager.default.temporaryDirectory.path
         path = base + "/snap-\(label)-\(UUID().uuidString.prefix(8))"
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -14,21 +14,21 @@ public final class TemporaryDirectory: @unchecked Sendable {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 
     /// `path/name`.
-    public func callAsFunction(_ name: String) -> String { path + "/" + name }
+    package func callAsFunction(_ name: String) -> String { path + "/" + name }
 }
 
 /// Paths of the package, found from this source file.
-public enum PackagePaths {
+package enum PackagePaths {
     /// The package root.
-    public static let root: String = {
+    package static let root: String = {
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }
         return url.path
     }()
 
     /// The stand-in pair's control script.
-    public static var testbed: String { root + "/Tests/Testbed/leofs-testbed" }
+    package static var testbed: String { root + "/Tests/Testbed/leofs-testbed" }
 
     /// The Mnesia fixture maker under `Tests/Testbed`.
-    public static var mnesiaFixture: String { root + "/Tests/Testbed/mnesia-fixture" }
+    package static var mnesiaFixture: String { root + "/Tests/Testbed/mnesia-fixture" }
 }

@@ -4,18 +4,18 @@ import Glibc
 import SystemPackage
 
 /// What goes into one bundle.
-public struct BundleSources: Sendable {
+package struct BundleSources: Sendable {
     /// The Mnesia directory to capture whole (none for a dump-only capture).
-    public var mnesiaDirectory: String?
+    package var mnesiaDirectory: String?
     /// A `dump-mnesia-data` export, when there is one.
-    public var dumpFile: String?
+    package var dumpFile: String?
     /// When set, the tree is listed again this many seconds after it was read, and any file
     /// added, removed or changed (size, mtime, inode) since before the read fails the build:
     /// a copy of a running node is only trusted when nothing moved under it, including
     /// writes the node had committed but not yet flushed (see ``ManagerNode/settle``).
-    public var stableFor: Double?
+    package var stableFor: Double?
 
-    public init(mnesiaDirectory: String?, dumpFile: String? = nil, stableFor: Double? = nil) {
+    package init(mnesiaDirectory: String?, dumpFile: String? = nil, stableFor: Double? = nil) {
         self.mnesiaDirectory = mnesiaDirectory
         self.dumpFile = dumpFile
         self.stableFor = stableFor
@@ -23,29 +23,29 @@ public struct BundleSources: Sendable {
 }
 
 /// A bundle written to a temporary file, not yet part of the store.
-public struct BuiltBundle: Sendable {
+package struct BuiltBundle: Sendable {
     /// The temporary file holding the bundle.
-    public var temporaryPath: String
+    package var temporaryPath: String
     /// SHA-256 of the compressed bundle.
-    public var sha256: String
+    package var sha256: String
     /// Size of the compressed bundle in bytes.
-    public var size: Int64
+    package var size: Int64
     /// The manifest written into it.
-    public var manifest: BundleManifest
+    package var manifest: BundleManifest
     /// The manifest's exact bytes, as stored in the bundle.
-    public var manifestBytes: [UInt8]
+    package var manifestBytes: [UInt8]
 }
 
 /// Builds bundles: `mnesia/...`, `dump/mnesia.dump`, `MANIFEST.json`, `SHA256SUMS`.
-public enum BundleBuilder {
+package enum BundleBuilder {
     /// Bundle path of the Mnesia directory.
-    public static let mnesiaPrefix = "mnesia"
+    static let mnesiaPrefix = "mnesia"
     /// Bundle path of the dump.
-    public static let dumpPath = "dump/mnesia.dump"
+    package static let dumpPath = "dump/mnesia.dump"
     /// Bundle path of the manifest.
-    public static let manifestPath = "MANIFEST.json"
+    package static let manifestPath = "MANIFEST.json"
     /// Bundle path of the checksum list.
-    public static let checksumsPath = "SHA256SUMS"
+    static let checksumsPath = "SHA256SUMS"
 
     /// What a signal that stops a build leaves.
     static let interruptedState = "the bundle being written was removed; no snapshot was recorded"
@@ -56,7 +56,7 @@ public enum BundleBuilder {
     /// On failure, and when a signal stops it (before each entry and each chunk), the
     /// temporary file is removed.
     /// - Throws: ``BundleError`` or ``SystemError`` naming the file at fault; ``Interrupted``.
-    public static func build(
+    package static func build(
         _ sources: BundleSources, in directory: String, compression: CompressionSettings
     ) throws -> BuiltBundle {
         try build(scan(sources), in: directory, compression: compression)

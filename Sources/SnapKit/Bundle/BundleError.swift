@@ -1,5 +1,5 @@
 /// Failures while writing, reading or unpacking a bundle.
-public enum BundleError: SnapFailure {
+package enum BundleError: SnapFailure {
     /// libarchive refused an operation; `detail` is its own message.
     case archive(operation: String, path: String, detail: String)
     /// A source file changed while snap was reading it.
@@ -28,7 +28,7 @@ public enum BundleError: SnapFailure {
     /// The content to unpack is larger than the free space of the target's file system.
     case insufficientSpace(target: String, needed: Int64, available: Int64)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .archive(operation, path, detail):
             return "\(operation) \(path.escapedForTerminal): \(detail)"

@@ -10,7 +10,7 @@ import SystemPackage
 /// FIFOs are refused. Every file is hashed while it is written and compared with the
 /// expected content. Nothing is unpacked when the expected files do not fit in the target's
 /// free space, and writing stops the moment a file or the whole outgrows what was expected.
-public enum BundleExtractor {
+package enum BundleExtractor {
     /// Extracts the entries `select` keeps, under the names it returns, into `target`.
     ///
     /// - Parameters:
@@ -24,7 +24,7 @@ public enum BundleExtractor {
     ///   written when the expected files do not fit; ``Interrupted`` before an entry when a
     ///   signal came; the caller discards `target`.
     @discardableResult
-    public static func extract(
+    package static func extract(
         bundlePath: String, expected: ExpectedContent, into target: String,
         select: (String) -> String? = { $0 }
     ) throws -> (sha256: String, size: Int64) {

@@ -6,20 +6,20 @@ import Foundation
 /// A copy of the same bytes sits beside the bundle in the store
 /// (`bundles/<sha256>.manifest.json`) so that `show --files`, `diff` and `extract`
 /// know what to expect without decompressing the bundle first.
-public struct BundleManifest: Codable, Sendable, Equatable {
+package struct BundleManifest: Codable, Sendable, Equatable {
     /// The bundle format this writer produces.
-    public static let currentFormatVersion = 1
+    static let currentFormatVersion = 1
 
     /// Always `"snap-bundle"`.
-    public var format: String
+    package var format: String
     /// Version of the bundle layout.
-    public var formatVersion: Int
+    package var formatVersion: Int
     /// ``TreeDigest`` over ``entries``; identifies the content.
-    public var treeDigest: String
+    package var treeDigest: String
     /// Every directory, file and link in the bundle except the manifest and checksums.
-    public var entries: [ManifestEntry]
+    package var entries: [ManifestEntry]
 
-    public init(entries: [ManifestEntry]) {
+    package init(entries: [ManifestEntry]) {
         self.format = "snap-bundle"
         self.formatVersion = Self.currentFormatVersion
         self.entries = entries
@@ -27,11 +27,11 @@ public struct BundleManifest: Codable, Sendable, Equatable {
     }
 
     /// Regular files only, which is what `SHA256SUMS` lists.
-    public var files: [ManifestEntry] { entries.filter { $0.type == .file } }
+    package var files: [ManifestEntry] { entries.filter { $0.type == .file } }
 
     /// Sum of the regular files' sizes: what an extract writes. Saturates at `Int64.max`
     /// (a damaged or hostile manifest may declare any size).
-    public var unpackedSize: Int64 {
+    package var unpackedSize: Int64 {
         files.reduce(0) { total, file in
             let (sum, overflow) = total.addingReportingOverflow(file.size)
             return overflow ? (file.size < 0 ? .min : .max) : sum
@@ -39,10 +39,10 @@ public struct BundleManifest: Codable, Sendable, Equatable {
     }
 
     /// True when a dump (`dump/...`) is part of the content.
-    public var hasDump: Bool { entries.contains { $0.type == .file && $0.path.hasPrefix("dump/") } }
+    package var hasDump: Bool { entries.contains { $0.type == .file && $0.path.hasPrefix("dump/") } }
 
     /// The canonical JSON bytes written into the bundle.
-    public func encoded() throws -> [UInt8] {
+    package func encoded() throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -51,7 +51,7 @@ public struct BundleManifest: Codable, Sendable, Equatable {
 
     /// Decodes manifest bytes.
     /// - Throws: ``BundleError/malformedManifest(_:_:)`` naming `source`.
-    public static func decode(_ bytes: [UInt8], source: String) throws -> BundleManifest {
+    package static func decode(_ bytes: [UInt8], source: String) throws -> BundleManifest {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         do {
@@ -64,7 +64,7 @@ public struct BundleManifest: Codable, Sendable, Equatable {
     }
 
     /// The text of `SHA256SUMS`, in the format `sha256sum -c` accepts.
-    public func sha256sums() -> [UInt8] {
+    package func sha256sums() -> [UInt8] {
         var text = ""
         for file in files {
             // GNU coreutils escapes names holding a backslash or newline and marks the line.
@@ -81,26 +81,26 @@ public struct BundleManifest: Codable, Sendable, Equatable {
 }
 
 /// One directory, file or symbolic link in a bundle.
-public struct ManifestEntry: Codable, Sendable, Equatable {
+package struct ManifestEntry: Codable, Sendable, Equatable {
     /// What kind of file system object an entry is.
-    public enum Kind: String, Codable, Sendable {
+    package enum Kind: String, Codable, Sendable {
         case file, directory, symlink
     }
 
     /// Path inside the bundle, `/`-separated, no trailing slash (`mnesia/schema.DAT`).
-    public var path: String
+    package var path: String
     /// The entry's kind.
-    public var type: Kind
+    package var type: Kind
     /// Permission bits in octal (`"0644"`).
-    public var mode: String
+    package var mode: String
     /// Bytes of content (0 for directories; target length for links).
-    public var size: Int64
+    package var size: Int64
     /// SHA-256 of the content, for files.
-    public var sha256: String?
+    package var sha256: String?
     /// The link target, for symbolic links.
-    public var target: String?
+    package var target: String?
 
-    public init(path: String, type: Kind, mode: UInt32, size: Int64, sha256: String? = nil, target: String? = nil) {
+    package init(path: String, type: Kind, mode: UInt32, size: Int64, sha256: String? = nil, target: String? = nil) {
         self.path = path
         self.type = type
         self.mode = String(format: "%04o", mode & 0o7777)
@@ -110,7 +110,7 @@ public struct ManifestEntry: Codable, Sendable, Equatable {
     }
 
     /// The permission bits as a number.
-    public var permissions: UInt32 { UInt32(mode, radix: 8) ?? 0o600 }
+    package var permissions: UInt32 { UInt32(mode, radix: 8) ?? 0o600 }
 }
 
 /// The content identity of a captured tree.
@@ -119,9 +119,9 @@ public struct ManifestEntry: Codable, Sendable, Equatable {
 /// `type NUL mode NUL size NUL hash NUL path NUL`, where `hash` is the file's SHA-256,
 /// the SHA-256 of a link's target, or `-` for a directory. Times and owners are left
 /// out on purpose: two captures of the same content compare equal.
-public enum TreeDigest {
+package enum TreeDigest {
     /// Computes the digest of `entries` in any order.
-    public static func compute(_ entries: [ManifestEntry]) -> String {
+    package static func compute(_ entries: [ManifestEntry]) -> String {
         var hasher = SHA256()
         for entry in entries.sorted(by: { FileOps.byteOrder($0.path, $1.path) }) {
             let hash: String

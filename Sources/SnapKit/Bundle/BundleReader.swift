@@ -3,22 +3,22 @@ import Crypto
 import Glibc
 
 /// One entry of a bundle as libarchive reports it.
-public struct BundleEntry: Sendable {
+package struct BundleEntry: Sendable {
     /// What the tar header says an entry is.
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         case file, directory, symlink(String), hardlink(String), other(String)
     }
 
     /// Path inside the bundle, without a trailing slash.
-    public var path: String
+    package var path: String
     /// The entry's kind.
-    public var kind: Kind
+    package var kind: Kind
     /// Permission bits.
-    public var mode: UInt32
+    package var mode: UInt32
     /// Content size from the header.
-    public var size: Int64
+    package var size: Int64
     /// Modification time, seconds and nanoseconds.
-    public var mtime: (seconds: Int, nanoseconds: Int)
+    package var mtime: (seconds: Int, nanoseconds: Int)
 }
 
 /// Streams a `.tar.zst` bundle entry by entry. A second thread reads the file, hashes the
@@ -28,15 +28,15 @@ public struct BundleEntry: Sendable {
 ///
 /// Owns the libarchive handle, the reading thread and the file descriptor; `deinit` stops
 /// the thread and frees them.
-public final class BundleReader {
+package final class BundleReader {
     private let archive: OpaquePointer
     private let source: DecompressingSource
     /// The bundle's path, for messages.
-    public let path: String
+    package let path: String
 
     /// Opens the bundle at `path`.
     /// - Throws: ``SystemError`` when it cannot be opened, ``BundleError`` when libarchive refuses it.
-    public init(path: String) throws {
+    package init(path: String) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw SystemError("open bundle", path, .last) }
         guard let archive = archive_read_new() else {
@@ -66,7 +66,7 @@ public final class BundleReader {
 
     /// The next entry's header, or `nil` at the end of the archive.
     /// - Throws: ``BundleError`` for unreadable archives and names that are not UTF-8.
-    public func next() throws -> BundleEntry? {
+    package func next() throws -> BundleEntry? {
         var entry: OpaquePointer?
         let status = archive_read_next_header(archive, &entry)
         if status == ARCHIVE_EOF { return nil }
@@ -103,7 +103,7 @@ public final class BundleReader {
 
     /// Streams the current entry's content in blocks; the pointer is only valid inside `body`.
     /// - Throws: ``BundleError`` when the compressed data is damaged, or what `body` throws.
-    public func readData(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    package func readData(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         var block: UnsafeRawPointer?
         var size = 0
         var offset: Int64 = 0
@@ -132,7 +132,7 @@ public final class BundleReader {
     private static let zeros = [UInt8](repeating: 0, count: 1 << 16)
 
     /// Reads the current entry whole, refusing more than `limit` bytes.
-    public func readAll(limit: Int) throws -> [UInt8] {
+    func readAll(limit: Int) throws -> [UInt8] {
         var bytes: [UInt8] = []
         try readData { chunk in
             guard bytes.count + chunk.count <= limit else {
@@ -145,7 +145,7 @@ public final class BundleReader {
 
     /// Reads whatever the archive did not consume and returns the SHA-256 and size of the
     /// whole bundle file.
-    public func finish() throws -> (sha256: String, size: Int64) {
+    package func finish() throws -> (sha256: String, size: Int64) {
         try source.drain()
     }
 

@@ -2,20 +2,20 @@ import CZstd
 import Foundation
 
 /// zstd level and worker threads for writing bundles.
-public struct CompressionSettings: Sendable, Equatable {
+package struct CompressionSettings: Sendable, Equatable {
     /// zstd compression level (negative levels are the fast ones).
-    public var level: Int
+    package var level: Int
     /// zstd worker threads; 0 compresses on the calling thread.
-    public var threads: Int
+    package var threads: Int
 
     /// Level 3 with one worker per core, the documented default.
-    public static var standard: CompressionSettings {
+    package static var standard: CompressionSettings {
         CompressionSettings(level: 3, threads: min(ProcessInfo.processInfo.activeProcessorCount, 256), unchecked: ())
     }
 
     /// - Throws: ``BundleError/badCompression(_:)`` saying which values are allowed;
     ///   libarchive would only say "Undefined option".
-    public init(level: Int, threads: Int) throws {
+    package init(level: Int, threads: Int) throws {
         let range = Int(ZSTD_minCLevel())...Int(ZSTD_maxCLevel())
         guard range.contains(level) else {
             throw BundleError.badCompression(

@@ -2,12 +2,12 @@ import Crypto
 
 /// What every entry of a bundle must be, taken from a trusted manifest: the store's copy
 /// beside the bundle, whose digest the snapshot record vouches for.
-public struct ExpectedContent: Sendable {
+package struct ExpectedContent: Sendable {
     /// The promised entries by path, including `MANIFEST.json` and `SHA256SUMS`.
-    public var entries: [String: ManifestEntry]
+    package var entries: [String: ManifestEntry]
 
     /// Everything `manifest` lists plus the manifest and checksums themselves.
-    public init(manifest: BundleManifest, manifestBytes: [UInt8]) {
+    package init(manifest: BundleManifest, manifestBytes: [UInt8]) {
         var entries: [String: ManifestEntry] = [:]
         for entry in manifest.entries { entries[entry.path] = entry }
         let sums = manifest.sha256sums()
@@ -22,7 +22,7 @@ public struct ExpectedContent: Sendable {
 
     /// Checks an entry's header against the promise before any of its content is used.
     /// - Throws: ``BundleError/contentMismatch(path:detail:)``.
-    public func checkHeader(_ entry: BundleEntry) throws -> ManifestEntry {
+    func checkHeader(_ entry: BundleEntry) throws -> ManifestEntry {
         guard let expected = entries[entry.path] else {
             throw BundleError.contentMismatch(path: entry.path, detail: "not listed in the manifest")
         }

@@ -1,5 +1,5 @@
 /// Problems with `snap.yaml`.
-public enum ConfigError: SnapFailure {
+enum ConfigError: SnapFailure {
     /// The file named by `--config` or `$SNAP_CONFIG` is not there.
     case missing(String)
     /// YAML that does not parse.
@@ -11,7 +11,7 @@ public enum ConfigError: SnapFailure {
     /// A value of the wrong kind.
     case badValue(path: String, line: Int, key: String, expected: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .missing(path):
             return "config file \(path) does not exist; create it or pass \(Remedy.configPath)"

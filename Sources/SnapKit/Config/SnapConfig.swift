@@ -2,15 +2,15 @@ import Foundation
 import Yams
 
 /// One manager of the pair, as configured in `snap.yaml`.
-public struct ManagerEntry: Sendable, Equatable {
+package struct ManagerEntry: Sendable, Equatable {
     /// The name operators use (`manager_0`).
-    public var name: String
+    package var name: String
     /// The manager's release directory.
-    public var home: String
+    package var home: String
     /// Overrides of what `etc/leo_manager.conf` says, by snap.yaml key.
-    public var overrides: [String: String]
+    package var overrides: [String: String]
 
-    public init(name: String, home: String, overrides: [String: String]) {
+    package init(name: String, home: String, overrides: [String: String]) {
         self.name = name
         self.home = home
         self.overrides = overrides
@@ -18,17 +18,17 @@ public struct ManagerEntry: Sendable, Equatable {
 }
 
 /// The content of `snap.yaml`.
-public struct SnapConfig: Sendable, Equatable {
+package struct SnapConfig: Sendable, Equatable {
     /// The file it came from.
-    public var path: String
+    package var path: String
     /// Store directory, resolved against the config file's directory.
-    public var store: String?
+    package var store: String?
     /// LeoFS cluster id.
-    public var cluster: String?
+    package var cluster: String?
     /// Policy name or path.
-    public var policy: String?
+    package var policy: String?
     /// The manager pair.
-    public var managers: [ManagerEntry]
+    package var managers: [ManagerEntry]
 
     static let topKeys = ["store", "cluster", "policy", "managers"]
     static let managerKeys = [
@@ -38,7 +38,7 @@ public struct SnapConfig: Sendable, Equatable {
 
     /// Where the config comes from when none is given: `$SNAP_CONFIG`, `./snap.yaml`,
     /// `/etc/snap/snap.yaml`; `nil` when none of them exists.
-    public static func defaultPath(environment: [String: String]) -> (path: String, explicit: Bool)? {
+    package static func defaultPath(environment: [String: String]) -> (path: String, explicit: Bool)? {
         if let path = environment["SNAP_CONFIG"], !path.isEmpty { return (path, true) }
         for path in ["snap.yaml", "/etc/snap/snap.yaml"] where FileOps.exists(path) { return (path, false) }
         return nil
@@ -46,7 +46,7 @@ public struct SnapConfig: Sendable, Equatable {
 
     /// Reads and checks a config file.
     /// - Throws: ``ConfigError`` naming the file and line.
-    public static func load(path: String) throws -> SnapConfig {
+    package static func load(path: String) throws -> SnapConfig {
         guard FileOps.exists(path) else { throw ConfigError.missing(path) }
         if let reason = FileOps.insecurity(of: path) { throw ConfigError.insecure(path: path, reason: reason) }
         let text = String(decoding: try FileOps.readFile(path), as: UTF8.self)
@@ -54,7 +54,7 @@ public struct SnapConfig: Sendable, Equatable {
     }
 
     /// Parses config text; `path` names it in errors and anchors relative paths.
-    public static func parse(_ text: String, path: String) throws -> SnapConfig {
+    package static func parse(_ text: String, path: String) throws -> SnapConfig {
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)

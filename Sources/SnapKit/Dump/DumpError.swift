@@ -1,7 +1,7 @@
 /// Why a file is not a Mnesia text dump, with the file and the 1-based line.
-public struct DumpError: SnapFailure, Equatable {
+package struct DumpError: SnapFailure, Equatable {
     /// What is wrong at ``line``.
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         /// Text where a term must be, or a term that is not written as Erlang writes it.
         case syntax(String)
         /// A string, quoted atom or term that is still open at the end of the file.
@@ -19,20 +19,20 @@ public struct DumpError: SnapFailure, Equatable {
     }
 
     /// The file the dump was read from, or the name it was given (`input`).
-    public var source: String
+    package var source: String
     /// The 1-based line the problem is on (or, for something left open, starts on).
-    public var line: Int
+    package var line: Int
     /// What went wrong.
-    public var kind: Kind
+    package var kind: Kind
 
-    public init(source: String, line: Int, kind: Kind) {
+    package init(source: String, line: Int, kind: Kind) {
         self.source = source
         self.line = line
         self.kind = kind
     }
 
     /// `file:line: problem; what to do`, as compilers print it.
-    public var description: String {
+    package var description: String {
         let advice = "is this a complete `leofs-adm dump-mnesia-data` file? take the dump again"
         let problem =
             switch kind {

@@ -1,16 +1,16 @@
 /// Bounds that keep a hostile or damaged dump from exhausting memory or the stack.
-public struct DumpLimits: Sendable, Equatable {
+package struct DumpLimits: Sendable, Equatable {
     /// The longest single term, in bytes of the file, that is accepted.
-    public var maxTermBytes: Int
+    package var maxTermBytes: Int
     /// The deepest nesting of brackets that is accepted.
-    public var maxDepth: Int
+    package var maxDepth: Int
 
     /// Limits; the defaults are far above anything a LeoFS manager writes.
-    public init(maxTermBytes: Int = 64 << 20, maxDepth: Int = 10_000) {
+    package init(maxTermBytes: Int = 64 << 20, maxDepth: Int = 10_000) {
         self.maxTermBytes = maxTermBytes
         self.maxDepth = maxDepth
     }
 
     /// 64 MiB a term, 10,000 levels of brackets.
-    public static let standard = DumpLimits()
+    package static let standard = DumpLimits()
 }

@@ -12,41 +12,41 @@
 // table name and kept as normalized bytes for the table's digest.
 
 /// A table as the dump's first term declares it.
-public struct DeclaredTable: Codable, Sendable, Equatable {
+package struct DeclaredTable: Codable, Sendable, Equatable {
     /// The table name.
-    public var name: String
+    package var name: String
     /// The record's field names, in order (the first is the key).
-    public var attributes: [String]
+    package var attributes: [String]
 
     /// A declared table.
-    public init(name: String, attributes: [String]) {
+    package init(name: String, attributes: [String]) {
         self.name = name
         self.attributes = attributes
     }
 }
 
 /// What a Mnesia text dump holds, table by table.
-public struct MnesiaDump: Codable, Sendable, Equatable {
+package struct MnesiaDump: Codable, Sendable, Equatable {
     /// Tables declared in the first term, in the order given, with their attribute names.
-    public var tables: [DeclaredTable]
+    package var tables: [DeclaredTable]
     /// Per table: row count and digest, for every declared table (0 rows if none) plus any
     /// table that has rows but was not declared; sorted by name.
-    public var summaries: [TableSummary]
+    package var summaries: [TableSummary]
 
     /// A dump summary.
-    public init(tables: [DeclaredTable], summaries: [TableSummary]) {
+    package init(tables: [DeclaredTable], summaries: [TableSummary]) {
         self.tables = tables
         self.summaries = summaries
     }
 
     /// The summary of the table called `name`, if the dump has it.
-    public func summary(of name: String) -> TableSummary? {
+    package func summary(of name: String) -> TableSummary? {
         summaries.first { $0.name == name }
     }
 
     /// Reads a dump held in memory; `source` names it in errors.
     /// - Throws: ``DumpError`` naming `source` and the line.
-    public static func parse(
+    package static func parse(
         _ bytes: some Collection<UInt8>, source: String, limits: DumpLimits = .standard
     ) throws -> MnesiaDump {
         var parser = DumpParser(source: source, limits: limits)
@@ -59,7 +59,7 @@ public struct MnesiaDump: Codable, Sendable, Equatable {
 
     /// Reads the dump at `path`, streaming it; `path` names it in errors.
     /// - Throws: ``SystemError`` if the file cannot be read, ``DumpError`` if it is not a dump.
-    public static func parse(contentsOf path: String, limits: DumpLimits = .standard) throws -> MnesiaDump {
+    package static func parse(contentsOf path: String, limits: DumpLimits = .standard) throws -> MnesiaDump {
         var parser = DumpParser(source: path, limits: limits)
         try FileOps.readChunks(path, chunkSize: DumpParser.chunkSize) { chunk in
             try parser.feed(chunk.bindMemory(to: UInt8.self))

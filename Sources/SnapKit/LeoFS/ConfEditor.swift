@@ -3,10 +3,10 @@ import Glibc
 
 /// Edits one key of a cuttlefish conf file in place: comments, order and other lines stay
 /// as they are, the old file is kept beside it, the new one is written atomically.
-public enum ConfEditor {
+package enum ConfEditor {
     /// The text with `key` set to `value`: the last non-comment `key = ...` line is
     /// rewritten (keeping its indentation); without one, a line is appended.
-    public static func setting(_ key: String, to value: String, in text: String) -> String {
+    package static func setting(_ key: String, to value: String, in text: String) -> String {
         var lines = text.components(separatedBy: "\n")
         let index = lines.lastIndex { line in
             let trimmed = line.trimmingCharacters(in: .whitespaces)
@@ -24,7 +24,7 @@ public enum ConfEditor {
 
     /// Sets `key` in `file`, first copying the file to `backup` unless that exists already
     /// (a resumed restore must keep the original, not its own edit). Mode and owner stay.
-    public static func set(_ key: String, to value: String, in file: String, backup: String) throws {
+    package static func set(_ key: String, to value: String, in file: String, backup: String) throws {
         let original = try FileOps.readFile(file)
         guard let status = try FileOps.status(file) else { throw SystemError("read", file, .noSuchFileOrDirectory) }
         if !FileOps.exists(backup) {

@@ -98,13 +98,13 @@ struct ConsoleClient: Sendable {
 }
 
 /// What `status` says about the cluster.
-public struct ClusterStatus: Codable, Sendable, Equatable {
-    public var clusterId: String?
-    public var currentRingHash: String?
-    public var previousRingHash: String?
+package struct ClusterStatus: Codable, Sendable, Equatable {
+    package var clusterId: String?
+    package var currentRingHash: String?
+    package var previousRingHash: String?
 
     /// Reads the ` [System Confiuration]` table (sic) of a `status` reply.
-    public init(parsing reply: String) {
+    package init(parsing reply: String) {
         func value(_ item: String) -> String? {
             for line in reply.split(separator: "\n") {
                 let cells = line.split(separator: "|", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }

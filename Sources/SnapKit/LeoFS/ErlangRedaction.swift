@@ -4,10 +4,10 @@
 /// `load-mnesia-data` prints the row it could not load, secret included:
 /// `{aborted,{bad_type,{leo_s3_credentials,<<"05236">>,<<"802562235">>,1,x}}}` becomes
 /// `{aborted,{bad_type,{leo_s3_credentials,<<…>>,<<…>>,1,x}}}`, which still says what failed.
-public enum ErlangRedaction {
+package enum ErlangRedaction {
     /// `text` with the content of every `<<...>>` binary replaced by `…`; a binary cut off
     /// by the end of the text is hidden to the end.
-    public static func redactingBinaries(_ text: String) -> String {
+    package static func redactingBinaries(_ text: String) -> String {
         var result = ""
         var rest = Substring(text)
         while let open = rest.range(of: "<<") {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Failures talking to, or reading the setup of, a LeoFS manager.
-public enum LeoFSError: SnapFailure, Equatable {
+package enum LeoFSError: SnapFailure, Equatable {
     case confMissing(String)
     case malformedConf(path: String, line: Int, text: String)
     case badSetting(node: String, key: String, value: String, expected: String)
@@ -13,7 +13,7 @@ public enum LeoFSError: SnapFailure, Equatable {
     case dumpMissing(node: String, path: String)
     case console(node: String, address: String, detail: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .confMissing(path):
             return "\(path) does not exist; check `home` of this manager in snap.yaml"

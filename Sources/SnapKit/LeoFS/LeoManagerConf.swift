@@ -3,27 +3,27 @@ import Foundation
 /// A `leo_manager.conf` (cuttlefish syntax): `key = value` lines, `#` comments.
 ///
 /// Later files (`etc/leo_manager.d/*.conf`, in name order) override earlier ones.
-public struct LeoManagerConf: Sendable, Equatable {
+package struct LeoManagerConf: Sendable, Equatable {
     /// Where a value came from, for messages.
-    public struct Origin: Sendable, Equatable {
-        public var path: String
-        public var line: Int
+    package struct Origin: Sendable, Equatable {
+        package var path: String
+        package var line: Int
     }
 
     /// The values by key, last one wins.
-    public private(set) var values: [String: String] = [:]
+    package private(set) var values: [String: String] = [:]
     /// Where each value was set.
-    public private(set) var origins: [String: Origin] = [:]
+    package private(set) var origins: [String: Origin] = [:]
 
-    public init() {}
+    package init() {}
 
     /// The value of `key`, if set.
-    public subscript(key: String) -> String? { values[key] }
+    package subscript(key: String) -> String? { values[key] }
 
     /// Reads `text` (the content of `path`) on top of what is already set.
     /// - Throws: ``LeoFSError/malformedConf(path:line:text:)`` for a line that is neither a
     ///   comment, blank, nor `key = value`.
-    public mutating func read(_ text: String, path: String) throws {
+    package mutating func read(_ text: String, path: String) throws {
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
@@ -42,7 +42,7 @@ public struct LeoManagerConf: Sendable, Equatable {
 
     /// Reads `etc/leo_manager.conf` under `home` and then `etc/leo_manager.d/*.conf`.
     /// - Throws: ``LeoFSError/confMissing(_:)`` or a malformed-line error.
-    public static func load(home: String) throws -> LeoManagerConf {
+    package static func load(home: String) throws -> LeoManagerConf {
         let main = home + "/etc/leo_manager.conf"
         guard FileOps.exists(main) else { throw LeoFSError.confMissing(main) }
         var conf = LeoManagerConf()

@@ -2,34 +2,34 @@ import Foundation
 import Glibc
 
 /// One manager, fully resolved: snap.yaml's entry plus its `leo_manager.conf`.
-public struct ManagerNode: Sendable, Equatable {
+package struct ManagerNode: Sendable, Equatable {
     /// The operator's name for it (`manager_0`).
-    public var name: String
+    package var name: String
     /// Release directory.
-    public var home: String
+    package var home: String
     /// Erlang node name (`manager_0@127.0.0.1`).
-    public var nodename: String
+    package var nodename: String
     /// The other manager of the pair.
-    public var partner: String?
+    package var partner: String?
     /// `master` or `slave`, when known.
-    public var role: String?
+    package var role: String?
     /// Absolute Mnesia directory.
-    public var mnesiaDirectory: String
+    package var mnesiaDirectory: String
     /// Text console address.
-    public var consoleHost: String
-    public var consolePort: Int
+    package var consoleHost: String
+    package var consolePort: Int
     /// Erlang cookie (never printed).
-    public var cookie: String?
+    package var cookie: String?
     /// Cluster id (`system.cluster_id`), when set.
-    public var cluster: String?
+    package var cluster: String?
     /// Deadline for each control command and console exchange, in seconds.
-    public var timeout: Double
+    package var timeout: Double
     /// Seconds a hot copy waits before listing the directory again. Mnesia's transaction
     /// log (disk_log) reaches the file up to 2 s after a commit; a copy is accepted only if
     /// nothing changed by then, so it holds every transaction committed before it began.
-    public var settle: Double
+    package var settle: Double
 
-    public init(
+    package init(
         name: String, home: String, nodename: String, partner: String?, role: String?, mnesiaDirectory: String,
         consoleHost: String, consolePort: Int, cookie: String?, cluster: String?, timeout: Double, settle: Double
     ) {
@@ -48,11 +48,11 @@ public struct ManagerNode: Sendable, Equatable {
     }
 
     /// `bin/leo_manager` of this node.
-    public var controlScript: String { home + "/bin/leo_manager" }
+    var controlScript: String { home + "/bin/leo_manager" }
 
     /// Resolves snap.yaml's entry for a manager from its `leo_manager.conf` files and the entry's overrides.
     /// - Throws: ``LeoFSError`` naming the file, line or key at fault.
-    public static func resolve(_ entry: ManagerEntry) throws -> ManagerNode {
+    package static func resolve(_ entry: ManagerEntry) throws -> ManagerNode {
         let conf = try LeoManagerConf.load(home: entry.home)
         func value(_ override: String, _ key: String) -> String? { entry.overrides[override] ?? conf[key] }
         let nodename = value("nodename", "nodename") ?? "manager_0@127.0.0.1"

@@ -4,22 +4,22 @@ import Glibc
 /// (`schema.DAT`) and at least one table file (`*.DCD`, `*.DCL`, or a `*.DAT` other than the
 /// schema). A directory without them (emptied by an interrupted restore, a wrong path, a node
 /// that never booted) would make a snapshot that verifies and restores nothing.
-public enum MnesiaDirectoryCheck {
+package enum MnesiaDirectoryCheck {
     /// What a directory lacks.
-    public struct Missing: Sendable, Equatable {
+    package struct Missing: Sendable, Equatable {
         /// No `schema.DAT`.
-        public var schema: Bool
+        package var schema: Bool
         /// No `*.DCD`, `*.DCL` or `*.DAT` but the schema.
-        public var tableFiles: Bool
+        package var tableFiles: Bool
 
         /// What is missing: the schema, table files, or both.
-        public init(schema: Bool, tableFiles: Bool) {
+        package init(schema: Bool, tableFiles: Bool) {
             self.schema = schema
             self.tableFiles = tableFiles
         }
 
         /// The missing files in words (`schema.DAT and table files (*.DCD, *.DCL, *.DAT)`).
-        public var description: String {
+        package var description: String {
             let tables = "table files (*.DCD, *.DCL, *.DAT)"
             switch (schema, tableFiles) {
             case (true, true): return "schema.DAT and \(tables)"
@@ -30,11 +30,11 @@ public enum MnesiaDirectoryCheck {
     }
 
     /// The schema file's name.
-    public static let schemaFile = "schema.DAT"
+    static let schemaFile = "schema.DAT"
 
     /// What the directory whose top-level regular files are `names` lacks, or nil.
     /// - Parameter names: the names of the regular files directly in the directory.
-    public static func missing(in names: some Sequence<String>) -> Missing? {
+    package static func missing(in names: some Sequence<String>) -> Missing? {
         var schema = false
         var tables = false
         for name in names {
@@ -53,7 +53,7 @@ public enum MnesiaDirectoryCheck {
     ///   - node: the node it belongs to, for the message.
     ///   - shownAs: how the message names the directory (default: its path), for a copy of it.
     /// - Throws: ``IncompleteMnesiaDirectory``, or ``SystemError`` when it cannot be read.
-    public static func require(_ directory: String, node: String, shownAs: String? = nil) throws {
+    package static func require(_ directory: String, node: String, shownAs: String? = nil) throws {
         var names: [String] = []
         for name in try FileOps.listDirectory(directory) {
             guard let status = try FileOps.status(directory + "/" + name),
@@ -69,12 +69,12 @@ public enum MnesiaDirectoryCheck {
 
 /// `create` found no Mnesia schema or no table files where it was to capture: such a
 /// snapshot would verify and restore nothing, so none is made unless asked for.
-public struct IncompleteMnesiaDirectory: SnapFailure {
-    public var node: String
-    public var directory: String
-    public var missing: MnesiaDirectoryCheck.Missing
+struct IncompleteMnesiaDirectory: SnapFailure {
+    package var node: String
+    package var directory: String
+    package var missing: MnesiaDirectoryCheck.Missing
 
-    public var description: String {
+    package var description: String {
         "\(node): \(directory) has no \(missing.description), so it is no Mnesia directory to keep "
             + "(emptied by an interrupted restore, or the wrong path?); nothing was recorded. "
             + "Put the node's Mnesia files back, or pass \(Remedy.allowIncomplete) to archive it as it is"

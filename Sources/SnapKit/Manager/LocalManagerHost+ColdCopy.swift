@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 extension LocalManagerHost {
-    public func coldCopy(into directory: String) -> ColdCopyOutcome {
+    package func coldCopy(into directory: String) -> ColdCopyOutcome {
         // A stop that failed or hung may still have taken the node down: it is started
         // again all the same (`start` on a running node is harmless).
         let down = Date()

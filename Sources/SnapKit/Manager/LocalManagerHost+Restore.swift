@@ -2,9 +2,9 @@ import Foundation
 import Glibc
 
 extension LocalManagerHost {
-    public func surveyMnesia() throws -> TargetDirectory { try TargetDirectory.survey(node.mnesiaDirectory) }
+    package func surveyMnesia() throws -> TargetDirectory { try TargetDirectory.survey(node.mnesiaDirectory) }
 
-    public func spaceBesideMnesia() throws -> FreeSpace {
+    package func spaceBesideMnesia() throws -> FreeSpace {
         var parent = (node.mnesiaDirectory as NSString).deletingLastPathComponent
         while !FileOps.exists(parent) && parent.count > 1 {
             parent = (parent as NSString).deletingLastPathComponent
@@ -14,7 +14,7 @@ extension LocalManagerHost {
         return FreeSpace(path: parent, available: Int64(info.f_bavail) * Int64(info.f_frsize))
     }
 
-    public func rescueMnesia(to rescue: String) throws -> (files: Int, bytes: Int64) {
+    package func rescueMnesia(to rescue: String) throws -> (files: Int, bytes: Int64) {
         let live = node.mnesiaDirectory
         try FileOps.makeDirectory((rescue as NSString).deletingLastPathComponent)
         try FileOps.makeDirectory(rescue)
@@ -28,15 +28,15 @@ extension LocalManagerHost {
         return try TargetDirectory.contentSize(rescue)
     }
 
-    public func rescuedNames(in rescue: String) throws -> [String] {
+    package func rescuedNames(in rescue: String) throws -> [String] {
         FileOps.exists(rescue) ? try FileOps.listDirectory(rescue) : []
     }
 
-    public func withRescuedFiles<T>(in rescue: String, _ body: (String) throws -> T) throws -> T { try body(rescue) }
+    package func withRescuedFiles<T>(in rescue: String, _ body: (String) throws -> T) throws -> T { try body(rescue) }
 
-    public func discardRescue(_ rescue: String) throws { try FileOps.removeTree(rescue) }
+    package func discardRescue(_ rescue: String) throws { try FileOps.removeTree(rescue) }
 
-    public func unpackSnapshot(_ record: SnapshotRecord, from store: Store, owner: TargetDirectory) throws {
+    package func unpackSnapshot(_ record: SnapshotRecord, from store: Store, owner: TargetDirectory) throws {
         let staging = RestoreLayout.staging(node.mnesiaDirectory)
         try FileOps.removeTree(staging)
         try unpackMnesia(of: record, from: store, to: staging, owner: owner)
@@ -54,7 +54,7 @@ extension LocalManagerHost {
         try FileOps.syncTree(path)
     }
 
-    public func swapInStaging(expected: () throws -> BundleManifest) throws {
+    package func swapInStaging(expected: () throws -> BundleManifest) throws {
         let live = node.mnesiaDirectory
         let staging = RestoreLayout.staging(live)
         guard FileOps.exists(staging) else {
@@ -75,7 +75,7 @@ extension LocalManagerHost {
         try FileOps.syncDirectory((live as NSString).deletingLastPathComponent)
     }
 
-    public func putBack(_ previous: PreviousMnesiaFiles, from store: Store) throws {
+    package func putBack(_ previous: PreviousMnesiaFiles, from store: Store) throws {
         let live = node.mnesiaDirectory
         try FileOps.removeTree(RestoreLayout.staging(live))  // the snapshot's files, never swapped in
         let original = previous.original

@@ -9,7 +9,7 @@ import Foundation
 /// one thing done to the manager, whole, the way an agent next to it would carry it out.
 /// A method may throw ``Interrupted`` when it was stopped part way; the caller treats that
 /// as a stop, not a failure.
-public protocol ManagerHost: Sendable {
+package protocol ManagerHost: Sendable {
     /// What snap.yaml and the manager's conf say about it: names, paths, ports, timeouts.
     var node: ManagerNode { get }
 
@@ -94,49 +94,49 @@ public protocol ManagerHost: Sendable {
 
 extension ManagerHost {
     /// The operator's name for the manager.
-    public var name: String { node.name }
+    package var name: String { node.name }
 
     /// Starts the node and waits until it is ready.
-    public func startAndWait() throws {
+    package func startAndWait() throws {
         try start()
         try waitReady()
     }
 
     /// The table summary of a fresh dump.
-    public func dumpTables() throws -> [TableSummary] {
+    func dumpTables() throws -> [TableSummary] {
         try withDump { try MnesiaDump.parse(contentsOf: $0).summaries }
     }
 
     /// Refuses a Mnesia directory without a schema or table files.
-    public func checkMnesiaDirectory() throws { try checkMnesiaDirectory(shownAs: nil) }
+    package func checkMnesiaDirectory() throws { try checkMnesiaDirectory(shownAs: nil) }
 }
 
 /// Free space on a file system of a manager's host.
-public struct FreeSpace: Sendable, Equatable {
+package struct FreeSpace: Sendable, Equatable {
     /// The existing directory that was measured.
-    public var path: String
+    package var path: String
     /// Bytes available to the manager's user.
-    public var available: Int64
+    package var available: Int64
 
-    public init(path: String, available: Int64) {
+    package init(path: String, available: Int64) {
         self.path = path
         self.available = available
     }
 }
 
 /// What a rollback needs to put a target's previous files back.
-public struct PreviousMnesiaFiles: Sendable {
+package struct PreviousMnesiaFiles: Sendable {
     /// Where the rescue moved them.
-    public var rescue: String
+    package var rescue: String
     /// What the Mnesia directory was before the restore.
-    public var original: TargetDirectory
+    package var original: TargetDirectory
     /// Whether anything may have written into the Mnesia directory since the rescue: then
     /// it is replaced only by a copy checked against ``preRestore``.
-    public var liveWasReplaced: Bool
+    package var liveWasReplaced: Bool
     /// The pre-restore snapshot of these files, when one was recorded (and needed).
-    public var preRestore: SnapshotRecord?
+    package var preRestore: SnapshotRecord?
 
-    public init(rescue: String, original: TargetDirectory, liveWasReplaced: Bool, preRestore: SnapshotRecord?) {
+    package init(rescue: String, original: TargetDirectory, liveWasReplaced: Bool, preRestore: SnapshotRecord?) {
         self.rescue = rescue
         self.original = original
         self.liveWasReplaced = liveWasReplaced
@@ -146,21 +146,21 @@ public struct PreviousMnesiaFiles: Sendable {
 
 /// How a cold copy's stop, copy and start went, each on its own: the node is started again
 /// whatever happened to the stop or the copy.
-public struct ColdCopyOutcome: Sendable {
+package struct ColdCopyOutcome: Sendable {
     /// How the stop went.
-    public var stopped: Result<Void, any Error>
+    package var stopped: Result<Void, any Error>
     /// How the copy went; the stop's failure when there was no copy.
-    public var copied: Result<Void, any Error>
+    package var copied: Result<Void, any Error>
     /// How the start and the wait until ready went.
-    public var started: Result<Void, any Error>
+    package var started: Result<Void, any Error>
     /// The copy was given up on and may still run: it removes its directory when it stops.
-    public var copyAbandoned: Bool
+    var copyAbandoned: Bool
     /// Seconds the stop, the copy, and the start with its wait took.
-    public var stopSeconds: Double
-    public var copySeconds: Double
-    public var startSeconds: Double
+    var stopSeconds: Double
+    package var copySeconds: Double
+    var startSeconds: Double
 
-    public init(
+    package init(
         stopped: Result<Void, any Error>, copied: Result<Void, any Error>, started: Result<Void, any Error>,
         copyAbandoned: Bool = false, stopSeconds: Double = 0, copySeconds: Double = 0, startSeconds: Double = 0
     ) {

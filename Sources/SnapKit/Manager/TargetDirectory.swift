@@ -4,18 +4,18 @@ import Glibc
 /// A target's Mnesia directory as a restore found it, before anything moved: whether it
 /// existed, and the owner and mode that every file put there must have (a manager running
 /// as its own user cannot open files that came back as root's).
-public struct TargetDirectory: Codable, Sendable, Equatable {
+package struct TargetDirectory: Codable, Sendable, Equatable {
     /// False when the directory was missing (a lost directory is an ordinary Case 1).
-    public var existed: Bool
-    public var uid: UInt32
-    public var gid: UInt32
+    package var existed: Bool
+    package var uid: UInt32
+    package var gid: UInt32
     /// Permission bits (`0o755`).
-    public var mode: UInt32
+    package var mode: UInt32
     /// Regular files and bytes that the rescue set aside (0 for a missing or empty one).
-    public var files: Int
-    public var bytes: Int64
+    package var files: Int
+    package var bytes: Int64
 
-    public init(existed: Bool, uid: UInt32, gid: UInt32, mode: UInt32, files: Int = 0, bytes: Int64 = 0) {
+    package init(existed: Bool, uid: UInt32, gid: UInt32, mode: UInt32, files: Int = 0, bytes: Int64 = 0) {
         self.existed = existed
         self.uid = uid
         self.gid = gid
@@ -28,7 +28,7 @@ public struct TargetDirectory: Codable, Sendable, Equatable {
     /// parent (the manager's `work/mnesia` or its home), as a manager that creates it would.
     /// - Throws: ``SystemError`` when `path` or a parent cannot be read, or
     ///   ``RestoreCheckFailed`` when `path` is not a directory.
-    public static func survey(_ path: String) throws -> TargetDirectory {
+    static func survey(_ path: String) throws -> TargetDirectory {
         if let info = try FileOps.status(path) {
             guard (info.st_mode & S_IFMT) == S_IFDIR else {
                 throw RestoreCheckFailed(detail: "\(path) is not a directory; move it away and run the restore again")
@@ -83,5 +83,5 @@ public struct TargetDirectory: Codable, Sendable, Equatable {
     }
 
     /// `uid:gid mode` as the plan prints it.
-    public var ownerText: String { "\(uid):\(gid) \(String(mode, radix: 8))" }
+    var ownerText: String { "\(uid):\(gid) \(String(mode, radix: 8))" }
 }

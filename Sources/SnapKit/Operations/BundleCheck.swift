@@ -2,25 +2,25 @@ import Crypto
 import Foundation
 
 /// What one full read of a bundle file found.
-public struct BundleCheck: Sendable {
+package struct BundleCheck: Sendable {
     /// The bundle file read.
-    public var path: String
+    package var path: String
     /// SHA-256 of the file as read (nil when it could not be read to the end).
-    public var sha256: String?
+    package var sha256: String?
     /// Size of the file as read.
-    public var size: Int64?
+    package var size: Int64?
     /// The manifest inside the bundle, when it decoded.
-    public var manifest: BundleManifest?
+    package var manifest: BundleManifest?
     /// The exact bytes of the manifest inside the bundle, when it decoded.
-    public var manifestBytes: [UInt8]?
+    package var manifestBytes: [UInt8]?
     /// Everything wrong with the bundle itself, in words.
-    public var problems: [String]
+    package var problems: [String]
     /// What is wrong with the store's copy of the manifest beside the bundle, if anything.
     /// The copy is derived from the bundle, so `verify` writes it again from a sound one.
-    public var manifestCopyProblem: String?
+    var manifestCopyProblem: String?
 
     /// Reads the bundle of `record` in `store`, with the store's copy of its manifest.
-    public static func run(_ record: SnapshotRecord, in store: Store) -> BundleCheck {
+    package static func run(_ record: SnapshotRecord, in store: Store) -> BundleCheck {
         let copyPath = store.manifestPath(record.bundleSha256)
         var check = run(path: store.bundlePath(record.bundleSha256), storedManifest: try? FileOps.readFile(copyPath))
         if let problem = check.manifestCopyProblem {
@@ -36,7 +36,7 @@ public struct BundleCheck: Sendable {
     /// An entry is only decompressed up to what the store's manifest promises for it (an
     /// entry it does not list is not decompressed at all), so a bundle crafted to unpack to
     /// far more than it holds is reported, not inflated into memory.
-    public static func run(path: String, storedManifest: [UInt8]?) -> BundleCheck {
+    package static func run(path: String, storedManifest: [UInt8]?) -> BundleCheck {
         guard FileOps.exists(path) else {
             return BundleCheck(path: path, problems: ["bundle \(path) is missing"])
         }

@@ -1,33 +1,33 @@
 /// Everything needed to turn captured content into a snapshot.
-public struct CaptureRequest: Sendable {
+package struct CaptureRequest: Sendable {
     /// The node the snapshot belongs to.
-    public var node: String
-    public var sources: BundleSources
-    public var mode: SnapshotRecord.CaptureMode
-    public var tags: [String]
-    public var note: String?
-    public var role: String?
-    public var cluster: String?
-    public var partner: String?
-    public var compression: CompressionSettings
+    package var node: String
+    package var sources: BundleSources
+    package var mode: SnapshotRecord.CaptureMode
+    package var tags: [String]
+    package var note: String?
+    package var role: String?
+    package var cluster: String?
+    package var partner: String?
+    package var compression: CompressionSettings
     /// Table summary parsed from the dump, when there is one.
-    public var tables: [TableSummary]?
+    package var tables: [TableSummary]?
     /// Whether capture parses `sources.dumpFile` for ``tables`` (a dump handed to
     /// `create --from-dir`): a damaged dump is then refused before anything is written,
     /// and sources unchanged since the node's last capture take its summary instead.
-    public var summarizesDump = false
+    package var summarizesDump = false
     /// Ring hashes from the console, when it answered.
-    public var ringHashes: SnapshotRecord.RingHashes?
+    package var ringHashes: SnapshotRecord.RingHashes?
     /// Erlang node name of the captured manager.
-    public var nodename: String?
+    package var nodename: String?
     /// How long a cold capture kept the node down, in seconds.
-    public var downtimeSeconds: Double?
+    package var downtimeSeconds: Double?
     /// Whether ``BundleSources/mnesiaDirectory`` must hold a Mnesia schema and table files
     /// (``MnesiaDirectoryCheck``); false archives whatever it holds (`create
     /// --allow-incomplete`, and a restore recording the files it replaces, whatever they were).
-    public var requiresMnesiaSchema = true
+    package var requiresMnesiaSchema = true
 
-    public init(
+    package init(
         node: String, sources: BundleSources, mode: SnapshotRecord.CaptureMode, tags: [String] = [],
         note: String? = nil, role: String? = nil, cluster: String? = nil, partner: String? = nil,
         compression: CompressionSettings

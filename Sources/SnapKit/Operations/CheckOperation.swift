@@ -1,16 +1,16 @@
 import Foundation
 
 /// What `snap check` is asked to judge by.
-public struct CheckOptions: Sendable {
+package struct CheckOptions: Sendable {
     /// Seconds after which the newest snapshot is a warning, and critical (default: the policy's).
-    public var warnAfter: Double?
-    public var critAfter: Double?
+    package var warnAfter: Double?
+    package var critAfter: Double?
     /// The policy named for this run (else the config's, else `default` when there is one).
-    public var policy: String?
+    package var policy: String?
     /// Where to write a node_exporter textfile too.
-    public var metricsPath: String?
+    package var metricsPath: String?
 
-    public init(warnAfter: Double? = nil, critAfter: Double? = nil, policy: String? = nil, metricsPath: String? = nil) {
+    package init(warnAfter: Double? = nil, critAfter: Double? = nil, policy: String? = nil, metricsPath: String? = nil) {
         self.warnAfter = warnAfter
         self.critAfter = critAfter
         self.policy = policy
@@ -20,11 +20,11 @@ public struct CheckOptions: Sendable {
 
 /// The monitoring use case: the age of each node's newest and newest verified snapshot,
 /// unfinished restores, damaged records and leftover rescues, each with a Nagios state.
-public enum CheckOperation {
+package enum CheckOperation {
     /// The thresholds for `options`: its own, else the policy's freshness, else 2 h and 6 h.
     /// - Throws: ``PolicyError`` when a policy named on the command line or in the config
     ///   does not load; the caller reports that as a usage error, not as a state.
-    public static func thresholds(_ options: CheckOptions, in session: Session) throws -> (warn: Double, crit: Double) {
+    package static func thresholds(_ options: CheckOptions, in session: Session) throws -> (warn: Double, crit: Double) {
         let policy = try session.policies.choose(
             named: options.policy, configured: session.config?.policy, defaultRequired: false)
         let warn = options.warnAfter ?? policy?.freshnessWarn ?? 2 * 3600
@@ -33,7 +33,7 @@ public enum CheckOperation {
     }
 
     /// One result per node and per problem found; reads the store without its lock.
-    public static func run(_ options: CheckOptions, thresholds: (warn: Double, crit: Double), in session: Session)
+    package static func run(_ options: CheckOptions, thresholds: (warn: Double, crit: Double), in session: Session)
         throws -> [FreshnessCheck.NodeResult]
     {
         let started = Date()

@@ -1,45 +1,45 @@
 import Foundation
 
 /// What `snap create` is asked to do.
-public struct CreateOptions: Sendable {
+package struct CreateOptions: Sendable {
     /// Configured managers to capture (all when empty); with ``fromDirectory``, the one
     /// node the directory belongs to.
-    public var nodes: [String] = []
+    package var nodes: [String] = []
     /// How to capture live managers (default: the policy's, else auto).
-    public var mode: SnapshotRecord.CaptureMode.Requested?
+    package var mode: SnapshotRecord.CaptureMode.Requested?
     /// A Mnesia directory captured elsewhere, archived as it is (no node is controlled).
-    public var fromDirectory: String?
+    package var fromDirectory: String?
     /// With ``fromDirectory``: a `dump-mnesia-data` export to include.
-    public var dumpFile: String?
-    public var tags: [String] = []
-    public var note: String?
+    package var dumpFile: String?
+    package var tags: [String] = []
+    package var note: String?
     /// zstd level and worker threads (default: the policy's, else ``CompressionSettings/standard``).
-    public var level: Int?
-    public var threads: Int?
+    package var level: Int?
+    package var threads: Int?
     /// The policy named for this run (else the config's, else `default` when there is one).
-    public var policy: String?
+    package var policy: String?
     /// Re-read the new bundles before the run ends (default: the policy's `verify_after_create`).
-    public var verify: Bool?
+    package var verify: Bool?
     /// Apply the policy's retention after a successful capture.
-    public var prune = false
+    package var prune = false
     /// Archive a directory that lacks a Mnesia schema or table files.
-    public var allowIncomplete = false
+    package var allowIncomplete = false
     /// Where to write a node_exporter textfile after the run.
-    public var metricsPath: String?
+    package var metricsPath: String?
 
-    public init() {}
+    package init() {}
 }
 
 /// The create use case: captures the configured managers (or archives a directory captured
 /// elsewhere) into new snapshots, under one lock and one audit entry, then verifies and
 /// prunes as the policy says.
-public enum CreateOperation {
+package enum CreateOperation {
     /// Runs `options` against the session's store and managers.
     /// - Returns: the snapshots recorded.
     /// - Throws: ``CaptureFailed`` (exit 3 when others were captured; it carries them),
     ///   ``VerificationFailed``, ``Interrupted`` naming what was recorded,
     ///   ``RestoreError/blocks(id:command:nodes:)``, ``PolicyError`` or ``LeoFSError``.
-    public static func run(_ options: CreateOptions, in session: Session) throws -> [SnapshotRecord] {
+    package static func run(_ options: CreateOptions, in session: Session) throws -> [SnapshotRecord] {
         let store = try session.openStore()
         let started = Date()
         defer { session.writeMetrics(to: options.metricsPath, store: store, action: "create", started: started) }
@@ -85,10 +85,10 @@ public enum CreateOperation {
 
 /// Some or all managers could not be captured: one line per failed manager, naming the
 /// node, the step and the cause (what cron mails).
-public struct CaptureFailed: SnapFailure {
+package struct CaptureFailed: SnapFailure {
     /// What the run did capture; they stand.
-    public var records: [SnapshotRecord]
-    public var failures: [String]
-    public var exitStatus: ExitStatus { records.isEmpty ? .error : .partial }
-    public var description: String { failures.joined(separator: "\n") }
+    package var records: [SnapshotRecord]
+    package var failures: [String]
+    package var exitStatus: ExitStatus { records.isEmpty ? .error : .partial }
+    package var description: String { failures.joined(separator: "\n") }
 }

@@ -2,17 +2,17 @@ import Foundation
 
 /// What a crontab line for a policy's captures is made of: the policy file, its `schedule`,
 /// and the config file the runs read (cron's environment has no `./snap.yaml`).
-public struct CronEntry: Sendable {
+package struct CronEntry: Sendable {
     /// The policy's file, absolute.
-    public var policyPath: String
+    package var policyPath: String
     /// Its cron expression.
-    public var schedule: String
+    package var schedule: String
     /// The config file, absolute.
-    public var configPath: String
+    package var configPath: String
 
     /// The entry for `policy` (else the config's, else `default`).
     /// - Throws: ``PolicyError``, or ``CronError`` when the policy has no schedule or there is no config file.
-    public init(policy: String?, in session: Session) throws {
+    package init(policy: String?, in session: Session) throws {
         let chosen = try session.policies.choose(
             named: policy, configured: session.config?.policy, defaultRequired: true)
         guard let chosen else { throw PolicyError.notFound("default", searched: session.policies.directories) }
@@ -25,12 +25,12 @@ public struct CronEntry: Sendable {
 }
 
 /// A crontab line cannot be made (a usage error).
-public enum CronError: SnapFailure {
+enum CronError: SnapFailure {
     case noSchedule(policy: String)
     case noConfig
 
-    public var exitStatus: ExitStatus { .usage }
-    public var description: String {
+    package var exitStatus: ExitStatus { .usage }
+    package var description: String {
         switch self {
         case .noSchedule(let policy): "policy \(policy) has no `schedule`; add one such as \"17 * * * *\""
         case .noConfig: "cron needs a config file (\(Remedy.configPath)): cron's environment has no ./snap.yaml"

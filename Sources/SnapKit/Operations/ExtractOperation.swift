@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 
 /// Unpacks a snapshot's content into a new or empty directory.
-public enum ExtractOperation {
+package enum ExtractOperation {
     /// Extracts `record`'s bundle to `target`, checking every file's SHA-256 as it is
     /// written. The content goes to a private directory beside `target` first and is
     /// renamed into place only when everything matched, so a failure leaves nothing.
@@ -11,7 +11,7 @@ public enum ExtractOperation {
     ///   ``BundleError/insufficientSpace(target:needed:available:)`` before anything is written,
     ///   ``DamageFound`` (exit 4, as `verify`) when the bundle or its manifest is damaged,
     ///   ``Interrupted`` when a signal came (nothing is left then either).
-    public static func extract(_ record: SnapshotRecord, from store: Store, to target: String) throws -> (
+    package static func extract(_ record: SnapshotRecord, from store: Store, to target: String) throws -> (
         files: Int, bytes: Int64
     ) {
         let target = target.hasSuffix("/") && target.count > 1 ? String(target.dropLast()) : target
@@ -83,13 +83,13 @@ public enum ExtractOperation {
 
 /// Damage found in the store while reading a snapshot (its bundle or its manifest copy),
 /// said as it was found; exits 4 like `verify`, which says which snapshots it breaks.
-public struct DamageFound: SnapFailure {
-    public let cause: any SnapFailure
+struct DamageFound: SnapFailure {
+    package let cause: any SnapFailure
 
-    public init(_ cause: any SnapFailure) { self.cause = cause }
+    package init(_ cause: any SnapFailure) { self.cause = cause }
 
-    public var exitStatus: ExitStatus { .verificationFailed }
-    public var description: String { cause.description }
+    package var exitStatus: ExitStatus { .verificationFailed }
+    package var description: String { cause.description }
 
     /// Runs `body`, turning a damaged store file it reports into ``DamageFound``.
     static func said<T>(_ body: () throws -> T) throws -> T {
@@ -104,16 +104,16 @@ public struct DamageFound: SnapFailure {
 
 extension ExtractOperation {
     /// What `snap extract` wrote.
-    public struct Extracted: Encodable, Sendable {
-        public var id: String
-        public var target: String
-        public var files: Int
-        public var bytes: Int64
+    package struct Extracted: Encodable, Sendable {
+        package var id: String
+        package var target: String
+        package var files: Int
+        package var bytes: Int64
     }
 
     /// The extract use case: resolves `ref` and extracts it to `target`, audited.
     /// - Throws: what ``extract(_:from:to:)`` and ``SnapshotRef`` throw.
-    public static func run(_ ref: String, to target: String, in session: Session) throws -> Extracted {
+    package static func run(_ ref: String, to target: String, in session: Session) throws -> Extracted {
         let store = try session.openStore()
         return try store.withLock("extract", by: session.invocation) { _, facts in
             let set = try store.loadRecords()

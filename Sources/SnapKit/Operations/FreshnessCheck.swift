@@ -1,14 +1,14 @@
 import Foundation
 
 /// `snap check`: how fresh and how verified each node's snapshots are (Nagios semantics).
-public struct FreshnessCheck: Sendable {
+package struct FreshnessCheck: Sendable {
     /// Nagios states, worst last.
-    public enum State: Int, Codable, Sendable, Comparable {
+    package enum State: Int, Codable, Sendable, Comparable {
         case ok = 0, warning = 1, critical = 2, unknown = 3
 
-        public static func < (lhs: State, rhs: State) -> Bool { lhs.rawValue < rhs.rawValue }
+        package static func < (lhs: State, rhs: State) -> Bool { lhs.rawValue < rhs.rawValue }
 
-        public var label: String {
+        package var label: String {
             switch self {
             case .ok: return "OK"
             case .warning: return "WARNING"
@@ -19,16 +19,16 @@ public struct FreshnessCheck: Sendable {
     }
 
     /// One node's verdict.
-    public struct NodeResult: Codable, Sendable, Equatable {
-        public var node: String
-        public var state: State
+    package struct NodeResult: Codable, Sendable, Equatable {
+        package var node: String
+        package var state: State
         /// `created` of the node's newest regular capture (highest version).
-        public var newest: Date?
-        public var newestAgeSeconds: Double?
-        public var newestVerified: Date?
-        public var message: String
+        package var newest: Date?
+        var newestAgeSeconds: Double?
+        var newestVerified: Date?
+        package var message: String
         /// The node's snapshots whose dates cannot be right (``ClockWarning``).
-        public var clockWarnings: [ClockWarning] = []
+        package var clockWarnings: [ClockWarning] = []
     }
 
     /// Judges each node by its regular captures (`pre-restore` snapshots are not backups the
@@ -39,7 +39,7 @@ public struct FreshnessCheck: Sendable {
     /// (``ClockWarning``), and a newest one dated in the future is never counted as fresh.
     /// Record files that cannot be read (`damagedRecords`, their paths) warn, as one more
     /// line for the store.
-    public static func evaluate(
+    package static func evaluate(
         records: [SnapshotRecord], nodes: [String], unfinishedRestores: [String], damagedRecords: [String] = [],
         warn: Double, crit: Double, now: Date
     ) -> [NodeResult] {

@@ -3,16 +3,16 @@ import Glibc
 import Logging
 
 /// Captures a configured, possibly running, manager into a snapshot.
-public struct LiveCapture {
+package struct LiveCapture {
     /// How many times a hot copy is tried before giving up.
-    public static let hotCopyAttempts = 3
+    package static let hotCopyAttempts = 3
 
-    public var store: LockedStore
+    package var store: LockedStore
     /// The manager captured, reached only through this seam.
-    public var host: any ManagerHost
-    public var compression: CompressionSettings
+    package var host: any ManagerHost
+    package var compression: CompressionSettings
 
-    public init(store: LockedStore, host: any ManagerHost, compression: CompressionSettings) {
+    package init(store: LockedStore, host: any ManagerHost, compression: CompressionSettings) {
         self.store = store
         self.host = host
         self.compression = compression
@@ -29,7 +29,7 @@ public struct LiveCapture {
     /// cold copy is checked again. `requiresMnesiaSchema: false` archives it as it is.
     /// - Throws: ``CaptureError`` naming the node and the step that failed, or
     ///   ``IncompleteMnesiaDirectory`` (the node left as it was).
-    public func capture(
+    package func capture(
         mode: SnapshotRecord.CaptureMode.Requested, tags: [String], note: String?, cluster: String?,
         requiresMnesiaSchema: Bool = true
     ) throws -> SnapshotRecord {

@@ -1,13 +1,13 @@
 import Foundation
 
 /// A node_exporter textfile-collector file (Prometheus text format), written atomically.
-public enum MetricsFile {
+package enum MetricsFile {
     /// The metrics text for the store's records. "Newest" is the highest version of a node's
     /// regular captures (not its `pre-restore` snapshots); `snap_snapshots` counts them all.
     /// - Parameters:
     ///   - action: the command that ran (for `snap_run_duration_seconds`).
     ///   - duration: how long it ran.
-    public static func render(records: [SnapshotRecord], storeBytes: Int64, action: String, duration: Double) -> String
+    package static func render(records: [SnapshotRecord], storeBytes: Int64, action: String, duration: Double) -> String
     {
         let nodes = Array(Set(records.map(\.node))).sorted()
         var lines: [String] = []
@@ -47,7 +47,7 @@ public enum MetricsFile {
     }
 
     /// Writes `text` to `path` atomically (node_exporter never reads half a file).
-    public static func write(_ text: String, to path: String) throws {
+    package static func write(_ text: String, to path: String) throws {
         try FileOps.writeAtomically(Array(text.utf8), to: path, mode: 0o644)
     }
 
@@ -59,7 +59,7 @@ public enum MetricsFile {
 
 extension Store {
     /// Bytes of all bundle files.
-    public func bundleBytes() -> Int64 {
+    func bundleBytes() -> Int64 {
         let names = (try? FileOps.listDirectory(bundlesDirectory)) ?? []
         return names.filter { $0.hasSuffix(".tar.zst") }.reduce(0) { total, name in
             total + Int64((try? FileOps.status(bundlesDirectory + "/" + name))?.st_size ?? 0)

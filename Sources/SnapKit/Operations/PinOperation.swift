@@ -1,10 +1,10 @@
 import Foundation
 
 /// The pin use case: a pinned snapshot is kept by every retention policy.
-public enum PinOperation {
+package enum PinOperation {
     /// Pins (or unpins) the snapshot `ref` names, audited.
     /// - Returns: its record as saved.
-    public static func set(_ pinned: Bool, ref: String, in session: Session) throws -> SnapshotRecord {
+    package static func set(_ pinned: Bool, ref: String, in session: Session) throws -> SnapshotRecord {
         let store = try session.openStore()
         return try store.withLock(pinned ? "pin" : "unpin", by: session.invocation) { locked, facts in
             let set = try store.loadRecords()

@@ -5,12 +5,12 @@ import Foundation
 ///
 /// A hook never changes snap's outcome and never hangs it: a failure or a timeout is
 /// returned as a warning for the caller to print.
-public struct PolicyHooks: Sendable {
-    public var commands: [String: String]
-    public var timeout: Double
-    public var runner: CommandRunner
+struct PolicyHooks: Sendable {
+    package var commands: [String: String]
+    package var timeout: Double
+    package var runner: CommandRunner
 
-    public init(policy: Policy, runner: CommandRunner = CommandRunner()) {
+    package init(policy: Policy, runner: CommandRunner = CommandRunner()) {
         self.commands = policy.hooks
         self.timeout = policy.hookTimeout
         self.runner = runner
@@ -18,7 +18,7 @@ public struct PolicyHooks: Sendable {
 
     /// Runs the hook for `event`, if there is one.
     /// - Returns: a warning when it failed or timed out, else nil.
-    public func run(_ event: String, nodes: [String], snapshots: [String] = [], outcome: String, error: String? = nil)
+    package func run(_ event: String, nodes: [String], snapshots: [String] = [], outcome: String, error: String? = nil)
         -> String?
     {
         guard let command = commands[event] else { return nil }

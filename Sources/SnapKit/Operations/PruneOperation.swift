@@ -3,18 +3,18 @@ import Glibc
 import Logging
 
 /// What `snap prune` is asked to do.
-public struct PruneOptions: Sendable {
+package struct PruneOptions: Sendable {
     /// The policy named for this run (else the config's, else `default`).
-    public var policy: String?
+    package var policy: String?
     /// A keep set that replaces the policy's (the `--keep-*` flags); the policy, if one
     /// loads, still gives the time zone and how long pre-restore snapshots are held.
-    public var rules: RetentionRules?
+    package var rules: RetentionRules?
     /// Decide and report; remove nothing.
-    public var dryRun = false
+    package var dryRun = false
     /// Where to write a node_exporter textfile after the run.
-    public var metricsPath: String?
+    package var metricsPath: String?
 
-    public init(policy: String? = nil, rules: RetentionRules? = nil, dryRun: Bool = false, metricsPath: String? = nil) {
+    package init(policy: String? = nil, rules: RetentionRules? = nil, dryRun: Bool = false, metricsPath: String? = nil) {
         self.policy = policy
         self.rules = rules
         self.dryRun = dryRun
@@ -24,12 +24,12 @@ public struct PruneOptions: Sendable {
 
 /// The prune use case: applies retention, deciding for every snapshot, then removing
 /// records and the bundles no record uses. `snap prune` and `snap create --prune` run it.
-public enum PruneOperation {
+package enum PruneOperation {
     /// Prunes the session's store as `options` say.
     /// - Returns: the decision for every snapshot.
     /// - Throws: ``PolicyError``, ``RestoreError/blocks(id:command:nodes:)`` while a restore
     ///   is unfinished, or what the store throws.
-    public static func run(_ options: PruneOptions, in session: Session) throws -> [RetentionDecision] {
+    package static func run(_ options: PruneOptions, in session: Session) throws -> [RetentionDecision] {
         let store = try session.openStore()
         let (rules, zone) = try keepSet(options, session)
         let now = Date()
@@ -75,7 +75,7 @@ public enum PruneOperation {
     /// Decisions for every snapshot of the store.
     /// - Parameter held: snapshots an unfinished restore needs (``Store/heldByRestores()``),
     ///   kept whatever the rules say, with the reason given.
-    public static func decide(
+    package static func decide(
         _ records: [SnapshotRecord], rules: RetentionRules, timeZone: TimeZone, now: Date,
         held: [String: String] = [:]
     ) -> [RetentionDecision] {
@@ -96,7 +96,7 @@ public enum PruneOperation {
     /// the same.
     /// - Returns: the ids removed.
     /// - Throws: ``Interrupted`` naming the ids it removed, when a signal came.
-    public static func apply(_ decisions: [RetentionDecision], in locked: LockedStore) throws -> [String] {
+    package static func apply(_ decisions: [RetentionDecision], in locked: LockedStore) throws -> [String] {
         let store = locked.store
         let removed = decisions.filter { !$0.keep }.map(\.id)
         // The bundles these records free are marked first, so that after a crash between

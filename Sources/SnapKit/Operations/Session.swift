@@ -2,14 +2,14 @@ import Foundation
 
 /// What every use case runs with: snap.yaml (if any), the store it names, where policies
 /// are found, and this invocation of snap.
-public struct Session: Sendable {
-    public var config: SnapConfig?
+package struct Session: Sendable {
+    package var config: SnapConfig?
     /// The store directory named for this run, else by the config.
-    public var storePath: String?
-    public var policies: PolicyCatalog
-    public var invocation: Invocation
+    package var storePath: String?
+    package var policies: PolicyCatalog
+    package var invocation: Invocation
 
-    public init(config: SnapConfig?, storePath: String?, policies: PolicyCatalog, invocation: Invocation) {
+    package init(config: SnapConfig?, storePath: String?, policies: PolicyCatalog, invocation: Invocation) {
         self.config = config
         self.storePath = storePath ?? config?.store
         self.policies = policies
@@ -18,14 +18,14 @@ public struct Session: Sendable {
 
     /// Opens the store for reading.
     /// - Throws: ``StoreError/noStoreConfigured`` or what ``Store/open(at:)`` throws.
-    public func openStore() throws -> Store {
+    package func openStore() throws -> Store {
         guard let storePath else { throw StoreError.noStoreConfigured }
         return try Store.open(at: storePath)
     }
 
     /// The configured managers named `names`, in that order, or all of them when `names` is empty.
     /// - Throws: ``LeoFSError/noManagersConfigured`` or ``LeoFSError/unknownManager(_:known:)``.
-    public func managers(_ names: [String] = []) throws -> [ManagerEntry] {
+    package func managers(_ names: [String] = []) throws -> [ManagerEntry] {
         let configured = config?.managers ?? []
         guard !configured.isEmpty else { throw LeoFSError.noManagersConfigured }
         guard !names.isEmpty else { return configured }
@@ -38,13 +38,13 @@ public struct Session: Sendable {
     }
 
     /// Every configured manager, resolved from its conf files.
-    public func pair() throws -> [ManagerNode] {
+    package func pair() throws -> [ManagerNode] {
         try managers().map(ManagerNode.resolve)
     }
 
     /// What snap drives `node` through: its `bin/leo_manager` (run by `runner`), its
     /// console, its Mnesia files and its conf, on this host.
-    public func host(_ node: ManagerNode, runner: any CommandRunning = CommandRunner()) -> any ManagerHost {
+    package func host(_ node: ManagerNode, runner: any CommandRunning = CommandRunner()) -> any ManagerHost {
         LocalManagerHost(
             node, runner: runner, coldCopyPieceDelay: invocation.hooks.coldCopyPieceDelay, logger: invocation.logger)
     }

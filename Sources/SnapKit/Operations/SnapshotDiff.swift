@@ -1,31 +1,31 @@
 /// What changed between two snapshots' content.
-public struct SnapshotDiff: Codable, Sendable, Equatable {
+package struct SnapshotDiff: Codable, Sendable, Equatable {
     /// One changed entry.
-    public struct Change: Codable, Sendable, Equatable {
-        public var path: String
-        public var detail: String
+    package struct Change: Codable, Sendable, Equatable {
+        package var path: String
+        package var detail: String
     }
 
-    public var from: String
-    public var to: String
-    public var added: [String]
-    public var removed: [String]
-    public var changed: [Change]
+    package var from: String
+    package var to: String
+    package var added: [String]
+    package var removed: [String]
+    package var changed: [Change]
     /// Per-table changes, when both snapshots have a table summary (a dump).
-    public var tables: [TableChange]?
+    package var tables: [TableChange]?
 
     /// How one table differs between two dumps.
-    public struct TableChange: Codable, Sendable, Equatable {
-        public var name: String
+    package struct TableChange: Codable, Sendable, Equatable {
+        package var name: String
         /// Rows before (nil when the table was not in the older dump).
-        public var before: Int?
+        package var before: Int?
         /// Rows after (nil when the table is gone).
-        public var after: Int?
+        package var after: Int?
     }
 
     /// Compares the table summaries of two dumps; only tables whose rows differ (in count
     /// or content) are listed.
-    public static func tableChanges(_ old: [TableSummary], _ new: [TableSummary]) -> [TableChange] {
+    package static func tableChanges(_ old: [TableSummary], _ new: [TableSummary]) -> [TableChange] {
         let before = Dictionary(old.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let after = Dictionary(new.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         return Set(before.keys).union(after.keys).sorted().compactMap { name in
@@ -37,10 +37,10 @@ public struct SnapshotDiff: Codable, Sendable, Equatable {
     }
 
     /// True when both have the same content.
-    public var isEmpty: Bool { added.isEmpty && removed.isEmpty && changed.isEmpty }
+    package var isEmpty: Bool { added.isEmpty && removed.isEmpty && changed.isEmpty }
 
     /// Compares two manifests entry by entry.
-    public init(from: String, _ old: BundleManifest, to: String, _ new: BundleManifest) {
+    package init(from: String, _ old: BundleManifest, to: String, _ new: BundleManifest) {
         self.from = from
         self.to = to
         let before = Dictionary(old.entries.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })

@@ -3,7 +3,7 @@ import Glibc
 import Logging
 
 /// Records new snapshots: bundles what was captured and writes the snapshot record.
-public enum SnapshotRecorder {
+package enum SnapshotRecorder {
     /// Bundles `request.sources` and records a new snapshot.
     ///
     /// The bundle is written to a temporary file and renamed into `bundles/` under its
@@ -21,7 +21,7 @@ public enum SnapshotRecorder {
     ///   - now: the capture time to record.
     /// - Throws: ``IncompleteMnesiaDirectory``, or ``BundleError``, ``SystemError`` or
     ///   ``StoreError`` naming the file at fault.
-    public static func record(_ request: CaptureRequest, in locked: LockedStore, now: Date = Date()) throws
+    package static func record(_ request: CaptureRequest, in locked: LockedStore, now: Date = Date()) throws
         -> SnapshotRecord
     {
         let store = locked.store

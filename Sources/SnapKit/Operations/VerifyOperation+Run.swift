@@ -1,7 +1,7 @@
 import Foundation
 
 /// What `snap verify` is asked to check.
-public enum VerifySelection: Sendable {
+package enum VerifySelection: Sendable {
     /// Every snapshot, and the records that cannot be read.
     case all
     /// The snapshots these references name.
@@ -12,7 +12,7 @@ extension VerifyOperation {
     /// The verify use case: re-reads the selected snapshots' bundles under the lock, records
     /// each verdict, and reports them with the clock anomalies among them.
     /// - Throws: ``VerificationFailed`` (exit 4) carrying the report when any failed.
-    public static func run(_ selection: VerifySelection, in session: Session) throws -> VerifyReport {
+    package static func run(_ selection: VerifySelection, in session: Session) throws -> VerifyReport {
         let store = try session.openStore()
         return try store.withLock("verify", by: session.invocation) { locked, facts in
             let set = try store.loadRecords()
@@ -44,10 +44,10 @@ extension VerifyOperation {
 }
 
 /// Verification found corruption (exit 4); the report says where.
-public struct VerificationFailed: SnapFailure {
-    public var report: VerifyReport
-    public var exitStatus: ExitStatus { .verificationFailed }
-    public var description: String {
+package struct VerificationFailed: SnapFailure {
+    package var report: VerifyReport
+    package var exitStatus: ExitStatus { .verificationFailed }
+    package var description: String {
         let names = report.failed.map { "\($0.id) (\($0.problem))" }.joined(separator: "; ")
         return "verification failed for \(report.failed.count) of \(report.checked) snapshots: \(names)"
     }

@@ -2,14 +2,14 @@ import Foundation
 import Logging
 
 /// The result of `snap verify`.
-public struct VerifyReport: Codable, Sendable {
+package struct VerifyReport: Codable, Sendable {
     /// A snapshot that failed, and why.
-    public struct Failure: Codable, Sendable, Equatable {
-        public var id: String
-        public var node: String
-        public var problem: String
+    package struct Failure: Codable, Sendable, Equatable {
+        package var id: String
+        package var node: String
+        package var problem: String
 
-        public init(id: String, node: String, problem: String) {
+        package init(id: String, node: String, problem: String) {
             self.id = id
             self.node = node
             self.problem = problem
@@ -17,27 +17,27 @@ public struct VerifyReport: Codable, Sendable {
     }
 
     /// Snapshots checked.
-    public var checked: Int
+    package var checked: Int
     /// Snapshots that passed.
-    public var ok: Int
+    package var ok: Int
     /// Snapshots that did not, each with the first problems found.
-    public var failed: [Failure]
+    package var failed: [Failure]
     /// Derived files that were missing or damaged and were written again from a sound
     /// bundle (the store's copies of manifests), each said in words.
-    public var repaired: [String] = []
+    package var repaired: [String] = []
     /// Checked snapshots whose dates cannot be right (``ClockWarning``): reported, never a
     /// verification failure.
-    public var clockWarnings: [ClockWarning] = []
+    package var clockWarnings: [ClockWarning] = []
 }
 
 /// Re-reads bundles and records the verdict in each snapshot record.
-public enum VerifyOperation {
+package enum VerifyOperation {
     /// Verifies `records`, reading each distinct bundle once, and keeps going after the
     /// first failure so that every bad snapshot is reported.
     /// - Parameters:
     ///   - now: the time recorded as `verification.checked`.
     /// - Throws: ``Interrupted`` between two snapshots when a signal came.
-    public static func run(
+    package static func run(
         _ records: [SnapshotRecord], in locked: LockedStore, now: Date = Date()
     ) throws -> VerifyReport {
         let store = locked.store
@@ -94,7 +94,7 @@ public enum VerifyOperation {
 
     /// Everything wrong with `record`: its bundle's own problems, then whether the bundle
     /// is the one the record names (hash, size, tree digest).
-    public static func problems(of record: SnapshotRecord, check: BundleCheck) -> [String] {
+    package static func problems(of record: SnapshotRecord, check: BundleCheck) -> [String] {
         var problems = check.problems
         if let sha = check.sha256, sha != record.bundleSha256 {
             problems.insert(

@@ -2,30 +2,30 @@ import Foundation
 import Yams
 
 /// A policy file (`policies/NAME.yaml`): how to capture, what to keep, when to run, when to worry.
-public struct Policy: Sendable, Equatable {
+package struct Policy: Sendable, Equatable {
     /// Where it was read from.
-    public var path: String
+    package var path: String
     /// Capture mode for `snap create` (default `auto`).
-    public var mode: SnapshotRecord.CaptureMode.Requested
+    package var mode: SnapshotRecord.CaptureMode.Requested
     /// zstd level and threads (threads 0: one per core), as the file says; ``compression``
     /// is what they mean.
-    public var compressionLevel: Int
-    public var compressionThreads: Int
+    var compressionLevel: Int
+    var compressionThreads: Int
     /// The retention rules.
-    public var keep: RetentionRules
+    package var keep: RetentionRules
     /// The zone calendar buckets are taken in (IANA name).
-    public var timeZone: TimeZone
+    package var timeZone: TimeZone
     /// Cron expression for `snap cron`.
-    public var schedule: String?
+    package var schedule: String?
     /// Verify every new snapshot right after it was made.
-    public var verifyAfterCreate: Bool
+    package var verifyAfterCreate: Bool
     /// Age of the newest snapshot that makes `snap check` warn, and go critical, in seconds.
-    public var freshnessWarn: Double
-    public var freshnessCrit: Double
+    package var freshnessWarn: Double
+    package var freshnessCrit: Double
     /// Commands run around `snap create`, by event (`before_create`, `after_create`, `on_failure`).
-    public var hooks: [String: String] = [:]
+    package var hooks: [String: String] = [:]
     /// Deadline of each hook, in seconds.
-    public var hookTimeout: Double = 60
+    var hookTimeout: Double = 60
 
     static let topKeys = [
         "mode", "compression", "keep", "timezone", "schedule", "verify_after_create", "freshness", "hooks",
@@ -37,7 +37,7 @@ public struct Policy: Sendable, Equatable {
 
     /// The compression the policy asks for, threads 0 meaning one per core
     /// (``CompressionSettings/standard``'s). ``parse(_:path:)`` checked the values.
-    public var compression: CompressionSettings {
+    package var compression: CompressionSettings {
         CompressionSettings(
             level: compressionLevel,
             threads: compressionThreads == 0 ? CompressionSettings.standard.threads : compressionThreads,
@@ -46,7 +46,7 @@ public struct Policy: Sendable, Equatable {
 
     /// Finds a policy by name (`default` → `policies/default.yaml` in `searchDirectories`) or path.
     /// - Throws: ``PolicyError/notFound(_:searched:)`` listing where it looked.
-    public static func load(_ nameOrPath: String, searchDirectories: [String]) throws -> Policy {
+    package static func load(_ nameOrPath: String, searchDirectories: [String]) throws -> Policy {
         if nameOrPath.contains("/") || nameOrPath.hasSuffix(".yaml") {
             guard FileOps.exists(nameOrPath) else { throw PolicyError.notFound(nameOrPath, searched: [nameOrPath]) }
             return try parse(String(decoding: try FileOps.readFile(nameOrPath), as: UTF8.self), path: nameOrPath)
@@ -60,7 +60,7 @@ public struct Policy: Sendable, Equatable {
 
     /// Parses policy text; `path` names it in errors.
     /// - Throws: ``PolicyError`` naming the file, the key and the line.
-    public static func parse(_ text: String, path: String) throws -> Policy {
+    package static func parse(_ text: String, path: String) throws -> Policy {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -204,11 +204,11 @@ public struct Policy: Sendable, Equatable {
 }
 
 /// Problems with a policy file.
-public enum PolicyError: SnapFailure {
+package enum PolicyError: SnapFailure {
     case notFound(String, searched: [String])
     case invalid(path: String, line: Int?, key: String, detail: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .notFound(name, searched):
             return "policy \(name) not found (looked in \(searched.joined(separator: ", "))); pass \(Remedy.policyPath)"

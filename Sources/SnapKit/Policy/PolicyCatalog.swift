@@ -1,17 +1,17 @@
 import Foundation
 
 /// Where policies are found by name, and which policy a run uses.
-public struct PolicyCatalog: Sendable {
+package struct PolicyCatalog: Sendable {
     /// Searched in order for `<name>.yaml`.
-    public var directories: [String]
+    package var directories: [String]
 
-    public init(directories: [String]) {
+    package init(directories: [String]) {
         self.directories = directories
     }
 
     /// `$SNAP_POLICY_DIR`, `policies/` beside the config file, `/etc/snap/policies`, and the
     /// `policies/` shipped with this build (the first one above the executable).
-    public static func standard(configPath: String?, environment: [String: String]) -> PolicyCatalog {
+    package static func standard(configPath: String?, environment: [String: String]) -> PolicyCatalog {
         var directories: [String] = []
         if let directory = environment["SNAP_POLICY_DIR"] { directories.append(directory) }
         if let configPath { directories.append((configPath as NSString).deletingLastPathComponent + "/policies") }
@@ -30,7 +30,7 @@ public struct PolicyCatalog: Sendable {
 
     /// The policy named `nameOrPath` (a name looked up in ``directories``, or a file path).
     /// - Throws: ``PolicyError``.
-    public func load(_ nameOrPath: String) throws -> Policy {
+    package func load(_ nameOrPath: String) throws -> Policy {
         try Policy.load(nameOrPath, searchDirectories: directories)
     }
 
@@ -38,7 +38,7 @@ public struct PolicyCatalog: Sendable {
     /// snap.yaml, else `default`. A policy named either way must load; `default` may be
     /// missing unless `defaultRequired`, and then there is none.
     /// - Throws: ``PolicyError``: not found, or a file that does not parse.
-    public func choose(named: String?, configured: String?, defaultRequired: Bool) throws -> Policy? {
+    func choose(named: String?, configured: String?, defaultRequired: Bool) throws -> Policy? {
         if let name = named ?? configured { return try load(name) }
         do {
             return try load("default")

@@ -1,14 +1,14 @@
 import Foundation
 
 /// What `prune` decided for one snapshot, and why.
-public struct RetentionDecision: Codable, Sendable, Equatable {
-    public var id: String
-    public var node: String
-    public var version: Int
-    public var created: Date
-    public var keep: Bool
+package struct RetentionDecision: Codable, Sendable, Equatable {
+    package var id: String
+    package var node: String
+    package var version: Int
+    package var created: Date
+    package var keep: Bool
     /// Every reason it is kept (`daily 2026-11-28`, `newest of manager_0`, `pinned`); empty when removed.
-    public var reasons: [String]
+    package var reasons: [String]
 }
 
 /// Retention: a pure function from snapshots, rules and the clock to keep/remove decisions.
@@ -31,13 +31,13 @@ public struct RetentionDecision: Codable, Sendable, Equatable {
 /// managers' files a restore replaced) are a series of their own: never "newest", never
 /// counted by the rules above, kept while younger than ``RetentionRules/preRestore``
 /// (counted from `now`).
-public enum Retention {
+package enum Retention {
     /// Decides for every record.
     /// - Parameters:
     ///   - records: every record, in any order.
     ///   - pinned: ids that are pinned.
     ///   - now: the clock, for how long `pre-restore` snapshots are held.
-    public static func decide(
+    package static func decide(
         _ records: [SnapshotRecord], rules: RetentionRules, timeZone: TimeZone, pinned: Set<String>, now: Date
     ) -> [RetentionDecision] {
         var reasons: [String: [String]] = [:]

@@ -4,27 +4,27 @@ import Foundation
 ///
 /// Rules are ORed: a snapshot is kept when any rule keeps it, and one snapshot may satisfy
 /// several. See ``Retention`` for the exact semantics.
-public struct RetentionRules: Codable, Sendable, Equatable {
+package struct RetentionRules: Codable, Sendable, Equatable {
     /// The newest N snapshots of each node.
-    public var last: Int?
-    public var hourly: Int?
-    public var daily: Int?
-    public var weekly: Int?
-    public var monthly: Int?
-    public var yearly: Int?
+    package var last: Int?
+    package var hourly: Int?
+    package var daily: Int?
+    package var weekly: Int?
+    package var monthly: Int?
+    package var yearly: Int?
     /// Everything newer than this many seconds before the node's newest snapshot.
-    public var within: Double?
+    package var within: Double?
     /// How long `pre-restore` snapshots are kept, in seconds counted from now (policy key
     /// `keep: pre_restore`, default ``defaultPreRestore``). They are a series of their own:
     /// no other rule counts them.
-    public var preRestore: Double
+    package var preRestore: Double
 
     /// Seven days: the time an operator has to notice that a restore brought back the wrong
     /// snapshot and restore the files it replaced.
-    public static let defaultPreRestore: Double = 7 * 86_400
+    package static let defaultPreRestore: Double = 7 * 86_400
 
     /// Rules as a policy's `keep` section gives them; counts and `within` unset keep nothing.
-    public init(
+    package init(
         last: Int? = nil, hourly: Int? = nil, daily: Int? = nil, weekly: Int? = nil, monthly: Int? = nil,
         yearly: Int? = nil, within: Double? = nil, preRestore: Double = Self.defaultPreRestore
     ) {
@@ -39,7 +39,7 @@ public struct RetentionRules: Codable, Sendable, Equatable {
     }
 
     /// True when no rule keeps any regular capture (``preRestore`` does not count).
-    public var isEmpty: Bool {
+    package var isEmpty: Bool {
         [last, hourly, daily, weekly, monthly, yearly].allSatisfy { ($0 ?? 0) == 0 } && (within ?? 0) == 0
     }
 
@@ -51,12 +51,12 @@ public struct RetentionRules: Codable, Sendable, Equatable {
 }
 
 /// A calendar period of a retention rule, in the policy's time zone.
-public enum CalendarBucket: String, Sendable, CaseIterable {
+enum CalendarBucket: String, Sendable, CaseIterable {
     case hourly, daily, weekly, monthly, yearly
 
     /// The bucket `date` falls in, as a label (`2026-11-28`, `2026-W48`, `2026-11-28 13h`).
     /// Weeks are ISO weeks (Monday first, week 1 holds the year's first Thursday).
-    public func label(of date: Date, in zone: TimeZone) -> String {
+    package func label(of date: Date, in zone: TimeZone) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
         let parts = calendar.dateComponents([.year, .month, .day, .hour], from: date)

@@ -1,5 +1,5 @@
 /// Why a restore was refused, failed, or rolled back.
-public enum RestoreError: SnapFailure {
+package enum RestoreError: SnapFailure {
     case notInPair(node: String, nodename: String, pair: [String], snapshot: String)
     case pairUnknown(snapshot: String)
     case partnerUnknown(node: String)
@@ -23,7 +23,7 @@ public enum RestoreError: SnapFailure {
     case rolledBack(id: String, failure: String, whereabouts: String)
     case rollbackFailed(id: String, failure: String, rollback: String, whereabouts: String)
 
-    public var exitStatus: ExitStatus {
+    package var exitStatus: ExitStatus {
         switch self {
         case .needsConfirmation, .malformedId: return .usage
         case .snapshotDamaged: return .verificationFailed
@@ -38,7 +38,7 @@ public enum RestoreError: SnapFailure {
         "finish it with \(Remedy.resumeRestore(id)) or undo it with \(Remedy.rollBackRestore(id))"
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .notInPair(node, nodename, pair, snapshot):
             return

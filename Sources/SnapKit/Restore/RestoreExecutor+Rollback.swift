@@ -11,7 +11,7 @@ extension RestoreExecutor {
     /// previous files checked against its pre-restore snapshot.
     /// - Throws: ``RestoreError/rolledBack(id:failure:whereabouts:)`` when it worked (exit 5),
     ///   or ``RestoreError/rollbackFailed(id:failure:rollback:whereabouts:)``.
-    public mutating func rollback(after failure: String) throws {
+    package mutating func rollback(after failure: String) throws {
         journal.phase = .rollingBack
         try locked.save(journal)
         do {

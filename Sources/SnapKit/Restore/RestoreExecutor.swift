@@ -10,24 +10,24 @@ import Logging
 /// instant, see ``FileOps/move(_:to:)``), the snapshot's files are checked as they are
 /// unpacked beside the target and renamed into place, and a rollback puts back a copy
 /// checked against the pre-restore snapshot.
-public struct RestoreExecutor {
+package struct RestoreExecutor {
     /// The store, held: the journal, the pre-restore snapshots and their verdicts are written.
-    public let locked: LockedStore
+    package let locked: LockedStore
     /// The snapshot being restored; nil when it is gone, which only a rollback can live with.
-    public let snapshot: SnapshotRecord?
+    package let snapshot: SnapshotRecord?
     /// Every manager of the pair by name, reached only through this seam.
-    public let hosts: [String: any ManagerHost]
+    package let hosts: [String: any ManagerHost]
     /// Called as each step starts and ends, for progress output.
-    public var progress: (RestoreStep, RestoreJournal.StepState) -> Void = { _, _ in }
+    package var progress: (RestoreStep, RestoreJournal.StepState) -> Void = { _, _ in }
     /// Test-only: ``DebugHooks/killAtStep`` kills the process (SIGKILL) as that step starts.
-    public var hooks: DebugHooks
-    public internal(set) var journal: RestoreJournal
+    package var hooks: DebugHooks
+    package internal(set) var journal: RestoreJournal
 
     /// - Parameters:
     ///   - snapshot: the snapshot restored; nil when it is gone (a rollback needs none).
     ///   - hosts: every manager of the pair.
     ///   - journal: a new restore's, or one read back to resume or roll back.
-    public init(
+    package init(
         store locked: LockedStore, snapshot: SnapshotRecord?, hosts: [any ManagerHost], journal: RestoreJournal
     ) {
         self.locked = locked
@@ -44,7 +44,7 @@ public struct RestoreExecutor {
 
     /// Runs every step not yet finished (a step that was started and interrupted runs again).
     /// On failure: rolls back when anything was moved, and throws what happened.
-    public mutating func run() throws {
+    package mutating func run() throws {
         for index in journal.states.indices where journal.states[index] != .finished {
             let step = journal.plan.steps[index]
             try mark(index, .started)

@@ -3,51 +3,51 @@ import Foundation
 
 /// `restores/<id>/journal.json`: the plan and how far it got, written before and after
 /// every step so that a killed restore can be resumed or rolled back.
-public struct RestoreJournal: Codable, Sendable {
+package struct RestoreJournal: Codable, Sendable {
     /// Where the restore stands.
-    public enum Phase: String, Codable, Sendable {
+    package enum Phase: String, Codable, Sendable {
         case running, completed, rollingBack = "rolling-back", rolledBack = "rolled-back"
         case rollbackFailed = "rollback-failed"
 
         /// True while the managers may be between two states.
-        public var isUnfinished: Bool { self == .running || self == .rollingBack || self == .rollbackFailed }
+        var isUnfinished: Bool { self == .running || self == .rollingBack || self == .rollbackFailed }
     }
 
     /// The state of one step.
-    public enum StepState: String, Codable, Sendable {
+    package enum StepState: String, Codable, Sendable {
         case pending, started, finished, failed
     }
 
-    public var plan: RestorePlan
-    public var phase: Phase
-    public var states: [StepState]
-    public var started: Date
-    public var updated: Date
+    package var plan: RestorePlan
+    package var phase: Phase
+    package var states: [StepState]
+    package var started: Date
+    var updated: Date
     /// Pre-restore snapshot id by manager.
-    public var preRestoreSnapshots: [String: String]
+    var preRestoreSnapshots: [String: String]
     /// Conf file backups by manager: the file edited and its backup.
-    public var confBackups: [String: ConfBackup]
+    package var confBackups: [String: ConfBackup]
     /// What went wrong, when something did.
-    public var failure: String?
+    package var failure: String?
     /// Findings of the checks (tables that differ, ...).
-    public var findings: [String]
+    package var findings: [String]
     /// What each target's Mnesia directory was before anything moved: written before the
     /// rescue moves its first file, so a rollback knows what to put back (owner, mode, or
     /// that there was no directory). Nil in journals of earlier versions.
-    public var originals: [String: TargetDirectory]?
+    package var originals: [String: TargetDirectory]?
     /// Targets whose previous files a rollback has put back in place: a rollback run again
     /// leaves them alone. Nil in journals of earlier versions.
-    public var returned: [String]?
+    var returned: [String]?
     /// True once the rescued files were removed, after every pre-restore snapshot verified.
-    public var rescueReleased: Bool?
+    var rescueReleased: Bool?
     /// Case 2: the tables of the fresh schema just before the dump was loaded into it.
-    public var freshSchema: [TableSummary]?
+    package var freshSchema: [TableSummary]?
     /// SHA-256 of the journal's canonical JSON without this field, set by
     /// ``Store/save(_:)``. A journal decides which files a resume or a rollback moves, so
     /// one that was edited or damaged is refused, never followed.
-    public var checksum: String?
+    package var checksum: String?
 
-    public init(plan: RestorePlan, now: Date) {
+    package init(plan: RestorePlan, now: Date) {
         self.plan = plan
         self.phase = .running
         self.states = plan.steps.map { _ in .pending }
@@ -63,16 +63,16 @@ public struct RestoreJournal: Codable, Sendable {
     }
 
     /// True once the rescue of `node` began to move files (or to record that there were none).
-    public func rescueBegan(_ node: String) -> Bool {
+    func rescueBegan(_ node: String) -> Bool {
         originals?[node] != nil || state(of: .rescue(node: node)) != .pending
     }
 
     /// True once a rollback put the previous files of `node` back in place.
-    public func hasReturned(_ node: String) -> Bool { returned?.contains(node) == true }
+    func hasReturned(_ node: String) -> Bool { returned?.contains(node) == true }
 
     /// True once anything may have written into the live Mnesia directory of `node` after
     /// its rescue: the snapshot's files were renamed into place, or a manager was started.
-    public func liveWasReplaced(_ node: String) -> Bool {
+    package func liveWasReplaced(_ node: String) -> Bool {
         zip(plan.steps, states).contains { step, state in
             guard state != .pending else { return false }
             switch step.action {
@@ -91,7 +91,7 @@ public struct RestoreJournal: Codable, Sendable {
     }
 
     /// State of the step whose action is `action`.
-    public func state(of action: RestoreAction) -> StepState {
+    package func state(of action: RestoreAction) -> StepState {
         guard let index = plan.steps.firstIndex(where: { $0.action == action }) else { return .pending }
         return states[index]
     }
@@ -99,7 +99,7 @@ public struct RestoreJournal: Codable, Sendable {
 
 extension LockedStore {
     /// Writes a journal atomically, sealed with its checksum.
-    public func save(_ journal: RestoreJournal) throws {
+    package func save(_ journal: RestoreJournal) throws {
         var sealed = journal
         sealed.checksum = try journal.computedChecksum()
         let layout = RestoreLayout(store: store, id: journal.plan.id)
@@ -110,12 +110,12 @@ extension LockedStore {
 
 extension Store {
     /// `restores/<id>`.
-    public func restoreDirectory(_ id: String) -> String { restoresDirectory + "/" + id }
+    func restoreDirectory(_ id: String) -> String { restoresDirectory + "/" + id }
 
     /// Reads the journal of restore `id` and checks its checksum.
     /// - Throws: ``RestoreError/noJournal(id:)`` when there is no such restore, or
     ///   ``StoreError/corruptFile(path:detail:)`` when its journal is missing, damaged or edited.
-    public func journal(_ id: String) throws -> RestoreJournal {
+    package func journal(_ id: String) throws -> RestoreJournal {
         let path = RestoreLayout(store: self, id: id).journal
         guard FileOps.exists(path) else {
             guard FileOps.exists(restoreDirectory(id)) else { throw RestoreError.noJournal(id: id) }
@@ -147,7 +147,7 @@ extension Store {
 
     /// Restores that are not completed or rolled back; damaged journals count as unfinished,
     /// and so do missing ones when files were rescued.
-    public func unfinishedRestores() -> [String] {
+    package func unfinishedRestores() -> [String] {
         guard let names = try? FileOps.listDirectory(restoresDirectory) else { return [] }
         return names.filter { name in
             let layout = RestoreLayout(store: self, id: name)
@@ -164,7 +164,7 @@ extension Store {
     /// - Throws: ``RestoreError/malformedId(_:)`` for anything that is not hexadecimal (a
     ///   path, a snapshot ref), ``RestoreError/noJournal(id:)`` or
     ///   ``RestoreError/ambiguousId(_:matches:)``.
-    public func resolveRestore(_ text: String) throws -> String {
+    func resolveRestore(_ text: String) throws -> String {
         let id = text.lowercased()
         guard id.count >= 4, id.count <= 64, id.allSatisfy({ $0.isHexDigit && $0.isASCII }) else {
             throw RestoreError.malformedId(text)
@@ -178,13 +178,13 @@ extension Store {
 
     /// Unfinished restores with their journals (nil for a journal that cannot be read,
     /// which is treated as touching every manager).
-    public func unfinishedRestoreJournals() -> [(id: String, journal: RestoreJournal?)] {
+    func unfinishedRestoreJournals() -> [(id: String, journal: RestoreJournal?)] {
         unfinishedRestores().map { id in (id, try? journal(id)) }
     }
 
     /// Snapshots an unfinished restore still needs, by id, with the reason: the snapshot it
     /// restores and the pre-restore snapshots holding the managers' previous files.
-    public func heldByRestores() -> [String: String] {
+    func heldByRestores() -> [String: String] {
         var held: [String: String] = [:]
         for (id, journal) in unfinishedRestoreJournals() {
             guard let journal else { continue }
@@ -200,7 +200,7 @@ extension Store {
 extension Store {
     /// Rescue folders left by restores that are over: kept because a pre-restore snapshot
     /// did not verify, or by a restore of an earlier version. By restore id.
-    public func remainingRescues() -> [(id: String, path: String)] {
+    package func remainingRescues() -> [(id: String, path: String)] {
         let unfinished = Set(unfinishedRestores())
         let names = ((try? FileOps.listDirectory(restoresDirectory)) ?? []).sorted()
         return names.filter { !unfinished.contains($0) }.compactMap { id in
@@ -214,7 +214,7 @@ extension LockedStore {
     /// Refuses `command` while a restore touching any of `nodes` is unfinished (nil: any
     /// restore at all). Holding the lock, no restore starts in between.
     /// - Throws: ``RestoreError/blocks(id:command:nodes:)`` (exit 6).
-    public func refuseWhileRestoring(_ command: String, nodes: [String]?) throws {
+    func refuseWhileRestoring(_ command: String, nodes: [String]?) throws {
         for (id, journal) in store.unfinishedRestoreJournals() {
             let pair = journal?.plan.pair ?? []
             if let nodes, let journal, !journal.plan.pair.contains(where: nodes.contains) { continue }

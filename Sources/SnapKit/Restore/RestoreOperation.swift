@@ -1,15 +1,15 @@
 import Foundation
 
 /// A restore the operator asked for: the snapshot, the managers to restore, the mode.
-public struct RestoreRequest: Sendable {
+package struct RestoreRequest: Sendable {
     /// The snapshot reference as typed (`latest@manager_1`, an id, `v12`).
-    public var ref: String
+    package var ref: String
     /// Configured managers to restore.
-    public var targets: [String]
+    package var targets: [String]
     /// The operator's `--mode`, or nil to choose from the node names.
-    public var mode: RestoreMode?
+    package var mode: RestoreMode?
 
-    public init(ref: String, targets: [String], mode: RestoreMode?) {
+    package init(ref: String, targets: [String], mode: RestoreMode?) {
         self.ref = ref
         self.targets = targets
         self.mode = mode
@@ -18,11 +18,11 @@ public struct RestoreRequest: Sendable {
 
 /// A restore resolved, planned and checked holding the store lock. Only
 /// ``RestoreOperation`` makes one, under the lock, so what the executor runs was checked there.
-public struct PreparedRestore: Sendable {
-    public let record: SnapshotRecord
-    public let plan: RestorePlan
+package struct PreparedRestore: Sendable {
+    package let record: SnapshotRecord
+    package let plan: RestorePlan
     /// What the preflight wants the operator to know (a missing directory, a console not probed).
-    public let notes: [String]
+    package let notes: [String]
 
     fileprivate init(record: SnapshotRecord, plan: RestorePlan, notes: [String]) {
         self.record = record
@@ -32,7 +32,7 @@ public struct PreparedRestore: Sendable {
 }
 
 /// How `--resume` or `--rollback` of a restore ended.
-public enum RestoreContinuation: Sendable {
+package enum RestoreContinuation: Sendable {
     /// There was nothing left to do; the message says why. Nothing was changed.
     case nothingToDo(String)
     /// The restore was finished (resume) or undone (rollback).
@@ -42,14 +42,14 @@ public enum RestoreContinuation: Sendable {
 /// The restore use case: preview (resolve, plan, check) and run, or resume and roll back.
 /// Every check, plan and step is made holding the store lock: the preview takes it for
 /// its checks, and a run takes it again and checks everything anew before its first step.
-public struct RestoreOperation {
-    public var session: Session
+package struct RestoreOperation {
+    package var session: Session
     /// Runs `bin/leo_manager`.
-    public var runner: any CommandRunning
+    package var runner: any CommandRunning
     /// Called as each step starts and ends, with the number of steps, for progress output.
-    public var progress: @Sendable (RestoreStep, Int, RestoreJournal.StepState) -> Void
+    package var progress: @Sendable (RestoreStep, Int, RestoreJournal.StepState) -> Void
 
-    public init(
+    package init(
         session: Session, runner: any CommandRunning = CommandRunner(),
         progress: @escaping @Sendable (RestoreStep, Int, RestoreJournal.StepState) -> Void = { _, _, _ in }
     ) {
@@ -61,7 +61,7 @@ public struct RestoreOperation {
     /// Resolves the snapshot, plans the restore and runs the preflight checks under the
     /// lock (no audit entry); changes nothing. What the operator confirms.
     /// - Throws: ``RestoreError``, ``RefError`` or ``LeoFSError`` saying what to fix.
-    public func preview(_ request: RestoreRequest) throws -> PreparedRestore {
+    package func preview(_ request: RestoreRequest) throws -> PreparedRestore {
         let store = try session.openStore()
         let pair = try session.pair()
         let id = FileOps.randomHex(bytes: 6)
@@ -76,7 +76,7 @@ public struct RestoreOperation {
     ///   another snapshot is refused.
     /// - Throws: what ``preview(_:)`` throws, ``RestoreError/snapshotChanged(ref:confirmed:now:)``,
     ///   or the executor's errors.
-    public func run(_ request: RestoreRequest, shown: PreparedRestore) throws -> RestoreJournal {
+    package func run(_ request: RestoreRequest, shown: PreparedRestore) throws -> RestoreJournal {
         let store = try session.openStore()
         let pair = try session.pair()
         return try store.withLock("restore", by: session.invocation) { locked, facts in
@@ -101,7 +101,7 @@ public struct RestoreOperation {
     /// reading its journal under the lock. A restore already completed (resume) or rolled
     /// back (rollback) is left as it is.
     /// - Throws: ``RestoreError`` when the journal does not allow it, or what the executor throws.
-    public func `continue`(_ text: String, resume: Bool) throws -> RestoreContinuation {
+    package func `continue`(_ text: String, resume: Bool) throws -> RestoreContinuation {
         let store = try session.openStore()
         let id = try store.resolveRestore(text)
         let pair = try session.pair()

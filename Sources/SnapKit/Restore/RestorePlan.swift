@@ -1,7 +1,7 @@
 import Foundation
 
 /// Which recovery procedure a restore carries out (the seed's Case 1 and Case 2).
-public enum RestoreMode: String, Codable, Sendable, CaseIterable {
+package enum RestoreMode: String, Codable, Sendable, CaseIterable {
     /// Case 1: copy the Mnesia files back, both managers stopped.
     case copy
     /// Case 2 (takeover): fresh schema, load the dump, re-point the partner and the cluster.
@@ -10,7 +10,7 @@ public enum RestoreMode: String, Codable, Sendable, CaseIterable {
 
 /// One action of a restore. Every action can be run again after a crash (see
 /// ``RestoreExecutor``): resuming re-runs the step that was interrupted.
-public enum RestoreAction: Codable, Sendable, Equatable {
+package enum RestoreAction: Codable, Sendable, Equatable {
     case stop(node: String)
     case confirmDown(node: String)
     case rescue(node: String)
@@ -27,41 +27,41 @@ public enum RestoreAction: Codable, Sendable, Equatable {
 }
 
 /// A numbered step: the operator's words, the exact operation, the action.
-public struct RestoreStep: Codable, Sendable, Equatable {
-    public var number: Int
+package struct RestoreStep: Codable, Sendable, Equatable {
+    package var number: Int
     /// The recovery procedure's wording ("Stop both the manager-master and the manager-slave").
-    public var title: String
+    package var title: String
     /// The exact command or file operation.
-    public var operation: String
-    public var action: RestoreAction
+    package var operation: String
+    package var action: RestoreAction
 }
 
 /// Everything a restore will do, decided before anything is touched.
-public struct RestorePlan: Codable, Sendable, Equatable {
+package struct RestorePlan: Codable, Sendable, Equatable {
     /// The restore's id (its folder under `restores/`).
-    public var id: String
-    public var snapshot: String
-    public var snapshotVersion: Int
-    public var mode: RestoreMode
+    package var id: String
+    package var snapshot: String
+    var snapshotVersion: Int
+    package var mode: RestoreMode
     /// Why this mode: chosen by the operator, or implied by the node names.
-    public var modeReason: String
+    package var modeReason: String
     /// Managers whose Mnesia content is replaced.
-    public var targets: [String]
+    package var targets: [String]
     /// Every manager of the pair (all of them are stopped and started).
-    public var pair: [String]
-    public var steps: [RestoreStep]
+    package var pair: [String]
+    package var steps: [RestoreStep]
     /// What the operator should know about the result (nil in journals of earlier versions).
-    public var notes: [String]?
+    package var notes: [String]?
 }
 
 /// Builds restore plans. Pure: everything it needs is passed in.
-public enum RestorePlanner {
+package enum RestorePlanner {
     /// Plans restoring `record` onto `targets` among the configured `pair`.
     /// - Parameters:
     ///   - requestedMode: the operator's `--mode`, or nil to choose from the node names.
     ///   - rescueDirectory: where each target's current files go (`restores/<id>/rescue`).
     /// - Throws: ``RestoreError`` when the restore cannot work, before anything is touched.
-    public static func plan(
+    package static func plan(
         id: String, record: SnapshotRecord, targets: [ManagerNode], pair: [ManagerNode],
         requestedMode: RestoreMode?, rescueDirectory: String
     ) throws -> RestorePlan {

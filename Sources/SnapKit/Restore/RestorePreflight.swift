@@ -3,7 +3,7 @@ import Glibc
 
 /// Checks made before a restore touches anything; run once to show the plan, and again
 /// under the store lock, which the restore then keeps to its last step.
-public enum RestorePreflight {
+enum RestorePreflight {
     /// The snapshot verifies (bundle and every file) and, in copy mode, holds a Mnesia
     /// schema; every running manager's console answers (the restore checks it at the end);
     /// there is room for the unpacked content beside each target and for the rescued files
@@ -13,7 +13,7 @@ public enum RestorePreflight {
     ///   - pair: every manager of the pair.
     /// - Returns: notes for the operator: a missing Mnesia directory, a console not probed.
     /// - Throws: ``RestoreError`` saying what to fix, with nothing touched.
-    public static func check(
+    package static func check(
         _ record: SnapshotRecord, in locked: LockedStore, plan: RestorePlan, targets: [any ManagerHost],
         pair: [any ManagerHost]
     ) throws -> [String] {

@@ -1,5 +1,5 @@
 /// Compares a snapshot's table summary with what a manager holds now.
-public enum TableComparison {
+package enum TableComparison {
     /// One line per table whose rows differ, in count or content.
     ///
     /// - Parameter freshSchema: after a takeover (Case 2), what the fresh schema held before
@@ -7,7 +7,7 @@ public enum TableComparison {
     ///   that many rows of its own (the default user, endpoints, the new managers), which is
     ///   expected and not reported. Rows of the snapshot that are missing, and rows beyond
     ///   both, are.
-    public static func differences(
+    package static func differences(
         expected: [TableSummary], found: [TableSummary], freshSchema: [TableSummary] = []
     ) -> [String] {
         let live = Dictionary(found.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })

@@ -2,16 +2,16 @@ import Foundation
 
 /// The `audit verify` use case: re-walks the hash chain, and is itself audited, so the head
 /// it reports is its own entry.
-public enum AuditCheck {
+package enum AuditCheck {
     /// What a check found: the entries verified and the head after its own entry.
-    public struct Result: Sendable {
-        public var verified: Int
-        public var head: AuditEntry
+    package struct Result: Sendable {
+        package var verified: Int
+        package var head: AuditEntry
     }
 
     /// - Throws: ``AuditChainBroken`` (exit 4) naming the first entry at fault, or a chain
     ///   that lost its beginning.
-    public static func run(in store: Store, by invocation: Invocation) throws -> Result {
+    package static func run(in store: Store, by invocation: Invocation) throws -> Result {
         let (result, head) = try store.withLock("audit-verify", by: invocation) { _, _ in
             let result = try store.audit.verify()
             if let problem = result.problem {
@@ -30,13 +30,13 @@ public enum AuditCheck {
 }
 
 /// The audit chain does not verify.
-public struct AuditChainBroken: SnapFailure {
-    public var path: String
-    public var problem: String
+struct AuditChainBroken: SnapFailure {
+    package var path: String
+    package var problem: String
     /// Entries before the problem that verify, when the problem is at one entry.
-    public var goodEntries: Int?
-    public var exitStatus: ExitStatus { .verificationFailed }
-    public var description: String {
+    var goodEntries: Int?
+    package var exitStatus: ExitStatus { .verificationFailed }
+    package var description: String {
         "audit log \(path) fails verification: \(problem)"
             + (goodEntries.map { " (the \($0) entries before it are intact)" } ?? "")
     }

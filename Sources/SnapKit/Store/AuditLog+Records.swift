@@ -13,7 +13,7 @@ extension AuditLog {
     /// the snapshot's date says: a capture made with the clock behind is dated before `init`.
     /// - Parameter set: the store's records.
     /// - Throws: ``SystemError`` when the log cannot be read.
-    public func missingBeginning(given set: RecordSet) throws -> String? {
+    func missingBeginning(given set: RecordSet) throws -> String? {
         guard let oldest = set.records.min(by: { $0.version < $1.version }) else { return nil }
         let entries = try entries().entries
         guard let first = entries.first else {
@@ -40,7 +40,7 @@ extension AuditLog {
     /// readable nor damaged in `set`: removed outside snap, or by a prune that was killed
     /// before it could log. The same state, so a warning, not a verdict.
     /// - Returns: each such snapshot id with the sequence number of the entry that created it.
-    public func unrecordedSnapshots(given set: RecordSet) throws -> [(id: String, seq: Int)] {
+    func unrecordedSnapshots(given set: RecordSet) throws -> [(id: String, seq: Int)] {
         var created: [(id: String, seq: Int)] = []
         var gone = Set(set.records.map(\.id))
         for damaged in set.damaged {

@@ -4,16 +4,16 @@ import Glibc
 import SystemPackage
 
 /// What a command reports about itself for the audit log.
-public struct AuditDraft: Sendable {
-    public var argv: [String]
-    public var action: String
-    public var snapshots: [String]
-    public var nodes: [String]
-    public var outcome: String
-    public var error: String?
-    public var durationMs: Int
+package struct AuditDraft: Sendable {
+    package var argv: [String]
+    package var action: String
+    package var snapshots: [String]
+    package var nodes: [String]
+    package var outcome: String
+    package var error: String?
+    package var durationMs: Int
 
-    public init(
+    package init(
         argv: [String], action: String, snapshots: [String] = [], nodes: [String] = [],
         outcome: String, error: String? = nil, durationMs: Int
     ) {
@@ -31,27 +31,27 @@ public struct AuditDraft: Sendable {
 ///
 /// Each entry carries the hash of the one before it; the first carries a genesis hash
 /// derived from the store id, so a log cannot be swapped between stores unnoticed.
-public struct AuditLog: Sendable {
+package struct AuditLog: Sendable {
     /// Path of `audit.log`.
-    public let path: String
+    package let path: String
     /// `prev_hash` of the first entry.
-    public let genesisHash: String
+    let genesisHash: String
 
-    public init(path: String, storeId: String) {
+    package init(path: String, storeId: String) {
         self.path = path
         self.genesisHash = SHA256.hex(of: Array("snap-audit-genesis:\(storeId)".utf8))
     }
 
     /// The log's lines as read, with a torn (unterminated) last line set apart.
-    public struct Contents: Sendable {
+    package struct Contents: Sendable {
         /// Complete lines, without their newline.
-        public var lines: [ArraySlice<UInt8>]
+        package var lines: [ArraySlice<UInt8>]
         /// Bytes after the last newline: what a crash mid-append left, never trusted.
-        public var tornTail: Int
+        var tornTail: Int
     }
 
     /// Reads every complete line.
-    public func read() throws -> Contents {
+    package func read() throws -> Contents {
         guard FileOps.exists(path) else { return Contents(lines: [], tornTail: 0) }
         let bytes = try FileOps.readFile(path)
         var lines = bytes.split(separator: 0x0a, omittingEmptySubsequences: false)
@@ -61,7 +61,7 @@ public struct AuditLog: Sendable {
 
     /// The entries whose lines decode; the line numbers of those that do not
     /// (``verify()`` says more) and the size of a torn tail.
-    public func entries() throws -> (entries: [AuditEntry], damagedLines: [Int], tornTail: Int) {
+    package func entries() throws -> (entries: [AuditEntry], damagedLines: [Int], tornTail: Int) {
         let contents = try read()
         let decoded = contents.lines.concurrentMap { line in
             AuditEntry.fastDecode(line)

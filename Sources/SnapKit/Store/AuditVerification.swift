@@ -1,25 +1,25 @@
 import Foundation
 
 /// Outcome of walking the audit chain.
-public struct AuditVerification: Sendable, Codable {
+package struct AuditVerification: Sendable, Codable {
     /// True when every entry is intact and chained.
-    public var ok: Bool
+    package var ok: Bool
     /// Entries checked.
-    public var count: Int
+    package var count: Int
     /// Hash of the last good entry: record it elsewhere to detect truncation later.
-    public var headHash: String
+    package var headHash: String
     /// Sequence number of the last good entry.
-    public var headSeq: Int
+    package var headSeq: Int
     /// The first problem, naming the entry.
-    public var problem: String?
+    package var problem: String?
     /// Bytes of a torn last line (crash during an append), reported, never trusted.
-    public var tornTailBytes: Int
+    package var tornTailBytes: Int
 }
 
 extension AuditLog {
     /// Re-walks the chain: each entry's hash, its link to the previous one, its sequence
     /// number and its canonical form.
-    public func verify() throws -> AuditVerification {
+    package func verify() throws -> AuditVerification {
         let contents = try read()
         let decoder = JSONCoding.decoder(for: AuditEntry.self)
         var previousHash = genesisHash

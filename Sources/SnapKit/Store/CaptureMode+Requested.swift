@@ -1,7 +1,7 @@
 extension SnapshotRecord.CaptureMode {
     /// How the operator asks to capture a live manager (`snap create --mode`, a policy's
     /// `mode`); the record then says what was done (``SnapshotRecord/CaptureMode``).
-    public enum Requested: String, Sendable, CaseIterable {
+    package enum Requested: String, Sendable, CaseIterable {
         /// Running: `files` + `dump`; stopped: a plain copy without starting it.
         case auto
         /// Hot copy of the running node's Mnesia directory, accepted only if nothing moved.
@@ -13,7 +13,7 @@ extension SnapshotRecord.CaptureMode {
 
         /// What a capture requested so records, given whether the node runs; nil when the
         /// request needs a running node and it is stopped.
-        public func recorded(running: Bool) -> SnapshotRecord.CaptureMode? {
+        package func recorded(running: Bool) -> SnapshotRecord.CaptureMode? {
             switch (self, running) {
             case (.files, false), (.dump, false): return nil
             case (.files, true): return .files

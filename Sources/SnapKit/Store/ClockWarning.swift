@@ -7,9 +7,9 @@ import Foundation
 /// a snapshot is still placed where it belongs; the warning says that the clock of the host
 /// that made it was wrong, and that its date (shown by `list`, used by calendar retention
 /// and by `check`'s age) is not to be trusted.
-public struct ClockWarning: Codable, Sendable, Equatable {
+package struct ClockWarning: Codable, Sendable, Equatable {
     /// Why the date cannot be right.
-    public enum Kind: String, Codable, Sendable {
+    package enum Kind: String, Codable, Sendable {
         /// Created after now (by more than ``ClockWarning/tolerance``).
         case future
         /// Created before the snapshot of the same node with the next lower version.
@@ -18,19 +18,19 @@ public struct ClockWarning: Codable, Sendable, Equatable {
 
     /// How far a date may be off before it is reported (5 minutes): clocks kept in step by
     /// NTP still differ a little between hosts and are stepped now and then.
-    public static let tolerance: Double = 300
+    package static let tolerance: Double = 300
 
-    public var id: String
-    public var version: Int
-    public var node: String
-    public var created: Date
-    public var kind: Kind
+    package var id: String
+    package var version: Int
+    package var node: String
+    package var created: Date
+    package var kind: Kind
     /// For ``Kind/beforePrevious``: the version made just before this one.
-    public var previousVersion: Int?
+    var previousVersion: Int?
     /// The date it was compared with: now, or the previous version's `created`.
-    public var comparedWith: Date
+    var comparedWith: Date
     /// The warning in words, naming the version, its date and why.
-    public var message: String
+    package var message: String
 
     init(_ record: SnapshotRecord, kind: Kind, comparedWith: Date, previousVersion: Int? = nil) {
         id = record.id
@@ -62,7 +62,7 @@ public struct ClockWarning: Codable, Sendable, Equatable {
     ///   - records: the store's records, in any order.
     ///   - now: the clock to compare with.
     ///   - tolerance: how far off a date may be before it is reported (``tolerance``).
-    public static func find(in records: [SnapshotRecord], now: Date, tolerance: Double = Self.tolerance)
+    package static func find(in records: [SnapshotRecord], now: Date, tolerance: Double = Self.tolerance)
         -> [ClockWarning]
     {
         let byNode = Dictionary(grouping: records, by: \.node)

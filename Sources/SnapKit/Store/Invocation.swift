@@ -3,17 +3,17 @@ import Logging
 
 /// One run of snap as the store sees it: the command line (the lock's holder and the audit
 /// log record it), how long it waits for the lock, its logger, and where its warnings go.
-public struct Invocation: Sendable {
+package struct Invocation: Sendable {
     /// The command line, program name first.
-    public var argv: [String]
+    package var argv: [String]
     /// Seconds to wait for a busy store lock before giving up (exit 11).
-    public var lockWait: Double
-    public var logger: Logger
+    package var lockWait: Double
+    package var logger: Logger
     /// Receives each warning for the operator, one line of text without a prefix.
-    public var warn: @Sendable (String) -> Void
-    public var hooks: DebugHooks
+    package var warn: @Sendable (String) -> Void
+    package var hooks: DebugHooks
 
-    public init(
+    package init(
         argv: [String], lockWait: Double = 0, logger: Logger, warn: @escaping @Sendable (String) -> Void = { _ in },
         hooks: DebugHooks = DebugHooks()
     ) {

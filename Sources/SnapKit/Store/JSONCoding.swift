@@ -3,14 +3,14 @@ import Foundation
 /// A type whose coding keys are spelled in snake_case already, as stored: it decodes
 /// without key conversion, which is faster (`list` and `history` read thousands) and
 /// which ``JSONCoding/decoder(for:)`` picks for it.
-public protocol SnakeCaseKeys {}
+package protocol SnakeCaseKeys {}
 
 /// The JSON dialect of the store's files and of `--json` output: snake_case keys,
 /// ISO 8601 UTC times, sorted keys. A bundle's manifest, below the store, has its own
 /// coder (``BundleManifest/encoded()``).
-public enum JSONCoding {
+package enum JSONCoding {
     /// An encoder for store files and machine output.
-    public static func encoder(pretty: Bool = false) -> JSONEncoder {
+    static func encoder(pretty: Bool = false) -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .custom { date, encoder in
@@ -25,13 +25,13 @@ public enum JSONCoding {
 
     /// The matching decoder for `type`: without key conversion for ``SnakeCaseKeys`` types
     /// (conversion would break their keys), with it for the rest.
-    public static func decoder(for type: Any.Type) -> JSONDecoder {
+    package static func decoder(for type: Any.Type) -> JSONDecoder {
         decoder(convertingKeys: !(type is any SnakeCaseKeys.Type))
     }
 
     /// The matching decoder, converting keys: not for ``SnakeCaseKeys`` types, whose keys
     /// it would break (use ``decoder(for:)``).
-    public static func decoder() -> JSONDecoder { decoder(convertingKeys: true) }
+    package static func decoder() -> JSONDecoder { decoder(convertingKeys: true) }
 
     private static func decoder(convertingKeys: Bool) -> JSONDecoder {
         let decoder = JSONDecoder()
@@ -49,12 +49,12 @@ public enum JSONCoding {
     }
 
     /// Encodes `value` with a trailing newline.
-    public static func encode(_ value: some Encodable, pretty: Bool = true) throws -> [UInt8] {
+    package static func encode(_ value: some Encodable, pretty: Bool = true) throws -> [UInt8] {
         Array(try encoder(pretty: pretty).encode(value)) + [0x0a]
     }
 
     /// Decodes a store file, turning any failure into ``StoreError/corruptFile(path:detail:)``.
-    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], path: String) throws -> T {
+    package static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], path: String) throws -> T {
         do {
             return try decoder(for: type).decode(type, from: Data(bytes))
         } catch let error as DecodingError {

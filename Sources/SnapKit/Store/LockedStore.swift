@@ -7,11 +7,11 @@ import Logging
 /// Only ``Store/withLock(_:by:_:)`` makes one, and it is valid only inside the body it
 /// is handed to: records, `store.json`, pending markers, journals and the audit log are
 /// written through it, so a write without the lock does not compile.
-public final class LockedStore: @unchecked Sendable {
+package final class LockedStore: @unchecked Sendable {
     /// The store, for reading.
-    public let store: Store
+    package let store: Store
     /// Who holds the lock.
-    public let invocation: Invocation
+    package let invocation: Invocation
     let lock: StoreLock
 
     fileprivate init(store: Store, lock: StoreLock, invocation: Invocation) {
@@ -20,7 +20,7 @@ public final class LockedStore: @unchecked Sendable {
         self.invocation = invocation
     }
 
-    public var logger: Logger { invocation.logger }
+    package var logger: Logger { invocation.logger }
 
     /// Takes the lock of `store` and holds it until ``release()``, for a holder that outlives
     /// one call (a test's fixture); everything else uses ``Store/withLock(_:by:_:)``.
@@ -34,12 +34,12 @@ public final class LockedStore: @unchecked Sendable {
     func release() { lock.release() }
 
     /// The content of `store.json` now (no other writer can change it while the lock is held).
-    public func info() throws -> StoreInfo {
+    package func info() throws -> StoreInfo {
         try store.readInfo()
     }
 
     /// Writes a new `store.json` atomically.
-    public func saveInfo(_ info: StoreInfo) throws {
+    func saveInfo(_ info: StoreInfo) throws {
         requireHeld()
         try FileOps.writeAtomically(try JSONCoding.encode(info), to: store.infoPath)
     }
@@ -47,27 +47,27 @@ public final class LockedStore: @unchecked Sendable {
     /// Writes (or replaces) a record atomically, sealed (``RecordSeal``).
     /// - Throws: ``StoreError/readWithoutTables(id:)`` for a record read without its tables,
     ///   which would lose them.
-    public func save(_ record: SnapshotRecord) throws {
+    package func save(_ record: SnapshotRecord) throws {
         requireHeld()
         guard !record.tablesOmitted else { throw StoreError.readWithoutTables(id: record.id) }
         try FileOps.writeAtomically(try RecordSeal.sealed(record), to: store.recordPath(record.id))
     }
 
     /// Removes the record of snapshot `id` (its bundle stays until nothing uses it).
-    public func removeRecord(_ id: String) throws {
+    func removeRecord(_ id: String) throws {
         requireHeld()
         let path = store.recordPath(id)
         if unlink(path) != 0 && errno != ENOENT { throw SystemError("remove", path, .last) }
     }
 
     /// Writes the store's copy of the manifest of bundle `sha256` atomically.
-    public func saveManifestCopy(_ bytes: [UInt8], of sha256: String) throws {
+    func saveManifestCopy(_ bytes: [UInt8], of sha256: String) throws {
         requireHeld()
         try FileOps.writeAtomically(bytes, to: store.manifestPath(sha256))
     }
 
     /// Marks the bundle `sha256` as being decided by this writer (``Store/pendingPath(_:)``), durably.
-    public func markPending(_ sha256: String) throws {
+    func markPending(_ sha256: String) throws {
         requireHeld()
         try FileOps.writeAtomically([], to: store.pendingPath(sha256))
     }
@@ -75,7 +75,7 @@ public final class LockedStore: @unchecked Sendable {
     /// Removes temporary files a crashed writer left behind.
     /// - Returns: the paths removed.
     @discardableResult
-    public func removeLeftovers() throws -> [String] {
+    func removeLeftovers() throws -> [String] {
         requireHeld()
         var removed: [String] = []
         for directory in [store.root, store.snapshotsDirectory, store.bundlesDirectory] {
@@ -94,7 +94,7 @@ public final class LockedStore: @unchecked Sendable {
     /// and returned as an orphan, for the operator to look at. Does nothing while any record
     /// is damaged, since a damaged record's bundle cannot be told apart.
     @discardableResult
-    public func removeUnreferencedBundles(_ set: RecordSet) throws -> (removed: [String], orphans: [String]) {
+    func removeUnreferencedBundles(_ set: RecordSet) throws -> (removed: [String], orphans: [String]) {
         requireHeld()
         guard set.damaged.isEmpty else { return ([], []) }
         let used = Set(set.records.map(\.bundleSha256))
@@ -143,7 +143,7 @@ extension Store {
     /// - Throws: ``StoreError/locked(path:holder:)`` when the lock stays busy for
     ///   `invocation.lockWait`, what `body` throws, or ``AuditNotWritten`` when `body`
     ///   succeeded but its entry could not be appended.
-    public func withLock<T>(
+    package func withLock<T>(
         _ action: String, by invocation: Invocation, _ body: (LockedStore, inout AuditFacts) throws -> T
     ) throws -> T {
         try withLock(action, by: invocation, body, recorded: { _ in }).0
@@ -151,14 +151,14 @@ extension Store {
 
     /// Runs `body` holding the store lock, without an audit entry: for reads that must see
     /// the store as no writer leaves it halfway (a restore's preview and its checks).
-    public func withLock<T>(by invocation: Invocation, _ body: (LockedStore) throws -> T) throws -> T {
+    package func withLock<T>(by invocation: Invocation, _ body: (LockedStore) throws -> T) throws -> T {
         let locked = try LockedStore.acquire(self, by: invocation)
         defer { locked.release() }
         return try body(locked)
     }
 
     /// ``withLock(_:by:_:)`` that also hands back what `recorded` makes of the audit entry.
-    public func withLock<T, R>(
+    package func withLock<T, R>(
         _ action: String, by invocation: Invocation, _ body: (LockedStore, inout AuditFacts) throws -> T,
         recorded: (AuditEntry) -> R
     ) throws -> (T, R) {
@@ -201,18 +201,18 @@ extension Store {
 }
 
 /// What a use case tells the audit log about itself.
-public struct AuditFacts: Sendable {
-    public var snapshots: [String] = []
-    public var nodes: [String] = []
+package struct AuditFacts: Sendable {
+    package var snapshots: [String] = []
+    package var nodes: [String] = []
 
-    public init() {}
+    package init() {}
 }
 
 /// The work was done, but its audit entry could not be appended (a full disk).
-public struct AuditNotWritten: SnapFailure {
-    public var action: String
-    public var cause: any Error
-    public var description: String {
+struct AuditNotWritten: SnapFailure {
+    package var action: String
+    package var cause: any Error
+    package var description: String {
         "\(action) was done, but its audit entry could not be written: \(cause)"
     }
 }

@@ -1,9 +1,9 @@
 import Foundation
 
 /// One capture of one manager node at one time: `snapshots/<id>.json`.
-public struct SnapshotRecord: Codable, Sendable, Equatable, SnakeCaseKeys {
+package struct SnapshotRecord: Codable, Sendable, Equatable, SnakeCaseKeys {
     /// How the content was captured.
-    public enum CaptureMode: String, Codable, Sendable {
+    package enum CaptureMode: String, Codable, Sendable {
         /// A Mnesia directory (and dump) captured elsewhere, handed to `create --from-dir`.
         case fromDir = "from-dir"
         /// Hot copy of a running node's Mnesia directory.
@@ -17,26 +17,26 @@ public struct SnapshotRecord: Codable, Sendable, Equatable, SnakeCaseKeys {
     }
 
     /// The ring fingerprints the console's `status` showed at capture time.
-    public struct RingHashes: Codable, Sendable, Equatable {
-        public var current: String?
-        public var previous: String?
+    package struct RingHashes: Codable, Sendable, Equatable {
+        package var current: String?
+        package var previous: String?
 
-        public init(current: String?, previous: String?) {
+        package init(current: String?, previous: String?) {
             self.current = current
             self.previous = previous
         }
     }
 
     /// Result of the last `snap verify` of this snapshot.
-    public struct Verification: Codable, Sendable, Equatable {
+    package struct Verification: Codable, Sendable, Equatable {
         /// When it ran.
-        public var checked: Date
+        package var checked: Date
         /// Whether everything matched.
-        public var ok: Bool
+        package var ok: Bool
         /// What was wrong, when not ok.
-        public var problem: String?
+        package var problem: String?
 
-        public init(checked: Date, ok: Bool, problem: String? = nil) {
+        package init(checked: Date, ok: Bool, problem: String? = nil) {
             self.checked = checked
             self.ok = ok
             self.problem = problem
@@ -44,76 +44,76 @@ public struct SnapshotRecord: Codable, Sendable, Equatable, SnakeCaseKeys {
     }
 
     /// Random hex id; unique prefixes of 6 or more characters name it too.
-    public var id: String
+    package var id: String
     /// Store-wide increasing number, given out under the lock.
-    public var version: Int
+    package var version: Int
     /// When the capture was made (UTC).
-    public var created: Date
+    package var created: Date
     /// The manager the content came from (`manager_0`).
-    public var node: String
+    package var node: String
     /// `master`, `slave`, or unknown.
-    public var role: String?
+    package var role: String?
     /// The LeoFS cluster id.
-    public var cluster: String?
+    package var cluster: String?
     /// The node's partner in the manager pair.
-    public var partner: String?
+    package var partner: String?
     /// How it was captured.
-    public var mode: CaptureMode
+    package var mode: CaptureMode
     /// Operator labels.
-    public var tags: [String]
+    package var tags: [String]
     /// Free text from `--note`.
-    public var note: String?
+    package var note: String?
     /// Host snap ran on.
-    public var host: String
+    package var host: String
     /// User snap ran as.
-    public var user: String
+    package var user: String
     /// snap's version.
-    public var toolVersion: String
+    package var toolVersion: String
     /// SHA-256 of the bundle file, which is also its name.
-    public var bundleSha256: String
+    package var bundleSha256: String
     /// Size of the bundle file.
-    public var bundleSize: Int64
+    package var bundleSize: Int64
     /// Content identity, see ``TreeDigest``.
-    public var treeDigest: String
+    package var treeDigest: String
     /// True when this capture reused an existing bundle with the same content.
-    public var deduplicated: Bool
+    package var deduplicated: Bool
     /// Number of regular files captured.
-    public var fileCount: Int
+    package var fileCount: Int
     /// Bytes of regular files captured (what an extract writes).
-    public var unpackedSize: Int64
+    package var unpackedSize: Int64
     /// True when the bundle holds a dump.
-    public var hasDump: Bool
+    package var hasDump: Bool
     /// Last verification, if any.
-    public var verification: Verification?
+    package var verification: Verification?
     /// Tables, row counts and digests, when a dump was captured.
-    public var tables: [TableSummary]?
+    package var tables: [TableSummary]?
     /// Ring hashes, when the console answered.
-    public var ringHashes: RingHashes?
+    package var ringHashes: RingHashes?
     /// True when `snap pin` protects it from every retention rule.
-    public var pinned: Bool?
+    package var pinned: Bool?
     /// The Erlang node name the content belongs to (`manager_0@127.0.0.1`), when known:
     /// with ``partner`` it names the pair whose schema the files carry.
-    public var nodename: String?
+    package var nodename: String?
     /// How the captured directory looked on disk (paths, sizes, inodes, times; no
     /// content), for `--from-dir` captures: the next capture of an unchanged directory
     /// reuses this snapshot's bundle without reading a byte.
-    public var sourceSignature: String?
+    package var sourceSignature: String?
     /// For `cold` captures of a running node: seconds from `stop` until the node was ready
     /// again (the copy happens in between; compression after).
-    public var downtimeSeconds: Double?
+    package var downtimeSeconds: Double?
     /// The record file's own checksum (``RecordSeal``), set when it is written.
-    public var seal: String?
+    package var seal: String?
     /// True when the record was read without its ``tables`` (``Store/loadRecords(_:)``
     /// with ``RecordDetail/withoutTables``): such a record is never saved back.
-    public internal(set) var tablesOmitted = false
+    package internal(set) var tablesOmitted = false
 
     /// The tag of the snapshots a restore makes of the managers' files it replaces.
-    public static let preRestoreTag = "pre-restore"
+    static let preRestoreTag = "pre-restore"
 
     /// True for a snapshot a restore made of the files it replaced (tagged `pre-restore`):
     /// not a regular capture, so never `latest`, never the node's newest for `check`,
     /// metrics or retention, which holds them by a rule of their own.
-    public var isPreRestore: Bool { tags.contains(Self.preRestoreTag) }
+    var isPreRestore: Bool { tags.contains(Self.preRestoreTag) }
 
     /// The file's keys spelled out, so that records decode without key conversion:
     /// `list`, `prune` and `create` read every record of the store.
@@ -125,7 +125,7 @@ public struct SnapshotRecord: Codable, Sendable, Equatable, SnakeCaseKeys {
         case sourceSignature = "source_signature", downtimeSeconds = "downtime_seconds", seal
     }
 
-    public init(
+    package init(
         id: String, version: Int, created: Date, node: String, role: String? = nil, cluster: String? = nil,
         partner: String? = nil, mode: CaptureMode, tags: [String] = [], note: String? = nil, host: String,
         user: String, toolVersion: String, bundleSha256: String, bundleSize: Int64, treeDigest: String,

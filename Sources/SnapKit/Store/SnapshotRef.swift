@@ -3,17 +3,17 @@
 /// `latest`, `latest@NODE`, `latest~K`, `latest@NODE~K`, `vN`, a full id, or a unique id
 /// prefix of at least 6 characters. `latest` counts by version among regular captures
 /// only: `pre-restore` snapshots (what a restore replaced) are named by id or `vN`.
-public enum SnapshotRef: Sendable, Equatable {
+package enum SnapshotRef: Sendable, Equatable {
     case latest(node: String?, back: Int)
     case version(Int)
     case idPrefix(String)
 
     /// The shortest id prefix accepted.
-    public static let minimumPrefix = 6
+    static let minimumPrefix = 6
 
     /// Parses `text`.
     /// - Throws: ``RefError/malformed(_:_:)`` saying what the grammar allows.
-    public init(parsing text: String) throws {
+    package init(parsing text: String) throws {
         if text.hasPrefix("latest") {
             var rest = Substring(text.dropFirst("latest".count))
             var back = 0
@@ -51,7 +51,7 @@ public enum SnapshotRef: Sendable, Equatable {
     /// Picks the one snapshot this reference names.
     /// - Parameter records: every record, in any order.
     /// - Throws: ``RefError`` when nothing or more than one snapshot matches.
-    public func resolve(in records: [SnapshotRecord]) throws -> SnapshotRecord {
+    package func resolve(in records: [SnapshotRecord]) throws -> SnapshotRecord {
         let newestFirst = records.sorted { $0.version > $1.version }
         switch self {
         case let .latest(node, back):
@@ -92,7 +92,7 @@ public enum SnapshotRef: Sendable, Equatable {
     /// An id prefix that only matches a damaged record file reports that file, not a
     /// snapshot that does not exist.
     /// - Throws: ``RefError``, or the damaged record's ``StoreError/corruptFile(path:detail:)``.
-    public func resolve(in set: RecordSet) throws -> SnapshotRecord {
+    package func resolve(in set: RecordSet) throws -> SnapshotRecord {
         do {
             return try resolve(in: set.records)
         } catch RefError.notFound(let text, let reason) {
@@ -110,7 +110,7 @@ public enum SnapshotRef: Sendable, Equatable {
     }
 
     /// The reference as typed.
-    public var description: String {
+    package var description: String {
         switch self {
         case let .latest(node, back):
             // A node name holding `~` needs the count spelled out, or it would be read as one.
@@ -123,12 +123,12 @@ public enum SnapshotRef: Sendable, Equatable {
 }
 
 /// Failures to name a snapshot.
-public enum RefError: SnapFailure, Equatable {
+package enum RefError: SnapFailure, Equatable {
     case malformed(String, String)
     case notFound(String, String)
     case ambiguous(String, [String])
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .malformed(text, hint):
             return "\(text.debugDescription) is not a snapshot reference: \(hint)"

@@ -2,18 +2,18 @@ import Foundation
 import Glibc
 
 /// The snapshot records of a store, newest first, and the record files that did not decode.
-public struct RecordSet: Sendable {
+package struct RecordSet: Sendable {
     /// Readable records, by version, newest first.
-    public var records: [SnapshotRecord]
+    package var records: [SnapshotRecord]
     /// Record files that could not be read, with the reason.
-    public var damaged: [StoreError]
+    package var damaged: [StoreError]
 
     /// The newest record of `node`.
-    public func newest(of node: String) -> SnapshotRecord? { records.first { $0.node == node } }
+    package func newest(of node: String) -> SnapshotRecord? { records.first { $0.node == node } }
 }
 
 /// How much of each record ``Store/loadRecords(_:)`` reads.
-public enum RecordDetail: Sendable {
+package enum RecordDetail: Sendable {
     /// Everything.
     case full
     /// All but the table summaries, which are most of a record's bytes and which `list`
@@ -26,7 +26,7 @@ extension Store {
     /// Reads every record. Damaged files are reported apart so that every other snapshot
     /// stays usable. The files are read and decoded on every core: `list`, `prune` and
     /// `create` all start here, and a store keeps thousands of records.
-    public func loadRecords(_ detail: RecordDetail = .full) throws -> RecordSet {
+    package func loadRecords(_ detail: RecordDetail = .full) throws -> RecordSet {
         let names = try FileOps.listDirectory(snapshotsDirectory).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
         let results = names.concurrentMap { name in
             Result { () throws(StoreError) in try decodeRecord(named: name, detail) }
@@ -76,7 +76,7 @@ extension Store {
     /// tree digest.
     /// - Returns: the manifest and its exact bytes.
     /// - Throws: ``StoreError`` when it is missing, damaged, or does not match the record.
-    public func manifest(for record: SnapshotRecord) throws -> (manifest: BundleManifest, bytes: [UInt8]) {
+    package func manifest(for record: SnapshotRecord) throws -> (manifest: BundleManifest, bytes: [UInt8]) {
         let path = manifestPath(record.bundleSha256)
         guard FileOps.exists(path) else {
             throw StoreError.corruptFile(

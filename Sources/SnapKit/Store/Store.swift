@@ -11,34 +11,34 @@ import Glibc
 /// STORE/restores/           restore journals and rescued files
 /// STORE/lock                flock()ed; holder inside
 /// ```
-public struct Store: Sendable {
+package struct Store: Sendable {
     /// The store directory.
-    public let root: String
+    package let root: String
     /// The store's random id (`store.json`'s `store_id`), which seeds its audit chain.
-    public let storeId: String
+    package let storeId: String
 
-    public var infoPath: String { root + "/store.json" }
-    public var snapshotsDirectory: String { root + "/snapshots" }
-    public var bundlesDirectory: String { root + "/bundles" }
-    public var restoresDirectory: String { root + "/restores" }
-    public var lockPath: String { root + "/lock" }
+    package var infoPath: String { root + "/store.json" }
+    var snapshotsDirectory: String { root + "/snapshots" }
+    var bundlesDirectory: String { root + "/bundles" }
+    var restoresDirectory: String { root + "/restores" }
+    var lockPath: String { root + "/lock" }
     /// The audit log of this store.
-    public var audit: AuditLog { AuditLog(path: root + "/audit.log", storeId: storeId) }
+    package var audit: AuditLog { AuditLog(path: root + "/audit.log", storeId: storeId) }
 
     /// Path of the bundle named by its SHA-256.
-    public func bundlePath(_ sha256: String) -> String { bundlesDirectory + "/\(sha256).tar.zst" }
+    package func bundlePath(_ sha256: String) -> String { bundlesDirectory + "/\(sha256).tar.zst" }
     /// Path of the store's copy of a bundle's manifest.
-    public func manifestPath(_ sha256: String) -> String { bundlesDirectory + "/\(sha256).manifest.json" }
+    package func manifestPath(_ sha256: String) -> String { bundlesDirectory + "/\(sha256).manifest.json" }
     /// Path of the marker a writer leaves beside a bundle whose fate it is deciding (a new
     /// bundle not yet recorded, or one a prune is about to free): a bundle no record uses is
     /// only removed when it carries one.
-    public func pendingPath(_ sha256: String) -> String { bundlesDirectory + "/\(sha256).pending" }
+    func pendingPath(_ sha256: String) -> String { bundlesDirectory + "/\(sha256).pending" }
     /// Path of a snapshot record.
-    public func recordPath(_ id: String) -> String { snapshotsDirectory + "/\(id).json" }
+    package func recordPath(_ id: String) -> String { snapshotsDirectory + "/\(id).json" }
 
     /// Creates a new store at `root` (a new path or an empty directory), `0700` throughout.
     /// - Throws: ``StoreError/alreadyExists(_:)`` when something is there already.
-    public static func initialize(at root: String, now: Date = Date()) throws -> Store {
+    package static func initialize(at root: String, now: Date = Date()) throws -> Store {
         if let status = try FileOps.status(root) {
             guard (status.st_mode & S_IFMT) == S_IFDIR, try FileOps.listDirectory(root).isEmpty else {
                 throw StoreError.alreadyExists(root)
@@ -69,7 +69,7 @@ public struct Store: Sendable {
     /// Opens the store at `root`.
     /// - Throws: ``StoreError`` when there is no store, `store.json` is damaged, or its
     ///   format version is unknown.
-    public static func open(at root: String) throws -> Store {
+    package static func open(at root: String) throws -> Store {
         let infoPath = root + "/store.json"
         guard FileOps.exists(infoPath) else {
             // A store that lost its store.json is a damaged store, not a place for `snap init`.
@@ -105,7 +105,7 @@ public struct Store: Sendable {
 
     /// The content of `store.json` as it is now.
     /// - Throws: ``StoreError/corruptFile(path:detail:)`` when it cannot be read.
-    public func readInfo() throws -> StoreInfo {
+    func readInfo() throws -> StoreInfo {
         try JSONCoding.decode(StoreInfo.self, from: try FileOps.readFile(infoPath), path: infoPath)
     }
 

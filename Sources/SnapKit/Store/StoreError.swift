@@ -1,7 +1,7 @@
 import Foundation
 
 /// Failures of the store itself: layout, format, lock, records.
-public enum StoreError: SnapFailure {
+package enum StoreError: SnapFailure {
     /// No store at the path.
     case notAStore(String)
     /// `snap init` on a path that already holds something.
@@ -21,7 +21,7 @@ public enum StoreError: SnapFailure {
     /// A record read without its table summaries was about to be saved (a bug in snap).
     case readWithoutTables(id: String)
 
-    public var exitStatus: ExitStatus {
+    package var exitStatus: ExitStatus {
         switch self {
         case .locked: return .storeLocked
         case .missingBundle: return .verificationFailed
@@ -30,7 +30,7 @@ public enum StoreError: SnapFailure {
     }
 
     /// The damaged file, when this error is about one.
-    public var path: String? {
+    package var path: String? {
         guard case let .corruptFile(path, _) = self else { return nil }
         return path
     }
@@ -41,7 +41,7 @@ public enum StoreError: SnapFailure {
         return (path as NSString).lastPathComponent
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .notAStore(path):
             return "\(path) is not a snap store (no store.json); create one with \(Remedy.initStore(path))"

@@ -2,14 +2,14 @@ import Foundation
 import Glibc
 
 /// Who holds a store lock; written into the lock file so waiters can name the holder.
-public struct LockHolder: Codable, Sendable, Equatable {
-    public var pid: Int32
-    public var host: String
-    public var user: String
-    public var argv: [String]
-    public var started: Date
+package struct LockHolder: Codable, Sendable, Equatable {
+    package var pid: Int32
+    package var host: String
+    package var user: String
+    package var argv: [String]
+    package var started: Date
 
-    public init(pid: Int32, host: String, user: String, argv: [String], started: Date) {
+    package init(pid: Int32, host: String, user: String, argv: [String], started: Date) {
         self.pid = pid
         self.host = host
         self.user = user
@@ -18,12 +18,12 @@ public struct LockHolder: Codable, Sendable, Equatable {
     }
 
     /// This process.
-    public static func current(argv: [String], now: Date = Date()) -> LockHolder {
+    package static func current(argv: [String], now: Date = Date()) -> LockHolder {
         LockHolder(pid: getpid(), host: ToolInfo.host, user: ToolInfo.user, argv: argv, started: now)
     }
 
     /// `pid 42 on host (snap create --all) since 2026-11-29T11:00:00Z`.
-    public var summary: String {
+    package var summary: String {
         let since = UTCTime.format(started)
         return "pid \(pid) on \(host) as \(user) (\(argv.joined(separator: " "))) since \(since)"
     }
@@ -36,7 +36,7 @@ public struct LockHolder: Codable, Sendable, Equatable {
 /// next one. The file lock is the documented one (an operator's `flock STORE/lock rsync ...`
 /// keeps snap out); the directory lock means that deleting `STORE/lock` while a writer runs
 /// lets no second writer in. Owns the descriptors; releasing is `deinit` (or ``release()``).
-public final class StoreLock {
+package final class StoreLock {
     private var directory: Int32
     private var file: Int32
 

@@ -1,15 +1,15 @@
 /// The rows of one table in a dump: how many, and a digest of their content.
-public struct TableSummary: Codable, Sendable, Equatable {
+package struct TableSummary: Codable, Sendable, Equatable {
     /// The table name.
-    public var name: String
+    package var name: String
     /// The number of rows in the dump.
-    public var rows: Int
+    package var rows: Int
     /// Lowercase hex SHA-256 of the rows, normalized and sorted, each followed by `\n`;
     /// equal for the same rows in any order or line wrapping.
-    public var digest: String
+    package var digest: String
 
     /// A table summary.
-    public init(name: String, rows: Int, digest: String) {
+    package init(name: String, rows: Int, digest: String) {
         self.name = name
         self.rows = rows
         self.digest = digest

@@ -2,29 +2,29 @@ import Foundation
 import Glibc
 
 /// What an external command printed and how it ended.
-public struct CommandResult: Sendable, Equatable {
+package struct CommandResult: Sendable, Equatable {
     /// Exit status (128 + signal when killed).
-    public var status: Int32
-    public var stdout: String
-    public var stderr: String
+    package var status: Int32
+    package var stdout: String
+    package var stderr: String
 }
 
 /// Runs external programs (`bin/leo_manager`) with a hard deadline.
 ///
 /// Each command runs in its own process group, so on timeout the whole tree (the control
 /// script and the Erlang VMs it started) is killed: cron must never hang.
-public protocol CommandRunning: Sendable {
+package protocol CommandRunning: Sendable {
     /// Runs `arguments[0]` with the rest as its arguments.
     /// - Throws: ``CommandError/timedOut(_:seconds:)`` when the deadline passes.
     func run(_ arguments: [String], timeout: Double) throws -> CommandResult
 }
 
 /// Failures to run a command at all.
-public enum CommandError: SnapFailure, Equatable {
+package enum CommandError: SnapFailure, Equatable {
     case timedOut(String, seconds: Double)
     case cannotStart(String, String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .timedOut(command, seconds):
             return "\(command) did not finish within \(Int(seconds)) s and was killed; check the node and its logs"
@@ -35,15 +35,15 @@ public enum CommandError: SnapFailure, Equatable {
 }
 
 /// The real runner: `posix_spawn` into a new process group, output collected with `poll`.
-public struct CommandRunner: CommandRunning {
-    public init() {}
+package struct CommandRunner: CommandRunning {
+    package init() {}
 
-    public func run(_ arguments: [String], timeout: Double) throws -> CommandResult {
+    package func run(_ arguments: [String], timeout: Double) throws -> CommandResult {
         try run(arguments, environment: nil, directory: nil, timeout: timeout)
     }
 
     /// Runs with a given environment (`nil`: snap's own) and working directory.
-    public func run(_ arguments: [String], environment: [String: String]?, directory: String?, timeout: Double) throws
+    package func run(_ arguments: [String], environment: [String: String]?, directory: String?, timeout: Double) throws
         -> CommandResult
     {
         guard let program = arguments.first else { throw CommandError.cannotStart("(nothing)", "empty command") }

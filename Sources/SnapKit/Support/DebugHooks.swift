@@ -2,15 +2,15 @@ import Foundation
 
 /// Test-only behaviour, injected by the front end (which reads it from `SNAP_DEBUG_*`
 /// environment variables); production code never reads the environment for it.
-public struct DebugHooks: Sendable, Equatable {
+package struct DebugHooks: Sendable, Equatable {
     /// The restore step number at whose start the process kills itself (SIGKILL).
-    public var killAtStep: Int?
+    var killAtStep: Int?
     /// Seconds a cold copy sleeps after each piece of a file, as a slow or hung disk would.
-    public var coldCopyPieceDelay: Double?
+    var coldCopyPieceDelay: Double?
     /// Seconds a command holds the store lock before doing its work, so tests can see it held.
-    public var holdLockSeconds: Double?
+    var holdLockSeconds: Double?
 
-    public init(killAtStep: Int? = nil, coldCopyPieceDelay: Double? = nil, holdLockSeconds: Double? = nil) {
+    package init(killAtStep: Int? = nil, coldCopyPieceDelay: Double? = nil, holdLockSeconds: Double? = nil) {
         self.killAtStep = killAtStep
         self.coldCopyPieceDelay = coldCopyPieceDelay
         self.holdLockSeconds = holdLockSeconds
@@ -18,7 +18,7 @@ public struct DebugHooks: Sendable, Equatable {
 
     /// The hooks set in `environment`: `SNAP_DEBUG_KILL_AT_STEP`,
     /// `SNAP_DEBUG_COLD_COPY_PIECE_DELAY_SECONDS`, `SNAP_DEBUG_HOLD_LOCK_SECONDS`.
-    public init(environment: [String: String]) {
+    package init(environment: [String: String]) {
         self.init(
             killAtStep: environment["SNAP_DEBUG_KILL_AT_STEP"].flatMap { Int($0) },
             coldCopyPieceDelay: environment["SNAP_DEBUG_COLD_COPY_PIECE_DELAY_SECONDS"].flatMap { Double($0) },

@@ -1,16 +1,16 @@
 /// Durations as operators write them: `90s`, `15m`, `36h`, `14d`, `2w`.
-public enum DurationText {
+package enum DurationText {
     /// Failure to read a duration.
-    public struct Invalid: SnapFailure {
-        public var text: String
-        public var description: String {
+    struct Invalid: SnapFailure {
+        package var text: String
+        package var description: String {
             "\(text.debugDescription) is not a duration: write a number and a unit s, m, h, d or w (36h, 14d)"
         }
     }
 
     /// The duration in seconds.
     /// - Throws: ``Invalid``.
-    public static func seconds(_ text: String) throws -> Double {
+    package static func seconds(_ text: String) throws -> Double {
         guard let unit = text.last, let number = Double(text.dropLast()), number >= 0, number.isFinite else {
             throw Invalid(text: text)
         }
@@ -25,7 +25,7 @@ public enum DurationText {
     }
 
     /// The shortest exact text for `seconds` (`36h`, `14d`, `90s`).
-    public static func format(_ seconds: Double) -> String {
+    package static func format(_ seconds: Double) -> String {
         for (unit, size) in [("w", 604_800.0), ("d", 86_400.0), ("h", 3600.0), ("m", 60.0)]
         where seconds >= size && seconds.truncatingRemainder(dividingBy: size) == 0 {
             return "\(Int(seconds / size))\(unit)"
@@ -34,7 +34,7 @@ public enum DurationText {
     }
 
     /// A rounded age for people: `45s`, `12m`, `5h`, `3d`.
-    public static func approximate(_ seconds: Double) -> String {
+    static func approximate(_ seconds: Double) -> String {
         let value = max(seconds, 0)
         if value < 120 { return "\(Int(value))s" }
         if value < 7200 { return "\(Int(value / 60))m" }

@@ -1,5 +1,5 @@
 /// The exit codes of the `snap` contract (DESIGN.md, "Exit codes").
-public enum ExitStatus: Int32, Sendable {
+package enum ExitStatus: Int32, Sendable {
     case ok = 0
     case error = 1
     case usage = 2
@@ -21,11 +21,11 @@ public enum ExitStatus: Int32, Sendable {
 ///
 /// Every error area of SnapKit conforms, so the executable maps any failure
 /// to the documented code without knowing the areas.
-public protocol SnapFailure: Error, CustomStringConvertible {
+package protocol SnapFailure: Error, CustomStringConvertible {
     /// The process exit status this failure should produce.
     var exitStatus: ExitStatus { get }
 }
 
 extension SnapFailure {
-    public var exitStatus: ExitStatus { .error }
+    package var exitStatus: ExitStatus { .error }
 }

@@ -1,10 +1,10 @@
 /// A file that file operations cannot handle, for a reason other than a failed system
 /// call (those are ``SystemError``).
-public enum FileError: SnapFailure {
+package enum FileError: SnapFailure {
     /// A file of a kind that cannot be copied (socket, device, FIFO).
     case unsupportedFile(path: String, kind: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .unsupportedFile(path, kind):
             return

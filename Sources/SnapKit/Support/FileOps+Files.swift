@@ -8,7 +8,7 @@ import SystemPackage
 extension FileOps {
     /// Writes `data` to `path` atomically and durably with the given mode.
     /// - Throws: ``SystemError`` naming the file.
-    public static func writeAtomically(_ data: some DataProtocol, to path: String, mode: mode_t = 0o600) throws {
+    package static func writeAtomically(_ data: some DataProtocol, to path: String, mode: mode_t = 0o600) throws {
         let directory = (path as NSString).deletingLastPathComponent
         let temporary = try createTemporary(in: directory, mode: mode)
         do {
@@ -25,7 +25,7 @@ extension FileOps {
     }
 
     /// Creates a new temporary file in `directory`; the caller owns the descriptor.
-    public static func createTemporary(in directory: String, mode: mode_t = 0o600) throws -> (
+    static func createTemporary(in directory: String, mode: mode_t = 0o600) throws -> (
         descriptor: FileDescriptor, path: String
     ) {
         for _ in 0..<16 {
@@ -42,7 +42,7 @@ extension FileOps {
     }
 
     /// Writes every byte of `bytes`, retrying short writes.
-    public static func writeAll(_ descriptor: FileDescriptor, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+    static func writeAll(_ descriptor: FileDescriptor, _ bytes: UnsafeRawBufferPointer, path: String) throws {
         do {
             _ = try descriptor.writeAll(bytes)
         } catch let error as Errno {
@@ -51,17 +51,17 @@ extension FileOps {
     }
 
     /// Writes every byte of `bytes`, retrying short writes.
-    public static func writeAll(_ descriptor: FileDescriptor, _ bytes: [UInt8], path: String) throws {
+    static func writeAll(_ descriptor: FileDescriptor, _ bytes: [UInt8], path: String) throws {
         try bytes.withUnsafeBytes { try writeAll(descriptor, $0, path: path) }
     }
 
     /// Flushes a file's data and metadata to stable storage.
-    public static func sync(_ descriptor: FileDescriptor, path: String) throws {
+    static func sync(_ descriptor: FileDescriptor, path: String) throws {
         if fsync(descriptor.rawValue) != 0 { throw SystemError("fsync", path, .last) }
     }
 
     /// Makes a rename or unlink inside `directory` durable.
-    public static func syncDirectory(_ directory: String) throws {
+    static func syncDirectory(_ directory: String) throws {
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd < 0 { throw SystemError("open directory", directory, .last) }
         defer { close(fd) }
@@ -69,12 +69,12 @@ extension FileOps {
     }
 
     /// Renames `source` to `destination`, replacing it atomically.
-    public static func rename(_ source: String, to destination: String) throws {
+    package static func rename(_ source: String, to destination: String) throws {
         if Glibc.rename(source, destination) != 0 { throw SystemError("rename to", destination, .last) }
     }
 
     /// Creates `path` as a directory with `mode` unless it exists; fsyncs the parent.
-    public static func makeDirectory(_ path: String, mode: mode_t = 0o700) throws {
+    package static func makeDirectory(_ path: String, mode: mode_t = 0o700) throws {
         if mkdir(path, mode) != 0 {
             if errno == EEXIST { return }
             throw SystemError("create directory", path, .last)
@@ -86,7 +86,7 @@ extension FileOps {
 
     /// Streams the file at `path` to `body` in chunks; the pointer is only valid inside `body`.
     /// - Throws: ``SystemError`` naming the file, or what `body` throws.
-    public static func readChunks(
+    static func readChunks(
         _ path: String, chunkSize: Int = 1 << 20, _ body: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -104,7 +104,7 @@ extension FileOps {
     }
 
     /// Reads a whole (small) file, straight into the array: `list` reads thousands.
-    public static func readFile(_ path: String) throws -> [UInt8] {
+    package static func readFile(_ path: String) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw SystemError("open", path, .last) }
         defer { close(fd) }
@@ -127,7 +127,7 @@ extension FileOps {
     }
 
     /// SHA-256 and size of a whole file, streamed.
-    public static func sha256(ofFile path: String) throws -> (sha256: String, size: Int64) {
+    package static func sha256(ofFile path: String) throws -> (sha256: String, size: Int64) {
         var hasher = SHA256()
         var size: Int64 = 0
         try readChunks(path) { chunk in
@@ -138,7 +138,7 @@ extension FileOps {
     }
 
     /// `lstat` of a path, or `nil` when nothing is there.
-    public static func status(_ path: String) throws -> stat? {
+    package static func status(_ path: String) throws -> stat? {
         var info = stat()
         if lstat(path, &info) == 0 { return info }
         if errno == ENOENT { return nil }
@@ -146,14 +146,14 @@ extension FileOps {
     }
 
     /// True when a file or directory (or link) exists at `path`.
-    public static func exists(_ path: String) -> Bool {
+    package static func exists(_ path: String) -> Bool {
         var info = stat()
         return lstat(path, &info) == 0
     }
 
     /// Why `path` must not be trusted, as ssh judges its own files: writable by group or
     /// others, or owned by someone other than this user or root. Nil when it is fine.
-    public static func insecurity(of path: String) -> String? {
+    static func insecurity(of path: String) -> String? {
         guard let info = try? status(path) else { return nil }
         if info.st_mode & 0o022 != 0 {
             return String(

@@ -2,10 +2,10 @@
 
 extension FileOps {
     /// The prefix of every temporary file snap creates inside the store.
-    public static let temporaryPrefix = ".tmp-"
+    package static let temporaryPrefix = ".tmp-"
 
     /// Lowercase hex of `bytes` random bytes from the system generator.
-    public static func randomHex(bytes: Int) -> String {
+    static func randomHex(bytes: Int) -> String {
         var generator = SystemRandomNumberGenerator()
         return (0..<bytes).map { _ in hexByte(UInt8.random(in: 0...255, using: &generator)) }.joined()
     }
@@ -16,7 +16,7 @@ extension FileOps {
     }
 
     /// Orders strings by their UTF-8 bytes, as `LC_ALL=C sort` does.
-    public static func byteOrder(_ lhs: String, _ rhs: String) -> Bool {
+    static func byteOrder(_ lhs: String, _ rhs: String) -> Bool {
         lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
     }
 }

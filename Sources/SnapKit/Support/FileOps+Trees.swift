@@ -9,13 +9,13 @@ extension FileOps {
     /// The names in a directory, without `.` and `..`, in byte order. A name that is not
     /// UTF-8 comes back repaired (U+FFFD), so it no longer names its file: code that must
     /// see every file as it is uses ``listDirectoryNames(_:)``.
-    public static func listDirectory(_ path: String) throws -> [String] {
+    package static func listDirectory(_ path: String) throws -> [String] {
         try listDirectoryNames(path).map { String(decoding: $0, as: UTF8.self) }.sorted(by: byteOrder)
     }
 
     /// The names in a directory as the bytes the file system holds, without `.` and `..`,
     /// in byte order.
-    public static func listDirectoryNames(_ path: String) throws -> [[UInt8]] {
+    static func listDirectoryNames(_ path: String) throws -> [[UInt8]] {
         guard let handle = opendir(path) else { throw SystemError("list directory", path, .last) }
         defer { closedir(handle) }
         var names: [[UInt8]] = []
@@ -27,7 +27,7 @@ extension FileOps {
     }
 
     /// Removes a file or a whole tree; missing paths are fine.
-    public static func removeTree(_ path: String) throws {
+    package static func removeTree(_ path: String) throws {
         guard let info = try status(path) else { return }
         if (info.st_mode & S_IFMT) == S_IFDIR {
             for name in try listDirectory(path) { try removeTree(path + "/" + name) }
@@ -45,7 +45,7 @@ extension FileOps {
     ///   ``copyStep``), and 0 for each directory or link made; what it throws ends the copy.
     /// - Throws: ``SystemError`` naming the file; ``FileError/unsupportedFile(path:kind:)``
     ///   for a socket, FIFO or device, which no copy can hold.
-    public static func copyTree(
+    package static func copyTree(
         from source: String, to destination: String, progress: (Int) throws -> Void = { _ in }
     ) throws {
         guard let info = try status(source) else { throw SystemError("copy", source, .noSuchFileOrDirectory) }
@@ -85,7 +85,7 @@ extension FileOps {
     }
 
     /// The most ``copyTree(from:to:progress:)`` copies before telling its progress.
-    public static let copyStep = 64 << 20
+    package static let copyStep = 64 << 20
 
     private static func copyFile(
         from source: String, to destination: String, mode: mode_t, progress: (Int) throws -> Void
@@ -137,7 +137,7 @@ extension FileOps {
     /// So at every instant one complete copy exists, and a move interrupted anywhere can be
     /// run again: a `destination` that exists is complete, and what is left of `source` is
     /// only the rest of its removal.
-    public static func move(_ source: String, to destination: String) throws {
+    package static func move(_ source: String, to destination: String) throws {
         if exists(destination) {
             // An earlier move got as far as the rename: finish removing the source.
             try removeTree(source)
@@ -155,7 +155,7 @@ extension FileOps {
     }
 
     /// fsyncs every file and directory of a tree, deepest first.
-    public static func syncTree(_ path: String) throws {
+    static func syncTree(_ path: String) throws {
         guard let info = try status(path) else { return }
         if (info.st_mode & S_IFMT) == S_IFDIR {
             for name in try listDirectory(path) { try syncTree(path + "/" + name) }
@@ -169,7 +169,7 @@ extension FileOps {
     }
 
     /// Gives a whole tree to `uid`:`gid` (links themselves, not their targets).
-    public static func chownTree(_ path: String, uid: uid_t, gid: gid_t) throws {
+    static func chownTree(_ path: String, uid: uid_t, gid: gid_t) throws {
         guard let info = try status(path) else { return }
         lchown(path, uid, gid)
         if (info.st_mode & S_IFMT) == S_IFDIR {

@@ -3,4 +3,4 @@
 /// Each write is: temporary file in the same directory, fsync, rename, fsync of the
 /// directory. Temporary names start with ``FileOps/temporaryPrefix`` so that the next
 /// writer can find and remove what a crash left behind.
-public enum FileOps {}
+package enum FileOps {}

@@ -1,29 +1,29 @@
 import Glibc
 
 /// A command stopped at a safe point because SIGINT, SIGTERM or SIGHUP came.
-public struct Interrupted: SnapFailure {
+package struct Interrupted: SnapFailure {
     /// What a safe point leaves when it says nothing more precise.
-    public static let defaultState = "stopped at a safe point; what was half-written was removed"
+    static let defaultState = "stopped at a safe point; what was half-written was removed"
 
     /// The signal's number.
-    public var signal: Int32
+    package var signal: Int32
     /// What stopping left behind: which nodes run, what was or was not recorded.
-    public var state: String
+    package var state: String
     /// Snapshots the command changed before it stopped (a prune's removed records), for
     /// its audit entry.
-    public var snapshots: [String] = []
+    package var snapshots: [String] = []
 
     /// - Parameters:
     ///   - signal: SIGINT, SIGTERM or SIGHUP.
     ///   - state: what stopping left behind, in the operator's words.
-    public init(signal: Int32, state: String) {
+    package init(signal: Int32, state: String) {
         self.signal = signal
         self.state = state
     }
 
     /// 130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP, as a shell reports a process the
     /// signal killed.
-    public var exitStatus: ExitStatus {
+    package var exitStatus: ExitStatus {
         switch signal {
         case SIGTERM: return .terminated
         case SIGHUP: return .hangUp
@@ -32,7 +32,7 @@ public struct Interrupted: SnapFailure {
     }
 
     /// `SIGINT`, `SIGTERM`, `SIGHUP`.
-    public var signalName: String {
+    package var signalName: String {
         switch signal {
         case SIGINT: return "SIGINT"
         case SIGTERM: return "SIGTERM"
@@ -41,10 +41,10 @@ public struct Interrupted: SnapFailure {
         }
     }
 
-    public var description: String { "interrupted by \(signalName); \(state)" }
+    package var description: String { "interrupted by \(signalName); \(state)" }
 
     /// The same interruption, said with what the caller knows it left behind.
-    public func leaving(_ state: String) -> Interrupted {
+    package func leaving(_ state: String) -> Interrupted {
         var said = self
         said.state = state
         return said

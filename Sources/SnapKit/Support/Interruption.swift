@@ -32,13 +32,13 @@ private func recordSignal(_ number: Int32) {
 /// never between a cold capture's stop and start), and the executable exits with the
 /// signal's status (130, 143, 129) once the command has cleaned up. Only the executable
 /// installs the handlers; without them ``check(leaving:)`` never throws.
-public enum Interruption {
+package enum Interruption {
     /// The signals that interrupt a command.
-    public static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+    package static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
 
     /// Installs the handlers (with `SA_RESTART`, so ordinary system calls carry on) and the
     /// self-pipe. Call once, from the executable, before any command runs.
-    public static func install() {
+    package static func install() {
         // Touch every global now: a global first read in the handler would be initialized there.
         _ = receivedSignal.load(ordering: .relaxed)
         _ = signalActedOn.load(ordering: .relaxed)
@@ -69,7 +69,7 @@ public enum Interruption {
     }
 
     /// The signal received so far, if any (whether or not it was acted on).
-    public static var received: Int32? {
+    static var received: Int32? {
         let number = receivedSignal.load(ordering: .acquiring)
         return number == 0 ? nil : number
     }
@@ -78,14 +78,14 @@ public enum Interruption {
     /// - Parameter state: what stopping here leaves behind, in the operator's words.
     /// - Throws: ``Interrupted``.
     @inline(__always)
-    public static func check(leaving state: @autoclosure () -> String = Interrupted.defaultState) throws {
+    package static func check(leaving state: @autoclosure () -> String = Interrupted.defaultState) throws {
         let number = receivedSignal.load(ordering: .acquiring)
         if number != 0 { throw interrupted(by: number, leaving: state()) }
     }
 
     /// The signal received and not yet acted on by a ``check(leaving:)``, marked acted on
     /// now: a command that finished before reaching a safe point still exits with its status.
-    public static func unhandled() -> Interrupted? {
+    package static func unhandled() -> Interrupted? {
         let number = receivedSignal.load(ordering: .acquiring)
         guard number != 0, !signalActedOn.exchange(true, ordering: .acquiringAndReleasing) else { return nil }
         return Interrupted(signal: number, state: "the command had finished before it could stop: its results stand")
@@ -98,7 +98,7 @@ public enum Interruption {
     /// - Parameter descriptor: where to read; standard input by default. Not closed.
     /// - Returns: the line, or nil at end of input with nothing read.
     /// - Throws: ``Interrupted`` when a signal comes; ``SystemError`` when reading fails.
-    public static func readLine(from descriptor: Int32 = STDIN_FILENO) throws -> String? {
+    package static func readLine(from descriptor: Int32 = STDIN_FILENO) throws -> String? {
         var line: [UInt8] = []
         while true {
             try check(leaving: "nothing was changed")

@@ -5,7 +5,7 @@ import Synchronization
 /// The kit names the action; the front end spells it, as a command line spells its
 /// commands and flags, by installing ``spelling`` once at startup. Messages keep their
 /// verbs ("run \(Remedy.verifyAll)"), so each remedy reads as a noun phrase.
-public enum Remedy: Sendable, Equatable, CustomStringConvertible {
+package enum Remedy: Sendable, Equatable, CustomStringConvertible {
     /// Capturing a node by stopping it, copying its files and starting it again.
     case coldMode
     /// Capturing a Mnesia directory that is not a configured node's.
@@ -52,7 +52,7 @@ public enum Remedy: Sendable, Equatable, CustomStringConvertible {
     case confirm
 
     /// How remedies are written in messages; plain words until a front end installs its own.
-    public static var spelling: @Sendable (Remedy) -> String {
+    package static var spelling: @Sendable (Remedy) -> String {
         get { installedSpelling.withLock { $0 } }
         set { installedSpelling.withLock { $0 = newValue } }
     }
@@ -60,10 +60,10 @@ public enum Remedy: Sendable, Equatable, CustomStringConvertible {
     private static let installedSpelling = Mutex<@Sendable (Remedy) -> String>(plainWords)
 
     /// The remedy as ``spelling`` writes it.
-    public var description: String { Self.spelling(self) }
+    package var description: String { Self.spelling(self) }
 
     /// Remedies in words, naming no command or flag.
-    public static func plainWords(_ remedy: Remedy) -> String {
+    package static func plainWords(_ remedy: Remedy) -> String {
         switch remedy {
         case .coldMode: "cold mode"
         case .fromDirectory: "a capture from a directory"

@@ -2,7 +2,7 @@ extension String {
     /// The string as one line of output can show it: unchanged when it holds no control
     /// character, else quoted with escapes (`"a\nb"`), so that a newline or an escape
     /// sequence in a file name, a note or a node name cannot fake or hide a line of output.
-    public var escapedForTerminal: String {
+    package var escapedForTerminal: String {
         guard unicodeScalars.contains(where: \.isControlCharacter) else { return self }
         return "\"" + unicodeScalars.map(\.escapedInsideQuotes).joined() + "\""
     }
@@ -10,7 +10,7 @@ extension String {
     /// Raw bytes of a file name as text: as it is when it is valid UTF-8 without control
     /// characters, else quoted, with escapes for control characters and `\xNN` for each
     /// byte that is not UTF-8 (`"mnesia/bad\xFF"`).
-    public static func displaying(fileName bytes: some Collection<UInt8>) -> String {
+    package static func displaying(fileName bytes: some Collection<UInt8>) -> String {
         if let text = String(validating: bytes, as: UTF8.self) { return text.escapedForTerminal }
         let bytes = Array(bytes)
         var text = "\""

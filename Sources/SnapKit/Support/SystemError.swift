@@ -2,21 +2,21 @@ import Glibc
 import SystemPackage
 
 /// A failed system call on a named file, with the errno that explains it.
-public struct SystemError: SnapFailure {
+package struct SystemError: SnapFailure {
     /// What snap was doing, in words (`"open"`, `"rename"`, ...).
-    public var operation: String
+    package var operation: String
     /// The file it was doing it to.
-    public var path: String
+    package var path: String
     /// The error the kernel returned.
-    public var errno: Errno
+    package var errno: Errno
 
-    public init(_ operation: String, _ path: String, _ errno: Errno) {
+    package init(_ operation: String, _ path: String, _ errno: Errno) {
         self.operation = operation
         self.path = path
         self.errno = errno
     }
 
-    public var description: String {
+    package var description: String {
         let path = path.escapedForTerminal
         if errno == .noSpace || errno == .diskQuotaExceeded {
             return "\(operation) \(path): no space left on device (disk full\(errno == .noSpace ? "" : ": quota"));"

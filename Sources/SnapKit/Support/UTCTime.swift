@@ -4,9 +4,9 @@ import Glibc
 /// snap's one time format, `2026-11-29T11:24:43Z` (UTC, whole seconds), written and read
 /// with the C library rather than ICU: `list` reads ten thousand of them, and Foundation's
 /// ISO 8601 strategies build a formatter for each.
-public enum UTCTime {
+package enum UTCTime {
     /// `2026-11-29T11:24:43Z`; fractions of a second are dropped, as ISO 8601 encoding does.
-    public static func format(_ date: Date, separator: Character = "T") -> String {
+    package static func format(_ date: Date, separator: Character = "T") -> String {
         var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
         var parts = tm()
         gmtime_r(&seconds, &parts)
@@ -17,7 +17,7 @@ public enum UTCTime {
 
     /// Reads `YYYY-MM-DDTHH:MM:SSZ`; any other ISO 8601 form (offsets, fractions) goes to
     /// Foundation's parser.
-    public static func parse(_ text: String) -> Date? {
+    package static func parse(_ text: String) -> Date? {
         let bytes = Array(text.utf8)
         guard bytes.count == 20, bytes[4] == 0x2D, bytes[7] == 0x2D, bytes[10] == 0x54, bytes[13] == 0x3A,
             bytes[16] == 0x3A, bytes[19] == 0x5A,

@@ -2,9 +2,9 @@
 /// flips, byte inserts and deletes, chunk duplication and long repeats (deep nesting, huge
 /// tokens), splices of two inputs, truncation, and tokens that parsers get wrong (huge
 /// numbers, NUL, invalid UTF-8, unbalanced quotes and brackets).
-public struct ByteMutator {
+package struct ByteMutator {
     /// Tokens worth inserting into any input.
-    public static let commonTokens: [[UInt8]] = [
+    package static let commonTokens: [[UInt8]] = [
         [0], [0xff], [0xc3, 0x28], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xef, 0xbb, 0xbf],
         Array("\n".utf8), Array("\r\n".utf8), Array("\"".utf8), Array("'".utf8), Array("\\".utf8),
         Array("{".utf8), Array("}".utf8), Array("[".utf8), Array("]".utf8), Array("(".utf8), Array(")".utf8),
@@ -35,19 +35,19 @@ public struct ByteMutator {
     ///   - seed: the whole sequence of mutations follows from it.
     ///   - dictionary: tokens of the target's own syntax, used beside ``commonTokens``.
     ///   - maxLength: no mutant is longer.
-    public init(seed: UInt64, dictionary: [[UInt8]], maxLength: Int) {
+    package init(seed: UInt64, dictionary: [[UInt8]], maxLength: Int) {
         random = SeededGenerator(seed: seed)
         tokens = Self.commonTokens + dictionary
         self.maxLength = maxLength
     }
 
     /// A number in `range`, from the seeded sequence.
-    public mutating func next(in range: Range<Int>) -> Int {
+    package mutating func next(in range: Range<Int>) -> Int {
         Int.random(in: range, using: &random)
     }
 
     /// One to five stacked mutations of `input`; `other` is spliced in when a splice is drawn.
-    public mutating func mutate(_ input: [UInt8], splicingWith other: [UInt8]) -> [UInt8] {
+    package mutating func mutate(_ input: [UInt8], splicingWith other: [UInt8]) -> [UInt8] {
         var bytes = input
         for _ in 0..<next(in: 1..<6) { bytes = mutateOnce(bytes, other: other) }
         return bytes.count > maxLength ? Array(bytes.prefix(maxLength)) : bytes

@@ -8,7 +8,7 @@ import Synchronization
 /// turning it into a regression test is the next step.
 ///
 /// One fuzz run at a time: the fuzz suites are serialized.
-public enum CrashGuard {
+package enum CrashGuard {
     static let capacity = 32 << 20
     static let signals = [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGABRT, SIGFPE]
 

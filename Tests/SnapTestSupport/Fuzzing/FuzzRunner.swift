@@ -2,22 +2,22 @@ import Foundation
 import SnapKit
 
 /// One thing to fuzz: a small valid corpus and what to do with each mutant.
-public struct FuzzTarget {
+package struct FuzzTarget {
     /// Name in reports and file names (`dump`, `bundle`).
-    public var name: String
+    package var name: String
     /// Valid inputs that mutations start from.
-    public var corpus: [[UInt8]]
+    package var corpus: [[UInt8]]
     /// Tokens of the target's own syntax.
-    public var dictionary: [[UInt8]]
+    package var dictionary: [[UInt8]]
     /// No mutant is longer.
-    public var maxLength: Int
+    package var maxLength: Int
     /// One execution slower than this is a finding: a parser must be linear on inputs this small.
-    public var slowLimit: Duration
+    package var slowLimit: Duration
     /// Runs one input. Returning is success; throwing an operator-facing error (a
     /// `SnapFailure`) is a handled refusal; throwing ``FuzzFinding`` or anything else is a bug.
-    public var execute: ([UInt8]) throws -> Void
+    package var execute: ([UInt8]) throws -> Void
 
-    public init(
+    package init(
         name: String, corpus: [[UInt8]], dictionary: [[UInt8]] = [], maxLength: Int = 64 << 10,
         slowLimit: Duration = .seconds(2), execute: @escaping ([UInt8]) throws -> Void
     ) {
@@ -32,39 +32,39 @@ public struct FuzzTarget {
 
 /// A broken promise found by a target's own checks (something written outside the target,
 /// a verify that passed a changed bundle, a round trip that changed a value).
-public struct FuzzFinding: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+package struct FuzzFinding: Error, CustomStringConvertible {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }
 
 /// A refusal a target reports by value rather than by throwing (a damaged record set
 /// aside, an audit chain that does not verify), thrown so that it is counted like one.
-public struct FuzzRefusal: SnapFailure {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+package struct FuzzRefusal: SnapFailure {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }
 
 /// What one fuzz run did.
-public struct FuzzReport: Sendable {
+package struct FuzzReport: Sendable {
     /// A failing input, minimized, with what went wrong.
-    public struct Failure: Sendable {
-        public var problem: String
-        public var input: [UInt8]
+    package struct Failure: Sendable {
+        package var problem: String
+        package var input: [UInt8]
         /// The input as a Swift array literal, ready to become a regression test.
-        public var literal: String { "[" + input.map { String($0) }.joined(separator: ", ") + "]" }
+        package var literal: String { "[" + input.map { String($0) }.joined(separator: ", ") + "]" }
     }
 
-    public var target: String
-    public var seed: UInt64
-    public var executions: Int
+    package var target: String
+    package var seed: UInt64
+    package var executions: Int
     /// Different refusals seen (messages with numbers left out).
-    public var distinctErrors: Int
+    package var distinctErrors: Int
     /// Executions that succeeded.
-    public var accepted: Int
-    public var failures: [Failure]
+    package var accepted: Int
+    package var failures: [Failure]
 
     /// `fuzz dump: 41234 executions, 57 distinct errors, seed 6`
-    public var summary: String {
+    package var summary: String {
         "fuzz \(target): \(executions) executions, \(distinctErrors) distinct errors, seed \(seed)"
     }
 }
@@ -78,21 +78,21 @@ public struct FuzzReport: Sendable {
 /// reported from inside the process, so the input being run is kept where a signal
 /// handler and a watchdog thread can write it to a file before the process dies
 /// (see ``CrashGuard``).
-public enum FuzzRunner {
-    public static var seconds: Double {
+package enum FuzzRunner {
+    package static var seconds: Double {
         ProcessInfo.processInfo.environment["SNAP_FUZZ_SECONDS"].flatMap(Double.init) ?? 8
     }
 
-    public static var seed: UInt64 {
+    package static var seed: UInt64 {
         ProcessInfo.processInfo.environment["SNAP_FUZZ_SEED"].flatMap { UInt64($0) } ?? 1
     }
 
-    public static var maximumRuns: Int {
+    package static var maximumRuns: Int {
         ProcessInfo.processInfo.environment["SNAP_FUZZ_RUNS"].flatMap(Int.init) ?? .max
     }
 
     /// Fuzzes `target`, then minimizes every failing input it found.
-    public static func run(
+    package static func run(
         _ target: FuzzTarget, seconds: Double = seconds, seed: UInt64 = seed, maximumRuns: Int = maximumRuns
     ) -> FuzzReport {
         var mutator = ByteMutator(
@@ -186,7 +186,7 @@ public enum FuzzRunner {
 
     /// Removes chunks, halving their size, for as long as the input still fails the same way
     /// (at most 20 seconds).
-    public static func minimize(_ input: [UInt8], stillFails: ([UInt8]) -> Bool) -> [UInt8] {
+    package static func minimize(_ input: [UInt8], stillFails: ([UInt8]) -> Bool) -> [UInt8] {
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(20)
         var current = input
