@@ -10,7 +10,8 @@ package struct CheckOptions: Sendable {
     /// Where to write a node_exporter textfile too.
     package var metricsPath: String?
 
-    package init(warnAfter: Double? = nil, critAfter: Double? = nil, policy: String? = nil, metricsPath: String? = nil) {
+    package init(warnAfter: Double? = nil, critAfter: Double? = nil, policy: String? = nil, metricsPath: String? = nil)
+    {
         self.warnAfter = warnAfter
         self.critAfter = critAfter
         self.policy = policy
@@ -24,7 +25,8 @@ package enum CheckOperation {
     /// The thresholds for `options`: its own, else the policy's freshness, else 2 h and 6 h.
     /// - Throws: ``PolicyError`` when a policy named on the command line or in the config
     ///   does not load; the caller reports that as a usage error, not as a state.
-    package static func thresholds(_ options: CheckOptions, in session: Session) throws -> (warn: Double, crit: Double) {
+    package static func thresholds(_ options: CheckOptions, in session: Session) throws -> (warn: Double, crit: Double)
+    {
         let policy = try session.policies.choose(
             named: options.policy, configured: session.config?.policy, defaultRequired: false)
         let warn = options.warnAfter ?? policy?.freshnessWarn ?? 2 * 3600

@@ -14,7 +14,8 @@ package struct PruneOptions: Sendable {
     /// Where to write a node_exporter textfile after the run.
     package var metricsPath: String?
 
-    package init(policy: String? = nil, rules: RetentionRules? = nil, dryRun: Bool = false, metricsPath: String? = nil) {
+    package init(policy: String? = nil, rules: RetentionRules? = nil, dryRun: Bool = false, metricsPath: String? = nil)
+    {
         self.policy = policy
         self.rules = rules
         self.dryRun = dryRun
