@@ -363,7 +363,8 @@ package final class InMemoryManagerHost: ManagerHost, @unchecked Sendable {
     }
 
     /// What a snapshot's bundle holds: its Mnesia files and its dump.
-    package static func content(of record: SnapshotRecord, from store: Store) throws -> (mnesia: Files, dump: [UInt8]?) {
+    package static func content(of record: SnapshotRecord, from store: Store) throws -> (mnesia: Files, dump: [UInt8]?)
+    {
         let directory = TemporaryDirectory("fake-extract")
         return try withExtendedLifetime(directory) {
             let target = directory("content")
