@@ -25,12 +25,6 @@ package struct DumpError: SnapFailure, Equatable {
     /// What went wrong.
     package var kind: Kind
 
-    package init(source: String, line: Int, kind: Kind) {
-        self.source = source
-        self.line = line
-        self.kind = kind
-    }
-
     /// `file:line: problem; what to do`, as compilers print it.
     package var description: String {
         let advice = "is this a complete `leofs-adm dump-mnesia-data` file? take the dump again"

@@ -12,12 +12,6 @@ package enum MnesiaDirectoryCheck {
         /// No `*.DCD`, `*.DCL` or `*.DAT` but the schema.
         package var tableFiles: Bool
 
-        /// What is missing: the schema, table files, or both.
-        package init(schema: Bool, tableFiles: Bool) {
-            self.schema = schema
-            self.tableFiles = tableFiles
-        }
-
         /// The missing files in words (`schema.DAT and table files (*.DCD, *.DCL, *.DAT)`).
         package var description: String {
             let tables = "table files (*.DCD, *.DCL, *.DAT)"

@@ -135,13 +135,6 @@ package struct PreviousMnesiaFiles: Sendable {
     package var liveWasReplaced: Bool
     /// The pre-restore snapshot of these files, when one was recorded (and needed).
     package var preRestore: SnapshotRecord?
-
-    package init(rescue: String, original: TargetDirectory, liveWasReplaced: Bool, preRestore: SnapshotRecord?) {
-        self.rescue = rescue
-        self.original = original
-        self.liveWasReplaced = liveWasReplaced
-        self.preRestore = preRestore
-    }
 }
 
 /// How a cold copy's stop, copy and start went, each on its own: the node is started again

@@ -8,12 +8,6 @@ package struct VerifyReport: Codable, Sendable {
         package var id: String
         package var node: String
         package var problem: String
-
-        package init(id: String, node: String, problem: String) {
-            self.id = id
-            self.node = node
-            self.problem = problem
-        }
     }
 
     /// Snapshots checked.

@@ -7,11 +7,4 @@ package struct TableSummary: Codable, Sendable, Equatable {
     /// Lowercase hex SHA-256 of the rows, normalized and sorted, each followed by `\n`;
     /// equal for the same rows in any order or line wrapping.
     package var digest: String
-
-    /// A table summary.
-    package init(name: String, rows: Int, digest: String) {
-        self.name = name
-        self.rows = rows
-        self.digest = digest
-    }
 }

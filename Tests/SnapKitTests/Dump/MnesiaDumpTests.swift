@@ -1,7 +1,8 @@
 import Foundation
-import SnapKit
 import SnapTestSupport
 import Testing
+
+@testable import SnapKit
 
 /// The parser of `mnesia:dump_to_textfile/1` output (LeoFS's `dump-mnesia-data`).
 @Suite struct MnesiaDumpTests {

@@ -1,5 +1,6 @@
-import SnapKit
 import Testing
+
+@testable import SnapKit
 
 @Suite struct MnesiaDirectoryCheckTests {
     @Test(arguments: [

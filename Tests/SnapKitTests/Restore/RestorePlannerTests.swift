@@ -1,6 +1,7 @@
 import Foundation
-import SnapKit
 import Testing
+
+@testable import SnapKit
 
 @Suite struct RestorePlannerTests {
     static func node(_ name: String, _ nodename: String, partner: String?, role: String) -> ManagerNode {

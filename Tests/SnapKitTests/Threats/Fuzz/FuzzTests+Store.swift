@@ -1,8 +1,9 @@
 import Foundation
 import Glibc
-import SnapKit
 import SnapTestSupport
 import Testing
+
+@testable import SnapKit
 
 /// The decoders of the store's own files: they are written by snap, but a disk, a bad copy
 /// or a person can change them.
