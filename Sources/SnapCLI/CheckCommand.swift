@@ -43,7 +43,7 @@ struct CheckCommand: ParsableCommand {
         let thresholds: (warn: Double, crit: Double)
         do {
             thresholds = try CheckOperation.thresholds(options, in: context.session)
-        } catch let error as PolicyError {
+        } catch {
             throw ValidationError("\(error)")
         }
         let results: [FreshnessCheck.NodeResult]

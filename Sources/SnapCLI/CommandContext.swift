@@ -25,6 +25,7 @@ struct CommandContext {
         let invocation = Invocation(
             argv: CommandLine.arguments, lockWait: global.wait, logger: logger,
             warn: { if !quiet { Output.error("snap: warning: \($0)") } },
+            alert: { Output.error("snap: \($0.level.rawValue): \($0.text)") },
             hooks: DebugHooks(environment: environment))
         session = Session(
             config: config, storePath: global.store,

@@ -101,7 +101,7 @@ struct CreateCommand: ParsableCommand {
         options.allowIncomplete = allowIncomplete
         options.metricsPath = metrics
         do {
-            render(try CreateOperation.run(options, in: context.session))
+            try CreateOperation.run(options, in: context.session, created: render)
         } catch let failure as CaptureFailed {
             // What was captured is shown before the run ends with 3 (partial) or 1.
             render(failure.records)

@@ -19,7 +19,12 @@ struct CronCommand: ParsableCommand {
     var metrics: String?
 
     func run() throws {
-        let entry = try CronEntry(policy: policy, in: try CommandContext(global).session)
+        let entry: CronEntry
+        do {
+            entry = try CronEntry(policy: policy, in: try CommandContext(global).session)
+        } catch let error as CronError {
+            throw ValidationError(error.description)
+        }
         let binary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         var command = [
             binary, "create", "--prune", "--policy", entry.policyPath, "--config", entry.configPath, "--quiet",
@@ -27,7 +32,7 @@ struct CronCommand: ParsableCommand {
         ]
         if let metrics { command += ["--metrics", URL(fileURLWithPath: metrics).standardizedFileURL.path] }
         Output.line(
-            "# snap: \(entry.policyPath). Silent on success; on failure one line per manager on stderr, which cron mails."
+            "# snap: \(entry.policyFile). Silent on success; on failure one line per manager on stderr, which cron mails."
         )
         Output.line("\(entry.schedule) \(command.map(Self.shellQuote).joined(separator: " "))")
     }

@@ -39,8 +39,8 @@ public enum SnapMain {
         } catch let interrupted as Interrupted {
             return report(interrupted)
         } catch let failure as any SnapFailure {
-            // One line each: a capture of several managers fails once per manager.
-            for line in failure.description.split(separator: "\n", omittingEmptySubsequences: false) {
+            // A capture of several managers fails once per manager, a line each.
+            for line in (failure as? CaptureFailed)?.failures ?? [failure.description] {
                 Output.error("snap: error: \(line)")
             }
             return failure.exitStatus.rawValue

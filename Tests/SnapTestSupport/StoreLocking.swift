@@ -3,7 +3,11 @@ import SnapKit
 
 extension Invocation {
     /// A test's invocation: no lock wait, a quiet logger, warnings dropped.
-    package static let test = Invocation(argv: ["snap-tests"], logger: Logger(label: "snap-tests"))
+    package static let test: Invocation = {
+        var logger = Logger(label: "snap-tests")
+        logger.logLevel = .warning
+        return Invocation(argv: ["snap-tests"], logger: logger)
+    }()
 }
 
 extension Store {

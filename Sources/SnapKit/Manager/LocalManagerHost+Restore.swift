@@ -29,7 +29,7 @@ extension LocalManagerHost {
     }
 
     package func rescuedNames(in rescue: String) throws -> [String] {
-        FileOps.exists(rescue) ? try FileOps.listDirectory(rescue) : []
+        try FileOps.listDirectory(rescue)
     }
 
     package func withRescuedFiles<T>(in rescue: String, _ body: (String) throws -> T) throws -> T { try body(rescue) }

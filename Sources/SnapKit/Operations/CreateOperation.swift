@@ -35,24 +35,33 @@ package struct CreateOptions: Sendable {
 /// prunes as the policy says.
 package enum CreateOperation {
     /// Runs `options` against the session's store and managers.
+    /// - Parameter created: handed the snapshots recorded as soon as they are, before
+    ///   the prune that `options.prune` asks for (which may fail on its own).
     /// - Returns: the snapshots recorded.
     /// - Throws: ``CaptureFailed`` (exit 3 when others were captured; it carries them),
     ///   ``VerificationFailed``, ``Interrupted`` naming what was recorded,
     ///   ``RestoreError/blocks(id:command:nodes:)``, ``PolicyError`` or ``LeoFSError``.
-    package static func run(_ options: CreateOptions, in session: Session) throws -> [SnapshotRecord] {
+    @discardableResult
+    package static func run(
+        _ options: CreateOptions, in session: Session, created: ([SnapshotRecord]) -> Void = { _ in }
+    ) throws -> [SnapshotRecord] {
         let store = try session.openStore()
         let started = Date()
         defer { session.writeMetrics(to: options.metricsPath, store: store, action: "create", started: started) }
+        // A policy named for this run or in snap.yaml must load; `default` is optional
+        // until the prune needs it.
         let policy = try session.policies.choose(
-            named: options.policy, configured: session.config?.policy, defaultRequired: options.prune)
+            named: options.policy, configured: session.config?.policy, defaultRequired: false)
         let standard = policy?.compression ?? CompressionSettings.standard
         let compression = try CompressionSettings(
             level: options.level ?? standard.level, threads: options.threads ?? standard.threads)
-        let nodes = options.fromDirectory != nil ? options.nodes : try session.managers(options.nodes).map(\.name)
+        let nodes =
+            options.fromDirectory != nil || !options.nodes.isEmpty
+            ? options.nodes : session.config?.managers.map(\.name) ?? []
         let hooks = policy.map { PolicyHooks(policy: $0) }
         func hook(_ event: String, _ snapshots: [String], _ outcome: String, _ error: String?) {
             if let warning = hooks?.run(event, nodes: nodes, snapshots: snapshots, outcome: outcome, error: error) {
-                session.invocation.warn(warning)
+                session.invocation.alert(Notice(.warning, warning))
             }
         }
         hook("before_create", [], "starting", nil)
@@ -73,9 +82,13 @@ package enum CreateOperation {
             throw error
         }
         hook("after_create", records.map(\.id), "ok", nil)
-        if options.prune, let policy {
-            _ = try store.withLock("prune", by: session.invocation) { locked, facts in
-                try PruneOperation.prune(
+        created(records)
+        if options.prune {
+            guard let policy else {
+                throw PolicyError.notFound(options.policy ?? "default", searched: session.policies.directories)
+            }
+            try store.withLock("prune", by: session.invocation) { locked, facts in
+                _ = try PruneOperation.prune(
                     in: locked, rules: policy.keep, timeZone: policy.timeZone, now: Date(), facts: &facts)
             }
         }

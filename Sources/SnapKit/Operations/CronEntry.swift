@@ -3,7 +3,8 @@ import Foundation
 /// What a crontab line for a policy's captures is made of: the policy file, its `schedule`,
 /// and the config file the runs read (cron's environment has no `./snap.yaml`).
 package struct CronEntry: Sendable {
-    /// The policy's file, absolute.
+    /// The policy's file as it was found, and absolute.
+    package var policyFile: String
     package var policyPath: String
     /// Its cron expression.
     package var schedule: String
@@ -18,6 +19,7 @@ package struct CronEntry: Sendable {
         guard let chosen else { throw PolicyError.notFound("default", searched: session.policies.directories) }
         guard let schedule = chosen.schedule else { throw CronError.noSchedule(policy: chosen.path) }
         guard let config = session.config?.path else { throw CronError.noConfig }
+        policyFile = chosen.path
         policyPath = URL(fileURLWithPath: chosen.path).standardizedFileURL.path
         self.schedule = schedule
         configPath = URL(fileURLWithPath: config).standardizedFileURL.path
@@ -25,7 +27,7 @@ package struct CronEntry: Sendable {
 }
 
 /// A crontab line cannot be made (a usage error).
-enum CronError: SnapFailure {
+package enum CronError: SnapFailure {
     case noSchedule(policy: String)
     case noConfig
 

@@ -58,7 +58,7 @@ package struct Session: Sendable {
                     records: try store.loadRecords().records, storeBytes: store.bundleBytes(), action: action,
                     duration: Date().timeIntervalSince(started)), to: path)
         } catch {
-            invocation.warn("metrics \(path): \(error)")
+            invocation.alert(Notice(.error, "metrics \(path): \(error)"))
         }
     }
 }

@@ -35,15 +35,11 @@ package struct PolicyCatalog: Sendable {
     }
 
     /// The policy a run uses: the one `named` for this run, else the one `configured` in
-    /// snap.yaml, else `default`. A policy named either way must load; `default` may be
-    /// missing unless `defaultRequired`, and then there is none.
+    /// snap.yaml, else `default`. A policy named either way must load; unless
+    /// `defaultRequired`, `default` is used only when it loads, and otherwise there is none.
     /// - Throws: ``PolicyError``: not found, or a file that does not parse.
     func choose(named: String?, configured: String?, defaultRequired: Bool) throws -> Policy? {
         if let name = named ?? configured { return try load(name) }
-        do {
-            return try load("default")
-        } catch PolicyError.notFound where !defaultRequired {
-            return nil
-        }
+        return defaultRequired ? try load("default") : try? load("default")
     }
 }

@@ -198,4 +198,19 @@ import Testing
         #expect(lines[1].hasPrefix("after ok "))
         #expect(lines[3] == "failure failed")
     }
+
+    /// What cron mails: `--quiet` keeps a failed hook and an unwritable metrics file on stderr.
+    @Test func aFailedHookAndAMetricsFileNotWrittenAreReportedEvenWhenQuiet() throws {
+        let fixture = try StoreFixture("hooks-quiet")
+        try "hooks:\n  after_create: exit 7\n".write(
+            toFile: fixture.directory("quiet.yaml"), atomically: true, encoding: .utf8)
+        let result = try fixture.snap([
+            "create", "--from-dir", fixture.mnesia, "--node", "manager_0", "--dump", fixture.dump, "--policy",
+            fixture.directory("quiet.yaml"), "--quiet", "--metrics", fixture.directory("no/such/dir/snap.prom"),
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("snap: warning: hook after_create failed (exit 7)"), "\(result.stderr)")
+        #expect(result.stderr.contains("snap: error: metrics "), "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+    }
 }
