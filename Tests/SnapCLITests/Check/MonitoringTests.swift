@@ -202,7 +202,7 @@ import Testing
     /// What cron mails: `--quiet` keeps a failed hook and an unwritable metrics file on stderr.
     @Test func aFailedHookAndAMetricsFileNotWrittenAreReportedEvenWhenQuiet() throws {
         let fixture = try StoreFixture("hooks-quiet")
-        try "hooks:\n  after_create: exit 7\n".write(
+        try "keep:\n  last: 3\nhooks:\n  after_create: exit 7\n".write(
             toFile: fixture.directory("quiet.yaml"), atomically: true, encoding: .utf8)
         let result = try fixture.snap([
             "create", "--from-dir", fixture.mnesia, "--node", "manager_0", "--dump", fixture.dump, "--policy",
