@@ -44,6 +44,14 @@ import Testing
     }
 
     /// A tree of `files` files of 1 MiB of random bytes (so zstd cannot make them small).
+    /// A scene with a random tree of `files` files (`mnesia`) and an empty store (`store`).
+    static func storeBesideATree(_ label: String, files: Int) throws -> (TemporaryDirectory, String, String) {
+        let scene = TemporaryDirectory(label)
+        try randomTree(at: scene("mnesia"), files: files)
+        try #require(try SnapBinary.run(["init", "--store", scene("store")]).status == 0)
+        return (scene, scene("mnesia"), scene("store"))
+    }
+
     static func randomTree(at path: String, files: Int) throws {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         let made = try ProcessRunner.shell(
@@ -135,11 +143,8 @@ import Testing
     }
 
     @Test func aCreateFromADirectoryInterruptedWhileCompressingLeavesNothing() throws {
-        let scene = TemporaryDirectory("interrupt-from-dir")
-        let source = scene("mnesia")
-        try Self.randomTree(at: source, files: 32)
-        let store = scene("store")
-        try #require(try SnapBinary.run(["init", "--store", store]).status == 0)
+        let (scene, source, store) = try Self.storeBesideATree("interrupt-from-dir", files: 32)
+        defer { withExtendedLifetime(scene) {} }  // the scene is removed when released
         // zstd level 19 takes seconds over 32 MiB: the signal comes while the bundle is written.
         let process = try SnapBinary.start(
             [
@@ -168,11 +173,7 @@ import Testing
     }
 
     @Test func anExtractInterruptedMidwayRemovesWhatItUnpacked() throws {
-        let scene = TemporaryDirectory("interrupt-extract")
-        let source = scene("mnesia")
-        try Self.randomTree(at: source, files: 128)
-        let store = scene("store")
-        try #require(try SnapBinary.run(["init", "--store", store]).status == 0)
+        let (scene, source, store) = try Self.storeBesideATree("interrupt-extract", files: 128)
         let created = try SnapBinary.run(
             [
                 "create", "--from-dir", source, "--node", "manager_0", "--level", "1", "--allow-incomplete",

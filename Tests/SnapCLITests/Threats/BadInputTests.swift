@@ -107,9 +107,7 @@ import Testing
         (["list", "--quiet", "--verbose"], "cannot be used together"),
     ])
     func usageErrorsExit2(arguments: [String], message: String) throws {
-        let result = try SnapBinary.run(arguments)
-        #expect(result.status == 2)
-        #expect(result.stderr.contains(message), "\(result.stderr)")
+        try expectUsageError(arguments, naming: message)
     }
 
     @Test func liveCaptureNeedsConfiguredManagers() throws {
@@ -205,9 +203,7 @@ import Testing
         (["restore", "latest", "--to", "m", "--to", "m"], "only once"),
     ])
     func usageErrorsExit2(arguments: [String], message: String) throws {
-        let result = try SnapBinary.run(arguments)
-        #expect(result.status == 2)
-        #expect(result.stderr.contains(message), "\(result.stderr)")
+        try expectUsageError(arguments, naming: message)
     }
 
     @Test func unknownRestoreAndUnknownManagerAreNamed() throws {
@@ -230,4 +226,11 @@ import Testing
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains("absent/etc/leo_manager.conf does not exist"), "\(unknown.stderr)")
     }
+}
+
+/// `snap ARGUMENTS` exits 2 with `message` on stderr.
+private func expectUsageError(_ arguments: [String], naming message: String) throws {
+    let result = try SnapBinary.run(arguments)
+    #expect(result.status == 2)
+    #expect(result.stderr.contains(message), "\(result.stderr)")
 }
