@@ -42,9 +42,7 @@ struct CommandContext {
     /// Every record of `store`. Damaged record files are named on stderr, and every other
     /// snapshot stays usable.
     func loadRecords(_ store: Store) throws -> RecordSet {
-        let set = try store.loadRecords()
-        for damage in set.damaged { note("snap: warning: \(damage.description)") }
-        return set
+        try session.loadRecords(store)
     }
 
     /// A note on stderr unless `--quiet`.

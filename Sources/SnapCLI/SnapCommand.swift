@@ -39,8 +39,7 @@ public enum SnapMain {
         } catch let interrupted as Interrupted {
             return report(interrupted)
         } catch let failure as any SnapFailure {
-            // A capture of several managers fails once per manager, a line each.
-            for line in (failure as? CaptureFailed)?.failures ?? [failure.description] {
+            for line in failure.lines {
                 Output.error("snap: error: \(line)")
             }
             return failure.exitStatus.rawValue

@@ -27,8 +27,7 @@ package enum CheckOperation {
     ///   does not load; the caller reports that as a usage error, not as a state.
     package static func thresholds(_ options: CheckOptions, in session: Session) throws -> (warn: Double, crit: Double)
     {
-        let policy = try session.policies.choose(
-            named: options.policy, configured: session.config?.policy, defaultRequired: false)
+        let policy = try session.policies.chooseIfAny(named: options.policy, configured: session.config?.policy)
         let warn = options.warnAfter ?? policy?.freshnessWarn ?? 2 * 3600
         let crit = options.critAfter ?? policy?.freshnessCrit ?? 6 * 3600
         return (warn, max(crit, warn))
@@ -47,7 +46,8 @@ package enum CheckOperation {
             damagedRecords: set.damaged.map { $0.path ?? $0.description }, warn: thresholds.warn,
             crit: thresholds.crit, now: Date())
         results += FreshnessCheck.rescueLines(store.remainingRescues())
-        session.writeMetrics(to: options.metricsPath, store: store, action: "check", started: started)
+        session.writeMetrics(
+            to: options.metricsPath, store: store, action: "check", started: started, records: set.records)
         return results
     }
 }

@@ -50,8 +50,7 @@ package enum CreateOperation {
         defer { session.writeMetrics(to: options.metricsPath, store: store, action: "create", started: started) }
         // A policy named for this run or in snap.yaml must load; `default` is optional
         // until the prune needs it.
-        let policy = try session.policies.choose(
-            named: options.policy, configured: session.config?.policy, defaultRequired: false)
+        let policy = try session.policies.chooseIfAny(named: options.policy, configured: session.config?.policy)
         let standard = policy?.compression ?? CompressionSettings.standard
         let compression = try CompressionSettings(
             level: options.level ?? standard.level, threads: options.threads ?? standard.threads)
@@ -104,4 +103,5 @@ package struct CaptureFailed: SnapFailure {
     package var failures: [String]
     package var exitStatus: ExitStatus { records.isEmpty ? .error : .partial }
     package var description: String { failures.joined(separator: "\n") }
+    package var lines: [String] { failures }
 }

@@ -14,9 +14,7 @@ package struct CronEntry: Sendable {
     /// The entry for `policy` (else the config's, else `default`).
     /// - Throws: ``PolicyError``, or ``CronError`` when the policy has no schedule or there is no config file.
     package init(policy: String?, in session: Session) throws {
-        let chosen = try session.policies.choose(
-            named: policy, configured: session.config?.policy, defaultRequired: true)
-        guard let chosen else { throw PolicyError.notFound("default", searched: session.policies.directories) }
+        let chosen = try session.policies.choose(named: policy, configured: session.config?.policy)
         guard let schedule = chosen.schedule else { throw CronError.noSchedule(policy: chosen.path) }
         guard let config = session.config?.path else { throw CronError.noConfig }
         policyFile = chosen.path

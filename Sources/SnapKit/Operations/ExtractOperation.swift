@@ -116,9 +116,7 @@ extension ExtractOperation {
     package static func run(_ ref: String, to target: String, in session: Session) throws -> Extracted {
         let store = try session.openStore()
         return try store.withLock("extract", by: session.invocation) { _, facts in
-            let set = try store.loadRecords()
-            for damage in set.damaged { session.invocation.warn(damage.description) }
-            let record = try SnapshotRef(parsing: ref).resolve(in: set)
+            let record = try SnapshotRef(parsing: ref).resolve(in: try session.loadRecords(store))
             facts.snapshots = [record.id]
             facts.nodes = [record.node]
             let written = try extract(record, from: store, to: target)

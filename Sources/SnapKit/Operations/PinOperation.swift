@@ -7,9 +7,7 @@ package enum PinOperation {
     package static func set(_ pinned: Bool, ref: String, in session: Session) throws -> SnapshotRecord {
         let store = try session.openStore()
         return try store.withLock(pinned ? "pin" : "unpin", by: session.invocation) { locked, facts in
-            let set = try store.loadRecords()
-            for damage in set.damaged { session.invocation.warn(damage.description) }
-            var record = try SnapshotRef(parsing: ref).resolve(in: set)
+            var record = try SnapshotRef(parsing: ref).resolve(in: try session.loadRecords(store))
             facts.snapshots = [record.id]
             facts.nodes = [record.node]
             record.pinned = pinned ? true : nil

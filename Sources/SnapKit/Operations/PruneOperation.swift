@@ -63,12 +63,10 @@ package enum PruneOperation {
     private static func keepSet(_ options: PruneOptions, _ session: Session) throws -> (RetentionRules, TimeZone) {
         let configured = session.config?.policy
         guard var rules = options.rules else {
-            let policy = try session.policies.choose(
-                named: options.policy, configured: configured, defaultRequired: true)
-            guard let policy else { throw PolicyError.notFound("default", searched: session.policies.directories) }
+            let policy = try session.policies.choose(named: options.policy, configured: configured)
             return (policy.keep, policy.timeZone)
         }
-        let policy = try? session.policies.choose(named: options.policy, configured: configured, defaultRequired: false)
+        let policy = try? session.policies.choose(named: options.policy, configured: configured)
         rules.preRestore = policy?.keep.preRestore ?? RetentionRules.defaultPreRestore
         return (rules, policy?.timeZone ?? TimeZone(identifier: "UTC") ?? .current)
     }

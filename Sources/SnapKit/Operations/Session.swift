@@ -37,6 +37,14 @@ package struct Session: Sendable {
         }
     }
 
+    /// Every record of `store`. Damaged record files are named as warnings, and every other
+    /// snapshot stays usable.
+    package func loadRecords(_ store: Store) throws -> RecordSet {
+        let set = try store.loadRecords()
+        for damage in set.damaged { invocation.warn(damage.description) }
+        return set
+    }
+
     /// Every configured manager, resolved from its conf files.
     package func pair() throws -> [ManagerNode] {
         try managers().map(ManagerNode.resolve)
@@ -49,13 +57,17 @@ package struct Session: Sendable {
             node, runner: runner, coldCopyPieceDelay: invocation.hooks.coldCopyPieceDelay, logger: invocation.logger)
     }
 
-    /// Writes the node_exporter textfile at `path` after `action`; a failure is a warning.
-    func writeMetrics(to path: String?, store: Store, action: String, started: Date) {
+    /// Writes the node_exporter textfile at `path` after `action`, from `records` when the
+    /// caller has them as they are now, else read again; a failure is said even when quiet.
+    func writeMetrics(
+        to path: String?, store: Store, action: String, started: Date, records: [SnapshotRecord]? = nil
+    ) {
         guard let path else { return }
         do {
             try MetricsFile.write(
                 MetricsFile.render(
-                    records: try store.loadRecords().records, storeBytes: store.bundleBytes(), action: action,
+                    records: try records ?? store.loadRecords().records, storeBytes: store.bundleBytes(),
+                    action: action,
                     duration: Date().timeIntervalSince(started)), to: path)
         } catch {
             invocation.alert(Notice(.error, "metrics \(path): \(error)"))

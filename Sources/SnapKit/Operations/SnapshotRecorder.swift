@@ -104,7 +104,7 @@ package enum SnapshotRecorder {
         do {
             // Until the record lands, the next writer may remove this bundle (and only then).
             if !hadBundle { try locked.markPending(built.sha256) }
-            try FileOps.writeAtomically(built.manifestBytes, to: manifestPath)
+            try locked.saveManifestCopy(built.manifestBytes, of: built.sha256)
             try FileOps.rename(built.temporaryPath, to: bundlePath)
             try FileOps.syncDirectory(store.bundlesDirectory)
             if hadBundle || existing.records.contains(where: { $0.bundleSha256 == built.sha256 }) {
@@ -180,7 +180,7 @@ package enum SnapshotRecorder {
             try locked.saveInfo(updated)
         } catch {
             // Without store.json's version the record must not stay: a failed create adds nothing.
-            unlink(store.recordPath(record.id))
+            try? locked.removeRecord(record.id)
             try? FileOps.syncDirectory(store.snapshotsDirectory)
             throw error
         }

@@ -35,11 +35,16 @@ package struct PolicyCatalog: Sendable {
     }
 
     /// The policy a run uses: the one `named` for this run, else the one `configured` in
-    /// snap.yaml, else `default`. A policy named either way must load; unless
-    /// `defaultRequired`, `default` is used only when it loads, and otherwise there is none.
+    /// snap.yaml, else `default`; each must load.
     /// - Throws: ``PolicyError``: not found, or a file that does not parse.
-    func choose(named: String?, configured: String?, defaultRequired: Bool) throws -> Policy? {
+    func choose(named: String?, configured: String?) throws -> Policy {
+        try load(named ?? configured ?? "default")
+    }
+
+    /// ``choose(named:configured:)`` for a run that can do without one: a policy named
+    /// either way must load, `default` is used only when it does.
+    func chooseIfAny(named: String?, configured: String?) throws -> Policy? {
         if let name = named ?? configured { return try load(name) }
-        return defaultRequired ? try load("default") : try? load("default")
+        return try? load("default")
     }
 }

@@ -107,12 +107,13 @@ package struct RestoreOperation {
         let pair = try session.pair()
         return try store.withLock(resume ? "restore-resume" : "restore-rollback", by: session.invocation) {
             locked, facts in
-            if let journal = try? store.journal(id) {
+            let journal = Result { try store.journal(id) }
+            if case .success(let journal) = journal {
                 facts.snapshots = [journal.plan.snapshot]
                 facts.nodes = journal.plan.targets
             }
             defer { facts.snapshots += Self.preRestoreSnapshots(id, store) }
-            return try proceed(id, resume: resume, in: locked, pair: pair)
+            return try proceed(id, try journal.get(), resume: resume, in: locked, pair: pair)
         }
     }
 
@@ -122,8 +123,7 @@ package struct RestoreOperation {
     ) throws -> PreparedRestore {
         let store = locked.store
         if let unfinished = store.unfinishedRestores().first { throw RestoreError.unfinished(id: unfinished) }
-        let records = try store.loadRecords()
-        if warnDamaged { for damage in records.damaged { session.invocation.warn(damage.description) } }
+        let records = warnDamaged ? try session.loadRecords(store) : try store.loadRecords()
         let record = try SnapshotRef(parsing: request.ref).resolve(in: records)
         let targets = try request.targets.map { name in
             guard let node = pair.first(where: { $0.name == name }) else {
@@ -141,10 +141,9 @@ package struct RestoreOperation {
         return PreparedRestore(record: record, plan: plan, notes: notes)
     }
 
-    private func proceed(_ id: String, resume: Bool, in locked: LockedStore, pair: [ManagerNode]) throws
-        -> RestoreContinuation
-    {
-        let journal = try locked.store.journal(id)
+    private func proceed(
+        _ id: String, _ journal: RestoreJournal, resume: Bool, in locked: LockedStore, pair: [ManagerNode]
+    ) throws -> RestoreContinuation {
         switch (journal.phase, resume) {
         case (.completed, true):
             return .nothingToDo("restore \(id) is already completed; nothing to do")

@@ -24,8 +24,12 @@ package enum ExitStatus: Int32, Sendable {
 package protocol SnapFailure: Error, CustomStringConvertible {
     /// The process exit status this failure should produce.
     var exitStatus: ExitStatus { get }
+    /// The failure as the lines an operator reads, one fault each (a capture of several
+    /// managers fails once per manager); by default its description.
+    var lines: [String] { get }
 }
 
 extension SnapFailure {
     package var exitStatus: ExitStatus { .error }
+    package var lines: [String] { [description] }
 }
