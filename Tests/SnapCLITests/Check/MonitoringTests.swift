@@ -3,6 +3,26 @@ import SnapTestSupport
 import Testing
 
 @Suite struct MonitoringTests {
+    @Test func cronRefusesAPolicyWithoutScheduleAndARunWithoutConfig() throws {
+        let fixture = try StoreFixture("cron-errors")
+        let policy = fixture.directory("unscheduled.yaml")
+        try "keep:\n  last: 3\n".write(toFile: policy, atomically: true, encoding: .utf8)
+        try "store: store\nmanagers:\n  - name: manager_0\n    home: /nonexistent\n".write(
+            toFile: fixture.directory("snap.yaml"), atomically: true, encoding: .utf8)
+        let unscheduled = try SnapBinary.run(
+            ["cron", "--policy", policy, "--config", fixture.directory("snap.yaml")], directory: fixture.directory.path)
+        #expect(unscheduled.status == 2, "\(unscheduled.stderr)")
+        #expect(unscheduled.stderr.contains("has no `schedule`"), "\(unscheduled.stderr)")
+        #expect(unscheduled.stdout.isEmpty)
+        let scheduled = fixture.directory("hourly.yaml")
+        try "keep:\n  last: 3\nschedule: \"17 * * * *\"\n".write(toFile: scheduled, atomically: true, encoding: .utf8)
+        let noConfig = try SnapBinary.run(
+            ["cron", "--policy", scheduled, "--store", fixture.store], directory: fixture.directory("store"))
+        #expect(noConfig.status == 2, "\(noConfig.stderr)")
+        #expect(noConfig.stderr.contains("cron needs a config file (--config PATH)"), "\(noConfig.stderr)")
+        #expect(noConfig.stdout.isEmpty)
+    }
+
     @Test func checkWithAPolicyThatDoesNotExistIsAUsageErrorNamingIt() throws {
         let fixture = try StoreFixture("check-policy")
         try fixture.create(node: "manager_0")
@@ -167,6 +187,7 @@ import Testing
     @Test func hooksGetTheOutcomeAndAFailingOrHangingHookDoesNotHangSnap() throws {
         let fixture = try StoreFixture("hooks")
         let log = fixture.directory("hooks.log")
+        // 590 s: not the `sleep 600` that UnresponsiveManagerTests counts as an orphan.
         try """
         keep:
           last: 3
@@ -174,7 +195,7 @@ import Testing
         hooks:
           before_create: echo "before $SNAP_NODES" >> \(log)
           after_create: echo "after $SNAP_OUTCOME $SNAP_SNAPSHOTS" >> \(log); exit 7
-          on_failure: echo "failure $SNAP_OUTCOME" >> \(log); sleep 600
+          on_failure: echo "failure $SNAP_OUTCOME" >> \(log); sleep 590
           timeout: 2s
         """.write(toFile: fixture.directory("hooks.yaml"), atomically: true, encoding: .utf8)
         let ok = try fixture.snap([
