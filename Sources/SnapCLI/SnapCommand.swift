@@ -20,6 +20,7 @@ struct SnapCommand: ParsableCommand {
             InitCommand.self, CreateCommand.self, ListCommand.self, ShowCommand.self, VerifyCommand.self,
             DiffCommand.self, ExtractCommand.self, RestoreCommand.self, PruneCommand.self, PinCommand.self,
             UnpinCommand.self, CheckCommand.self, CronCommand.self, HistoryCommand.self, AuditCommand.self,
+            AgentCommand.self,
         ]
     )
 }

@@ -141,14 +141,16 @@ package final class InMemoryManagerHost: ManagerHost, @unchecked Sendable {
 
     // MARK: Dumps and the console
 
-    package func withDump<T>(_ body: (String) throws -> T) throws -> T {
-        try call("withDump") {
+    package var hostName: String { ToolInfo.host }
+
+    package func dumpTables() throws -> [TableSummary] {
+        try call("dumpTables") {
             try requireRunning("dump-mnesia-data")
             let directory = TemporaryDirectory("fake-dump")
             return try withExtendedLifetime(directory) {
                 let path = directory("mnesia.dump")
                 try FileOps.writeAtomically(locked { $0.loadedDump } ?? Array(dumpText.utf8), to: path)
-                return try body(path)
+                return try MnesiaDump.parse(contentsOf: path).summaries
             }
         }
     }
@@ -193,27 +195,55 @@ package final class InMemoryManagerHost: ManagerHost, @unchecked Sendable {
         }
     }
 
-    package func withMnesiaFiles<T>(settling: Bool, _ body: (BundleSources) throws -> T) throws -> T {
-        try call("withMnesiaFiles") {
-            if settling, locked({ $0.filesKeepChanging }) {
-                throw BundleError.fileChanged(path: node.mnesiaDirectory + "/LATEST.LOG")
-            }
-            let directory = TemporaryDirectory("fake-mnesia")
+    /// The files (and the dump) are written to directories made for the moment; a live
+    /// copy's every `scan` fails while ``keepChangingFiles(_:)`` is on.
+    package func withCapture<T>(_ sources: CaptureSources, _ body: (any CaptureBundler) throws -> T) throws -> T {
+        try call("withCapture") {
+            if sources.dump { try requireRunning("dump-mnesia-data") }
+            let directory = TemporaryDirectory("fake-capture")
             return try withExtendedLifetime(directory) {
-                try Self.write(mnesia ?? [:], to: directory.path)
-                return try body(BundleSources(mnesiaDirectory: directory.path, stableFor: settling ? node.settle : 0))
+                var bundle = BundleSources(mnesiaDirectory: nil)
+                if let files = sources.files {
+                    try FileManager.default.createDirectory(atPath: directory("mnesia"), withIntermediateDirectories: true)
+                    try Self.write(mnesia ?? [:], to: directory("mnesia"))
+                    bundle.mnesiaDirectory = directory("mnesia")
+                    bundle.stableFor = files == .live ? node.settle : 0
+                }
+                if sources.dump {
+                    bundle.dumpFile = directory("mnesia.dump")
+                    try FileOps.writeAtomically(locked { $0.loadedDump } ?? Array(dumpText.utf8), to: directory("mnesia.dump"))
+                }
+                let changing = sources.files == .live && locked { $0.filesKeepChanging }
+                return try body(
+                    FakeBundler(
+                        local: LocalBundler(bundle, shownAs: sources.files == nil ? nil : node.mnesiaDirectory),
+                        changing: changing, host: self))
             }
         }
     }
 
-    /// Its steps are calls of their own: `stop`, `copy`, `start`, `waitReady`.
-    package func coldCopy(into directory: String) -> ColdCopyOutcome {
-        let stopped = Result { try stop() }
-        let copied = stopped.flatMap {
-            Result { try call("copy") { try Self.write(mnesia ?? [:], to: directory) } }
+    /// Counts a listing of the files, failing it while they keep changing.
+    fileprivate func scan(changing: Bool) throws {
+        try call("scan") {
+            if changing { throw BundleError.fileChanged(path: node.mnesiaDirectory + "/LATEST.LOG") }
         }
-        let started = Result { try startAndWait() }
-        return ColdCopyOutcome(stopped: stopped, copied: copied, started: started)
+    }
+
+    /// Its steps are calls of their own: `stop`, `copy`, `start`, `waitReady`.
+    package func coldCopy<T>(scratch: String, _ body: (ColdCopyOutcome, (any CaptureBundler)?) throws -> T) throws
+        -> T
+    {
+        let directory = TemporaryDirectory("fake-cold")
+        return try withExtendedLifetime(directory) {
+            let stopped = Result { try stop() }
+            let copied = stopped.flatMap {
+                Result { try call("copy") { try Self.write(mnesia ?? [:], to: directory.path) } }
+            }
+            let started = Result { try startAndWait() }
+            let outcome = ColdCopyOutcome(stopped: stopped, copied: copied, started: started)
+            let copy = (try? copied.get()).map { LocalBundler(BundleSources(mnesiaDirectory: directory.path)) }
+            return try body(outcome, copy)
+        }
     }
 
     // MARK: Restoring the Mnesia directory
@@ -256,12 +286,14 @@ package final class InMemoryManagerHost: ManagerHost, @unchecked Sendable {
         try call("rescuedNames") { (self.rescue ?? [:]).keys.sorted() }
     }
 
-    package func withRescuedFiles<T>(in rescue: String, _ body: (String) throws -> T) throws -> T {
+    package func rescueDirectory(for layout: RestoreLayout) -> String { layout.rescue(node.name) }
+
+    package func withRescuedFiles<T>(in rescue: String, _ body: (any CaptureBundler) throws -> T) throws -> T {
         try call("withRescuedFiles") {
             let directory = TemporaryDirectory("fake-rescue")
             return try withExtendedLifetime(directory) {
                 try Self.write(self.rescue ?? [:], to: directory.path)
-                return try body(directory.path)
+                return try body(LocalBundler(BundleSources(mnesiaDirectory: directory.path)))
             }
         }
     }
@@ -373,5 +405,21 @@ package final class InMemoryManagerHost: ManagerHost, @unchecked Sendable {
             let dumpPath = target + "/" + BundleBuilder.dumpPath
             return (mnesia, FileOps.exists(dumpPath) ? try FileOps.readFile(dumpPath) : nil)
         }
+    }
+}
+
+/// A local bundler whose listings the fake host counts (and fails while files keep changing).
+private struct FakeBundler: CaptureBundler, @unchecked Sendable {
+    // The host is only driven by one test thread.
+    var local: LocalBundler
+    var changing: Bool
+    var host: InMemoryManagerHost
+
+    var shownAs: String? { local.shownAs }
+    func tables() throws -> [TableSummary]? { try local.tables() }
+
+    func scan() throws -> any ScannedCapture {
+        try host.scan(changing: changing)
+        return try local.scan()
     }
 }

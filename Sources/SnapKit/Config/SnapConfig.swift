@@ -9,11 +9,14 @@ package struct ManagerEntry: Sendable, Equatable {
     package var home: String
     /// Overrides of what `etc/leo_manager.conf` says, by snap.yaml key.
     package var overrides: [String: String]
+    /// How to reach the manager's host; nil for a manager on snap's own host.
+    package var ssh: SSHTarget?
 
-    package init(name: String, home: String, overrides: [String: String]) {
+    package init(name: String, home: String, overrides: [String: String], ssh: SSHTarget? = nil) {
         self.name = name
         self.home = home
         self.overrides = overrides
+        self.ssh = ssh
     }
 }
 
@@ -34,7 +37,7 @@ package struct SnapConfig: Sendable, Equatable {
     static let managerKeys = [
         "name", "home", "nodename", "partner", "role", "mnesia_dir", "console_host",
         "console_port", "cookie", "timeout", "settle",
-    ]
+    ] + SSHTarget.keys
 
     /// Where the config comes from when none is given: `$SNAP_CONFIG`, `./snap.yaml`,
     /// `/etc/snap/snap.yaml`; `nil` when none of them exists.
@@ -108,8 +111,50 @@ package struct SnapConfig: Sendable, Equatable {
                 path: path, line: node.mark?.line ?? 0, key: "managers",
                 expected: "entries with both name and home")
         }
-        let resolvedHome = home.hasPrefix("/") || base.isEmpty ? home : base + "/" + home
-        return ManagerEntry(name: name, home: resolvedHome, overrides: values)
+        let line = node.mark?.line ?? 0
+        let ssh = try sshTarget(&values, path: path, line: line, base: base)
+        // A remote home is a path on its own host: nothing to resolve it against here.
+        let resolvedHome = home.hasPrefix("/") || base.isEmpty || ssh != nil ? home : base + "/" + home
+        if ssh != nil && !home.hasPrefix("/") {
+            throw ConfigError.badValue(
+                path: path, line: line, key: "home", expected: "an absolute path on the manager's host")
+        }
+        return ManagerEntry(name: name, home: resolvedHome, overrides: values, ssh: ssh)
+    }
+
+    /// Takes `host` and the keys that go with it out of a manager's values.
+    private static func sshTarget(_ values: inout [String: String], path: String, line: Int, base: String) throws
+        -> SSHTarget?
+    {
+        let given = SSHTarget.keys.filter { values[$0] != nil }
+        let taken = given.reduce(into: [String: String]()) { $0[$1] = values.removeValue(forKey: $1) }
+        guard let host = taken["host"] else {
+            guard let key = given.first else { return nil }
+            throw ConfigError.badValue(
+                path: path, line: line, key: key, expected: "to go with host (user@address) on the same manager")
+        }
+        let user = host.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false)
+        guard !host.isEmpty, !host.hasPrefix("-"), !host.contains(where: \.isWhitespace),
+            user.count == 1 || (!user[0].isEmpty && !user[1].isEmpty)
+        else {
+            throw ConfigError.badValue(path: path, line: line, key: "host", expected: "user@address or address")
+        }
+        var port: Int?
+        if let text = taken["port"] {
+            guard let value = Int(text), (1...65535).contains(value) else {
+                throw ConfigError.badValue(path: path, line: line, key: "port", expected: "a TCP port (1 to 65535)")
+            }
+            port = value
+        }
+        func local(_ key: String) -> String? {
+            taken[key].map { $0.hasPrefix("/") || base.isEmpty ? $0 : base + "/" + $0 }
+        }
+        if let snap = taken["snap"], snap.isEmpty || snap.contains(where: \.isWhitespace) {
+            throw ConfigError.badValue(
+                path: path, line: line, key: "snap", expected: "the agent's path on the manager's host, without spaces")
+        }
+        return SSHTarget(
+            host: host, port: port, identity: local("identity"), knownHosts: local("known_hosts"), snap: taken["snap"])
     }
 
     private static func scalar(_ node: Node, key: String, path: String) throws -> String {

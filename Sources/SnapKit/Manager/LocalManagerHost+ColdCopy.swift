@@ -2,7 +2,24 @@ import Foundation
 import Synchronization
 
 extension LocalManagerHost {
-    package func coldCopy(into directory: String) -> ColdCopyOutcome {
+    package func coldCopy<T>(scratch: String, _ body: (ColdCopyOutcome, (any CaptureBundler)?) throws -> T) throws
+        -> T
+    {
+        let staging = scratch + "/" + FileOps.temporaryPrefix + "cold-" + FileOps.randomHex(bytes: 6)
+        let outcome = coldCopy(into: staging)
+        // An abandoned copy's thread removes the staging directory, or the next writer does.
+        defer { if !outcome.copyAbandoned { try? FileOps.removeTree(staging) } }
+        let copy = (try? outcome.copied.get()).map {
+            LocalBundler(
+                BundleSources(mnesiaDirectory: staging),
+                shownAs: "\(node.mnesiaDirectory), as copied with the node stopped,")
+        }
+        return try body(outcome, copy)
+    }
+
+    /// Stops the node, copies its Mnesia directory into `directory` (new), and starts it
+    /// again whatever happened to the stop or the copy.
+    func coldCopy(into directory: String) -> ColdCopyOutcome {
         // A stop that failed or hung may still have taken the node down: it is started
         // again all the same (`start` on a running node is harmless).
         let down = Date()

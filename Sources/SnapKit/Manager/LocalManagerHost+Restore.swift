@@ -32,23 +32,30 @@ extension LocalManagerHost {
         try FileOps.listDirectory(rescue)
     }
 
-    package func withRescuedFiles<T>(in rescue: String, _ body: (String) throws -> T) throws -> T { try body(rescue) }
+    package func rescueDirectory(for layout: RestoreLayout) -> String { layout.rescue(node.name) }
+
+    package func withRescuedFiles<T>(in rescue: String, _ body: (any CaptureBundler) throws -> T) throws -> T {
+        try body(LocalBundler(BundleSources(mnesiaDirectory: rescue)))
+    }
 
     package func discardRescue(_ rescue: String) throws { try FileOps.removeTree(rescue) }
 
     package func unpackSnapshot(_ record: SnapshotRecord, from store: Store, owner: TargetDirectory) throws {
-        let staging = RestoreLayout.staging(node.mnesiaDirectory)
-        try FileOps.removeTree(staging)
-        try unpackMnesia(of: record, from: store, to: staging, owner: owner)
+        try unpackSnapshot(try store.bundleFile(of: record), owner: owner)
     }
 
-    /// Unpacks the `mnesia/` files of `record` into a new directory `path`, every file
+    /// Unpacks the `mnesia/` files of `bundle` into the staging directory.
+    func unpackSnapshot(_ bundle: BundleFile, owner: TargetDirectory) throws {
+        let staging = RestoreLayout.staging(node.mnesiaDirectory)
+        try FileOps.removeTree(staging)
+        try unpackMnesia(of: bundle, to: staging, owner: owner)
+    }
+
+    /// Unpacks the `mnesia/` files of `bundle` into a new directory `path`, every file
     /// checked as it is written, then owned and moded like `owner`, and fsynced.
-    private func unpackMnesia(of record: SnapshotRecord, from store: Store, to path: String, owner: TargetDirectory)
-        throws
-    {
+    private func unpackMnesia(of bundle: BundleFile, to path: String, owner: TargetDirectory) throws {
         try owner.makeDirectory(path)
-        try SnapshotContent.unpackMnesia(of: record, from: store, to: path)
+        try SnapshotContent.unpackMnesia(of: bundle, to: path)
         try FileOps.chownTree(path, uid: owner.uid, gid: owner.gid)
         try owner.apply(to: path)
         try FileOps.syncTree(path)
@@ -76,6 +83,14 @@ extension LocalManagerHost {
     }
 
     package func putBack(_ previous: PreviousMnesiaFiles, from store: Store) throws {
+        let needed = previous.liveWasReplaced && previous.original.existed
+        let preRestore = needed ? try previous.preRestore.map { (id: $0.id, bundle: try store.bundleFile(of: $0)) } : nil
+        try putBack(previous, preRestore: preRestore)
+    }
+
+    /// Puts the previous files back, checking a copy against `preRestore` (the pre-restore
+    /// snapshot's id and bundle) where one is needed.
+    func putBack(_ previous: PreviousMnesiaFiles, preRestore: (id: String, bundle: BundleFile)?) throws {
         let live = node.mnesiaDirectory
         try FileOps.removeTree(RestoreLayout.staging(live))  // the snapshot's files, never swapped in
         let original = previous.original
@@ -100,7 +115,7 @@ extension LocalManagerHost {
         try FileOps.removeTree(discard)
         try FileOps.removeTree(replacement)
         if original.existed {
-            try buildReplacement(of: previous, at: replacement, from: store)
+            try buildReplacement(of: previous, at: replacement, from: preRestore)
         }
         if FileOps.exists(live) { try FileOps.rename(live, to: discard) }
         if FileOps.exists(replacement) { try FileOps.rename(replacement, to: live) }
@@ -111,9 +126,11 @@ extension LocalManagerHost {
     /// A copy of the previous files at `path`, checked file by file against their
     /// pre-restore snapshot: from the rescue folder when that is whole, else unpacked from
     /// the snapshot's bundle.
-    private func buildReplacement(of previous: PreviousMnesiaFiles, at path: String, from store: Store) throws {
+    private func buildReplacement(
+        of previous: PreviousMnesiaFiles, at path: String, from preRestore: (id: String, bundle: BundleFile)?
+    ) throws {
         let owner = previous.original
-        guard let record = previous.preRestore else {
+        guard let (id, bundle) = preRestore else {
             guard owner.files > 0 else {
                 try owner.makeDirectory(path)
                 return
@@ -122,7 +139,7 @@ extension LocalManagerHost {
                 detail: "no pre-restore snapshot of \(node.name) records its previous files, so they cannot be "
                     + "checked; nothing was changed in \(node.mnesiaDirectory), they are in \(previous.rescue)")
         }
-        let manifest = try store.manifest(for: record).manifest
+        let manifest = bundle.manifest
         let rescue = previous.rescue
         if FileOps.exists(rescue) {
             try FileOps.copyTree(from: rescue, to: path)
@@ -132,9 +149,9 @@ extension LocalManagerHost {
                 return
             }
             logger.warning(
-                "\(rescue) does not match pre-restore snapshot \(record.id); unpacking the snapshot instead")
+                "\(rescue) does not match pre-restore snapshot \(id); unpacking the snapshot instead")
             try FileOps.removeTree(path)
         }
-        try unpackMnesia(of: record, from: store, to: path, owner: owner)
+        try unpackMnesia(of: bundle, to: path, owner: owner)
     }
 }

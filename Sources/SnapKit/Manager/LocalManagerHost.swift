@@ -34,7 +34,14 @@ struct LocalManagerHost: ManagerHost {
     package func start() throws { try control.start() }
     package func waitReady() throws { try control.waitReady() }
 
-    package func withDump<T>(_ body: (String) throws -> T) throws -> T {
+    package var hostName: String { ToolInfo.host }
+
+    package func dumpTables() throws -> [TableSummary] {
+        try withDump { try MnesiaDump.parse(contentsOf: $0).summaries }
+    }
+
+    /// Runs `dump-mnesia-data` into a private file and hands `body` its path.
+    func withDump<T>(_ body: (String) throws -> T) throws -> T {
         try node.withPrivateDumpPath { path in
             try control.dump(to: path)
             return try body(path)
@@ -42,8 +49,14 @@ struct LocalManagerHost: ManagerHost {
     }
 
     package func load(dumpOf record: SnapshotRecord, from store: Store) throws {
+        let bundle = try store.bundleFile(of: record)
+        try load { try SnapshotContent.unpackDump(of: bundle, to: $0) }
+    }
+
+    /// Loads a dump that `write` puts at the private path it is given.
+    func load(_ write: (String) throws -> Void) throws {
         try node.withPrivateDumpPath { path in
-            try SnapshotContent.unpackDump(of: record, from: store, to: path)
+            try write(path)
             try control.load(from: path)
         }
     }
@@ -57,8 +70,16 @@ struct LocalManagerHost: ManagerHost {
     }
 
     /// The live directory itself: the bundle is read straight from it.
-    package func withMnesiaFiles<T>(settling: Bool, _ body: (BundleSources) throws -> T) throws -> T {
-        try body(BundleSources(mnesiaDirectory: node.mnesiaDirectory, stableFor: settling ? node.settle : 0))
+    package func withCapture<T>(_ sources: CaptureSources, _ body: (any CaptureBundler) throws -> T) throws -> T {
+        func bundle(dump: String?) throws -> T {
+            try body(
+                LocalBundler(
+                    BundleSources(
+                        mnesiaDirectory: sources.files == nil ? nil : node.mnesiaDirectory, dumpFile: dump,
+                        stableFor: sources.files.map { $0 == .live ? node.settle : 0 })))
+        }
+        guard sources.dump else { return try bundle(dump: nil) }
+        return try withDump { try bundle(dump: $0) }
     }
 
     package func partnerConfFile() throws -> String {

@@ -4,14 +4,18 @@ import Foundation
 /// and its conf.
 ///
 /// Captures and restores reach a manager only through this seam, so that the manager may
-/// live on another host: paths passed in are paths on the manager's host, except where a
-/// method says it hands files to snap's host (a dump, a copy to bundle). Each method is
+/// live on another host (``RemoteManagerHost``): paths passed in are paths on the manager's
+/// host, except where a method says they are on snap's host; what is captured reaches snap's
+/// host as a compressed bundle (``CaptureBundler``), and a snapshot reaches the manager's host
+/// from the store (`from store:`). Each method is
 /// one thing done to the manager, whole, the way an agent next to it would carry it out.
 /// A method may throw ``Interrupted`` when it was stopped part way; the caller treats that
 /// as a stop, not a failure.
 package protocol ManagerHost: Sendable {
     /// What snap.yaml and the manager's conf say about it: names, paths, ports, timeouts.
     var node: ManagerNode { get }
+    /// The machine the manager runs on, as records name it.
+    var hostName: String { get }
 
     // MARK: Launch script
 
@@ -29,9 +33,9 @@ package protocol ManagerHost: Sendable {
 
     // MARK: Dumps and the console
 
-    /// Runs `dump-mnesia-data` into a private file and hands `body` its path on snap's
-    /// host; the file is gone when this returns.
-    func withDump<T>(_ body: (String) throws -> T) throws -> T
+    /// Runs `dump-mnesia-data` into a private file and returns its table summary; the file
+    /// is gone when this returns.
+    func dumpTables() throws -> [TableSummary]
     /// Loads the dump of `record` (`load-mnesia-data`), success read from its output.
     func load(dumpOf record: SnapshotRecord, from store: Store) throws
     /// Removes the private dump directories a crashed snap left behind.
@@ -45,15 +49,16 @@ package protocol ManagerHost: Sendable {
     /// - Parameter shownAs: how the message names it (default: its path).
     /// - Throws: ``IncompleteMnesiaDirectory``.
     func checkMnesiaDirectory(shownAs: String?) throws
-    /// Hands `body` the Mnesia directory as a directory on snap's host to bundle: with
-    /// `settling`, the node runs, and the bundle must hold only when nothing moved for the
-    /// node's ``ManagerNode/settle`` seconds; without it the node is stopped and nothing may
-    /// move at all.
-    func withMnesiaFiles<T>(settling: Bool, _ body: (BundleSources) throws -> T) throws -> T
-    /// Stops the node, copies its Mnesia directory into `directory` (new, on snap's host),
-    /// and starts it again whatever happened to the stop or the copy. A copy that makes no
+    /// Makes `sources` ready (a fresh dump into a private file; the live or stopped Mnesia
+    /// directory as it is) and hands `body` a bundler for them; the dump is gone when this
+    /// returns.
+    func withCapture<T>(_ sources: CaptureSources, _ body: (any CaptureBundler) throws -> T) throws -> T
+    /// Stops the node, copies its Mnesia directory aside, starts it again whatever happened
+    /// to the stop or the copy, and then hands `body` how that went, with a bundler for the
+    /// copy when there is one; the copy is gone when this returns. A copy that makes no
     /// progress for the node's timeout is given up on (``ColdCopyTimedOut``).
-    func coldCopy(into directory: String) -> ColdCopyOutcome
+    /// - Parameter scratch: a directory on snap's host where a local copy may go.
+    func coldCopy<T>(scratch: String, _ body: (ColdCopyOutcome, (any CaptureBundler)?) throws -> T) throws -> T
 
     // MARK: Restoring the Mnesia directory
 
@@ -61,14 +66,17 @@ package protocol ManagerHost: Sendable {
     func surveyMnesia() throws -> TargetDirectory
     /// The free space where the snapshot's files are unpacked, beside the Mnesia directory.
     func spaceBesideMnesia() throws -> FreeSpace
+    /// Where the restore laid out by `layout` moves this node's files: a folder in the store
+    /// for a manager on snap's host, one beside the Mnesia directory on another host.
+    func rescueDirectory(for layout: RestoreLayout) -> String
     /// Moves everything in the Mnesia directory into `rescue` (one complete copy of each
     /// file exists at every instant); run again, it moves what is left.
     /// - Returns: the regular files and bytes `rescue` holds.
     func rescueMnesia(to rescue: String) throws -> (files: Int, bytes: Int64)
     /// The names in `rescue`, nothing when it is missing.
     func rescuedNames(in rescue: String) throws -> [String]
-    /// Hands `body` the rescued files as a directory on snap's host, to record them.
-    func withRescuedFiles<T>(in rescue: String, _ body: (String) throws -> T) throws -> T
+    /// Hands `body` a bundler for the rescued files, to record them.
+    func withRescuedFiles<T>(in rescue: String, _ body: (any CaptureBundler) throws -> T) throws -> T
     /// Removes `rescue` once a verified snapshot holds its files.
     func discardRescue(_ rescue: String) throws
     /// Unpacks the `mnesia/` files of `record` into the staging directory beside the Mnesia
@@ -100,11 +108,6 @@ extension ManagerHost {
     package func startAndWait() throws {
         try start()
         try waitReady()
-    }
-
-    /// The table summary of a fresh dump.
-    func dumpTables() throws -> [TableSummary] {
-        try withDump { try MnesiaDump.parse(contentsOf: $0).summaries }
     }
 
     /// Refuses a Mnesia directory without a schema or table files.

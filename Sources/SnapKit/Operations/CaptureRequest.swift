@@ -2,7 +2,8 @@
 package struct CaptureRequest: Sendable {
     /// The node the snapshot belongs to.
     package var node: String
-    package var sources: BundleSources
+    /// What is bundled, and where it is bundled (on the manager's host for a remote one).
+    package var sources: any CaptureBundler
     package var mode: SnapshotRecord.CaptureMode
     package var tags: [String]
     package var note: String?
@@ -12,7 +13,9 @@ package struct CaptureRequest: Sendable {
     package var compression: CompressionSettings
     /// Table summary parsed from the dump, when there is one.
     package var tables: [TableSummary]?
-    /// Whether capture parses `sources.dumpFile` for ``tables`` (a dump handed to
+    /// The manager's host, as the record names it (default: this machine).
+    package var host: String?
+    /// Whether capture parses the sources' dump for ``tables`` (a dump handed to
     /// `create --from-dir`): a damaged dump is then refused before anything is written,
     /// and sources unchanged since the node's last capture take its summary instead.
     package var summarizesDump = false
@@ -22,13 +25,24 @@ package struct CaptureRequest: Sendable {
     package var nodename: String?
     /// How long a cold capture kept the node down, in seconds.
     package var downtimeSeconds: Double?
-    /// Whether ``BundleSources/mnesiaDirectory`` must hold a Mnesia schema and table files
+    /// Whether the captured directory must hold a Mnesia schema and table files
     /// (``MnesiaDirectoryCheck``); false archives whatever it holds (`create
     /// --allow-incomplete`, and a restore recording the files it replaces, whatever they were).
     package var requiresMnesiaSchema = true
 
+    /// A request for files on snap's own host.
     package init(
         node: String, sources: BundleSources, mode: SnapshotRecord.CaptureMode, tags: [String] = [],
+        note: String? = nil, role: String? = nil, cluster: String? = nil, partner: String? = nil,
+        compression: CompressionSettings
+    ) {
+        self.init(
+            node: node, bundler: LocalBundler(sources), mode: mode, tags: tags, note: note, role: role,
+            cluster: cluster, partner: partner, compression: compression)
+    }
+
+    package init(
+        node: String, bundler sources: any CaptureBundler, mode: SnapshotRecord.CaptureMode, tags: [String] = [],
         note: String? = nil, role: String? = nil, cluster: String? = nil, partner: String? = nil,
         compression: CompressionSettings
     ) {

@@ -55,7 +55,7 @@ extension CreateOperation {
                 }
                 do {
                     let capture = LiveCapture(
-                        store: locked, host: session.host(try ManagerNode.resolve(manager)), compression: compression)
+                        store: locked, host: try session.host(manager), compression: compression)
                     records.append(
                         try capture.capture(
                             mode: mode, tags: options.tags, note: options.note, cluster: session.config?.cluster,

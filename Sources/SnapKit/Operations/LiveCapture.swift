@@ -43,66 +43,76 @@ package struct LiveCapture {
             )
         }
         var request = CaptureRequest(
-            node: node.name, sources: BundleSources(mnesiaDirectory: nil), mode: recorded, tags: tags, note: note,
-            role: node.role, cluster: node.cluster ?? cluster, partner: node.partner, compression: compression)
+            node: node.name, bundler: LocalBundler(BundleSources(mnesiaDirectory: nil)), mode: recorded, tags: tags,
+            note: note, role: node.role, cluster: node.cluster ?? cluster, partner: node.partner,
+            compression: compression)
         request.nodename = node.nodename
+        request.host = host.hostName
         request.requiresMnesiaSchema = requiresMnesiaSchema
         // Before anything is stopped or dumped.
         if requiresMnesiaSchema && recorded != .dump { try host.checkMnesiaDirectory() }
         switch recorded {
         case .files:
-            return try hotCopy(request)
+            return try hotCopy(request, dump: false)
         case .dump:
             return try withDump(request) { try record($0) }
         case .filesAndDump:
-            return try withDump(request) { try hotCopy($0) }
+            return try hotCopy(request, dump: true)
         case .cold where running:
             return try coldCopy(request)
         case .cold, .fromDir:  // a stopped node (`from-dir` is never asked of a live one)
             // Nobody should start the node meanwhile; if someone does, the copy is refused.
-            return try host.withMnesiaFiles(settling: false) { sources in
-                request.sources = sources
+            return try host.withCapture(CaptureSources(files: .stopped, dump: false)) { bundler in
+                request.sources = bundler
                 return try record(request)
             }
         }
     }
 
-    /// Bundles the live Mnesia directory, retrying while files move under the copy.
-    private func hotCopy(_ request: CaptureRequest) throws -> SnapshotRecord {
+    /// Bundles the live Mnesia directory (with a fresh dump, made once), retrying while
+    /// files move under the copy.
+    private func hotCopy(_ request: CaptureRequest, dump: Bool) throws -> SnapshotRecord {
         var lastChange: BundleError?
-        for attempt in 1...Self.hotCopyAttempts {
-            do {
-                return try host.withMnesiaFiles(settling: true) { sources in
-                    var request = request
-                    request.sources.mnesiaDirectory = sources.mnesiaDirectory
-                    request.sources.stableFor = sources.stableFor
+        let sources = CaptureSources(files: .live, dump: dump)
+        let attempts = { (request: CaptureRequest) throws -> SnapshotRecord in
+            for attempt in 1...Self.hotCopyAttempts {
+                do {
                     return try record(request)
+                } catch let error as BundleError {
+                    guard case .fileChanged = error else {
+                        throw CaptureError(node: node.name, step: "files copy", cause: error)
+                    }
+                    logger.info("\(node.name): \(error) (attempt \(attempt) of \(Self.hotCopyAttempts))")
+                    lastChange = error
+                    usleep(200_000 * UInt32(attempt))
                 }
-            } catch let error as BundleError {
-                guard case .fileChanged = error else {
-                    throw CaptureError(node: node.name, step: "files copy", cause: error)
-                }
-                logger.info("\(node.name): \(error) (attempt \(attempt) of \(Self.hotCopyAttempts))")
-                lastChange = error
-                usleep(200_000 * UInt32(attempt))
+            }
+            throw CaptureError(
+                node: node.name, step: "files copy",
+                cause: HotCopyUnstable(attempts: Self.hotCopyAttempts, last: lastChange?.description ?? "files changed"))
+        }
+        guard dump else {
+            return try host.withCapture(sources) { bundler in
+                var request = request
+                request.sources = bundler
+                return try attempts(request)
             }
         }
-        throw CaptureError(
-            node: node.name, step: "files copy",
-            cause: HotCopyUnstable(attempts: Self.hotCopyAttempts, last: lastChange?.description ?? "files changed"))
+        return try withDump(request, sources: sources, attempts)
     }
 
-    /// Runs `dump-mnesia-data` into a private file, parses it for the table summary, and
-    /// hands the request on with the dump attached.
-    private func withDump(_ request: CaptureRequest, _ body: (CaptureRequest) throws -> SnapshotRecord) throws
-        -> SnapshotRecord
-    {
+    /// Runs `dump-mnesia-data` into a private file on the manager's host, has it parsed
+    /// there for the table summary, and hands the request on with the dump attached.
+    private func withDump(
+        _ request: CaptureRequest, sources: CaptureSources = CaptureSources(files: nil, dump: true),
+        _ body: (CaptureRequest) throws -> SnapshotRecord
+    ) throws -> SnapshotRecord {
         // Failures to make the dump belong to the dump step; the body's own errors pass through.
         try step("dump-mnesia-data") {
-            try host.withDump { path in
+            try host.withCapture(sources) { bundler in
                 var request = request
-                request.tables = try step("parse dump") { try MnesiaDump.parse(contentsOf: path).summaries }
-                request.sources.dumpFile = path
+                request.tables = try step("parse dump") { try bundler.tables() }
+                request.sources = bundler
                 return try body(request)
             }
         }

@@ -8,6 +8,8 @@ package struct Session: Sendable {
     package var storePath: String?
     package var policies: PolicyCatalog
     package var invocation: Invocation
+    /// The SSH connections of this run, closed when it ends.
+    let connections = SSHConnections.shared
 
     package init(config: SnapConfig?, storePath: String?, policies: PolicyCatalog, invocation: Invocation) {
         self.config = config
@@ -45,16 +47,24 @@ package struct Session: Sendable {
         return set
     }
 
-    /// Every configured manager, resolved from its conf files.
-    package func pair() throws -> [ManagerNode] {
-        try managers().map(ManagerNode.resolve)
+    /// What snap drives the manager `entry` through: its `bin/leo_manager` (run by `runner`),
+    /// its console, its Mnesia files and its conf, on this host, or on its own host through
+    /// `snap agent` over SSH when the entry names a `host` (connected now, its conf read there).
+    /// - Throws: ``LeoFSError`` for a conf that does not resolve, ``RemoteError`` for a host
+    ///   that cannot be reached.
+    package func host(_ entry: ManagerEntry, runner: any CommandRunning = CommandRunner()) throws -> any ManagerHost {
+        if let ssh = entry.ssh {
+            return try RemoteManagerHost.connect(
+                entry, via: ssh, connections: connections, hooks: invocation.hooks, logger: invocation.logger)
+        }
+        return LocalManagerHost(
+            try ManagerNode.resolve(entry), runner: runner, coldCopyPieceDelay: invocation.hooks.coldCopyPieceDelay,
+            logger: invocation.logger)
     }
 
-    /// What snap drives `node` through: its `bin/leo_manager` (run by `runner`), its
-    /// console, its Mnesia files and its conf, on this host.
-    package func host(_ node: ManagerNode, runner: any CommandRunning = CommandRunner()) -> any ManagerHost {
-        LocalManagerHost(
-            node, runner: runner, coldCopyPieceDelay: invocation.hooks.coldCopyPieceDelay, logger: invocation.logger)
+    /// Every configured manager's host (``host(_:runner:)``), in snap.yaml's order.
+    package func hosts(runner: any CommandRunning = CommandRunner()) throws -> [any ManagerHost] {
+        try managers().map { try host($0, runner: runner) }
     }
 
     /// Writes the node_exporter textfile at `path` after `action`, from `records` when the

@@ -31,18 +31,16 @@ package enum SnapshotRecorder {
         let cleanup = try locked.removeUnreferencedBundles(existing)
         for path in cleanup.removed { logger.info("removed unreferenced bundle \(path)") }
         for path in cleanup.orphans { logger.warning("\(path) is used by no snapshot record and was kept") }
-        let scanned = try BundleBuilder.scan(request.sources)
-        if request.requiresMnesiaSchema, let directory = request.sources.mnesiaDirectory {
+        let scanned = try request.sources.scan()
+        if request.requiresMnesiaSchema, let directory = request.sources.shownAs {
             // What is about to be archived, as listed: an emptied directory must not become `latest`.
-            let names = scanned.tree.items.lazy.filter { $0.isRegular && !$0.relativePath.contains("/") }
-                .map(\.relativePath)
-            if let missing = MnesiaDirectoryCheck.missing(in: names) {
+            if let missing = MnesiaDirectoryCheck.missing(in: scanned.topLevelFiles) {
                 throw IncompleteMnesiaDirectory(node: request.node, directory: directory, missing: missing)
             }
         }
         // Only a directory that needs no settling can be judged by its signature; a live
         // node's may hold commits its log has not written yet.
-        let signature = request.sources.stableFor == nil ? scanned.signature : nil
+        let signature = scanned.signature
         if let signature, let newest = existing.newest(of: request.node), newest.sourceSignature == signature,
             (try? FileOps.status(store.bundlePath(newest.bundleSha256)))??.st_size == off_t(newest.bundleSize),
             let stored = try? store.manifest(for: newest)
@@ -50,11 +48,11 @@ package enum SnapshotRecorder {
             // Not re-hashed here (that would read it all, which this path exists to avoid);
             // `verify_after_create`, on by default, re-reads it before the run ends.
             logger.info(
-                "\(request.sources.mnesiaDirectory ?? "the sources") unchanged on disk since \(newest.id); reusing its bundle"
+                "\(request.sources.shownAs ?? "the sources") unchanged on disk since \(newest.id); reusing its bundle"
             )
             var request = request
-            if request.summarizesDump, request.sources.dumpFile != nil {
-                request.tables = try newest.tables ?? summary(of: request)
+            if request.summarizesDump, let tables = try newest.tables ?? request.sources.tables() {
+                request.tables = tables
             }
             return try record(
                 request, bundle: (newest.bundleSha256, newest.bundleSize), manifest: stored.manifest,
@@ -66,10 +64,10 @@ package enum SnapshotRecorder {
         // with its own error even if the build failed too, and leaves the store as it was.
         let dumpSummary =
             request.summarizesDump
-            ? BackgroundWork(name: "snap-dump-summary") { [request] in try summary(of: request) } : nil
+            ? BackgroundWork(name: "snap-dump-summary") { [sources = request.sources] in try sources.tables() } : nil
         let built: BuiltBundle
         do {
-            built = try BundleBuilder.build(scanned, in: store.bundlesDirectory, compression: request.compression)
+            built = try scanned.build(in: store.bundlesDirectory, compression: request.compression)
         } catch {
             _ = try dumpSummary?.value()
             throw error
@@ -126,11 +124,6 @@ package enum SnapshotRecorder {
         }
     }
 
-    /// The table summary of the request's dump; a damaged dump is refused with its line.
-    private static func summary(of request: CaptureRequest) throws -> [TableSummary]? {
-        try request.sources.dumpFile.map { try MnesiaDump.parse(contentsOf: $0).summaries }
-    }
-
     /// True when the bundle named `sha256` is there and still hashes to its name. A damaged
     /// one is reported and never reused: `snap verify` says which snapshots it breaks.
     private static func isIntact(_ sha256: String, in store: Store, logger: Logger) -> Bool {
@@ -164,7 +157,7 @@ package enum SnapshotRecorder {
         var record = SnapshotRecord(
             id: id, version: version, created: now, node: request.node, role: request.role,
             cluster: request.cluster, partner: request.partner, mode: request.mode, tags: request.tags,
-            note: request.note, host: ToolInfo.host, user: ToolInfo.user, toolVersion: ToolInfo.version,
+            note: request.note, host: request.host ?? ToolInfo.host, user: ToolInfo.user, toolVersion: ToolInfo.version,
             bundleSha256: bundle.sha256, bundleSize: bundle.size, treeDigest: manifest.treeDigest,
             deduplicated: deduplicated, fileCount: manifest.files.count, unpackedSize: manifest.unpackedSize,
             hasDump: manifest.hasDump)
@@ -173,6 +166,7 @@ package enum SnapshotRecorder {
         record.nodename = request.nodename
         record.sourceSignature = signature
         record.downtimeSeconds = request.downtimeSeconds
+        record.coordinator = ToolInfo.host
         try locked.save(record)
         var updated = info
         updated.lastVersion = version

@@ -59,8 +59,9 @@ extension RestoreExecutor {
                 return "\(name)'s previous files are back in \(live)" + (snapshot.map { " (and in \($0))" } ?? "")
             }
             var places: [String] = []
-            let rescue = layout.rescue(name)
-            if let names = try? hosts[name]?.rescuedNames(in: rescue), !names.isEmpty { places.append(rescue) }
+            if let host = hosts[name], let names = try? host.rescuedNames(in: rescue(of: host)), !names.isEmpty {
+                places.append(rescue(of: host))
+            }
             if let snapshot { places.append(snapshot) }
             if places.isEmpty { places.append(live) }
             return "\(name)'s previous files are in \(places.joined(separator: " and "))"
@@ -79,7 +80,7 @@ extension RestoreExecutor {
             } : nil
         try manager.putBack(
             PreviousMnesiaFiles(
-                rescue: layout.rescue(manager.name), original: original, liveWasReplaced: replaced,
+                rescue: rescue(of: manager), original: original, liveWasReplaced: replaced,
                 preRestore: preRestore),
             from: store)
     }
@@ -89,7 +90,9 @@ extension RestoreExecutor {
     /// now hold. A snapshot that does not verify keeps the rescue, and says so.
     mutating func releaseRescue() {
         let rescued = journal.plan.targets.filter(journal.rescueBegan)
-        let holding = rescued.contains { !((try? hosts[$0]?.rescuedNames(in: layout.rescue($0))) ?? []).isEmpty }
+        let holding = rescued.contains { name in
+            hosts[name].map { !((try? $0.rescuedNames(in: rescue(of: $0))) ?? []).isEmpty } ?? false
+        }
         guard FileOps.exists(layout.rescueRoot) || holding else { return }
         do {
             // Whole records: verifying writes the verdict into them.
@@ -110,7 +113,10 @@ extension RestoreExecutor {
                 try locked.save(journal)
                 return
             }
-            for name in rescued { try host(name).discardRescue(layout.rescue(name)) }
+            for name in rescued {
+                let manager = try host(name)
+                try manager.discardRescue(rescue(of: manager))
+            }
             try FileOps.removeTree(layout.rescueRoot)
             journal.rescueReleased = true
             try locked.save(journal)

@@ -199,7 +199,7 @@ package struct RestoreExecutor {
             journal.originals = originals
             try locked.save(journal)
         }
-        let (files, bytes) = try manager.rescueMnesia(to: layout.rescue(manager.name))
+        let (files, bytes) = try manager.rescueMnesia(to: rescue(of: manager))
         journal.originals?[manager.name]?.files = files
         journal.originals?[manager.name]?.bytes = bytes
     }
@@ -211,7 +211,7 @@ package struct RestoreExecutor {
     /// missing or empty directory) is no snapshot. A record made before a kill is reused.
     private mutating func recordPreRestore(_ manager: any ManagerHost) throws {
         guard journal.preRestoreSnapshots[manager.name] == nil else { return }
-        let rescued = layout.rescue(manager.name)
+        let rescued = rescue(of: manager)
         guard try !manager.rescuedNames(in: rescued).isEmpty else {
             logger.info("\(manager.name): its Mnesia directory held nothing; no pre-restore snapshot")
             return
@@ -224,17 +224,22 @@ package struct RestoreExecutor {
             return
         }
         let node = manager.node
-        let record = try manager.withRescuedFiles(in: rescued) { directory in
+        let record = try manager.withRescuedFiles(in: rescued) { bundler in
             var request = CaptureRequest(
-                node: node.name, sources: BundleSources(mnesiaDirectory: directory), mode: .cold,
+                node: node.name, bundler: bundler, mode: .cold,
                 tags: ["pre-restore"], note: note, role: node.role, cluster: node.cluster,
                 partner: node.partner, compression: .standard)
             request.nodename = node.nodename
+            request.host = manager.hostName
             request.requiresMnesiaSchema = false  // whatever the manager held is what a rollback needs
             return try SnapshotRecorder.record(request, in: locked)
         }
         journal.preRestoreSnapshots[manager.name] = record.id
     }
+
+    /// Where `manager`'s files go in this restore: the store's rescue folder for a manager on
+    /// snap's host, a folder beside its Mnesia directory on another.
+    func rescue(of manager: any ManagerHost) -> String { manager.rescueDirectory(for: layout) }
 
     /// What the target's directory was, or (journals of earlier versions) what it is now.
     func original(_ manager: any ManagerHost) throws -> TargetDirectory {

@@ -63,10 +63,10 @@ package struct RestoreOperation {
     /// - Throws: ``RestoreError``, ``RefError`` or ``LeoFSError`` saying what to fix.
     package func preview(_ request: RestoreRequest) throws -> PreparedRestore {
         let store = try session.openStore()
-        let pair = try session.pair()
+        let hosts = try session.hosts(runner: runner)
         let id = FileOps.randomHex(bytes: 6)
         return try store.withLock(by: session.invocation) { locked in
-            try prepare(request, id: id, in: locked, pair: pair, warnDamaged: true)
+            try prepare(request, id: id, in: locked, hosts: hosts, warnDamaged: true)
         }
     }
 
@@ -78,18 +78,18 @@ package struct RestoreOperation {
     ///   or the executor's errors.
     package func run(_ request: RestoreRequest, shown: PreparedRestore) throws -> RestoreJournal {
         let store = try session.openStore()
-        let pair = try session.pair()
+        let hosts = try session.hosts(runner: runner)
         return try store.withLock("restore", by: session.invocation) { locked, facts in
             facts.snapshots = [shown.record.id]
             facts.nodes = shown.plan.targets
             defer { facts.snapshots += Self.preRestoreSnapshots(shown.plan.id, store) }
-            let checked = try prepare(request, id: shown.plan.id, in: locked, pair: pair, warnDamaged: false)
+            let checked = try prepare(request, id: shown.plan.id, in: locked, hosts: hosts, warnDamaged: false)
             guard checked.record.id == shown.record.id else {
                 throw RestoreError.snapshotChanged(
                     ref: request.ref, confirmed: shown.record.id, now: checked.record.id)
             }
             var executor = RestoreExecutor(
-                store: locked, snapshot: checked.record, hosts: pair.map { session.host($0, runner: runner) },
+                store: locked, snapshot: checked.record, hosts: hosts,
                 journal: RestoreJournal(plan: checked.plan, now: Date()))
             executor.progress = { [progress, total = checked.plan.steps.count] in progress($0, total, $1) }
             try executor.run()
@@ -104,7 +104,7 @@ package struct RestoreOperation {
     package func `continue`(_ text: String, resume: Bool) throws -> RestoreContinuation {
         let store = try session.openStore()
         let id = try store.resolveRestore(text)
-        let pair = try session.pair()
+        let hosts = try session.hosts(runner: runner)
         return try store.withLock(resume ? "restore-resume" : "restore-rollback", by: session.invocation) {
             locked, facts in
             let journal = Result { try store.journal(id) }
@@ -113,14 +113,15 @@ package struct RestoreOperation {
                 facts.nodes = journal.plan.targets
             }
             defer { facts.snapshots += Self.preRestoreSnapshots(id, store) }
-            return try proceed(id, try journal.get(), resume: resume, in: locked, pair: pair)
+            return try proceed(id, try journal.get(), resume: resume, in: locked, hosts: hosts)
         }
     }
 
     /// The snapshot resolved, the restore planned and checked, holding the lock.
     private func prepare(
-        _ request: RestoreRequest, id: String, in locked: LockedStore, pair: [ManagerNode], warnDamaged: Bool
+        _ request: RestoreRequest, id: String, in locked: LockedStore, hosts: [any ManagerHost], warnDamaged: Bool
     ) throws -> PreparedRestore {
+        let pair = hosts.map(\.node)
         let store = locked.store
         if let unfinished = store.unfinishedRestores().first { throw RestoreError.unfinished(id: unfinished) }
         let records = warnDamaged ? try session.loadRecords(store) : try store.loadRecords()
@@ -131,10 +132,10 @@ package struct RestoreOperation {
             }
             return node
         }
+        let layout = RestoreLayout(store: store, id: id)
         let plan = try RestorePlanner.plan(
             id: id, record: record, targets: targets, pair: pair, requestedMode: request.mode,
-            rescueDirectory: RestoreLayout(store: store, id: id).rescueRoot)
-        let hosts = pair.map { session.host($0, runner: runner) }
+            rescue: { node in hosts.first { $0.name == node.name }?.rescueDirectory(for: layout) ?? layout.rescue(node.name) })
         let notes = try RestorePreflight.check(
             record, in: locked, plan: plan,
             targets: targets.compactMap { target in hosts.first { $0.name == target.name } }, pair: hosts)
@@ -142,7 +143,7 @@ package struct RestoreOperation {
     }
 
     private func proceed(
-        _ id: String, _ journal: RestoreJournal, resume: Bool, in locked: LockedStore, pair: [ManagerNode]
+        _ id: String, _ journal: RestoreJournal, resume: Bool, in locked: LockedStore, hosts: [any ManagerHost]
     ) throws -> RestoreContinuation {
         switch (journal.phase, resume) {
         case (.completed, true):
@@ -163,7 +164,7 @@ package struct RestoreOperation {
         // A rollback needs only the journal and the pre-restore snapshots, not the snapshot.
         let snapshot = resume ? try SnapshotRef.idPrefix(journal.plan.snapshot).resolve(in: records) : nil
         var executor = RestoreExecutor(
-            store: locked, snapshot: snapshot, hosts: pair.map { session.host($0, runner: runner) }, journal: journal)
+            store: locked, snapshot: snapshot, hosts: hosts, journal: journal)
         executor.progress = { [progress, total = journal.plan.steps.count] in progress($0, total, $1) }
         if resume {
             try executor.run()

@@ -59,11 +59,12 @@ package enum RestorePlanner {
     /// Plans restoring `record` onto `targets` among the configured `pair`.
     /// - Parameters:
     ///   - requestedMode: the operator's `--mode`, or nil to choose from the node names.
-    ///   - rescueDirectory: where each target's current files go (`restores/<id>/rescue`).
+    ///   - rescue: where each target's current files go (`restores/<id>/rescue/<node>` for a
+    ///     manager on snap's host).
     /// - Throws: ``RestoreError`` when the restore cannot work, before anything is touched.
     package static func plan(
         id: String, record: SnapshotRecord, targets: [ManagerNode], pair: [ManagerNode],
-        requestedMode: RestoreMode?, rescueDirectory: String
+        requestedMode: RestoreMode?, rescue: (ManagerNode) -> String
     ) throws -> RestorePlan {
         if let lonely = targets.first(where: { $0.partner == nil }) {
             throw RestoreError.partnerUnknown(node: lonely.name)
@@ -118,10 +119,10 @@ package enum RestorePlanner {
         for node in targets {
             add(
                 "Move mnesia-files which is under work/mnesia/127.0.0.1 to another directory (backup)",
-                "mv \(node.mnesiaDirectory)/* \(rescueDirectory)/\(node.name)/", .rescue(node: node.name))
+                "mv \(node.mnesiaDirectory)/* \(rescue(node))/", .rescue(node: node.name))
             add(
                 "Record the moved files as a pre-restore snapshot",
-                Remedy.captureDirectory("\(rescueDirectory)/\(node.name)").description,
+                Remedy.captureDirectory(rescue(node)).description,
                 .recordPreRestore(node: node.name))
         }
         switch mode {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where a restore keeps things: its folder in the store, the rescued files, and the
 /// directories it makes beside each target's Mnesia directory. The one place these paths
 /// are spelled, for the planner, the executor and the messages.
@@ -7,6 +9,8 @@ package struct RestoreLayout: Sendable, Equatable {
 
     package init(store: Store, id: String) { directory = store.restoreDirectory(id) }
 
+    /// The restore's id.
+    package var id: String { (directory as NSString).lastPathComponent }
     /// `restores/<id>/journal.json`.
     package var journal: String { directory + "/journal.json" }
     /// `restores/<id>/rescue`: every target's previous files, one folder per manager.

@@ -1,33 +1,59 @@
 import Foundation
 
+/// A snapshot's bundle file with what it must hold: in the store, or as it reached a
+/// manager's host.
+package struct BundleFile: Sendable {
+    /// Where the bundle is.
+    package var path: String
+    /// The SHA-256 its record names.
+    package var sha256: String
+    /// Its manifest, trusted: from the store's copy, not from the bundle.
+    package var manifest: BundleManifest
+    /// The manifest's exact bytes.
+    package var manifestBytes: [UInt8]
+
+    package init(path: String, sha256: String, manifest: BundleManifest, manifestBytes: [UInt8]) {
+        self.path = path
+        self.sha256 = sha256
+        self.manifest = manifest
+        self.manifestBytes = manifestBytes
+    }
+}
+
+extension Store {
+    /// The bundle of `record` with its manifest.
+    package func bundleFile(of record: SnapshotRecord) throws -> BundleFile {
+        let (manifest, bytes) = try self.manifest(for: record)
+        return BundleFile(
+            path: bundlePath(record.bundleSha256), sha256: record.bundleSha256, manifest: manifest,
+            manifestBytes: bytes)
+    }
+}
+
 /// Unpacking parts of a snapshot's bundle.
-enum SnapshotContent {
+package enum SnapshotContent {
     /// The bundle's `mnesia/...` entries into `target` (without the `mnesia/` prefix).
-    static func unpackMnesia(of record: SnapshotRecord, from store: Store, to target: String) throws {
-        try extract(record, store, target) { path in
+    package static func unpackMnesia(of bundle: BundleFile, to target: String) throws {
+        try extract(bundle, target) { path in
             path.hasPrefix(BundleBuilder.mnesiaPrefix + "/")
                 ? String(path.dropFirst(BundleBuilder.mnesiaPrefix.count + 1)) : nil
         }
     }
 
     /// The bundle's dump to the file `path`.
-    static func unpackDump(of record: SnapshotRecord, from store: Store, to path: String) throws {
+    package static func unpackDump(of bundle: BundleFile, to path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
-        try extract(record, store, directory) { $0 == BundleBuilder.dumpPath ? name : nil }
+        try extract(bundle, directory) { $0 == BundleBuilder.dumpPath ? name : nil }
     }
 
-    private static func extract(_ record: SnapshotRecord, _ store: Store, _ target: String, select: (String) -> String?)
-        throws
-    {
-        let (manifest, bytes) = try store.manifest(for: record)
+    private static func extract(_ bundle: BundleFile, _ target: String, select: (String) -> String?) throws {
         let digest = try BundleExtractor.extract(
-            bundlePath: store.bundlePath(record.bundleSha256),
-            expected: ExpectedContent(manifest: manifest, manifestBytes: bytes),
+            bundlePath: bundle.path,
+            expected: ExpectedContent(manifest: bundle.manifest, manifestBytes: bundle.manifestBytes),
             into: target, select: select)
-        guard digest.sha256 == record.bundleSha256 else {
-            throw BundleError.contentMismatch(
-                path: store.bundlePath(record.bundleSha256), detail: "bundle hash differs from the record")
+        guard digest.sha256 == bundle.sha256 else {
+            throw BundleError.contentMismatch(path: bundle.path, detail: "bundle hash differs from the record")
         }
     }
 }

@@ -21,7 +21,8 @@ extension SnapshotRecord {
         var toolVersion: String?, bundleSha256: String?, bundleSize: Int?, treeDigest: String?
         var deduplicated: Bool?, fileCount: Int?, unpackedSize: Int?, hasDump: Bool?
         var verification: Verification?, tables: [TableSummary]?, ringHashes: RingHashes?, pinned: Bool?
-        var nodename: String?, sourceSignature: String?, downtimeSeconds: Double?, seal: String?
+        var nodename: String?, sourceSignature: String?, downtimeSeconds: Double?, coordinator: String?
+        var seal: String?
 
         mutating func read(_ reader: inout JSONPullReader, key: String) -> Bool {
             switch key {
@@ -53,6 +54,7 @@ extension SnapshotRecord {
             case "nodename": return reader.null() || keep(reader.string(), in: &nodename)
             case "source_signature": return reader.null() || keep(reader.string(), in: &sourceSignature)
             case "downtime_seconds": return reader.null() || keep(reader.double(), in: &downtimeSeconds)
+            case "coordinator": return reader.null() || keep(reader.string(), in: &coordinator)
             case "seal": return reader.null() || keep(reader.string(), in: &seal)
             default: return reader.skipValue()
             }
@@ -75,6 +77,7 @@ extension SnapshotRecord {
             record.nodename = nodename
             record.sourceSignature = sourceSignature
             record.downtimeSeconds = downtimeSeconds
+            record.coordinator = coordinator
             record.seal = seal
             return record
         }

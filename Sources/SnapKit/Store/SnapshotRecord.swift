@@ -101,6 +101,9 @@ package struct SnapshotRecord: Codable, Sendable, Equatable, SnakeCaseKeys {
     /// For `cold` captures of a running node: seconds from `stop` until the node was ready
     /// again (the copy happens in between; compression after).
     package var downtimeSeconds: Double?
+    /// The machine whose snap made the snapshot; ``host`` names the manager's (the same
+    /// machine unless snap drove the manager over SSH). Absent in records of earlier versions.
+    package var coordinator: String?
     /// The record file's own checksum (``RecordSeal``), set when it is written.
     package var seal: String?
     /// True when the record was read without its ``tables`` (``Store/loadRecords(_:)``
@@ -122,7 +125,7 @@ package struct SnapshotRecord: Codable, Sendable, Equatable, SnakeCaseKeys {
         case toolVersion = "tool_version", bundleSha256 = "bundle_sha256", bundleSize = "bundle_size"
         case treeDigest = "tree_digest", deduplicated, fileCount = "file_count", unpackedSize = "unpacked_size"
         case hasDump = "has_dump", verification, tables, ringHashes = "ring_hashes", pinned, nodename
-        case sourceSignature = "source_signature", downtimeSeconds = "downtime_seconds", seal
+        case sourceSignature = "source_signature", downtimeSeconds = "downtime_seconds", coordinator, seal
     }
 
     package init(

@@ -9,19 +9,28 @@ package struct DebugHooks: Sendable, Equatable {
     var coldCopyPieceDelay: Double?
     /// Seconds a command holds the store lock before doing its work, so tests can see it held.
     var holdLockSeconds: Double?
+    /// The agent protocol version spoken instead of this snap's own, as an older or newer
+    /// snap would (coordinator and agent alike).
+    package var agentProtocol: Int?
 
-    package init(killAtStep: Int? = nil, coldCopyPieceDelay: Double? = nil, holdLockSeconds: Double? = nil) {
+    package init(
+        killAtStep: Int? = nil, coldCopyPieceDelay: Double? = nil, holdLockSeconds: Double? = nil,
+        agentProtocol: Int? = nil
+    ) {
         self.killAtStep = killAtStep
         self.coldCopyPieceDelay = coldCopyPieceDelay
         self.holdLockSeconds = holdLockSeconds
+        self.agentProtocol = agentProtocol
     }
 
     /// The hooks set in `environment`: `SNAP_DEBUG_KILL_AT_STEP`,
-    /// `SNAP_DEBUG_COLD_COPY_PIECE_DELAY_SECONDS`, `SNAP_DEBUG_HOLD_LOCK_SECONDS`.
+    /// `SNAP_DEBUG_COLD_COPY_PIECE_DELAY_SECONDS`, `SNAP_DEBUG_HOLD_LOCK_SECONDS`,
+    /// `SNAP_DEBUG_AGENT_PROTOCOL`.
     package init(environment: [String: String]) {
         self.init(
             killAtStep: environment["SNAP_DEBUG_KILL_AT_STEP"].flatMap { Int($0) },
             coldCopyPieceDelay: environment["SNAP_DEBUG_COLD_COPY_PIECE_DELAY_SECONDS"].flatMap { Double($0) },
-            holdLockSeconds: environment["SNAP_DEBUG_HOLD_LOCK_SECONDS"].flatMap { Double($0) })
+            holdLockSeconds: environment["SNAP_DEBUG_HOLD_LOCK_SECONDS"].flatMap { Double($0) },
+            agentProtocol: environment["SNAP_DEBUG_AGENT_PROTOCOL"].flatMap { Int($0) })
     }
 }

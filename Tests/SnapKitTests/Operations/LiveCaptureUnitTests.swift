@@ -92,7 +92,7 @@ import Testing
         fixture.host.keepChangingFiles()
         let error = #expect(throws: CaptureError.self) { try fixture.capture(.files) }
         #expect(error?.cause is HotCopyUnstable)
-        #expect(fixture.host.calls.filter { $0 == "withMnesiaFiles" }.count == LiveCapture.hotCopyAttempts)
+        #expect(fixture.host.calls.filter { $0 == "scan" }.count == LiveCapture.hotCopyAttempts)
         #expect(try fixture.store.loadRecords().records.isEmpty)
         #expect(fixture.host.running)
     }

@@ -65,9 +65,10 @@ import Testing
             }
             before = Dictionary(uniqueKeysWithValues: pair.map { ($0.name, $0.mnesia ?? [:]) })
             confBefore = Dictionary(uniqueKeysWithValues: pair.map { ($0.name, $0.conf) })
+            let layout = RestoreLayout(store: store, id: "r1")
             plan = try RestorePlanner.plan(
                 id: "r1", record: snapshot, targets: nodes, pair: nodes, requestedMode: mode,
-                rescueDirectory: RestoreLayout(store: store, id: "r1").rescueRoot)
+                rescue: { layout.rescue($0.name) })
         }
 
         deinit { locked.release() }
@@ -111,7 +112,7 @@ import Testing
             case .checkStatus(let node): return (node, "console")
             case .loadDump(let node): return (node, "load")
             case .updateManagers(let node, _, _): return (node, "console")
-            case .compareTables(let node): return (node, "withDump")
+            case .compareTables(let node): return (node, "dumpTables")
             }
         }
 

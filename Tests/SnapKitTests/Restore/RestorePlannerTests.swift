@@ -35,7 +35,7 @@ import Testing
     {
         try RestorePlanner.plan(
             id: "r1", record: record, targets: targets, pair: pair, requestedMode: mode,
-            rescueDirectory: "/store/restores/r1/rescue")
+            rescue: { "/store/restores/r1/rescue/\($0.name)" })
     }
 
     @Test func targetsInThePairDefaultToCopyInTheSeedsWords() throws {

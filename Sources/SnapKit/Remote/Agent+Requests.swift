@@ -1,0 +1,276 @@
+import Foundation
+import Glibc
+
+extension Agent {
+    /// Carries out one request; nil when the reply was sent already (a dialog's).
+    func handle(_ request: AgentRequest) throws -> AgentReply? {
+        var reply = AgentReply()
+        pendingStream = request.op == .loadDump || request.op == .unpack || (request.op == .putBack && request.bundle != nil)
+        switch request.op {
+        case .hello, .bye, .scan, .build, .end:
+            throw RemoteError.refused(host: ToolInfo.host, detail: "\(request.op.rawValue) out of place")
+        case .open:
+            reply.node = ManagerNodePayload(try open(request.entry))
+        case .isRunning: reply.flag = try manager().isRunning()
+        case .isDown: reply.flag = try manager().isDown()
+        case .stop: try manager().stop()
+        case .start: try manager().start()
+        case .waitReady: try manager().waitReady()
+        case .dumpTables: reply.tables = try manager().dumpTables()
+        case .loadDump:
+            let host = try manager()
+            try host.load { path in try receive(into: path, expecting: request.bundle?.sha256) }
+        case .removeStaleDumps: try manager().removeStaleDumps()
+        case .console:
+            let command = request.text ?? ""
+            if homes != nil, command != "status", !command.hasPrefix("update-managers ") {
+                throw RemoteError.refused(
+                    host: ToolInfo.host, detail: "console command '\(command)': a restricted agent sends only status "
+                        + "and update-managers")
+            }
+            reply.text = try manager().console(command)
+        case .checkMnesia: try manager().checkMnesiaDirectory(shownAs: request.text)
+        case .capture:
+            let sources = request.sources ?? CaptureSources(files: .live, dump: false)
+            return try manager().withCapture(sources) { try dialog($0, dump: sources.dump) }
+        case .coldCopy:
+            let host = try manager()
+            return try host.node.withPrivateDumpPath { path in
+                try host.coldCopy(scratch: (path as NSString).deletingLastPathComponent) { outcome, copy in
+                    var opened = AgentReply()
+                    opened.outcome = ColdCopyPayload(outcome)
+                    try channel.send(opened)
+                    guard let copy else { return nil }
+                    return try dialog(copy, dump: false, announce: false)
+                }
+            }
+        case .surveyMnesia: reply.target = try manager().surveyMnesia()
+        case .spaceBesideMnesia:
+            let space = try manager().spaceBesideMnesia()
+            reply.space = FreeSpacePayload(path: space.path, available: space.available)
+        case .rescue:
+            let (files, bytes) = try manager().rescueMnesia(to: try rescuePath(request.path))
+            (reply.files, reply.bytes) = (files, bytes)
+        case .rescuedNames: reply.names = try manager().rescuedNames(in: try rescuePath(request.path))
+        case .rescuedFiles:
+            return try manager().withRescuedFiles(in: try rescuePath(request.path)) { try dialog($0, dump: false) }
+        case .discardRescue: try manager().discardRescue(try rescuePath(request.path))
+        case .unpack:
+            let host = try manager()
+            try withReceivedBundle(request.bundle, host: host) { bundle in
+                guard let bundle, let owner = request.owner else {
+                    throw RemoteError.refused(host: ToolInfo.host, detail: "unpack without a bundle or owner")
+                }
+                try host.unpackSnapshot(bundle, owner: owner)
+            }
+        case .swapIn:
+            let manifest = request.bundle.flatMap { Data(base64Encoded: $0.manifest) }.map(Array.init)
+            try manager().swapInStaging {
+                guard let manifest else { throw RestoreCheckFailed(detail: "the snapshot's manifest was not sent") }
+                return try BundleManifest.decode(manifest, source: "the coordinator's manifest")
+            }
+        case .putBack:
+            let host = try manager()
+            guard let previous = request.previous else {
+                throw RemoteError.refused(host: ToolInfo.host, detail: "put back without what to put back")
+            }
+            try withReceivedBundle(request.bundle, host: host) { bundle in
+                let files = PreviousMnesiaFiles(
+                    rescue: try rescuePath(previous.rescue), original: previous.original,
+                    liveWasReplaced: previous.liveWasReplaced, preRestore: nil)
+                try host.putBack(files, preRestore: bundle.map { (id: previous.preRestoreId ?? "?", bundle: $0) })
+            }
+        case .partnerConfFile: reply.text = try manager().partnerConfFile()
+        case .setPartner:
+            let host = try manager()
+            let file = try host.partnerConfFile()
+            guard request.path == file, let backup = request.backup, isConfBackup(backup, of: file),
+                let partner = request.text
+            else {
+                throw RemoteError.refused(
+                    host: ToolInfo.host, detail: "set partner in \(request.path ?? "?"): not \(host.name)'s conf file")
+            }
+            try host.setPartner(partner, in: file, backup: backup)
+        case .restoreConf:
+            let host = try manager()
+            guard let file = request.path, let backup = request.backup, Self.isInside(file, host.node.home + "/etc"),
+                isConfBackup(backup, of: file)
+            else {
+                throw RemoteError.refused(
+                    host: ToolInfo.host, detail: "restore conf \(request.path ?? "?"): outside \(host.node.home)/etc")
+            }
+            try host.restoreConf(ConfBackup(file: file, backup: backup))
+        }
+        return reply
+    }
+
+    /// Resolves the manager from its conf files here, within the served homes.
+    private func open(_ payload: ManagerEntryPayload?) throws -> ManagerNode {
+        guard let payload else { throw RemoteError.refused(host: ToolInfo.host, detail: "open without a manager") }
+        let entry = ManagerEntry(name: payload.name, home: payload.home, overrides: payload.overrides)
+        if let homes {
+            let home = Self.realPath(entry.home)
+            guard homes.contains(home) else {
+                throw RemoteError.refused(
+                    host: ToolInfo.host, detail: "\(entry.home) is not a home this agent serves (\(homes.joined(separator: ", ")))")
+            }
+            for key in ["stop_command", "start_command"] where entry.overrides[key] != nil {
+                throw RemoteError.refused(
+                    host: ToolInfo.host, detail: "a restricted agent runs no \(key) sent to it")
+            }
+        }
+        let node = try ManagerNode.resolve(entry)
+        if let homes, !homes.contains(where: { Self.isInside(node.mnesiaDirectory, $0) }) {
+            throw RemoteError.refused(
+                host: ToolInfo.host, detail: "\(node.mnesiaDirectory) is outside the homes this agent serves")
+        }
+        host = LocalManagerHost(node, coldCopyPieceDelay: hooks.coldCopyPieceDelay, logger: logger)
+        return node
+    }
+
+    /// A rescue folder this manager's restores use (`<mnesia parent>/.snap-rescue-<id>`), or a refusal.
+    private func rescuePath(_ path: String?) throws -> String {
+        let node = try manager().node
+        let parent = (node.mnesiaDirectory as NSString).deletingLastPathComponent
+        guard let path, (path as NSString).deletingLastPathComponent == parent else {
+            throw RemoteError.refused(host: ToolInfo.host, detail: "\(path ?? "?") is not a rescue folder of \(node.name)")
+        }
+        let name = (path as NSString).lastPathComponent
+        let id = name.dropFirst(RemoteManagerHost.rescuePrefix.count)
+        guard name.hasPrefix(RemoteManagerHost.rescuePrefix), !id.isEmpty, id.allSatisfy(\.isHexDigit) else {
+            throw RemoteError.refused(host: ToolInfo.host, detail: "\(path) is not a rescue folder of \(node.name)")
+        }
+        return path
+    }
+
+    private func isConfBackup(_ backup: String, of file: String) -> Bool {
+        let suffix = backup.dropFirst(file.count + ".before-restore-".count)
+        return backup.hasPrefix(file + ".before-restore-") && !suffix.isEmpty && suffix.allSatisfy(\.isHexDigit)
+    }
+
+    /// Serves a capture dialog on `bundler`: the coordinator lists and builds (as often as a
+    /// live copy needs) and ends it.
+    /// - Returns: the reply to `end`.
+    private func dialog(_ bundler: any CaptureBundler, dump: Bool, announce: Bool = true) throws -> AgentReply {
+        if announce {
+            var opened = AgentReply()
+            opened.text = bundler.shownAs
+            if dump {
+                do {
+                    opened.tables = try bundler.tables()
+                } catch {
+                    opened.tablesFailure = RemoteFailure(error)
+                }
+            }
+            try channel.send(opened)
+        }
+        var scanned: (any ScannedCapture)?
+        while true {
+            let request = try channel.receive(AgentRequest.self)
+            var reply = AgentReply()
+            switch request.op {
+            case .end:
+                return reply
+            case .scan:
+                do {
+                    let listing = try bundler.scan()
+                    scanned = listing
+                    reply.names = listing.topLevelFiles
+                    reply.signature = listing.signature
+                } catch {
+                    reply.failure = RemoteFailure(error)
+                }
+            case .build:
+                reply = build(scanned, request)
+            default:
+                reply.failure = RemoteFailure(
+                    RemoteError.refused(host: ToolInfo.host, detail: "\(request.op.rawValue) inside a capture"))
+            }
+            try channel.send(reply)
+        }
+    }
+
+    /// Builds the bundle in a private directory here and sends it; the data stream is sent
+    /// (empty on failure) before the reply, as the coordinator expects.
+    private func build(_ scanned: (any ScannedCapture)?, _ request: AgentRequest) -> AgentReply {
+        var reply = AgentReply()
+        do {
+            let host = try manager()
+            guard let scanned else { throw RemoteError.refused(host: ToolInfo.host, detail: "build before scan") }
+            let compression = try CompressionSettings(
+                level: request.compressionLevel ?? 3, threads: request.compressionThreads ?? 0)
+            let built = try host.node.withPrivateDumpPath { path in
+                let built = try scanned.build(
+                    in: (path as NSString).deletingLastPathComponent, compression: compression)
+                defer { unlink(built.temporaryPath) }
+                try channel.sendData(ofFile: built.temporaryPath)
+                return built
+            }
+            reply.sha256 = built.sha256
+            reply.size = built.size
+            reply.manifest = Data(built.manifestBytes).base64EncodedString()
+        } catch let error as ChannelError {
+            reply.failure = RemoteFailure(error)
+        } catch {
+            try? channel.send(.data, UnsafeRawBufferPointer(start: nil, count: 0))
+            reply.failure = RemoteFailure(error)
+        }
+        return reply
+    }
+
+    /// Receives bulk data into a new file at `path`, checked against `sha256`.
+    private func receive(into path: String, expecting sha256: String?) throws {
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            try drain()
+            throw SystemError("create", path, .last)
+        }
+        defer { Glibc.close(fd) }
+        pendingStream = false
+        let received = try channel.receiveData(into: fd, path: path)
+        if fsync(fd) != 0 { throw SystemError("fsync", path, .last) }
+        guard sha256 == nil || received.sha256 == sha256 else {
+            throw BundleError.contentMismatch(
+                path: path, detail: "arrived as \(received.size) bytes hashing to \(received.sha256), not \(sha256 ?? "")")
+        }
+    }
+
+    /// Reads and drops a data stream that cannot be stored, keeping the channel in step.
+    func drain() throws {
+        pendingStream = false
+        while true {
+            let frame = try channel.receive()
+            if frame.kind == .data && frame.payload.isEmpty { return }
+        }
+    }
+
+    /// Receives the bundle that follows a request (when `payload` announces one) into a
+    /// private directory of the manager's, hands it to `body`, and removes it.
+    private func withReceivedBundle(
+        _ payload: BundlePayload?, host: LocalManagerHost, _ body: (BundleFile?) throws -> Void
+    ) throws {
+        guard let payload else { return try body(nil) }
+        try host.node.withPrivateDumpPath { path in
+            let file = (path as NSString).deletingLastPathComponent + "/bundle.tar.zst"
+            try receive(into: file, expecting: payload.sha256)
+            guard let bytes = Data(base64Encoded: payload.manifest).map(Array.init) else {
+                throw RemoteError.refused(host: ToolInfo.host, detail: "a manifest that is not base64")
+            }
+            let manifest = try BundleManifest.decode(bytes, source: "the coordinator's manifest")
+            try body(BundleFile(path: file, sha256: payload.sha256, manifest: manifest, manifestBytes: bytes))
+        }
+    }
+}
+
+extension ColdCopyPayload {
+    init(_ outcome: ColdCopyOutcome) {
+        func failure(_ result: Result<Void, any Error>) -> RemoteFailure? {
+            if case let .failure(error) = result { return RemoteFailure(error) }
+            return nil
+        }
+        self.init(
+            stopped: failure(outcome.stopped), copied: failure(outcome.copied), started: failure(outcome.started),
+            copyAbandoned: outcome.copyAbandoned, stopSeconds: outcome.stopSeconds, copySeconds: outcome.copySeconds,
+            startSeconds: outcome.startSeconds)
+    }
+}

@@ -1,0 +1,211 @@
+import Crypto
+import Foundation
+import Glibc
+
+/// One end of the agent protocol's byte stream (the SSH channel's stdin and stdout): frames
+/// of one kind byte, a 4-byte big-endian length and the payload.
+///
+/// Messages are JSON objects; bulk data (a bundle, a dump) travels as data frames ended by an
+/// empty one, and the receiver checks its SHA-256 against the sender's. Heartbeats keep a
+/// long step (a cold copy, a big bundle) from looking like a dead peer: a peer that sends no
+/// frame at all for ``idleLimit`` seconds is given up on.
+final class FrameChannel: @unchecked Sendable {
+    // Reads happen on one thread at a time (the protocol is request and reply); writes are
+    // serialized by `writeLock`, since the heartbeat thread writes too.
+    enum Kind: UInt8 {
+        case message = 0x4D  // M
+        case data = 0x44  // D
+        case heartbeat = 0x48  // H
+    }
+
+    /// Largest frame accepted: a JSON message with a manifest, or a data chunk.
+    static let maximumFrame = 64 << 20
+    /// Bytes of bulk data per frame.
+    static let chunkSize = 256 << 10
+
+    let input: Int32
+    let output: Int32
+    /// Seconds without any frame from the peer after which it is given up on (nil: wait).
+    var idleLimit: Double?
+    /// How errors name the other end (`the agent on leofs@10.0.0.11`).
+    let peer: String
+    private let writeLock = NSLock()
+    private var buffer: [UInt8] = []
+    private var start = 0
+
+    init(input: Int32, output: Int32, peer: String, idleLimit: Double? = nil) {
+        self.input = input
+        self.output = output
+        self.peer = peer
+        self.idleLimit = idleLimit
+    }
+
+    // MARK: Writing
+
+    func send(_ kind: Kind, _ payload: UnsafeRawBufferPointer) throws {
+        var header = [kind.rawValue, 0, 0, 0, 0]
+        let count = UInt32(payload.count)
+        for index in 0..<4 { header[1 + index] = UInt8(truncatingIfNeeded: count >> (24 - 8 * index)) }
+        writeLock.lock()
+        defer { writeLock.unlock() }
+        try header.withUnsafeBytes { try writeAll($0) }
+        try writeAll(payload)
+    }
+
+    /// Sends `value` as a message.
+    func send(_ value: some Encodable) throws {
+        let bytes = Array(try JSONCoding.encoder().encode(value))
+        try bytes.withUnsafeBytes { try send(.message, $0) }
+    }
+
+    /// Sends a heartbeat; false once the peer is gone.
+    func heartbeat() -> Bool {
+        (try? send(.heartbeat, UnsafeRawBufferPointer(start: nil, count: 0))) != nil
+    }
+
+    /// Sends the content of `path` as bulk data.
+    /// - Returns: its SHA-256 and size, as sent.
+    @discardableResult
+    func sendData(ofFile path: String) throws -> (sha256: String, size: Int64) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError("open", path, .last) }
+        defer { close(fd) }
+        var hasher = SHA256()
+        var size: Int64 = 0
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize, alignment: 16)
+        defer { chunk.deallocate() }
+        while true {
+            let count = read(fd, chunk.baseAddress, chunk.count)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw SystemError("read", path, .last)
+            }
+            let piece = UnsafeRawBufferPointer(rebasing: chunk[0..<count])
+            try send(.data, piece)
+            if count == 0 { break }
+            hasher.update(bufferPointer: piece)
+            size += Int64(count)
+        }
+        return (hasher.finalize().hexString, size)
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(output, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw ChannelError.lost(peer: peer, detail: String(cString: strerror(errno)))
+            }
+            offset += written
+        }
+    }
+
+    // MARK: Reading
+
+    /// The next frame that is not a heartbeat.
+    func receive() throws -> (kind: Kind, payload: [UInt8]) {
+        while true {
+            let header = try take(5)
+            guard let kind = Kind(rawValue: header[0]) else {
+                throw ChannelError.garbled(peer: peer, detail: "frame kind \(header[0])")
+            }
+            let count = header[1...4].reduce(0) { $0 << 8 | Int($1) }
+            guard count <= Self.maximumFrame else {
+                throw ChannelError.garbled(peer: peer, detail: "a frame of \(count) bytes")
+            }
+            let payload = try take(count)
+            if kind != .heartbeat { return (kind, payload) }
+        }
+    }
+
+    /// The next message, decoded.
+    func receive<T: Decodable>(_ type: T.Type) throws -> T {
+        let frame = try receive()
+        guard frame.kind == .message else {
+            throw ChannelError.garbled(peer: peer, detail: "data where a message was expected")
+        }
+        do {
+            return try JSONCoding.decoder().decode(type, from: Data(frame.payload))
+        } catch {
+            throw ChannelError.garbled(peer: peer, detail: "a message that does not decode: \(error)")
+        }
+    }
+
+    /// Receives bulk data into `fd`.
+    /// - Returns: its SHA-256 and size, as received.
+    func receiveData(into fd: Int32, path: String) throws -> (sha256: String, size: Int64) {
+        var hasher = SHA256()
+        var size: Int64 = 0
+        while true {
+            let frame = try receive()
+            guard frame.kind == .data else {
+                throw ChannelError.garbled(peer: peer, detail: "a message inside a data stream")
+            }
+            if frame.payload.isEmpty { break }
+            try frame.payload.withUnsafeBytes { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                    if written < 0 {
+                        if errno == EINTR { continue }
+                        throw SystemError("write", path, .last)
+                    }
+                    offset += written
+                }
+                hasher.update(bufferPointer: bytes)
+            }
+            size += Int64(frame.payload.count)
+        }
+        return (hasher.finalize().hexString, size)
+    }
+
+    /// Exactly `count` bytes, waiting at most ``idleLimit`` for each read.
+    private func take(_ count: Int) throws -> [UInt8] {
+        while buffer.count - start < count {
+            if start > 0 && start >= buffer.count / 2 {
+                buffer.removeFirst(start)
+                start = 0
+            }
+            if let idleLimit {
+                var poller = pollfd(fd: input, events: Int16(POLLIN), revents: 0)
+                let ready = poll(&poller, 1, Int32(min(idleLimit * 1000, Double(Int32.max))))
+                if ready < 0 {
+                    if errno == EINTR { continue }
+                    throw ChannelError.lost(peer: peer, detail: String(cString: strerror(errno)))
+                }
+                if ready == 0 { throw ChannelError.silent(peer: peer, seconds: idleLimit) }
+            }
+            var chunk = [UInt8](repeating: 0, count: Self.chunkSize + 5)
+            let got = chunk.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw ChannelError.lost(peer: peer, detail: String(cString: strerror(errno)))
+            }
+            if got == 0 { throw ChannelError.lost(peer: peer, detail: "the connection closed") }
+            buffer.append(contentsOf: chunk[0..<got])
+        }
+        let taken = Array(buffer[start..<start + count])
+        start += count
+        return taken
+    }
+}
+
+/// The agent protocol's stream failed.
+package enum ChannelError: SnapFailure, Equatable {
+    /// The other end went away (the connection closed, the process died).
+    case lost(peer: String, detail: String)
+    /// Nothing came for the deadline.
+    case silent(peer: String, seconds: Double)
+    /// Bytes that are not the protocol.
+    case garbled(peer: String, detail: String)
+
+    package var description: String {
+        switch self {
+        case let .lost(peer, detail): return "lost the connection to \(peer): \(detail)"
+        case let .silent(peer, seconds):
+            return "\(peer) sent nothing for \(Int(seconds)) s and was given up on; check the host and the network"
+        case let .garbled(peer, detail): return "\(peer) does not speak snap's agent protocol: \(detail)"
+        }
+    }
+}
