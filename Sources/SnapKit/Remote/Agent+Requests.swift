@@ -8,7 +8,7 @@ extension Agent {
         pendingStream = request.op == .loadDump || request.op == .unpack || (request.op == .putBack && request.bundle != nil)
         switch request.op {
         case .hello, .bye, .scan, .build, .end:
-            throw RemoteError.refused(host: ToolInfo.host, detail: "\(request.op.rawValue) out of place")
+            throw AgentRefusal("\(request.op.rawValue) out of place")
         case .open:
             reply.node = ManagerNodePayload(try open(request.entry))
         case .isRunning: reply.flag = try manager().isRunning()
@@ -24,8 +24,7 @@ extension Agent {
         case .console:
             let command = request.text ?? ""
             if homes != nil, command != "status", !command.hasPrefix("update-managers ") {
-                throw RemoteError.refused(
-                    host: ToolInfo.host, detail: "console command '\(command)': a restricted agent sends only status "
+                throw AgentRefusal("console command '\(command)': a restricted agent sends only status "
                         + "and update-managers")
             }
             reply.text = try manager().console(command)
@@ -59,7 +58,7 @@ extension Agent {
             let host = try manager()
             try withReceivedBundle(request.bundle, host: host) { bundle in
                 guard let bundle, let owner = request.owner else {
-                    throw RemoteError.refused(host: ToolInfo.host, detail: "unpack without a bundle or owner")
+                    throw AgentRefusal("unpack without a bundle or owner")
                 }
                 try host.unpackSnapshot(bundle, owner: owner)
             }
@@ -72,7 +71,7 @@ extension Agent {
         case .putBack:
             let host = try manager()
             guard let previous = request.previous else {
-                throw RemoteError.refused(host: ToolInfo.host, detail: "put back without what to put back")
+                throw AgentRefusal("put back without what to put back")
             }
             try withReceivedBundle(request.bundle, host: host) { bundle in
                 let files = PreviousMnesiaFiles(
@@ -87,8 +86,7 @@ extension Agent {
             guard request.path == file, let backup = request.backup, isConfBackup(backup, of: file),
                 let partner = request.text
             else {
-                throw RemoteError.refused(
-                    host: ToolInfo.host, detail: "set partner in \(request.path ?? "?"): not \(host.name)'s conf file")
+                throw AgentRefusal("set partner in \(request.path ?? "?"): not \(host.name)'s conf file")
             }
             try host.setPartner(partner, in: file, backup: backup)
         case .restoreConf:
@@ -96,8 +94,7 @@ extension Agent {
             guard let file = request.path, let backup = request.backup, Self.isInside(file, host.node.home + "/etc"),
                 isConfBackup(backup, of: file)
             else {
-                throw RemoteError.refused(
-                    host: ToolInfo.host, detail: "restore conf \(request.path ?? "?"): outside \(host.node.home)/etc")
+                throw AgentRefusal("restore conf \(request.path ?? "?"): outside \(host.node.home)/etc")
             }
             try host.restoreConf(ConfBackup(file: file, backup: backup))
         }
@@ -106,23 +103,20 @@ extension Agent {
 
     /// Resolves the manager from its conf files here, within the served homes.
     private func open(_ payload: ManagerEntryPayload?) throws -> ManagerNode {
-        guard let payload else { throw RemoteError.refused(host: ToolInfo.host, detail: "open without a manager") }
+        guard let payload else { throw AgentRefusal("open without a manager") }
         let entry = ManagerEntry(name: payload.name, home: payload.home, overrides: payload.overrides)
         if let homes {
             let home = Self.realPath(entry.home)
             guard homes.contains(home) else {
-                throw RemoteError.refused(
-                    host: ToolInfo.host, detail: "\(entry.home) is not a home this agent serves (\(homes.joined(separator: ", ")))")
+                throw AgentRefusal("\(entry.home) is not a home this agent serves (\(homes.joined(separator: ", ")))")
             }
             for key in ["stop_command", "start_command"] where entry.overrides[key] != nil {
-                throw RemoteError.refused(
-                    host: ToolInfo.host, detail: "a restricted agent runs no \(key) sent to it")
+                throw AgentRefusal("a restricted agent runs no \(key) sent to it")
             }
         }
         let node = try ManagerNode.resolve(entry)
         if let homes, !homes.contains(where: { Self.isInside(node.mnesiaDirectory, $0) }) {
-            throw RemoteError.refused(
-                host: ToolInfo.host, detail: "\(node.mnesiaDirectory) is outside the homes this agent serves")
+            throw AgentRefusal("\(node.mnesiaDirectory) is outside the homes this agent serves")
         }
         host = LocalManagerHost(node, coldCopyPieceDelay: hooks.coldCopyPieceDelay, logger: logger)
         return node
@@ -133,12 +127,12 @@ extension Agent {
         let node = try manager().node
         let parent = (node.mnesiaDirectory as NSString).deletingLastPathComponent
         guard let path, (path as NSString).deletingLastPathComponent == parent else {
-            throw RemoteError.refused(host: ToolInfo.host, detail: "\(path ?? "?") is not a rescue folder of \(node.name)")
+            throw AgentRefusal("\(path ?? "?") is not a rescue folder of \(node.name)")
         }
         let name = (path as NSString).lastPathComponent
         let id = name.dropFirst(RemoteManagerHost.rescuePrefix.count)
         guard name.hasPrefix(RemoteManagerHost.rescuePrefix), !id.isEmpty, id.allSatisfy(\.isHexDigit) else {
-            throw RemoteError.refused(host: ToolInfo.host, detail: "\(path) is not a rescue folder of \(node.name)")
+            throw AgentRefusal("\(path) is not a rescue folder of \(node.name)")
         }
         return path
     }
@@ -182,9 +176,18 @@ extension Agent {
                 }
             case .build:
                 reply = build(scanned, request)
+            case .hello, .bye, .open, .capture, .coldCopy, .rescuedFiles:
+                reply.failure = RemoteFailure(AgentRefusal("\(request.op.rawValue) inside a capture"))
             default:
-                reply.failure = RemoteFailure(
-                    RemoteError.refused(host: ToolInfo.host, detail: "\(request.op.rawValue) inside a capture"))
+                // What a capture asks of the manager meanwhile (its console's ring hashes).
+                do {
+                    reply = try handle(request) ?? AgentReply()
+                } catch let error as ChannelError {
+                    throw error
+                } catch {
+                    if pendingStream { try drain() }
+                    reply.failure = RemoteFailure(error)
+                }
             }
             try channel.send(reply)
         }
@@ -196,7 +199,7 @@ extension Agent {
         var reply = AgentReply()
         do {
             let host = try manager()
-            guard let scanned else { throw RemoteError.refused(host: ToolInfo.host, detail: "build before scan") }
+            guard let scanned else { throw AgentRefusal("build before scan") }
             let compression = try CompressionSettings(
                 level: request.compressionLevel ?? 3, threads: request.compressionThreads ?? 0)
             let built = try host.node.withPrivateDumpPath { path in
@@ -254,7 +257,7 @@ extension Agent {
             let file = (path as NSString).deletingLastPathComponent + "/bundle.tar.zst"
             try receive(into: file, expecting: payload.sha256)
             guard let bytes = Data(base64Encoded: payload.manifest).map(Array.init) else {
-                throw RemoteError.refused(host: ToolInfo.host, detail: "a manifest that is not base64")
+                throw AgentRefusal("a manifest that is not base64")
             }
             let manifest = try BundleManifest.decode(bytes, source: "the coordinator's manifest")
             try body(BundleFile(path: file, sha256: payload.sha256, manifest: manifest, manifestBytes: bytes))
@@ -273,4 +276,13 @@ extension ColdCopyPayload {
             copyAbandoned: outcome.copyAbandoned, stopSeconds: outcome.stopSeconds, copySeconds: outcome.copySeconds,
             startSeconds: outcome.startSeconds)
     }
+}
+
+/// A request the agent does not carry out: outside the homes it serves, or out of place.
+struct AgentRefusal: SnapFailure {
+    var detail: String
+
+    init(_ detail: String) { self.detail = detail }
+
+    var description: String { "the agent refused: \(detail)" }
 }

@@ -67,7 +67,7 @@ package final class Agent {
         reply.snapVersion = ToolInfo.version
         reply.hostName = ToolInfo.host
         guard hello.op == .hello else {
-            reply.failure = RemoteFailure(RemoteError.refused(host: ToolInfo.host, detail: "no hello"))
+            reply.failure = RemoteFailure(AgentRefusal("no hello"))
             try channel.send(reply)
             return false
         }
@@ -95,7 +95,7 @@ package final class Agent {
 
     /// The manager opened by `open`.
     func manager() throws -> LocalManagerHost {
-        guard let host else { throw RemoteError.refused(host: ToolInfo.host, detail: "no manager opened") }
+        guard let host else { throw AgentRefusal("no manager opened") }
         return host
     }
 

@@ -204,7 +204,7 @@ package enum RemoteError: SnapFailure, Equatable {
             let older = ours < theirs ? "this host (backup host, snap \(ourVersion))" : "\(host) (snap \(theirVersion))"
             return "snap \(ourVersion) speaks agent protocol \(ours), but the agent on \(host) is snap "
                 + "\(theirVersion) speaking protocol \(theirs); upgrade snap on \(older) so both are the same version"
-        case let .refused(host, detail): return "the agent on \(host) refused: \(detail)"
+        case let .refused(host, detail): return "on \(host): \(detail)"
         }
     }
 
