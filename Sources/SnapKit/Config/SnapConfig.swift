@@ -37,7 +37,10 @@ package struct SnapConfig: Sendable, Equatable {
     static let managerKeys = [
         "name", "home", "nodename", "partner", "role", "mnesia_dir", "console_host",
         "console_port", "cookie", "timeout", "settle",
+        "stop_command", "start_command",
     ] + SSHTarget.keys
+    /// Manager keys whose value is a shell command line, which must not be empty.
+    static let commandKeys = ["stop_command", "start_command"]
 
     /// Where the config comes from when none is given: `$SNAP_CONFIG`, `./snap.yaml`,
     /// `/etc/snap/snap.yaml`; `nil` when none of them exists.
@@ -105,6 +108,10 @@ package struct SnapConfig: Sendable, Equatable {
                 throw ConfigError.unknownKey(path: path, line: key.mark?.line ?? 0, key: name, known: managerKeys)
             }
             values[name] = try scalar(value, key: name, path: path)
+            if commandKeys.contains(name), values[name]?.allSatisfy(\.isWhitespace) == true {
+                throw ConfigError.badValue(
+                    path: path, line: key.mark?.line ?? 0, key: name, expected: "a shell command line, not empty")
+            }
         }
         guard let name = values.removeValue(forKey: "name"), let home = values.removeValue(forKey: "home") else {
             throw ConfigError.badValue(

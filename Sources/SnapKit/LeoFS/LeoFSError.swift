@@ -8,6 +8,8 @@ package enum LeoFSError: SnapFailure, Equatable {
     case unknownManager(String, known: [String])
     case noManagersConfigured
     case controlFailed(node: String, step: String, status: Int32, output: String)
+    /// snap.yaml's `stop_command` or `start_command` (`key`) exited non-zero or timed out.
+    case commandFailed(node: String, key: String, command: String, status: Int32, output: String)
     case notRunning(node: String, step: String)
     case stillRunning(node: String)
     case dumpMissing(node: String, path: String)
@@ -30,6 +32,13 @@ package enum LeoFSError: SnapFailure, Equatable {
             // What the script printed may hold rows of leo_s3_credentials: never show their binaries.
             let said = ErlangRedaction.redactingBinaries(output).trimmingCharacters(in: .whitespacesAndNewlines)
             return "\(node): \(step) failed (exit \(status))\(said.isEmpty ? "" : ": \(said.prefix(300))")"
+        case let .commandFailed(node, key, command, status, output):
+            // One line: the tail of what it printed is where a service manager says why.
+            let lines = ErlangRedaction.redactingBinaries(output).split(whereSeparator: \.isNewline)
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let said = lines.joined(separator: " | ")
+            let tail = said.count > 300 ? "..." + said.suffix(300) : said
+            return "\(node): \(key) `\(command)` failed (exit \(status))\(tail.isEmpty ? "" : ": \(tail)")"
         case let .notRunning(node, step):
             return
                 "\(node): \(step) needs the node running, but it does not answer ping; use \(Remedy.coldMode) or start it"

@@ -28,10 +28,16 @@ package struct ManagerNode: Sendable, Equatable {
     /// log (disk_log) reaches the file up to 2 s after a commit; a copy is accepted only if
     /// nothing changed by then, so it holds every transaction committed before it began.
     package var settle: Double
+    /// snap.yaml's `stop_command`: a shell command line run instead of `bin/leo_manager stop`
+    /// (a systemd unit's `systemctl stop ...`); `nil` for the launch script.
+    package var stopCommand: String?
+    /// snap.yaml's `start_command`, run instead of `bin/leo_manager start`.
+    package var startCommand: String?
 
     package init(
         name: String, home: String, nodename: String, partner: String?, role: String?, mnesiaDirectory: String,
-        consoleHost: String, consolePort: Int, cookie: String?, cluster: String?, timeout: Double, settle: Double
+        consoleHost: String, consolePort: Int, cookie: String?, cluster: String?, timeout: Double, settle: Double,
+        stopCommand: String? = nil, startCommand: String? = nil
     ) {
         self.name = name
         self.home = home
@@ -45,10 +51,18 @@ package struct ManagerNode: Sendable, Equatable {
         self.cluster = cluster
         self.timeout = timeout
         self.settle = settle
+        self.stopCommand = stopCommand
+        self.startCommand = startCommand
     }
 
     /// `bin/leo_manager` of this node.
     var controlScript: String { home + "/bin/leo_manager" }
+
+    /// What stops this node, as a restore plan shows it.
+    var stopOperation: String { stopCommand ?? controlScript + " stop" }
+
+    /// What starts this node, as a restore plan shows it.
+    var startOperation: String { startCommand ?? controlScript + " start" }
 
     /// Resolves snap.yaml's entry for a manager from its `leo_manager.conf` files and the entry's overrides.
     /// - Throws: ``LeoFSError`` naming the file, line or key at fault.
@@ -82,6 +96,7 @@ package struct ManagerNode: Sendable, Equatable {
             name: entry.name, home: entry.home, nodename: nodename,
             partner: value("partner", "manager.partner"), role: role, mnesiaDirectory: mnesia,
             consoleHost: host, consolePort: port, cookie: value("cookie", "distributed_cookie"),
-            cluster: conf["system.cluster_id"], timeout: timeout, settle: settle)
+            cluster: conf["system.cluster_id"], timeout: timeout, settle: settle,
+            stopCommand: entry.overrides["stop_command"], startCommand: entry.overrides["start_command"])
     }
 }

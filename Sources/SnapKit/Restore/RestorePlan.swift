@@ -108,7 +108,7 @@ package enum RestorePlanner {
         let ordered = pair.sorted { ($0.role == "master" ? 0 : 1, $0.name) < ($1.role == "master" ? 0 : 1, $1.name) }
         for node in ordered {
             add(
-                "Stop both the manager-master and the manager-slave", "\(node.controlScript) stop",
+                "Stop both the manager-master and the manager-slave", node.stopOperation,
                 .stop(node: node.name))
         }
         for node in ordered {
@@ -139,7 +139,7 @@ package enum RestorePlanner {
             }
             for node in ordered {
                 add(
-                    "Restart both the manager-master and the manager-slave", "\(node.controlScript) start",
+                    "Restart both the manager-master and the manager-slave", node.startOperation,
                     .start(node: node.name))
             }
             for node in ordered {
@@ -162,7 +162,7 @@ package enum RestorePlanner {
             }
             for node in ordered {
                 add(
-                    "Restart both manager-master and manager-slave", "\(node.controlScript) start",
+                    "Restart both manager-master and manager-slave", node.startOperation,
                     .start(node: node.name))
             }
             for node in ordered {

@@ -23,12 +23,36 @@ import Testing
         #expect(config.managers[1].overrides == ["console_port": "10011"])
     }
 
+    @Test func acceptsStopAndStartCommands() throws {
+        let config = try SnapConfig.parse(
+            """
+            managers:
+              - name: manager_0
+                home: /usr/local/leofs/current/leo_manager_0
+                stop_command: systemctl stop leofs-manager@0
+                start_command: "systemctl start leofs-manager@0 && logger started"
+              - name: manager_1
+                home: /usr/local/leofs/current/leo_manager_1
+                start_command: systemctl start leofs-manager@1
+            """, path: "/etc/snap/snap.yaml")
+        #expect(
+            config.managers[0].overrides == [
+                "stop_command": "systemctl stop leofs-manager@0",
+                "start_command": "systemctl start leofs-manager@0 && logger started",
+            ])
+        // Either may be set without the other.
+        #expect(config.managers[1].overrides == ["start_command": "systemctl start leofs-manager@1"])
+    }
+
     @Test(arguments: [
         ("store: /s\nstroe: /t\n", "line 2 / unknown key", ":2:", "stroe"),
         ("store: [unclosed\n", "malformed", "not valid YAML", "snap.yaml"),
         ("- just\n- a list\n", "top level", "mapping", "snap.yaml"),
         ("managers:\n  - name: m0\n", "manager without home", "name and home", ":2"),
         ("managers:\n  - name: m0\n    home: /h\n    colour: red\n", "unknown manager key", ":4:", "colour"),
+        ("managers:\n  - name: m0\n    home: /h\n    stop_command: \"\"\n", "empty stop", ":4:", "stop_command must"),
+        ("managers:\n  - name: m0\n    start_command:\n    home: /h\n", "null start", ":3:", "start_command must"),
+        ("managers:\n  - name: m0\n    home: /h\n    start_command: \"  \"\n", "blank start", ":4:", "not empty"),
     ])
     func badConfigsNameFileLineAndProblem(text: String, label: String, fragment: String, detail: String) {
         #expect {

@@ -40,6 +40,14 @@ import Testing
             ManagerEntry(name: "manager_1", home: home, overrides: ["console_port": "30011", "role": "master"]))
         #expect(overridden.consolePort == 30011)
         #expect(overridden.role == "master")
+        #expect(overridden.stopCommand == nil && overridden.startCommand == nil)
+
+        let underSystemd = try ManagerNode.resolve(
+            ManagerEntry(
+                name: "manager_1", home: home,
+                overrides: ["stop_command": "systemctl stop leofs-manager@1", "start_command": "systemctl start m1"]))
+        #expect(underSystemd.stopCommand == "systemctl stop leofs-manager@1")
+        #expect(underSystemd.startCommand == "systemctl start m1")
     }
 
     @Test func relativeMnesiaDirIsUnderHome() throws {

@@ -50,6 +50,21 @@ import Testing
         #expect(plan.pair == ["manager_0", "manager_1"])
     }
 
+    @Test func thePlanShowsTheConfiguredStopAndStartCommands() throws {
+        var pair = Self.pair
+        pair[0].stopCommand = "systemctl stop leofs-manager@0"
+        pair[0].startCommand = "systemctl start leofs-manager@0"
+        let plan = try plan(Self.record(), targets: [pair[0]], pair: pair)
+        let operations = plan.steps.map(\.operation)
+        #expect(operations.contains("systemctl stop leofs-manager@0"))
+        #expect(operations.contains("systemctl start leofs-manager@0"))
+        // manager_1 has neither: its launch script does it.
+        #expect(operations.contains("/leofs/manager_1/bin/leo_manager stop"))
+        #expect(operations.contains("/leofs/manager_1/bin/leo_manager start"))
+        #expect(!operations.contains("/leofs/manager_0/bin/leo_manager stop"))
+        #expect(operations.contains("/leofs/manager_0/bin/leo_manager wait_ready"))
+    }
+
     @Test func newNodeNamesDefaultToLoad() throws {
         let plan = try plan(Self.record(), targets: Self.newPair, pair: Self.newPair)
         #expect(plan.mode == .load)
