@@ -38,6 +38,11 @@ struct AgentRequest: Codable, Sendable {
         case surveyMnesia, spaceBesideMnesia, rescue, rescuedNames, rescuedFiles, discardRescue
         case unpack, swapIn, putBack
         case partnerConfFile, setPartner, restoreConf
+
+        /// Requests that belong to a capture dialog: they mean nothing on a new connection.
+        var isInDialog: Bool {
+            [.capture, .coldCopy, .rescuedFiles, .scan, .build, .end].contains(self)
+        }
     }
 }
 
@@ -186,8 +191,6 @@ package struct RemoteFailure: Codable, Sendable, Equatable {
 package enum RemoteError: SnapFailure, Equatable {
     /// An operation failed on the host; `message` is the agent's own line.
     case failed(host: String, message: String, status: Int32)
-    /// ssh could not connect or log in.
-    case unreachable(host: String, detail: String)
     /// The host's key is not the one known_hosts has, or known_hosts has none.
     case hostKey(host: String, detail: String)
     /// The two ends speak different protocol versions.
@@ -198,7 +201,6 @@ package enum RemoteError: SnapFailure, Equatable {
     package var description: String {
         switch self {
         case let .failed(host, message, _): return "on \(host): \(message)"
-        case let .unreachable(host, detail): return "cannot reach \(host) over ssh: \(detail)"
         case let .hostKey(host, detail): return "refusing \(host): \(detail)"
         case let .protocolMismatch(host, ours, ourVersion, theirs, theirVersion):
             let older = ours < theirs ? "this host (backup host, snap \(ourVersion))" : "\(host) (snap \(theirVersion))"

@@ -92,7 +92,9 @@ final class FrameChannel: @unchecked Sendable {
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0
         while offset < bytes.count {
-            let written = write(output, bytes.baseAddress! + offset, bytes.count - offset)
+            // A socket (the coordinator's end) reports a vanished peer as EPIPE, not SIGPIPE.
+            var written = Glibc.send(output, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+            if written < 0 && errno == ENOTSOCK { written = write(output, bytes.baseAddress! + offset, bytes.count - offset) }
             if written < 0 {
                 if errno == EINTR { continue }
                 throw ChannelError.lost(peer: peer, detail: String(cString: strerror(errno)))

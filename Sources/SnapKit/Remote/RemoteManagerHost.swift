@@ -53,32 +53,33 @@ final class RemoteManagerHost: ManagerHost, @unchecked Sendable {
         _ entry: ManagerEntry, target: SSHTarget, timeout: Double, connections: SSHConnections, hooks: DebugHooks
     ) throws -> (SSHSession, ManagerNode) {
         let session = try SSHSession(target, timeout: timeout, connections: connections)
+        let ours = hooks.agentProtocol ?? AgentProtocol.version
         let hello: AgentReply
+        let opened: AgentReply
         do {
             var request = AgentRequest(.hello)
-            request.protocol = hooks.agentProtocol ?? AgentProtocol.version
+            request.protocol = ours
             request.snapVersion = ToolInfo.version
             try session.channel.send(request)
             hello = try session.channel.receive(AgentReply.self)
+            if let theirs = hello.protocol, theirs != ours {
+                session.close()
+                throw RemoteError.protocolMismatch(
+                    host: target.shown, ours: ours, ourVersion: ToolInfo.version, theirs: theirs,
+                    theirVersion: hello.snapVersion ?? "unknown")
+            }
+            if let failure = hello.failure {
+                session.close()
+                throw RemoteError.refused(host: target.shown, detail: failure.message)
+            }
+            var open = AgentRequest(.open)
+            open.entry = ManagerEntryPayload(name: entry.name, home: entry.home, overrides: entry.overrides)
+            try session.channel.send(open)
+            opened = try session.channel.receive(AgentReply.self)
         } catch let error as ChannelError {
             session.close()
             throw session.connectFailure(error)
         }
-        let ours = hooks.agentProtocol ?? AgentProtocol.version
-        if let theirs = hello.protocol, theirs != ours {
-            session.close()
-            throw RemoteError.protocolMismatch(
-                host: target.shown, ours: ours, ourVersion: ToolInfo.version, theirs: theirs,
-                theirVersion: hello.snapVersion ?? "unknown")
-        }
-        if let failure = hello.failure {
-            session.close()
-            throw RemoteError.refused(host: target.shown, detail: failure.message)
-        }
-        var request = AgentRequest(.open)
-        request.entry = ManagerEntryPayload(name: entry.name, home: entry.home, overrides: entry.overrides)
-        try session.channel.send(request)
-        let opened = try session.channel.receive(AgentReply.self)
         if let failure = opened.failure {
             session.close()
             throw failure.error(on: target.shown, node: entry.name)
@@ -110,20 +111,40 @@ final class RemoteManagerHost: ManagerHost, @unchecked Sendable {
     func call(
         _ request: AgentRequest, sending file: String? = nil, receiving: ((FrameChannel) throws -> Void)? = nil
     ) throws -> AgentReply {
-        let session = try connected()
+        var session = try connected()
         do {
             try session.channel.send(request)
+        } catch let error as ChannelError {
+            // Never delivered (ssh is gone): safe to send again on a new connection, but
+            // inside a capture dialog, whose state went with the old one.
+            drop(session, error, request)
+            guard !request.op.isInDialog else { throw unreachable(error, request) }
+            session = try connected()
+            do { try session.channel.send(request) } catch let error as ChannelError {
+                drop(session, error, request)
+                throw unreachable(error, request)
+            }
+        }
+        do {
             if let file { try session.channel.sendData(ofFile: file) }
             try receiving?(session.channel)
             let reply = try session.channel.receive(AgentReply.self)
             if let failure = reply.failure { throw failure.error(on: target.shown, node: node.name) }
             return reply
         } catch let error as ChannelError {
-            logger.warning("\(node.name): \(error)")
-            session.close()
-            self.session = nil
-            throw RemoteError.unreachable(host: target.shown, detail: "\(error) (during \(request.op.rawValue))")
+            drop(session, error, request)
+            throw unreachable(error, request)
         }
+    }
+
+    private func drop(_ session: SSHSession, _ error: ChannelError, _ request: AgentRequest) {
+        logger.warning("\(node.name): \(error) (during \(request.op.rawValue))")
+        session.close()
+        self.session = nil
+    }
+
+    private func unreachable(_ error: ChannelError, _ request: AgentRequest) -> HostUnreachable {
+        HostUnreachable(host: target.shown, detail: "\(error) (during \(request.op.rawValue))")
     }
 
     /// The session, connected again if the last one broke.

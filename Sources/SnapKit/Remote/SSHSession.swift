@@ -40,7 +40,7 @@ final class SSHSession: @unchecked Sendable {
         var pair: [Int32] = [-1, -1]
         let kind = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
         guard socketpair(AF_UNIX, kind, 0, &pair) == 0 else {
-            throw RemoteError.unreachable(host: target.shown, detail: String(cString: strerror(errno)))
+            throw HostUnreachable(host: target.shown, detail: String(cString: strerror(errno)))
         }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -62,7 +62,7 @@ final class SSHSession: @unchecked Sendable {
         Glibc.close(pair[1])
         guard spawned == 0 else {
             Glibc.close(pair[0])
-            throw RemoteError.unreachable(
+            throw HostUnreachable(
                 host: target.shown, detail: "cannot run /usr/bin/ssh: \(String(cString: strerror(spawned)))")
         }
         self.pid = pid
@@ -122,18 +122,18 @@ final class SSHSession: @unchecked Sendable {
                     + "add it to \(known) (ssh-keyscan\(target.port.map { " -p \($0)" } ?? "") \(target.address))")
         }
         if messages.contains("Permission denied") {
-            return RemoteError.unreachable(
+            return HostUnreachable(
                 host: host,
                 detail: "the key was refused (\(messages)); add snap's public key"
                     + "\(target.identity.map { " (\($0).pub)" } ?? "") to the authorized_keys of that user")
         }
         if messages.contains("not found") || messages.contains("No such file") {
-            return RemoteError.unreachable(
+            return HostUnreachable(
                 host: host,
                 detail: "no snap agent at '\(target.snap)' there (\(messages)); install snap on that host, or set "
                     + "the manager's snap: key to its path")
         }
-        if !messages.isEmpty { return RemoteError.unreachable(host: host, detail: messages) }
+        if !messages.isEmpty { return HostUnreachable(host: host, detail: messages) }
         return error
     }
 

@@ -22,12 +22,15 @@ package enum RestoreError: SnapFailure {
     case stepFailed(step: Int, title: String, cause: String)
     case rolledBack(id: String, failure: String, whereabouts: String)
     case rollbackFailed(id: String, failure: String, rollback: String, whereabouts: String)
+    /// Rolled back on every host it could reach; `unreachable` names the managers (and their
+    /// hosts) still to be rolled back.
+    case rolledBackExcept(id: String, failure: String, unreachable: [String], whereabouts: String)
 
     package var exitStatus: ExitStatus {
         switch self {
         case .needsConfirmation, .malformedId: return .usage
         case .snapshotDamaged: return .verificationFailed
-        case .rolledBack: return .restoreRolledBack
+        case .rolledBack, .rolledBackExcept: return .restoreRolledBack
         case .unfinished, .blocks: return .restoreUnfinished
         default: return .error
         }
@@ -108,6 +111,11 @@ package enum RestoreError: SnapFailure {
             return
                 "restore \(id) failed and was rolled back: \(failure). The managers run on their previous files again: "
                 + whereabouts
+        case let .rolledBackExcept(id, failure, unreachable, whereabouts):
+            return
+                "restore \(id) failed (\(failure)) and was rolled back on every host snap could reach, but not on "
+                + "\(unreachable.joined(separator: ", ")). \(whereabouts). Once that host is reachable, run "
+                + "\(Remedy.rollBackRestore(id)), which finishes what is left"
         case let .rollbackFailed(id, failure, rollback, whereabouts):
             return
                 "restore \(id) failed (\(failure)) and so did its rollback (\(rollback)). \(whereabouts). Fix the cause "

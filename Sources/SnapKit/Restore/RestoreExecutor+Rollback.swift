@@ -14,21 +14,33 @@ extension RestoreExecutor {
     package mutating func rollback(after failure: String) throws {
         journal.phase = .rollingBack
         try locked.save(journal)
+        // Hosts that could not be reached are left for a later rollback; the rest is done.
+        var unreachable: [String: HostUnreachable] = [:]
+        func reach(_ name: String, _ body: (any ManagerHost) throws -> Void) throws {
+            guard unreachable[name] == nil else { return }
+            do {
+                try body(try host(name))
+            } catch let error as HostUnreachable {
+                logger.warning("\(name): \(error); rolling back the others")
+                unreachable[name] = error
+            }
+        }
         do {
             for name in journal.plan.pair {
-                let manager = try host(name)
-                if try manager.isRunning() { try manager.stop() }
+                try reach(name) { manager in if try manager.isRunning() { try manager.stop() } }
             }
-            for name in journal.plan.pair { try confirmDown(try host(name)) }
+            for name in journal.plan.pair { try reach(name) { try confirmDown($0) } }
             for name in journal.plan.targets where journal.rescueBegan(name) && !journal.hasReturned(name) {
                 try Interruption.check()
-                try putBack(try host(name))
-                journal.returned = (journal.returned ?? []) + [name]
-                try locked.save(journal)
+                try reach(name) { manager in
+                    try putBack(manager)
+                    journal.returned = (journal.returned ?? []) + [name]
+                    try locked.save(journal)
+                }
             }
-            for (name, backup) in journal.confBackups { try host(name).restoreConf(backup) }
-            for name in journal.plan.pair { try host(name).start() }
-            for name in journal.plan.pair { try host(name).waitReady() }
+            for (name, backup) in journal.confBackups { try reach(name) { try $0.restoreConf(backup) } }
+            for name in journal.plan.pair { try reach(name) { try $0.start() } }
+            for name in journal.plan.pair { try reach(name) { try $0.waitReady() } }
         } catch let interrupted as Interrupted {
             throw interrupted.leaving(
                 "the rollback of restore \(journal.plan.id) stopped; \(whereabouts()); finish it with "
@@ -38,6 +50,14 @@ extension RestoreExecutor {
             try? locked.save(journal)
             throw RestoreError.rollbackFailed(
                 id: journal.plan.id, failure: failure, rollback: "\(error)", whereabouts: whereabouts())
+        }
+        guard unreachable.isEmpty else {
+            journal.phase = .rollbackFailed
+            try? locked.save(journal)
+            throw RestoreError.rolledBackExcept(
+                id: journal.plan.id, failure: failure,
+                unreachable: unreachable.keys.sorted().map { "\($0) (\(unreachable[$0]!.host))" },
+                whereabouts: whereabouts())
         }
         journal.phase = .rolledBack
         try locked.save(journal)

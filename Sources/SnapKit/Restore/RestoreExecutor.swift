@@ -49,6 +49,7 @@ package struct RestoreExecutor {
             let step = journal.plan.steps[index]
             try mark(index, .started)
             if hooks.killAtStep == step.number { raise(SIGKILL) }
+            hooks.pause(at: step.number)
             do {
                 try perform(step.action)
                 try mark(index, .finished)

@@ -9,9 +9,26 @@ package struct DebugHooks: Sendable, Equatable {
     var coldCopyPieceDelay: Double?
     /// Seconds a command holds the store lock before doing its work, so tests can see it held.
     var holdLockSeconds: Double?
+
+    /// Waits at `step` as ``pauseAtStep`` says, if it says so.
+    func pause(at step: Int) {
+        guard let pause = pauseAtStep, pause.step == step else { return }
+        FileManager.default.createFile(atPath: pause.file, contents: nil)
+        let deadline = Date().addingTimeInterval(300)
+        while FileManager.default.fileExists(atPath: pause.file) && Date() < deadline { usleep(50_000) }
+    }
     /// The agent protocol version spoken instead of this snap's own, as an older or newer
     /// snap would (coordinator and agent alike).
     package var agentProtocol: Int?
+    /// The restore step number at whose start the process creates the file and waits until
+    /// it is gone (at most 300 s): a test breaks something meanwhile (an SSH connection).
+    var pauseAtStep: (step: Int, file: String)?
+
+    package static func == (lhs: DebugHooks, rhs: DebugHooks) -> Bool {
+        lhs.killAtStep == rhs.killAtStep && lhs.coldCopyPieceDelay == rhs.coldCopyPieceDelay
+            && lhs.holdLockSeconds == rhs.holdLockSeconds && lhs.agentProtocol == rhs.agentProtocol
+            && lhs.pauseAtStep?.step == rhs.pauseAtStep?.step && lhs.pauseAtStep?.file == rhs.pauseAtStep?.file
+    }
 
     package init(
         killAtStep: Int? = nil, coldCopyPieceDelay: Double? = nil, holdLockSeconds: Double? = nil,
@@ -25,12 +42,17 @@ package struct DebugHooks: Sendable, Equatable {
 
     /// The hooks set in `environment`: `SNAP_DEBUG_KILL_AT_STEP`,
     /// `SNAP_DEBUG_COLD_COPY_PIECE_DELAY_SECONDS`, `SNAP_DEBUG_HOLD_LOCK_SECONDS`,
-    /// `SNAP_DEBUG_AGENT_PROTOCOL`.
+    /// `SNAP_DEBUG_AGENT_PROTOCOL`, `SNAP_DEBUG_PAUSE_AT_STEP` (`N:FILE`).
     package init(environment: [String: String]) {
         self.init(
             killAtStep: environment["SNAP_DEBUG_KILL_AT_STEP"].flatMap { Int($0) },
             coldCopyPieceDelay: environment["SNAP_DEBUG_COLD_COPY_PIECE_DELAY_SECONDS"].flatMap { Double($0) },
             holdLockSeconds: environment["SNAP_DEBUG_HOLD_LOCK_SECONDS"].flatMap { Double($0) },
             agentProtocol: environment["SNAP_DEBUG_AGENT_PROTOCOL"].flatMap { Int($0) })
+        if let text = environment["SNAP_DEBUG_PAUSE_AT_STEP"], let colon = text.firstIndex(of: ":"),
+            let step = Int(text[..<colon])
+        {
+            pauseAtStep = (step, String(text[text.index(after: colon)...]))
+        }
     }
 }
