@@ -4,6 +4,7 @@ import Glibc
 extension Agent {
     /// Carries out one request; nil when the reply was sent already (a dialog's).
     func handle(_ request: AgentRequest) throws -> AgentReply? {
+        hooks.pause(before: request.op.rawValue)
         var reply = AgentReply()
         pendingStream = request.op == .loadDump || request.op == .unpack || (request.op == .putBack && request.bundle != nil)
         switch request.op {

@@ -133,8 +133,7 @@ final class SSHSession: @unchecked Sendable {
                 detail: "no snap agent at '\(target.snap)' there (\(messages)); install snap on that host, or set "
                     + "the manager's snap: key to its path")
         }
-        if !messages.isEmpty { return HostUnreachable(host: host, detail: messages) }
-        return error
+        return HostUnreachable(host: host, detail: messages.isEmpty ? "\(error)" : messages)
     }
 
     /// The SHA-256 fingerprint of the key `target` offers, read with ssh-keyscan.

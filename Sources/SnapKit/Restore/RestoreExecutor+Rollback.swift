@@ -113,7 +113,8 @@ extension RestoreExecutor {
         let holding = rescued.contains { name in
             hosts[name].map { !((try? $0.rescuedNames(in: rescue(of: $0))) ?? []).isEmpty } ?? false
         }
-        guard FileOps.exists(layout.rescueRoot) || holding else { return }
+        // A rescue folder on a manager's host stays (empty) after a rollback put its files back.
+        guard FileOps.exists(layout.rescueRoot) || holding || !rescued.isEmpty else { return }
         do {
             // Whole records: verifying writes the verdict into them.
             let records = try store.loadRecords().records

@@ -13,9 +13,19 @@ package struct DebugHooks: Sendable, Equatable {
     /// Waits at `step` as ``pauseAtStep`` says, if it says so.
     func pause(at step: Int) {
         guard let pause = pauseAtStep, pause.step == step else { return }
-        FileManager.default.createFile(atPath: pause.file, contents: nil)
+        Self.wait(creating: pause.file)
+    }
+
+    /// Waits before the agent request `op` as ``agentPause`` says, if it says so.
+    func pause(before op: String) {
+        guard let pause = agentPause, pause.op == op else { return }
+        Self.wait(creating: pause.file)
+    }
+
+    private static func wait(creating file: String) {
+        FileManager.default.createFile(atPath: file, contents: nil)
         let deadline = Date().addingTimeInterval(300)
-        while FileManager.default.fileExists(atPath: pause.file) && Date() < deadline { usleep(50_000) }
+        while FileManager.default.fileExists(atPath: file) && Date() < deadline { usleep(50_000) }
     }
     /// The agent protocol version spoken instead of this snap's own, as an older or newer
     /// snap would (coordinator and agent alike).
@@ -23,11 +33,15 @@ package struct DebugHooks: Sendable, Equatable {
     /// The restore step number at whose start the process creates the file and waits until
     /// it is gone (at most 300 s): a test breaks something meanwhile (an SSH connection).
     var pauseAtStep: (step: Int, file: String)?
+    /// The agent request (`unpack`, `stop` ...) before which `snap agent` creates the file
+    /// and waits until it is gone, so that a test can cut the connection in the middle of it.
+    var agentPause: (op: String, file: String)?
 
     package static func == (lhs: DebugHooks, rhs: DebugHooks) -> Bool {
         lhs.killAtStep == rhs.killAtStep && lhs.coldCopyPieceDelay == rhs.coldCopyPieceDelay
             && lhs.holdLockSeconds == rhs.holdLockSeconds && lhs.agentProtocol == rhs.agentProtocol
             && lhs.pauseAtStep?.step == rhs.pauseAtStep?.step && lhs.pauseAtStep?.file == rhs.pauseAtStep?.file
+            && lhs.agentPause?.op == rhs.agentPause?.op && lhs.agentPause?.file == rhs.agentPause?.file
     }
 
     package init(
@@ -42,7 +56,8 @@ package struct DebugHooks: Sendable, Equatable {
 
     /// The hooks set in `environment`: `SNAP_DEBUG_KILL_AT_STEP`,
     /// `SNAP_DEBUG_COLD_COPY_PIECE_DELAY_SECONDS`, `SNAP_DEBUG_HOLD_LOCK_SECONDS`,
-    /// `SNAP_DEBUG_AGENT_PROTOCOL`, `SNAP_DEBUG_PAUSE_AT_STEP` (`N:FILE`).
+    /// `SNAP_DEBUG_AGENT_PROTOCOL`, `SNAP_DEBUG_PAUSE_AT_STEP` (`N:FILE`),
+    /// `SNAP_DEBUG_AGENT_PAUSE` (`OP:FILE`).
     package init(environment: [String: String]) {
         self.init(
             killAtStep: environment["SNAP_DEBUG_KILL_AT_STEP"].flatMap { Int($0) },
@@ -53,6 +68,9 @@ package struct DebugHooks: Sendable, Equatable {
             let step = Int(text[..<colon])
         {
             pauseAtStep = (step, String(text[text.index(after: colon)...]))
+        }
+        if let text = environment["SNAP_DEBUG_AGENT_PAUSE"], let colon = text.firstIndex(of: ":") {
+            agentPause = (String(text[..<colon]), String(text[text.index(after: colon)...]))
         }
     }
 }
