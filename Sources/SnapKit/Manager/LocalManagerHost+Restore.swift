@@ -48,7 +48,12 @@ extension LocalManagerHost {
     func unpackSnapshot(_ bundle: BundleFile, owner: TargetDirectory) throws {
         let staging = RestoreLayout.staging(node.mnesiaDirectory)
         try FileOps.removeTree(staging)
-        try unpackMnesia(of: bundle, to: staging, owner: owner)
+        do {
+            try unpackMnesia(of: bundle, to: staging, owner: owner)
+        } catch {
+            try? FileOps.removeTree(staging)  // half a snapshot is of no use to anyone
+            throw error
+        }
     }
 
     /// Unpacks the `mnesia/` files of `bundle` into a new directory `path`, every file

@@ -5,6 +5,8 @@ extension Agent {
     /// Carries out one request; nil when the reply was sent already (a dialog's).
     func handle(_ request: AgentRequest) throws -> AgentReply? {
         hooks.pause(before: request.op.rawValue)
+        // Nothing is started for a coordinator that went away meanwhile.
+        if Self.coordinatorGone() { throw ChannelError.lost(peer: channel.peer, detail: "it went away") }
         var reply = AgentReply()
         pendingStream = request.op == .loadDump || request.op == .unpack || (request.op == .putBack && request.bundle != nil)
         switch request.op {

@@ -85,12 +85,22 @@ package final class Agent {
     }
 
     /// Heartbeats every 2 s while the connection lives, so that a long step is not taken
-    /// for a dead host.
+    /// for a dead host. Once the coordinator is gone, the work in hand stops at its next safe
+    /// point as if SIGHUP had come (an unpack removes what it wrote; a cold copy's node is
+    /// started again first).
     private func startHeartbeat() {
         let channel = self.channel
         Thread.detachNewThread {
-            while channel.heartbeat() { sleep(2) }
+            while channel.heartbeat() && !Self.coordinatorGone() { sleep(2) }
+            kill(getpid(), SIGHUP)
         }
+    }
+
+    /// True when the coordinator's end of stdout is closed (the SSH session died), found
+    /// without writing.
+    static func coordinatorGone() -> Bool {
+        var poller = pollfd(fd: 1, events: Int16(POLLOUT), revents: 0)
+        return poll(&poller, 1, 0) > 0 && poller.revents & Int16(POLLERR | POLLHUP) != 0
     }
 
     /// The manager opened by `open`.
