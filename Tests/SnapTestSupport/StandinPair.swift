@@ -100,17 +100,18 @@ package final class StandinPair: @unchecked Sendable {
 
 /// A plain-socket client for the stand-in's text console, independent of snap's own.
 package enum Console {
-    /// Sends `text`, half-closes, and reads until the server closes (at most 10 s).
-    package static func exchange(port: Int, _ text: String) throws -> String {
+    /// Sends `text` to `host:port` (an IPv4 loopback address), half-closes, and reads until
+    /// the server closes (at most 10 s).
+    package static func exchange(port: Int, host: String = "127.0.0.1", _ text: String) throws -> String {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
-        var address = loopback(port)
+        var address = loopback(port, host: host)
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard connected == 0 else { throw FixtureError(message: "console 127.0.0.1:\(port) refused the connection") }
+        guard connected == 0 else { throw FixtureError(message: "console \(host):\(port) refused the connection") }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let bytes = Array(text.utf8)
@@ -126,10 +127,11 @@ package enum Console {
         return String(decoding: reply, as: UTF8.self)
     }
 
-    static func portIsFree(_ port: Int) -> Bool {
+    /// Whether nothing listens on (or is bound to) `host:port`.
+    package static func portIsFree(_ port: Int, host: String = "127.0.0.1") -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
-        var address = loopback(port)
+        var address = loopback(port, host: host)
         return withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
@@ -137,11 +139,11 @@ package enum Console {
         }
     }
 
-    static func loopback(_ port: Int) -> sockaddr_in {
+    static func loopback(_ port: Int, host: String = "127.0.0.1") -> sockaddr_in {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        precondition(inet_pton(AF_INET, host, &address.sin_addr) == 1, "not an IPv4 address: \(host)")
         return address
     }
 }
