@@ -7,9 +7,48 @@ import Testing
 /// the ssh process is killed, or the host's sshd is stopped as well so that it cannot be
 /// reached again. Nothing may be lost on either host, and what is left to do is said.
 @Suite struct TwoHostFaultTests {
-    /// Kills every ssh process of the backup user (the multiplexing masters included).
-    static func killSSH() throws {
-        _ = try ProcessRunner.run("/usr/bin/pkill", ["-KILL", "-u", TwoHostTestbed.backupUser, "-x", "ssh"])
+    /// A TMPDIR of its own for snap on `bed`'s backup host, short enough for ssh's control
+    /// sockets: the multiplexing masters name it in their titles, which tells them apart from
+    /// other test beds' (same user).
+    static func sshTemporary(_ bed: TwoHostTestbed) throws -> [String: String] {
+        let path = "/tmp/stb-" + UUID().uuidString.prefix(8).lowercased()
+        let made = try ProcessRunner.run(
+            "/usr/bin/install", ["-d", "-m", "0700", "-o", TwoHostTestbed.backupUser, path])
+        try #require(made.status == 0, "\(made.stderr)")
+        return ["TMPDIR": path]
+    }
+
+    /// Kills every ssh process of this test bed's backup host (the multiplexing masters
+    /// included), and no other test bed's.
+    static func killSSH(_ bed: TwoHostTestbed, _ environment: [String: String]) throws {
+        let tmp = try #require(environment["TMPDIR"])
+        let listed = try ProcessRunner.run("/usr/bin/pgrep", ["-u", TwoHostTestbed.backupUser, "-a", "-x", "ssh"])
+        let ssh = listed.stdout.split(separator: "\n").filter { $0.contains(tmp) || $0.contains(bed.directory.path) }
+            .compactMap { $0.split(separator: " ").first.flatMap { Int32($0) } }
+        try #require(!ssh.isEmpty, "no ssh process of the backup host to kill: \(listed.stdout)")
+        for pid in ssh { kill(pid, SIGKILL) }
+    }
+
+    /// Sets manager `index`'s start_command to one that writes down its Mnesia files (path
+    /// and SHA-256 of each) before it starts the node: what a rollback put back, before the
+    /// node touches it. Returns the file it writes.
+    static func fingerprintingStart(_ bed: TwoHostTestbed, _ index: Int) throws -> String {
+        let home = bed.hostDirectory(index) + "/home"
+        let script = home + "/start.sh"
+        let output = home + "/started-with.txt"
+        let mnesia = bed.mnesia(index)
+        try """
+            #!/bin/sh
+            find '\(mnesia)' -type f -print0 | sort -z | xargs -0 sha256sum | sed 's|\(mnesia)||' > '\(output)'
+            exec '\(bed.home(index))/bin/leo_manager' start
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o755)
+        _ = try ProcessRunner.run("/bin/chown", [bed.user(index), script])
+        let config = try String(contentsOfFile: bed.config, encoding: .utf8)
+        try config.replacingOccurrences(
+            of: "home: \(bed.home(index))\n", with: "home: \(bed.home(index))\n    start_command: \(script)\n"
+        ).write(toFile: bed.config, atomically: true, encoding: .utf8)
+        return output
     }
 
     /// Waits until `path` exists (a pause hook reached), at most a minute.
@@ -39,8 +78,7 @@ import Testing
 
     /// The files of a pre-restore snapshot, extracted, as `find | sha256sum` lines.
     static func files(of id: String, _ bed: TwoHostTestbed) throws -> String {
-        let target = bed.directory("extract-\(id)")
-        _ = try ProcessRunner.run("/usr/bin/install", ["-d", "-o", TwoHostTestbed.backupUser, target])
+        let target = bed.backupHome + "/extract-\(id)"
         let extracted = try bed.snap(["extract", id, "--to", target])
         try #require(extracted.status == 0, "\(extracted.stderr)")
         return try RestoreTests.fingerprint([target + "/mnesia"]).replacingOccurrences(of: target + "/mnesia", with: "")
@@ -49,15 +87,16 @@ import Testing
     @Test func aColdCaptureWhoseConnectionIsKilledLeavesTheNodeRunningAndRecordsNothing() throws {
         let bed = try TwoHostTests.started("two-fault-cold")
         // A slow copy, so that the connection dies while the node is down.
+        let environment = try Self.sshTemporary(bed)
         let capture = try bed.startSnap(
             ["create", "--node", "manager_0", "--mode", "cold"],
-            environment: ["SNAP_DEBUG_COLD_COPY_PIECE_DELAY_SECONDS": "0.4"])
+            environment: environment.merging(["SNAP_DEBUG_COLD_COPY_PIECE_DELAY_SECONDS": "0.4"]) { $1 })
         let deadline = Date().addingTimeInterval(60)
         while try bed.control(0, ["ping"]).stdout.contains("pong") {
             try #require(Date() < deadline, "the node was never stopped")
             usleep(100_000)
         }
-        try Self.killSSH()
+        try Self.killSSH(bed, environment)
         let result = capture.wait()
         #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
         #expect(result.stderr.contains("snaptb-a@127.0.0.2"), "\(result.stderr)")
@@ -70,8 +109,8 @@ import Testing
         #expect(try TwoHostTests.records(bed).isEmpty)
         // The copy it made is removed once the agent learns the connection is gone.
         let clean = Date().addingTimeInterval(30)
-        while try !TwoHostTests.leftovers(bed).isEmpty {
-            try #require(Date() < clean, "\(try TwoHostTests.leftovers(bed))")
+        while case let left = try TwoHostTests.leftovers(bed), !left.isEmpty {
+            try #require(Date() < clean, "\(left)")
             usleep(200_000)
         }
         #expect(try TwoHostTests.state(bed).contains("alice"))
@@ -98,16 +137,14 @@ import Testing
         #expect(try bed.snap(["create", "--all"]).status == 0)
         _ = try bed.console(0, "create-user mallory")
         let before = try TwoHostTests.state(bed, 0)
-        // What the master's files were: the pre-restore snapshot must hold exactly them.
-        try bed.stop()
-        let filesBefore = try RestoreTests.fingerprint([bed.mnesia(0)]).replacingOccurrences(
-            of: bed.mnesia(0), with: "")
-        try bed.start()
+        let startedWith = try Self.fingerprintingStart(bed, 0)
         let pause = try Self.pausingAgent(bed, 0, before: "unpack")
-        let restore = try bed.startSnap(["restore", "latest@manager_1", "--to", "manager_0", "--yes"])
+        let environment = try Self.sshTemporary(bed)
+        let restore = try bed.startSnap(
+            ["restore", "latest@manager_1", "--to", "manager_0", "--yes"], environment: environment)
         try Self.waitFor(pause)
         if cutOff { try bed.stopSSHD(0) }
-        try Self.killSSH()
+        try Self.killSSH(bed, environment)
         try FileManager.default.removeItem(atPath: pause)
         let result = restore.wait()
         #expect(result.status == 5, "\(result.stdout)\(result.stderr)")
@@ -117,6 +154,7 @@ import Testing
             #expect(result.stderr.contains("snap restore --rollback \(id)"), "\(result.stderr)")
             // The host it could reach runs again.
             #expect(try bed.control(1, ["ping"]).stdout.contains("pong"))
+            #expect(!FileManager.default.fileExists(atPath: startedWith))
             #expect(try bed.snap(["restore", "--rollback", id]).status == 1)  // still cut off
             try bed.startSSHD(0)
             let rolledBack = try bed.snap(["restore", "--rollback", id])
@@ -125,9 +163,13 @@ import Testing
         #expect(try bed.control(0, ["ping"]).stdout.contains("pong"))
         #expect(try bed.control(1, ["ping"]).stdout.contains("pong"))
         #expect(try TwoHostTests.state(bed, 0) == before)
+        // The rollback put back exactly the files the restore set aside, byte for byte.
         let preRestore = try #require(TwoHostTests.records(bed, ["--tag", "pre-restore"]).first?["id"] as? String)
-        #expect(try Self.files(of: preRestore, bed) == filesBefore)
-        #expect(try TwoHostTests.leftovers(bed).isEmpty, "\(try TwoHostTests.leftovers(bed))")
+        let putBack = try String(contentsOfFile: startedWith, encoding: .utf8)
+        #expect(putBack.contains("schema.DAT"))
+        #expect(try Self.files(of: preRestore, bed) == putBack)
+        let left = try TwoHostTests.leftovers(bed)
+        #expect(left.isEmpty, "\(left)")
     }
 
     @Test func aRestoreWhoseSSHProcessIsKilledRollsBack() throws {
