@@ -77,8 +77,9 @@ final class RemoteManagerHost: ManagerHost, @unchecked Sendable {
             try session.channel.send(open)
             opened = try session.channel.receive(AgentReply.self)
         } catch let error as ChannelError {
+            let failure = session.connectFailure(error)  // ssh's own words, read before they go
             session.close()
-            throw session.connectFailure(error)
+            throw failure
         }
         if let failure = opened.failure {
             session.close()
