@@ -4,7 +4,7 @@ import PackageDescription
 let package = Package(
     name: "snap",
     products: [
-        .executable(name: "snap", targets: ["snap"]),
+        .executable(name: "snap", targets: ["snap"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

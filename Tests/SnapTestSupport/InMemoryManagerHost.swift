@@ -204,14 +204,16 @@ package final class InMemoryManagerHost: ManagerHost, @unchecked Sendable {
             return try withExtendedLifetime(directory) {
                 var bundle = BundleSources(mnesiaDirectory: nil)
                 if let files = sources.files {
-                    try FileManager.default.createDirectory(atPath: directory("mnesia"), withIntermediateDirectories: true)
+                    try FileManager.default.createDirectory(
+                        atPath: directory("mnesia"), withIntermediateDirectories: true)
                     try Self.write(mnesia ?? [:], to: directory("mnesia"))
                     bundle.mnesiaDirectory = directory("mnesia")
                     bundle.stableFor = files == .live ? node.settle : 0
                 }
                 if sources.dump {
                     bundle.dumpFile = directory("mnesia.dump")
-                    try FileOps.writeAtomically(locked { $0.loadedDump } ?? Array(dumpText.utf8), to: directory("mnesia.dump"))
+                    try FileOps.writeAtomically(
+                        locked { $0.loadedDump } ?? Array(dumpText.utf8), to: directory("mnesia.dump"))
                 }
                 let changing = sources.files == .live && locked { $0.filesKeepChanging }
                 return try body(

@@ -11,7 +11,9 @@ package struct SSHTarget: Sendable, Equatable, Codable {
     /// The agent's path on the host (default `snap` on the PATH there).
     package var snap: String
 
-    package init(host: String, port: Int? = nil, identity: String? = nil, knownHosts: String? = nil, snap: String? = nil) {
+    package init(
+        host: String, port: Int? = nil, identity: String? = nil, knownHosts: String? = nil, snap: String? = nil
+    ) {
         self.host = host
         self.port = port
         self.identity = identity

@@ -34,11 +34,12 @@ package struct SnapConfig: Sendable, Equatable {
     package var managers: [ManagerEntry]
 
     static let topKeys = ["store", "cluster", "policy", "managers"]
-    static let managerKeys = [
-        "name", "home", "nodename", "partner", "role", "mnesia_dir", "console_host",
-        "console_port", "cookie", "timeout", "settle",
-        "stop_command", "start_command",
-    ] + SSHTarget.keys
+    static let managerKeys =
+        [
+            "name", "home", "nodename", "partner", "role", "mnesia_dir", "console_host",
+            "console_port", "cookie", "timeout", "settle",
+            "stop_command", "start_command",
+        ] + SSHTarget.keys
     /// Manager keys whose value is a shell command line, which must not be empty.
     static let commandKeys = ["stop_command", "start_command"]
 

@@ -89,7 +89,8 @@ extension LocalManagerHost {
 
     package func putBack(_ previous: PreviousMnesiaFiles, from store: Store) throws {
         let needed = previous.liveWasReplaced && previous.original.existed
-        let preRestore = needed ? try previous.preRestore.map { (id: $0.id, bundle: try store.bundleFile(of: $0)) } : nil
+        let preRestore =
+            needed ? try previous.preRestore.map { (id: $0.id, bundle: try store.bundleFile(of: $0)) } : nil
         try putBack(previous, preRestore: preRestore)
     }
 

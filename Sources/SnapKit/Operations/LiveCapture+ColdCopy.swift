@@ -20,7 +20,9 @@ extension LiveCapture {
                     node: node.name, step: "cold copy", cause: error, coldCopyHung: outcome.copyAbandoned)
             }
             guard let copy else {
-                throw CaptureError(node: node.name, step: "cold copy", cause: LeoFSError.notRunning(node: node.name, step: "cold copy"))
+                throw CaptureError(
+                    node: node.name, step: "cold copy", cause: LeoFSError.notRunning(node: node.name, step: "cold copy")
+                )
             }
             // The first safe point since the stop: a signal that came while the node was down
             // waited for it to be running again. The copy is dropped, not compressed: the

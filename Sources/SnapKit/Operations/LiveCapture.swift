@@ -89,7 +89,8 @@ package struct LiveCapture {
             }
             throw CaptureError(
                 node: node.name, step: "files copy",
-                cause: HotCopyUnstable(attempts: Self.hotCopyAttempts, last: lastChange?.description ?? "files changed"))
+                cause: HotCopyUnstable(attempts: Self.hotCopyAttempts, last: lastChange?.description ?? "files changed")
+            )
         }
         guard dump else {
             return try host.withCapture(sources) { bundler in

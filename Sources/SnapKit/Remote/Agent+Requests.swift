@@ -8,7 +8,8 @@ extension Agent {
         // Nothing is started for a coordinator that went away meanwhile.
         if Self.coordinatorGone() { throw ChannelError.lost(peer: channel.peer, detail: "it went away") }
         var reply = AgentReply()
-        pendingStream = request.op == .loadDump || request.op == .unpack || (request.op == .putBack && request.bundle != nil)
+        pendingStream =
+            request.op == .loadDump || request.op == .unpack || (request.op == .putBack && request.bundle != nil)
         switch request.op {
         case .hello, .bye, .scan, .build, .end:
             throw AgentRefusal("\(request.op.rawValue) out of place")
@@ -27,7 +28,8 @@ extension Agent {
         case .console:
             let command = request.text ?? ""
             if homes != nil, command != "status", !command.hasPrefix("update-managers ") {
-                throw AgentRefusal("console command '\(command)': a restricted agent sends only status "
+                throw AgentRefusal(
+                    "console command '\(command)': a restricted agent sends only status "
                         + "and update-managers")
             }
             reply.text = try manager().console(command)
@@ -237,7 +239,8 @@ extension Agent {
         if fsync(fd) != 0 { throw SystemError("fsync", path, .last) }
         guard sha256 == nil || received.sha256 == sha256 else {
             throw BundleError.contentMismatch(
-                path: path, detail: "arrived as \(received.size) bytes hashing to \(received.sha256), not \(sha256 ?? "")")
+                path: path,
+                detail: "arrived as \(received.size) bytes hashing to \(received.sha256), not \(sha256 ?? "")")
         }
     }
 

@@ -90,11 +90,12 @@ final class FrameChannel: @unchecked Sendable {
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+        guard let base = bytes.baseAddress else { return }
         var offset = 0
         while offset < bytes.count {
             // A socket (the coordinator's end) reports a vanished peer as EPIPE, not SIGPIPE.
-            var written = Glibc.send(output, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
-            if written < 0 && errno == ENOTSOCK { written = write(output, bytes.baseAddress! + offset, bytes.count - offset) }
+            var written = Glibc.send(output, base + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+            if written < 0 && errno == ENOTSOCK { written = write(output, base + offset, bytes.count - offset) }
             if written < 0 {
                 if errno == EINTR { continue }
                 throw ChannelError.lost(peer: peer, detail: String(cString: strerror(errno)))
@@ -146,9 +147,10 @@ final class FrameChannel: @unchecked Sendable {
             }
             if frame.payload.isEmpty { break }
             try frame.payload.withUnsafeBytes { bytes in
+                guard let base = bytes.baseAddress else { return }
                 var offset = 0
                 while offset < bytes.count {
-                    let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                    let written = write(fd, base + offset, bytes.count - offset)
                     if written < 0 {
                         if errno == EINTR { continue }
                         throw SystemError("write", path, .last)

@@ -34,7 +34,8 @@ extension RemoteManagerHost {
     /// Runs `body` while the agent waits in a capture dialog, and ends the dialog (the agent
     /// then removes its dump or copy) however `body` ends.
     private func dialog<T>(_ opened: AgentReply, _ body: (any CaptureBundler) throws -> T) throws -> T {
-        let bundler = RemoteBundler(host: self, shownAs: opened.text, tables: opened.tables, failure: opened.tablesFailure)
+        let bundler = RemoteBundler(
+            host: self, shownAs: opened.text, tables: opened.tables, failure: opened.tablesFailure)
         defer { _ = try? call(request(.end)) }
         return try body(bundler)
     }

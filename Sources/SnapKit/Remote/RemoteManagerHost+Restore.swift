@@ -48,7 +48,10 @@ extension RemoteManagerHost {
     package func swapInStaging(expected: () throws -> BundleManifest) throws {
         // Sent along in case staging is gone there; only read then.
         let manifest = try? expected().encoded()
-        try call(request(.swapIn) { $0.bundle = manifest.map { BundlePayload(sha256: "", manifest: Data($0).base64EncodedString()) } })
+        try call(
+            request(.swapIn) {
+                $0.bundle = manifest.map { BundlePayload(sha256: "", manifest: Data($0).base64EncodedString()) }
+            })
     }
 
     package func putBack(_ previous: PreviousMnesiaFiles, from store: Store) throws {

@@ -109,9 +109,11 @@ final class SSHSession: @unchecked Sendable {
         let host = target.shown
         if messages.contains("Host key verification failed") || messages.contains("REMOTE HOST IDENTIFICATION") {
             let known = target.knownHosts ?? "the ssh config's known_hosts"
-            let offered = Self.fingerprint(of: target) ?? messages.firstMatch(of: /SHA256:[A-Za-z0-9+\/=]+/).map {
-                String($0.output)
-            }
+            let offered =
+                Self.fingerprint(of: target)
+                ?? messages.firstMatch(of: /SHA256:[A-Za-z0-9+\/=]+/).map {
+                    String($0.output)
+                }
             let changed = messages.contains("REMOTE HOST IDENTIFICATION")
             return RemoteError.hostKey(
                 host: host,

@@ -56,7 +56,7 @@ extension RestoreExecutor {
             try? locked.save(journal)
             throw RestoreError.rolledBackExcept(
                 id: journal.plan.id, failure: failure,
-                unreachable: unreachable.keys.sorted().map { "\($0) (\(unreachable[$0]!.host))" },
+                unreachable: unreachable.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value.host))" },
                 whereabouts: whereabouts())
         }
         journal.phase = .rolledBack

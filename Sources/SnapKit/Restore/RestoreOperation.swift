@@ -135,7 +135,9 @@ package struct RestoreOperation {
         let layout = RestoreLayout(store: store, id: id)
         let plan = try RestorePlanner.plan(
             id: id, record: record, targets: targets, pair: pair, requestedMode: request.mode,
-            rescue: { node in hosts.first { $0.name == node.name }?.rescueDirectory(for: layout) ?? layout.rescue(node.name) })
+            rescue: { node in
+                hosts.first { $0.name == node.name }?.rescueDirectory(for: layout) ?? layout.rescue(node.name)
+            })
         let notes = try RestorePreflight.check(
             record, in: locked, plan: plan,
             targets: targets.compactMap { target in hosts.first { $0.name == target.name } }, pair: hosts)

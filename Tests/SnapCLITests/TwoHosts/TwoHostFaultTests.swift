@@ -38,10 +38,10 @@ import Testing
         let output = home + "/started-with.txt"
         let mnesia = bed.mnesia(index)
         try """
-            #!/bin/sh
-            find '\(mnesia)' -type f -print0 | sort -z | xargs -0 sha256sum | sed 's|\(mnesia)||' > '\(output)'
-            exec '\(bed.home(index))/bin/leo_manager' start
-            """.write(toFile: script, atomically: true, encoding: .utf8)
+        #!/bin/sh
+        find '\(mnesia)' -type f -print0 | sort -z | xargs -0 sha256sum | sed 's|\(mnesia)||' > '\(output)'
+        exec '\(bed.home(index))/bin/leo_manager' start
+        """.write(toFile: script, atomically: true, encoding: .utf8)
         chmod(script, 0o755)
         _ = try ProcessRunner.run("/bin/chown", [bed.user(index), script])
         let config = try String(contentsOfFile: bed.config, encoding: .utf8)

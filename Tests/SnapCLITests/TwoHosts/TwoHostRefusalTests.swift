@@ -64,7 +64,8 @@ import Testing
             toFile: bed.config, atomically: true, encoding: .utf8)
         let newer = try bed.snap(["create", "--all"])
         #expect(newer.status == 1, "\(newer.stderr)")
-        #expect(newer.stderr.contains("speaks agent protocol 1, but the agent on snaptb-a@127.0.0.2"), "\(newer.stderr)")
+        #expect(
+            newer.stderr.contains("speaks agent protocol 1, but the agent on snaptb-a@127.0.0.2"), "\(newer.stderr)")
         #expect(newer.stderr.contains("protocol 99"))
         #expect(newer.stderr.contains("upgrade snap on this host (backup host"), "\(newer.stderr)")
         try config.write(toFile: bed.config, atomically: true, encoding: .utf8)

@@ -108,7 +108,8 @@ import Testing
             .replacingOccurrences(of: new.identity, with: old.identity)
             .replacingOccurrences(of: new.knownHosts, with: old.knownHosts)
         try config.write(toFile: old.config, atomically: true, encoding: .utf8)
-        let knownHosts = try String(contentsOfFile: old.knownHosts, encoding: .utf8)
+        let knownHosts =
+            try String(contentsOfFile: old.knownHosts, encoding: .utf8)
             + String(contentsOfFile: new.knownHosts, encoding: .utf8)
         try knownHosts.write(toFile: old.knownHosts, atomically: true, encoding: .utf8)
         let key = try String(contentsOfFile: old.identity + ".pub", encoding: .utf8)
