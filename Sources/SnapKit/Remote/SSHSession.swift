@@ -42,30 +42,20 @@ final class SSHSession: @unchecked Sendable {
         guard socketpair(AF_UNIX, kind, 0, &pair) == 0 else {
             throw HostUnreachable(host: target.shown, detail: String(cString: strerror(errno)))
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, pair[1], 0)
-        posix_spawn_file_actions_adddup2(&actions, pair[1], 1)
-        posix_spawn_file_actions_addopen(&actions, 2, errorFile, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
         // Its own process group: the operator's Ctrl-C reaches snap, which stops at a safe
         // point, and not the connection in the middle of a step.
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
-        posix_spawnattr_setpgroup(&attributes, 0)
-        let argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, environ)
-        Glibc.close(pair[1])
-        guard spawned == 0 else {
-            Glibc.close(pair[0])
-            throw HostUnreachable(
-                host: target.shown, detail: "cannot run /usr/bin/ssh: \(String(cString: strerror(spawned)))")
+        let spawned = ProcessSpawn.inNewGroup(arguments) { [errorFile] actions in
+            posix_spawn_file_actions_adddup2(&actions, pair[1], 0)
+            posix_spawn_file_actions_adddup2(&actions, pair[1], 1)
+            posix_spawn_file_actions_addopen(&actions, 2, errorFile, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         }
-        self.pid = pid
+        Glibc.close(pair[1])
+        switch spawned {
+        case .success(let started): pid = started
+        case .failure(let failure):
+            Glibc.close(pair[0])
+            throw HostUnreachable(host: target.shown, detail: "cannot run /usr/bin/ssh: \(failure.reason)")
+        }
         socket = pair[0]
         channel = FrameChannel(
             input: socket, output: socket, peer: "the agent on \(target.shown)", idleLimit: timeout)
