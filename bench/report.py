@@ -22,6 +22,10 @@ OTHER_NAMES = {
     "borg": "borg",
     "tar-sha256sum": "tar --zstd -xf + sha256sum -c",
     "cp-a": "cp -a",
+    "snap-local": "snap on the manager's host (no ssh)",
+    "manual-ssh": "ssh host tar -c \\| zstd -3 -T0 \\| tee >(sha256sum) > file",
+    "hosts-reference": "stop + start + wait_ready + 1.5 × ssh hostB tar -c \\| ssh hostA tar -x",
+    "hosts-manual-down": "manual line's own down time (same watcher)",
 }
 
 # (operation, dataset, other command): ratio target from issue 7.
@@ -40,6 +44,10 @@ OPERATIONS = {
 }
 RSS_LIMIT_MIB = 64
 ABSOLUTE_TARGETS = {"list": 0.2, "prune-dry-run": 1.0, "history": 1.0}
+# Two hosts (issue 15): snap over ssh at most this much slower than snap local to the same
+# files, and at most this ratio of ssh + tar + zstd + sha256sum.
+HOSTS_SSH_MARGIN_S = 0.3
+HOSTS_MANUAL_RATIO = 0.6
 
 
 def load_env(path):
@@ -135,6 +143,10 @@ class Report:
             return f"(a) {size(int(s.get('dataset_a_bytes', 0)))}: Mnesia dir + dump"
         if d == "pair":
             return f"stand-in pair, {s.get('pair_rows')} rows"
+        if d == "hosts":
+            mnesia = self.hosts_mnesia_bytes()
+            return (f"two-host test bed, {s.get('pair_rows')} rows"
+                    + (f" (manager_0's Mnesia dir {size(mnesia)})" if mnesia else ""))
         if d == "a-dir":
             return f"(a) {size(int(s.get('dataset_a-dir_bytes', 0)))}: Mnesia dir only"
         return f"({d}) {size(int(s.get('tree_' + d, 0)))} tree"
@@ -179,6 +191,76 @@ class Report:
                     "dataset": "pair", "snap_median_s": copy, "other": "1.5 × cp -a",
                     "other_median_s": 1.5 * cold["copy_s"], "ratio": copy / (1.5 * cold["copy_s"]),
                     "target": 1.0, "met": copy <= 1.5 * cold["copy_s"]})
+
+    def hosts_mnesia_bytes(self):
+        path = os.path.join(self.raw, "hosts", "mnesia-bytes")
+        return int(open(path).read().strip()) if os.path.exists(path) else None
+
+    def hosts_rows(self):
+        """Two hosts (issue 15): the capture over ssh beside snap local to the same files and
+        beside ssh + tar + zstd + sha256sum; Case 1's node-down time beside the manual line."""
+        group = self.groups.get("hosts-capture", {})
+        if "snap-ssh" in group:
+            ssh = group["snap-ssh"]["median"]
+            title = "capture of a stopped manager_0 over ssh (`snap create --node manager_0`)"
+            if "snap-local" in group:
+                local = group["snap-local"]["median"]
+                self.rows.append({
+                    "operation": title, "dataset": "hosts", "snap_median_s": ssh,
+                    "other": "snap-local", "other_median_s": local, "ratio": ssh / local,
+                    "target": None, "target_text": f"≤ local + {HOSTS_SSH_MARGIN_S:.2f} s",
+                    "met": ssh <= local + HOSTS_SSH_MARGIN_S})
+            if "manual-ssh" in group:
+                manual = group["manual-ssh"]["median"]
+                self.rows.append({
+                    "operation": title, "dataset": "hosts", "snap_median_s": ssh,
+                    "other": "manual-ssh", "other_median_s": manual, "ratio": ssh / manual,
+                    "target": HOSTS_MANUAL_RATIO, "met": ssh / manual <= HOSTS_MANUAL_RATIO})
+        restore = self.hosts_restore()
+        if restore and restore["snap"] and restore["manual"]:
+            snap, manual = restore["snap"], restore["manual"]
+            reference = manual["stop"] + manual["start"] + 1.5 * manual["copy"]
+            title = "Case 1 over ssh, manager_0 down (`snap restore latest@manager_1 --to manager_0`)"
+            self.rows.append({
+                "operation": title, "dataset": "hosts", "snap_median_s": snap["down"],
+                "other": "hosts-reference", "other_median_s": reference, "ratio": snap["down"] / reference,
+                "target": 1.0, "met": snap["down"] <= reference})
+            self.rows.append({
+                "operation": title, "dataset": "hosts", "snap_median_s": snap["down"],
+                "other": "hosts-manual-down", "other_median_s": manual["down"],
+                "ratio": snap["down"] / manual["down"], "target": None, "met": None})
+
+    def hosts_restore(self):
+        """Medians of the Case 1 rounds by arm, and snap's step times from its time-stamped
+        progress lines (each step from the end of the one before; step 1 from the start,
+        so it holds the plan and the preflight too)."""
+        path = os.path.join(self.raw, "hosts-restore.jsonl")
+        if not os.path.exists(path):
+            return None
+        rounds = [json.loads(line) for line in open(path) if line.strip()]
+        result = {"rounds": rounds}
+        for arm in ("snap", "manual"):
+            mine = [r for r in rounds if r["arm"] == arm]
+            result[arm] = {key: statistics.median(r[key] for r in mine)
+                           for key in ("down", "total", "stop", "copy", "start")
+                           if mine and all(r[key] is not None for r in mine)} if mine else None
+        steps = {}
+        for r in rounds:
+            log = os.path.join(self.raw, "hosts", f"restore-{r['round']}.log")
+            if r["arm"] != "snap" or not os.path.exists(log):
+                continue
+            previous = None
+            for line in open(log):
+                stamp, _, text = line.rstrip("\n").partition(" ")
+                found = re.match(r"\[(\d+)/\d+\] (.*): done$", text)
+                if text == "START":
+                    previous = float(stamp)
+                elif found and previous is not None:
+                    steps.setdefault((int(found.group(1)), found.group(2)), []).append(float(stamp) - previous)
+                    previous = float(stamp)
+        result["steps"] = [{"step": n, "title": title, "median_s": statistics.median(t), "runs": len(t)}
+                           for (n, title), t in sorted(steps.items())]
+        return result
 
     def cold(self):
         path = os.path.join(self.raw, "cold.jsonl")
@@ -287,7 +369,7 @@ class Report:
                 OTHER_NAMES.get(r["other"], r["other"])
             lines.append(f"| {r['operation']} | {self.dataset_label(r['dataset'])} | {secs(r['snap_median_s'])} | "
                          f"{other} | {secs(r['other_median_s'])} | "
-                         f"{r['ratio']:.2f}× | {'≤ %.2f×' % r['target'] if r['target'] else '-'} | "
+                         f"{r['ratio']:.2f}× | {r.get('target_text') or ('≤ %.2f×' % r['target'] if r['target'] else '-')} | "
                          f"{self.judge(r['met'])} |")
         lines += ["", "| operation | snap | target | met? | others |", "|---|---:|---:|---|---|"]
         for r in self.absolute:
@@ -328,8 +410,33 @@ class Report:
                           f"wait_ready {secs(p['start'])}. Round by round, snap's downtime "
                           + ", ".join(secs(d) for d in cold["downtimes"]) + " against stop + start + wait_ready "
                           + ", ".join(secs(d) for d in cold["restarts"]) + "."]
+        lines += self.hosts_markdown()
         lines += ["", "## Notes", ""] + [f"- {n}" for n in self.notes()]
         return "\n".join(lines) + "\n"
+
+    def hosts_markdown(self):
+        group, restore = self.groups.get("hosts-capture", {}), self.hosts_restore()
+        if not group and not restore:
+            return []
+        lines = ["", "## Two hosts (backup host's snap over ssh, agent on the manager's host)", ""]
+        if group:
+            lines += [f"Capture of the stopped manager_0 ({size(self.hosts_mnesia_bytes())} Mnesia directory), medians of "
+                      + ", ".join(f"{name} {secs(group[name]['median'])} ({group[name]['runs']} runs)"
+                                  for name in ("snap-ssh", "snap-local", "manual-ssh") if name in group) + "."]
+        if restore and restore["snap"] and restore["manual"]:
+            snap, manual = restore["snap"], restore["manual"]
+            count = sum(1 for r in restore["rounds"] if r["arm"] == "snap")
+            lines += ["", f"Case 1, medians of {count} interleaved rounds: snap restore {secs(snap['total'])} in all, "
+                      f"manager_0 not serving for {secs(snap['down'])} (console watcher); the manual line "
+                      f"{secs(manual['total'])} in all: stop both {secs(manual['stop'])}, `ssh hostB tar -c \\| ssh hostA "
+                      f"tar -x` {secs(manual['copy'])}, start both + wait_ready {secs(manual['start'])}, manager_0 not "
+                      f"serving for {secs(manual['down'])}."]
+            if restore["steps"]:
+                lines += ["", "snap's steps (medians; each from the end of the one before, step 1 from the start of the "
+                          "command, so it holds the plan, the preflight and the first ssh connection):", "",
+                          "| step | time |", "|---|---:|"]
+                lines += [f"| {st['step']}. {st['title']} | {secs(st['median_s'])} |" for st in restore["steps"]]
+        return lines
 
     def notes(self):
         m, s = self.machine, self.settings
@@ -362,6 +469,15 @@ class Report:
             "holds it; bytes added measured with du -sb around one more capture.",
             "Cold mode: Tests/Testbed/leofs-testbed pair (real Mnesia), rows loaded by bench/standin-load; "
             "rounds interleave snap's cold create, a manual stop/start/wait_ready and a cp -a of the directory.",
+            "Two hosts: Tests/Testbed/leofs-testbed create --hosts (manager_0 on 127.0.0.2 as snaptb-a, manager_1 on "
+            "127.0.0.3 as snaptb-b, an sshd each; snap and ssh run as snaptb-backup through setpriv), the same rows "
+            "loaded by bench/standin-load. Capture: manager_0 stopped, so every arm reads the same quiescent files "
+            "(snap's auto mode makes a plain copy of a stopped node: no dump, no settle wait), each into an empty "
+            "store or file; snap local runs as root with a config naming the same home without host. Case 1: "
+            "rounds alternate snap and the manual line; bench/console-watch asks manager_0's console `status` every "
+            "25 ms and the down time is the longest stretch without a good answer, in both arms; the target's "
+            "reference is the manual line's own timed parts (stop of both, start of both + wait_ready, 1.5 × the "
+            "copy).",
             "Record commands: a store made by bench/gen-store.py (one real bundle reused by every record, audit "
             "chain computed as AuditLog does); `snap list` and `snap audit verify` checked it before timing.",
         ]
@@ -369,10 +485,11 @@ class Report:
     def write(self):
         self.ratio_rows()
         self.absolute_rows()
+        self.hosts_rows()
         self.rss_table()
         document = {"machine": self.machine, "settings": self.settings, "phases_s": self.phases,
                     "quick": self.quick, "comparisons": self.rows, "absolute": self.absolute,
-                    "peak_rss": self.rss_rows, "store_growth": self.series(), "cold": self.cold(),
+                    "peak_rss": self.rss_rows, "store_growth": self.series(), "cold": self.cold(), "hosts_restore": self.hosts_restore(),
                     "groups": self.groups, "notes": self.notes()}
         with open(os.path.join(self.out, "latest.json"), "w") as f:
             json.dump(document, f, indent=2)

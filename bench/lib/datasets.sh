@@ -114,11 +114,11 @@ for base in range(10600, 11000, 20):
 PY
 }
 
-# require_free_node_names: no Erlang node runs under the pair's names (another pair with
-# them would receive our rows and our stop).
+# require_free_node_names [N0,N1]: no Erlang node runs under the pair's names (default: the
+# local pair's; another pair with them would receive our rows and our stop).
 require_free_node_names() {
-    local name
-    for name in ${pair_names//,/ }; do
+    local name names="${1:-$pair_names}"
+    for name in ${names//,/ }; do
         if epmd -names 2>/dev/null | grep -q "^name ${name%%@*} at"; then
             die "an Erlang node named $name is running already: stop it (leofs-testbed stop DIR) and rerun"
         fi
