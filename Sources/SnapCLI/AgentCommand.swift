@@ -12,7 +12,7 @@ struct AgentCommand: ParsableCommand {
             host. For an authorized_keys forced command, name the manager homes it may serve: \
             command="/usr/local/bin/snap agent --home /usr/local/leofs/current/leo_manager_0",restrict ssh-ed25519 ...
             It then refuses any other home, any path outside them, console commands other than status \
-            and update-managers, and stop_command/start_command sent to it.
+            and update-managers, and every snap.yaml key sent to it but timeout, settle and role.
             """)
 
     @Option(

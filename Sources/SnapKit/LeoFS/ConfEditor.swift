@@ -25,6 +25,9 @@ package enum ConfEditor {
     /// Sets `key` in `file`, first copying the file to `backup` unless that exists already
     /// (a resumed restore must keep the original, not its own edit). Mode and owner stay.
     package static func set(_ key: String, to value: String, in file: String, backup: String) throws {
+        guard !value.contains(where: \.isNewline) else {
+            throw SystemError("write a value with a line break into", file, .invalidArgument)
+        }
         let original = try FileOps.readFile(file)
         guard let status = try FileOps.status(file) else { throw SystemError("read", file, .noSuchFileOrDirectory) }
         if !FileOps.exists(backup) {

@@ -23,14 +23,17 @@ extension Agent {
         case .dumpTables: reply.tables = try manager().dumpTables()
         case .loadDump:
             let host = try manager()
-            try host.load { path in try receive(into: path, expecting: request.bundle?.sha256) }
+            try withReceivedBundle(request.bundle, host: host) { bundle in
+                guard let bundle else { throw AgentRefusal("load without a bundle") }
+                try host.load { try SnapshotContent.unpackDump(of: bundle, to: $0) }
+            }
         case .removeStaleDumps: try manager().removeStaleDumps()
         case .console:
             let command = request.text ?? ""
-            if homes != nil, command != "status", !command.hasPrefix("update-managers ") {
+            if homes != nil, !Self.isAllowedConsoleCommand(command) {
                 throw AgentRefusal(
-                    "console command '\(command)': a restricted agent sends only status "
-                        + "and update-managers")
+                    "console command \(command.debugDescription): a restricted agent sends only status "
+                        + "and update-managers NODE NODE")
             }
             reply.text = try manager().console(command)
         case .checkMnesia: try manager().checkMnesiaDirectory(shownAs: request.text)
@@ -89,14 +92,15 @@ extension Agent {
             let host = try manager()
             let file = try host.partnerConfFile()
             guard request.path == file, let backup = request.backup, isConfBackup(backup, of: file),
-                let partner = request.text
+                let partner = request.text, Self.isNodeName(partner)
             else {
                 throw AgentRefusal("set partner in \(request.path ?? "?"): not \(host.name)'s conf file")
             }
             try host.setPartner(partner, in: file, backup: backup)
         case .restoreConf:
             let host = try manager()
-            guard let file = request.path, let backup = request.backup, Self.isInside(file, host.node.home + "/etc"),
+            guard let file = request.path, let backup = request.backup,
+                Self.isInside(file, Self.realPath(host.node.home + "/etc")),
                 isConfBackup(backup, of: file)
             else {
                 throw AgentRefusal("restore conf \(request.path ?? "?"): outside \(host.node.home)/etc")
@@ -118,13 +122,59 @@ extension Agent {
             for key in ["stop_command", "start_command"] where entry.overrides[key] != nil {
                 throw AgentRefusal("a restricted agent runs no \(key) sent to it")
             }
+            // Everything else is read from the manager's own conf here, not taken from the
+            // backup host: a Mnesia directory, a console address or a node name sent to it
+            // could point the agent at other files or other services.
+            for key in entry.overrides.keys.sorted() where !Self.restrictedOverrides.contains(key) {
+                throw AgentRefusal(
+                    "a restricted agent takes \(key) from \(entry.home)/etc/leo_manager.conf, not from snap.yaml; "
+                        + "remove it from the backup host's snap.yaml")
+            }
         }
         let node = try ManagerNode.resolve(entry)
-        if let homes, !homes.contains(where: { Self.isInside(node.mnesiaDirectory, $0) }) {
-            throw AgentRefusal("\(node.mnesiaDirectory) is outside the homes this agent serves")
+        if homes != nil, !Self.isInside(node.mnesiaDirectory, Self.realPath(node.home) + "/work") {
+            throw AgentRefusal(
+                "\(node.mnesiaDirectory) is outside \(node.home)/work, the only place a restricted agent serves")
         }
+        try lock(node)
         host = LocalManagerHost(node, coldCopyPieceDelay: hooks.coldCopyPieceDelay, logger: logger)
         return node
+    }
+
+    /// The snap.yaml keys a restricted agent takes from the backup host: deadlines and role.
+    static let restrictedOverrides: Set<String> = ["timeout", "settle", "role"]
+
+    /// `status`, or `update-managers` with two node names: what snap sends to a console.
+    static func isAllowedConsoleCommand(_ command: String) -> Bool {
+        if command == "status" { return true }
+        let words = command.split(separator: " ", omittingEmptySubsequences: false)
+        return words.count == 3 && words[0] == "update-managers" && isNodeName(String(words[1]))
+            && isNodeName(String(words[2]))
+    }
+
+    /// `name@host` of letters, digits, `_`, `-`, `.` and `:`, nothing else (no spaces, no
+    /// line breaks).
+    static func isNodeName(_ text: String) -> Bool {
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        let allowed = { (c: Character) in c.isASCII && (c.isLetter || c.isNumber || "_-.:".contains(c)) }
+        return parts.count == 2 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy(allowed) }
+    }
+
+    /// Holds `<home>/work/.snap-agent.lock` until this agent exits: one agent at a time works
+    /// on a manager, so that one whose coordinator went away finishes before the next begins.
+    private func lock(_ node: ManagerNode) throws {
+        let path = node.home + "/work/.snap-agent.lock"
+        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw SystemError("open", path, .last) }
+        let deadline = Date().addingTimeInterval(node.timeout)
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard Date() < deadline else {
+                Glibc.close(fd)
+                throw AgentRefusal("another snap agent still works on \(node.name) after \(Int(node.timeout)) s")
+            }
+            usleep(50_000)
+        }
+        lockDescriptor = fd  // released when the process exits
     }
 
     /// A rescue folder this manager's restores use (`<mnesia parent>/.snap-rescue-<id>`), or a refusal.

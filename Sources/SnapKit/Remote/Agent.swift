@@ -18,6 +18,8 @@ package final class Agent {
     var host: LocalManagerHost?
     /// The request being handled is followed by a data stream not read yet.
     var pendingStream = false
+    /// The manager's agent lock, held until exit.
+    var lockDescriptor: Int32?
 
     /// - Parameters:
     ///   - homes: the manager homes served; nil serves any.
@@ -109,14 +111,21 @@ package final class Agent {
         return host
     }
 
+    /// `path` with every link resolved; for a path that does not exist (yet), its nearest
+    /// existing parent resolved and the rest appended.
     static func realPath(_ path: String) -> String {
-        guard let resolved = realpath(path, nil) else { return path }
-        defer { free(resolved) }
-        return String(cString: resolved)
+        if let resolved = realpath(path, nil) {
+            defer { free(resolved) }
+            return String(cString: resolved)
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        guard !parent.isEmpty, parent != path else { return path }
+        return realPath(parent) + "/" + (path as NSString).lastPathComponent
     }
 
-    /// Whether `path` is `home` or inside it, links resolved.
+    /// Whether `path` is `home` or inside it, links resolved; a path with `..` in it never is.
     static func isInside(_ path: String, _ home: String) -> Bool {
+        guard !path.split(separator: "/").contains("..") else { return false }
         let real = realPath(path)
         return real == home || real.hasPrefix(home.hasSuffix("/") ? home : home + "/")
     }

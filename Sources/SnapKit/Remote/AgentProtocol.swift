@@ -135,7 +135,7 @@ struct ColdCopyPayload: Codable, Sendable {
 /// failures a caller tells apart, their kind and details.
 package struct RemoteFailure: Codable, Sendable, Equatable {
     package enum Kind: String, Codable, Sendable {
-        case other, fileChanged, incompleteMnesia, interrupted, coldCopyTimedOut, restoreCheck, stillRunning
+        case other, fileChanged, incompleteMnesia, interrupted, restoreCheck, stillRunning
     }
 
     var kind: Kind
@@ -164,7 +164,6 @@ package struct RemoteFailure: Codable, Sendable, Equatable {
             kind = .interrupted
             signal = error.signal
             message = error.state
-        case is ColdCopyTimedOut: kind = .coldCopyTimedOut
         case is RestoreCheckFailed: kind = .restoreCheck
         case LeoFSError.stillRunning: kind = .stillRunning
         default: break
@@ -182,7 +181,7 @@ package struct RemoteFailure: Codable, Sendable, Equatable {
         case .interrupted: return Interrupted(signal: signal ?? SIGTERM, state: "on \(host): \(message)")
         case .restoreCheck: return RestoreCheckFailed(detail: "on \(host): \(message)")
         case .stillRunning: return LeoFSError.stillRunning(node: node)
-        case .coldCopyTimedOut, .other: return RemoteError.failed(host: host, message: message, status: exitStatus)
+        case .other: return RemoteError.failed(host: host, message: message, status: exitStatus)
         }
     }
 }

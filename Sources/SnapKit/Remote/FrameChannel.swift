@@ -95,7 +95,7 @@ final class FrameChannel: @unchecked Sendable {
         while offset < bytes.count {
             // A socket (the coordinator's end) reports a vanished peer as EPIPE, not SIGPIPE.
             var written = Glibc.send(output, base + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
-            if written < 0 && errno == ENOTSOCK { written = write(output, base + offset, bytes.count - offset) }
+            if written < 0 && errno == ENOTSOCK { written = Glibc.write(output, base + offset, bytes.count - offset) }
             if written < 0 {
                 if errno == EINTR { continue }
                 throw ChannelError.lost(peer: peer, detail: String(cString: strerror(errno)))
@@ -135,33 +135,46 @@ final class FrameChannel: @unchecked Sendable {
         }
     }
 
-    /// Receives bulk data into `fd`.
+    /// Receives bulk data into `fd`. A write that fails (a full disk) still reads the
+    /// stream to its end, so that the channel stays in step, and then throws.
     /// - Returns: its SHA-256 and size, as received.
     func receiveData(into fd: Int32, path: String) throws -> (sha256: String, size: Int64) {
         var hasher = SHA256()
         var size: Int64 = 0
+        var writeError: (any Error)?
         while true {
             let frame = try receive()
             guard frame.kind == .data else {
                 throw ChannelError.garbled(peer: peer, detail: "a message inside a data stream")
             }
             if frame.payload.isEmpty { break }
-            try frame.payload.withUnsafeBytes { bytes in
-                guard let base = bytes.baseAddress else { return }
-                var offset = 0
-                while offset < bytes.count {
-                    let written = write(fd, base + offset, bytes.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        throw SystemError("write", path, .last)
-                    }
-                    offset += written
-                }
-                hasher.update(bufferPointer: bytes)
+            if writeError != nil { continue }
+            do {
+                try write(frame.payload, to: fd, path: path)
+            } catch {
+                writeError = error
+                continue
             }
+            frame.payload.withUnsafeBytes { hasher.update(bufferPointer: $0) }
             size += Int64(frame.payload.count)
         }
+        if let writeError { throw writeError }
         return (hasher.finalize().hexString, size)
+    }
+
+    private func write(_ payload: [UInt8], to fd: Int32, path: String) throws {
+        try payload.withUnsafeBytes { bytes in
+            guard let base = bytes.baseAddress else { return }
+            var offset = 0
+            while offset < bytes.count {
+                let written = Glibc.write(fd, base + offset, bytes.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw SystemError("write", path, .last)
+                }
+                offset += written
+            }
+        }
     }
 
     /// Exactly `count` bytes, waiting at most ``idleLimit`` for each read.

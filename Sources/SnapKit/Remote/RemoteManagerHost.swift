@@ -112,6 +112,10 @@ final class RemoteManagerHost: ManagerHost, @unchecked Sendable {
     func call(
         _ request: AgentRequest, sending file: String? = nil, receiving: ((FrameChannel) throws -> Void)? = nil
     ) throws -> AgentReply {
+        if session == nil && request.op.isInDialog {
+            // The dialog's state went with the connection that broke.
+            throw HostUnreachable(host: target.shown, detail: "the connection broke during a capture")
+        }
         var session = try connected()
         do {
             try session.channel.send(request)
@@ -126,16 +130,23 @@ final class RemoteManagerHost: ManagerHost, @unchecked Sendable {
                 throw unreachable(error, request)
             }
         }
+        let reply: AgentReply
         do {
             if let file { try session.channel.sendData(ofFile: file) }
             try receiving?(session.channel)
-            let reply = try session.channel.receive(AgentReply.self)
-            if let failure = reply.failure { throw failure.error(on: target.shown, node: node.name) }
-            return reply
+            reply = try session.channel.receive(AgentReply.self)
         } catch let error as ChannelError {
             drop(session, error, request)
             throw unreachable(error, request)
+        } catch {
+            // Half a stream went one way or the other: this connection is out of step.
+            logger.warning("\(node.name): \(error) (during \(request.op.rawValue)); dropping the connection")
+            session.close()
+            self.session = nil
+            throw error
         }
+        if let failure = reply.failure { throw failure.error(on: target.shown, node: node.name) }
+        return reply
     }
 
     private func drop(_ session: SSHSession, _ error: ChannelError, _ request: AgentRequest) {
@@ -174,15 +185,11 @@ final class RemoteManagerHost: ManagerHost, @unchecked Sendable {
 
     package func dumpTables() throws -> [TableSummary] { try call(request(.dumpTables)).tables ?? [] }
 
+    /// The snapshot's bundle goes to the host, which unpacks the dump from it (checked) and
+    /// loads it: nothing but the compressed bundle crosses the network.
     package func load(dumpOf record: SnapshotRecord, from store: Store) throws {
         let bundle = try store.bundleFile(of: record)
-        let directory = store.root + "/" + FileOps.temporaryPrefix + "dump-" + FileOps.randomHex(bytes: 6)
-        guard mkdir(directory, 0o700) == 0 else { throw SystemError("make directory", directory, .last) }
-        defer { try? FileOps.removeTree(directory) }
-        let dump = directory + "/mnesia.dump"
-        try SnapshotContent.unpackDump(of: bundle, to: dump)
-        let sent = try FileOps.sha256(ofFile: dump)
-        try call(request(.loadDump) { $0.bundle = BundlePayload(sha256: sent.sha256, manifest: "") }, sending: dump)
+        try call(request(.loadDump) { $0.bundle = Self.payload(bundle) }, sending: bundle.path)
     }
 
     package func removeStaleDumps() { _ = try? call(request(.removeStaleDumps)) }

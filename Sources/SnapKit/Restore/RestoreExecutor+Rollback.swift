@@ -134,9 +134,23 @@ extension RestoreExecutor {
                 try locked.save(journal)
                 return
             }
+            // A rescue that holds files no pre-restore snapshot records (a kill came between
+            // the move and the record) is the only copy of them: it stays.
+            var kept: [String] = []
             for name in rescued {
                 let manager = try host(name)
-                try manager.discardRescue(rescue(of: manager))
+                let folder = rescue(of: manager)
+                if journal.preRestoreSnapshots[name] == nil, try !manager.rescuedNames(in: folder).isEmpty {
+                    kept.append(folder)
+                    continue
+                }
+                try manager.discardRescue(folder)
+            }
+            guard kept.isEmpty else {
+                journal.findings.append(
+                    "the rescued files stay in \(kept.joined(separator: ", ")): no pre-restore snapshot records them")
+                try locked.save(journal)
+                return
             }
             try FileOps.removeTree(layout.rescueRoot)
             journal.rescueReleased = true

@@ -91,12 +91,15 @@ import Testing
         #expect(other.status == 1, "\(other.stderr)")
         #expect(other.stderr.contains("\(elsewhere) is not a home this agent serves"), "\(other.stderr)")
         try Self.edit(bed, "home: \(elsewhere)\n", "home: \(bed.home(0))\n")
-        // A Mnesia directory outside it (the host's /etc, say) is refused too.
-        try Self.edit(bed, "home: \(bed.home(0))\n", "home: \(bed.home(0))\n    mnesia_dir: /etc\n")
-        let outside = try bed.snap(["create", "--node", "manager_0", "--mode", "files"])
-        #expect(outside.status == 1, "\(outside.stderr)")
-        #expect(outside.stderr.contains("/etc is outside the homes this agent serves"), "\(outside.stderr)")
-        try Self.edit(bed, "    mnesia_dir: /etc\n", "")
+        // A Mnesia directory (the host's /etc, say) or a console address sent to it is not taken.
+        for key in ["mnesia_dir: /etc", "console_host: 10.0.0.99"] {
+            try Self.edit(bed, "home: \(bed.home(0))\n", "home: \(bed.home(0))\n    \(key)\n")
+            let outside = try bed.snap(["create", "--node", "manager_0", "--mode", "files"])
+            #expect(outside.status == 1, "\(outside.stderr)")
+            let name = String(key.prefix { $0 != ":" })
+            #expect(outside.stderr.contains("a restricted agent takes \(name) from"), "\(outside.stderr)")
+            try Self.edit(bed, "    \(key)\n", "")
+        }
         // So is a command to run: a stolen key must not run anything on the host.
         try Self.edit(bed, "home: \(bed.home(0))\n", "home: \(bed.home(0))\n    stop_command: cat /etc/shadow\n")
         let command = try bed.snap(["create", "--node", "manager_0", "--mode", "cold"])

@@ -32,7 +32,10 @@ import Testing
         try (0..<2).flatMap { index in
             let work = bed.home(index) + "/work"
             let mnesia = work + "/mnesia"
-            return try FileManager.default.contentsOfDirectory(atPath: work).filter { $0.hasPrefix(".snap-") }
+            // The agent's lock file stays, as the store's does.
+            return try FileManager.default.contentsOfDirectory(atPath: work).filter {
+                $0.hasPrefix(".snap-") && $0 != ".snap-agent.lock"
+            }
                 + FileManager.default.contentsOfDirectory(atPath: mnesia).filter { $0.contains(".snap-") }
         }
     }
