@@ -137,6 +137,7 @@ extension Agent {
                 "\(node.mnesiaDirectory) is outside \(node.home)/work, the only place a restricted agent serves")
         }
         try lock(node)
+        channel.idleLimit = max(node.timeout, 30)
         host = LocalManagerHost(node, coldCopyPieceDelay: hooks.coldCopyPieceDelay, logger: logger)
         return node
     }

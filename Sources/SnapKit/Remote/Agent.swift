@@ -24,7 +24,9 @@ package final class Agent {
     /// - Parameters:
     ///   - homes: the manager homes served; nil serves any.
     package init(homes: [String]?, hooks: DebugHooks, logger: Logger) {
-        channel = FrameChannel(input: 0, output: 1, peer: "the coordinator")
+        // The coordinator sends heartbeats too: one silent for this long is gone (a
+        // backup host cut off without a word), and the agent's work and lock go with it.
+        channel = FrameChannel(input: 0, output: 1, peer: "the coordinator", idleLimit: 120)
         self.homes = homes.map { $0.map(Self.realPath) }
         self.hooks = hooks
         self.logger = logger
@@ -91,9 +93,9 @@ package final class Agent {
     /// point as if SIGHUP had come (an unpack removes what it wrote; a cold copy's node is
     /// started again first).
     private func startHeartbeat() {
-        let channel = self.channel
+        channel.keepAlive(every: 2) { kill(getpid(), SIGHUP) }
         Thread.detachNewThread {
-            while channel.heartbeat() && !Self.coordinatorGone() { sleep(2) }
+            while !Self.coordinatorGone() { sleep(1) }
             kill(getpid(), SIGHUP)
         }
     }

@@ -30,6 +30,8 @@ final class FrameChannel: @unchecked Sendable {
     /// How errors name the other end (`the agent on leofs@10.0.0.11`).
     let peer: String
     private let writeLock = NSLock()
+    /// Set by ``shutDown()``, under `writeLock`.
+    private var isShutDown = false
     private var buffer: [UInt8] = []
     private var start = 0
 
@@ -48,8 +50,26 @@ final class FrameChannel: @unchecked Sendable {
         for index in 0..<4 { header[1 + index] = UInt8(truncatingIfNeeded: count >> (24 - 8 * index)) }
         writeLock.lock()
         defer { writeLock.unlock() }
+        guard !isShutDown else { throw ChannelError.lost(peer: peer, detail: "the connection was closed") }
         try header.withUnsafeBytes { try writeAll($0) }
         try writeAll(payload)
+    }
+
+    /// Stops every later write (the heartbeats' too) before the descriptor is closed, so
+    /// that no write can reach a descriptor the number is given to next.
+    func shutDown() {
+        writeLock.lock()
+        isShutDown = true
+        writeLock.unlock()
+    }
+
+    /// Sends a heartbeat every `seconds` on a thread of its own until the peer is gone or
+    /// the channel is shut down; then runs `gone`.
+    func keepAlive(every seconds: UInt32, then gone: @escaping @Sendable () -> Void = {}) {
+        Thread.detachNewThread { [self] in
+            while heartbeat() { sleep(seconds) }
+            gone()
+        }
     }
 
     /// Sends `value` as a message.

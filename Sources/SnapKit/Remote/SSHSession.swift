@@ -59,6 +59,9 @@ final class SSHSession: @unchecked Sendable {
         socket = pair[0]
         channel = FrameChannel(
             input: socket, output: socket, peer: "the agent on \(target.shown)", idleLimit: timeout)
+        // The agent gives up on a coordinator it hears nothing from, so that a backup host
+        // cut off mid-restore does not leave it holding its files and its lock for hours.
+        channel.keepAlive(every: 2)
     }
 
     deinit { close() }
@@ -77,6 +80,7 @@ final class SSHSession: @unchecked Sendable {
     func close() {
         guard !closed else { return }
         closed = true
+        channel.shutDown()
         shutdown(socket, Int32(SHUT_WR))
         let deadline = Date().addingTimeInterval(5)
         var status: Int32 = 0
