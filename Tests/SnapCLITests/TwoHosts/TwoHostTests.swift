@@ -43,8 +43,10 @@ import Testing
     @Test func createAllCapturesBothHostsInEveryMode() throws {
         let bed = try Self.started("two-create")
         let hostname = ProcessInfo.processInfo.hostName
+        let environment = try TwoHostFaultTests.sshTemporary(bed)
+        let tmp = try #require(environment["TMPDIR"])
         for mode in ["auto", "files", "dump", "cold"] {
-            let created = try bed.snap(["create", "--all", "--mode", mode])
+            let created = try bed.snap(["create", "--all", "--mode", mode], environment: environment)
             #expect(created.status == 0, "\(mode): \(created.stderr)")
             let newest = try Self.records(bed).prefix(2)
             #expect(Set(newest.compactMap { $0["node"] as? String }) == ["manager_0", "manager_1"])
@@ -56,6 +58,10 @@ import Testing
             #expect(try bed.control(0, ["ping"]).stdout.contains("pong"), "\(mode)")
             #expect(try bed.control(1, ["ping"]).stdout.contains("pong"), "\(mode)")
         }
+        // One connection per host per run, gone with the run: no master left, no socket directory.
+        let ssh = try ProcessRunner.run("/usr/bin/pgrep", ["-u", TwoHostTestbed.backupUser, "-a", "-x", "ssh"])
+        #expect(!ssh.stdout.contains(tmp), "\(ssh.stdout)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp).isEmpty)
         let verified = try bed.snap(["verify", "--all"])
         #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
         // The dump and the bundles were made on the hosts and are gone from them.
