@@ -290,6 +290,8 @@ package final class InMemoryManagerHost: ManagerHost, @unchecked Sendable {
 
     package func rescueDirectory(for layout: RestoreLayout) -> String { layout.rescue(node.name) }
 
+    package func unpackOverhead(of record: SnapshotRecord) -> Int64 { 0 }
+
     package func withRescuedFiles<T>(in rescue: String, _ body: (any CaptureBundler) throws -> T) throws -> T {
         try call("withRescuedFiles") {
             let directory = TemporaryDirectory("fake-rescue")

@@ -14,6 +14,8 @@ extension LocalManagerHost {
         return FreeSpace(path: parent, available: Int64(info.f_bavail) * Int64(info.f_frsize))
     }
 
+    package func unpackOverhead(of record: SnapshotRecord) -> Int64 { 0 }
+
     package func rescueMnesia(to rescue: String) throws -> (files: Int, bytes: Int64) {
         let live = node.mnesiaDirectory
         try FileOps.makeDirectory((rescue as NSString).deletingLastPathComponent)

@@ -66,6 +66,9 @@ package protocol ManagerHost: Sendable {
     func surveyMnesia() throws -> TargetDirectory
     /// The free space where the snapshot's files are unpacked, beside the Mnesia directory.
     func spaceBesideMnesia() throws -> FreeSpace
+    /// Bytes an unpack of `record` needs there besides its files: nothing when the bundle is
+    /// read from the store, the bundle itself when it is first received on another host.
+    func unpackOverhead(of record: SnapshotRecord) -> Int64
     /// Where the restore laid out by `layout` moves this node's files: a folder in the store
     /// for a manager on snap's host, one beside the Mnesia directory on another host.
     func rescueDirectory(for layout: RestoreLayout) -> String

@@ -15,6 +15,9 @@ extension RemoteManagerHost {
         return FreeSpace(path: space.path, available: space.available)
     }
 
+    /// The bundle is received into `<home>/work` before it is unpacked.
+    package func unpackOverhead(of record: SnapshotRecord) -> Int64 { record.bundleSize }
+
     /// Beside the Mnesia directory on the manager's host, so that the rescue moves files
     /// within one file system there: `<parent>/.snap-rescue-<restore id>`.
     package func rescueDirectory(for layout: RestoreLayout) -> String {

@@ -52,9 +52,12 @@ enum RestorePreflight {
                 notes.append("\(target.name): \(target.mnesiaDirectory) is empty; there are no previous files to keep")
             }
             rescued += directory.bytes
-            // The snapshot's files, and a rollback's copy of the previous ones.
+            // The snapshot's files, a rollback's copy of the previous ones, and the bundle
+            // where a host receives it first.
+            let needed = record.unpackedSize.addingReportingOverflow(directory.bytes).partialValue
             try requireSpace(
-                record.unpackedSize.addingReportingOverflow(directory.bytes).partialValue, in: host.spaceBesideMnesia())
+                needed.addingReportingOverflow(host.unpackOverhead(of: record)).partialValue,
+                in: host.spaceBesideMnesia())
         }
         // The rescued files and their pre-restore bundle (at most as large) go to the store.
         try requireSpace(rescued * 2, in: freeSpace(at: store.root))
