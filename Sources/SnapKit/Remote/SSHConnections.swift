@@ -22,11 +22,28 @@ package final class SSHConnections: @unchecked Sendable {
         defer { lock.unlock() }
         if let directory { return directory }
         let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-        let path = base + "/snap-ssh-" + FileOps.randomHex(bytes: 6)
+        Self.removeStale(in: base)
+        let path = base + "/" + Self.prefix + "\(getpid())-" + FileOps.randomHex(bytes: 4)
         guard mkdir(path, 0o700) == 0 else { throw SystemError("make directory", path, .last) }
         directory = path
         atexit { SSHConnections.shared.closeAll() }
         return path
+    }
+
+    /// How control directories are named: the prefix, the pid of the snap that made it, a
+    /// random part.
+    static let prefix = "snap-ssh-"
+
+    /// Removes the control directories of this user's snaps that are gone (killed before
+    /// their exit could remove them; their masters exit on their own once idle).
+    static func removeStale(in base: String) {
+        for name in (try? FileOps.listDirectory(base)) ?? [] where name.hasPrefix(prefix) {
+            let path = base + "/" + name
+            guard let pid = name.dropFirst(prefix.count).split(separator: "-").first.flatMap({ Int32($0) }),
+                kill(pid, 0) != 0 && errno == ESRCH, (try? FileOps.status(path))??.st_uid == geteuid()
+            else { continue }
+            try? FileOps.removeTree(path)
+        }
     }
 
     /// Remembers the options that reach a master, to stop it at exit.
