@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Glibc
+import SystemPackage
 
 /// One end of the agent protocol's byte stream (the SSH channel's stdin and stdout): frames
 /// of one kind byte, a 4-byte big-endian length and the payload.
@@ -87,25 +88,14 @@ final class FrameChannel: @unchecked Sendable {
     /// - Returns: its SHA-256 and size, as sent.
     @discardableResult
     func sendData(ofFile path: String) throws -> (sha256: String, size: Int64) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SystemError("open", path, .last) }
-        defer { close(fd) }
         var hasher = SHA256()
         var size: Int64 = 0
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize, alignment: 16)
-        defer { chunk.deallocate() }
-        while true {
-            let count = read(fd, chunk.baseAddress, chunk.count)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw SystemError("read", path, .last)
-            }
-            let piece = UnsafeRawBufferPointer(rebasing: chunk[0..<count])
-            try send(.data, piece)
-            if count == 0 { break }
-            hasher.update(bufferPointer: piece)
-            size += Int64(count)
+        try FileOps.readChunks(path, chunkSize: Self.chunkSize) { chunk in
+            try send(.data, chunk)
+            hasher.update(bufferPointer: chunk)
+            size += Int64(chunk.count)
         }
+        try send(.data, UnsafeRawBufferPointer(start: nil, count: 0))
         return (hasher.finalize().hexString, size)
     }
 
@@ -170,7 +160,7 @@ final class FrameChannel: @unchecked Sendable {
             if frame.payload.isEmpty { break }
             if writeError != nil { continue }
             do {
-                try write(frame.payload, to: fd, path: path)
+                try FileOps.writeAll(FileDescriptor(rawValue: fd), frame.payload, path: path)
             } catch {
                 writeError = error
                 continue
@@ -180,21 +170,6 @@ final class FrameChannel: @unchecked Sendable {
         }
         if let writeError { throw writeError }
         return (hasher.finalize().hexString, size)
-    }
-
-    private func write(_ payload: [UInt8], to fd: Int32, path: String) throws {
-        try payload.withUnsafeBytes { bytes in
-            guard let base = bytes.baseAddress else { return }
-            var offset = 0
-            while offset < bytes.count {
-                let written = Glibc.write(fd, base + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw SystemError("write", path, .last)
-                }
-                offset += written
-            }
-        }
     }
 
     /// Exactly `count` bytes, waiting at most ``idleLimit`` for each read.

@@ -12,13 +12,13 @@ package struct DebugHooks: Sendable, Equatable {
 
     /// Waits at `step` as ``pauseAtStep`` says, if it says so.
     func pause(at step: Int) {
-        guard let pause = pauseAtStep, pause.step == step else { return }
+        guard let pause = pauseAtStep, pause.at == step else { return }
         Self.wait(creating: pause.file)
     }
 
     /// Waits before the agent request `op` as ``agentPause`` says, if it says so.
     func pause(before op: String) {
-        guard let pause = agentPause, pause.op == op else { return }
+        guard let pause = agentPause, pause.at == op else { return }
         Self.wait(creating: pause.file)
     }
 
@@ -32,16 +32,15 @@ package struct DebugHooks: Sendable, Equatable {
     package var agentProtocol: Int?
     /// The restore step number at whose start the process creates the file and waits until
     /// it is gone (at most 300 s): a test breaks something meanwhile (an SSH connection).
-    var pauseAtStep: (step: Int, file: String)?
+    var pauseAtStep: Pause<Int>?
     /// The agent request (`unpack`, `stop` ...) before which `snap agent` creates the file
     /// and waits until it is gone, so that a test can cut the connection in the middle of it.
-    var agentPause: (op: String, file: String)?
+    var agentPause: Pause<String>?
 
-    package static func == (lhs: DebugHooks, rhs: DebugHooks) -> Bool {
-        lhs.killAtStep == rhs.killAtStep && lhs.coldCopyPieceDelay == rhs.coldCopyPieceDelay
-            && lhs.holdLockSeconds == rhs.holdLockSeconds && lhs.agentProtocol == rhs.agentProtocol
-            && lhs.pauseAtStep?.step == rhs.pauseAtStep?.step && lhs.pauseAtStep?.file == rhs.pauseAtStep?.file
-            && lhs.agentPause?.op == rhs.agentPause?.op && lhs.agentPause?.file == rhs.agentPause?.file
+    /// Where a test-only pause happens (a step number, a request name) and the file it waits on.
+    struct Pause<At: Equatable & Sendable>: Equatable, Sendable {
+        var at: At
+        var file: String
     }
 
     package init(
@@ -67,10 +66,10 @@ package struct DebugHooks: Sendable, Equatable {
         if let text = environment["SNAP_DEBUG_PAUSE_AT_STEP"], let colon = text.firstIndex(of: ":"),
             let step = Int(text[..<colon])
         {
-            pauseAtStep = (step, String(text[text.index(after: colon)...]))
+            pauseAtStep = Pause(at: step, file: String(text[text.index(after: colon)...]))
         }
         if let text = environment["SNAP_DEBUG_AGENT_PAUSE"], let colon = text.firstIndex(of: ":") {
-            agentPause = (String(text[..<colon]), String(text[text.index(after: colon)...]))
+            agentPause = Pause(at: String(text[..<colon]), file: String(text[text.index(after: colon)...]))
         }
     }
 }
