@@ -44,6 +44,32 @@ import Testing
         #expect(config.managers[1].overrides == ["start_command": "systemctl start leofs-manager@1"])
     }
 
+    @Test func aManagerWithAHostIsReachedOverSSH() throws {
+        let config = try SnapConfig.parse(
+            """
+            managers:
+              - name: manager_0
+                home: /usr/local/leofs/current/leo_manager_0
+                host: leofs@10.0.0.11
+                port: 2222
+                identity: keys/id_ed25519
+                known_hosts: /etc/snap/known_hosts
+                snap: /usr/local/bin/snap
+              - name: manager_1
+                home: leo_manager_1
+            """, path: "/etc/snap/snap.yaml")
+        #expect(
+            config.managers[0].ssh
+                == SSHTarget(
+                    host: "leofs@10.0.0.11", port: 2222, identity: "/etc/snap/keys/id_ed25519",
+                    knownHosts: "/etc/snap/known_hosts", snap: "/usr/local/bin/snap"))
+        #expect(config.managers[0].overrides.isEmpty)
+        #expect(config.managers[0].ssh?.address == "10.0.0.11")
+        // No host: local, the home resolved against the config's directory, as before.
+        #expect(config.managers[1].ssh == nil)
+        #expect(config.managers[1].home == "/etc/snap/leo_manager_1")
+    }
+
     @Test(arguments: [
         ("store: /s\nstroe: /t\n", "line 2 / unknown key", ":2:", "stroe"),
         ("store: [unclosed\n", "malformed", "not valid YAML", "snap.yaml"),
@@ -53,6 +79,14 @@ import Testing
         ("managers:\n  - name: m0\n    home: /h\n    stop_command: \"\"\n", "empty stop", ":4:", "stop_command must"),
         ("managers:\n  - name: m0\n    start_command:\n    home: /h\n", "null start", ":3:", "start_command must"),
         ("managers:\n  - name: m0\n    home: /h\n    start_command: \"  \"\n", "blank start", ":4:", "not empty"),
+        ("managers:\n  - name: m0\n    home: /h\n    port: 22\n", "port without host", "port", "to go with host"),
+        ("managers:\n  - name: m0\n    home: /h\n    host: a@b\n    port: ssh\n", "bad port", "port", "TCP port"),
+        (
+            "managers:\n  - name: m0\n    home: /h\n    host: -oProxyCommand=x\n", "option as host", "host",
+            "user@address"
+        ),
+        ("managers:\n  - name: m0\n    home: /h\n    host: \"@b\"\n", "empty user", "host", "user@address"),
+        ("managers:\n  - name: m0\n    home: rel/h\n    host: a@b\n", "relative remote home", "home", "absolute path"),
     ])
     func badConfigsNameFileLineAndProblem(text: String, label: String, fragment: String, detail: String) {
         #expect {
