@@ -52,3 +52,22 @@ enum Output {
         UTCTime.format(date, separator: " ")
     }
 }
+
+extension Output {
+    /// A line on stderr that each call rewrites (an empty text clears it), when stderr is a
+    /// terminal and the run is not quiet; nil otherwise, so that cron and pipes get no progress.
+    static func progressLine(quiet: Bool) -> (@Sendable (String) -> Void)? {
+        guard !quiet, isatty(STDERR_FILENO) == 1 else { return nil }
+        return { text in
+            let width = Int(terminalWidth()) - 1
+            let shown = text.count > width && width > 0 ? String(text.prefix(width)) : text
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + shown).utf8))
+        }
+    }
+
+    /// The terminal's width in columns (80 when it cannot be told).
+    private static func terminalWidth() -> UInt16 {
+        var size = winsize()
+        return ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 ? size.ws_col : 80
+    }
+}

@@ -10,6 +10,8 @@ enum ConfigError: SnapFailure {
     case insecure(path: String, reason: String)
     /// A value of the wrong kind.
     case badValue(path: String, line: Int, key: String, expected: String)
+    /// A remote that `remotes:` does not name.
+    case unknownRemote(String, known: [String], path: String)
 
     package var description: String {
         switch self {
@@ -23,6 +25,10 @@ enum ConfigError: SnapFailure {
             return "refusing config \(path): it \(reason)"
         case let .badValue(path, line, key, expected):
             return "\(path):\(line): \(key) must be \(expected)"
+        case let .unknownRemote(name, known, path):
+            return known.isEmpty
+                ? "no remote \(name.debugDescription): \(path) has no remotes; add one under remotes: (name and rclone path)"
+                : "no remote \(name.debugDescription) in \(path); configured: \(known.joined(separator: ", "))"
         }
     }
 }

@@ -32,8 +32,10 @@ package struct SnapConfig: Sendable, Equatable {
     package var policy: String?
     /// The manager pair.
     package var managers: [ManagerEntry]
+    /// Where `snap copy` sends the store off site.
+    package var remotes: [RemoteEntry] = []
 
-    static let topKeys = ["store", "cluster", "policy", "managers"]
+    static let topKeys = ["store", "cluster", "policy", "managers", "remotes"]
     static let managerKeys =
         [
             "name", "home", "nodename", "partner", "role", "mnesia_dir", "console_host",
@@ -89,6 +91,7 @@ package struct SnapConfig: Sendable, Equatable {
                     throw ConfigError.badValue(path: path, line: line, key: name, expected: "a list of managers")
                 }
                 config.managers = try sequence.map { try manager($0, path: path, base: base) }
+            case "remotes": config.remotes = try remotes(value, path: path, line: line, base: base)
             default:
                 throw ConfigError.unknownKey(path: path, line: line, key: name, known: topKeys)
             }

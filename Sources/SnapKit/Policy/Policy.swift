@@ -26,9 +26,11 @@ package struct Policy: Sendable, Equatable {
     package var hooks: [String: String] = [:]
     /// Deadline of each hook, in seconds.
     var hookTimeout: Double = 60
+    /// Copies off site, and their retention.
+    package var offsite: OffsitePolicy?
 
     static let topKeys = [
-        "mode", "compression", "keep", "timezone", "schedule", "verify_after_create", "freshness", "hooks",
+        "mode", "compression", "keep", "timezone", "schedule", "verify_after_create", "freshness", "hooks", "offsite",
     ]
     static let hookKeys = ["before_create", "after_create", "on_failure", "timeout"]
     static let keepKeys = ["last", "hourly", "daily", "weekly", "monthly", "yearly", "within", "pre_restore"]
@@ -107,30 +109,9 @@ package struct Policy: Sendable, Equatable {
                 _ = try CompressionSettings(level: policy.compressionLevel, threads: policy.compressionThreads)
             case "keep":
                 sawKeep = true
-                let fields = try submapping(value, allowed: keepKeys, path: path, parent: name)
-                for (rule, field) in fields {
-                    let isDuration = rule == "within" || rule == "pre_restore"
-                    let failure = PolicyError.invalid(
-                        path: path, line: field.line, key: "keep.\(rule)",
-                        detail: isDuration ? "must be a duration like 36h or 14d" : "must be a whole number, 0 or more")
-                    if isDuration {
-                        guard let seconds = try? DurationText.seconds(field.text), seconds > 0 else { throw failure }
-                        if rule == "within" { policy.keep.within = seconds } else { policy.keep.preRestore = seconds }
-                        continue
-                    }
-                    guard let count = Int(field.text), count >= 0 else { throw failure }
-                    switch rule {
-                    case "last": policy.keep.last = count
-                    case "hourly": policy.keep.hourly = count
-                    case "daily": policy.keep.daily = count
-                    case "weekly": policy.keep.weekly = count
-                    case "monthly": policy.keep.monthly = count
-                    default: policy.keep.yearly = count
-                    }
-                }
-                if policy.keep.isEmpty {
-                    throw fail("keeps nothing: set at least one of \(captureKeepKeys.joined(separator: ", "))")
-                }
+                policy.keep = try keepRules(value, path: path, parent: name)
+            case "offsite":
+                policy.offsite = try OffsitePolicy.parse(value, path: path)
             case "timezone":
                 guard let zone = value.string.flatMap(TimeZone.init(identifier:)) else {
                     throw fail("must be an IANA time zone name such as UTC or Europe/Berlin")
@@ -179,7 +160,39 @@ package struct Policy: Sendable, Equatable {
         return policy
     }
 
-    private static func submapping(_ node: Node, allowed: [String], path: String, parent: String) throws
+    /// Reads a `keep:` mapping (`parent` names it in errors).
+    static func keepRules(_ value: Node, path: String, parent: String) throws -> RetentionRules {
+        var keep = RetentionRules()
+        let fields = try submapping(value, allowed: keepKeys, path: path, parent: parent)
+        for (rule, field) in fields {
+            let isDuration = rule == "within" || rule == "pre_restore"
+            let failure = PolicyError.invalid(
+                path: path, line: field.line, key: "\(parent).\(rule)",
+                detail: isDuration ? "must be a duration like 36h or 14d" : "must be a whole number, 0 or more")
+            if isDuration {
+                guard let seconds = try? DurationText.seconds(field.text), seconds > 0 else { throw failure }
+                if rule == "within" { keep.within = seconds } else { keep.preRestore = seconds }
+                continue
+            }
+            guard let count = Int(field.text), count >= 0 else { throw failure }
+            switch rule {
+            case "last": keep.last = count
+            case "hourly": keep.hourly = count
+            case "daily": keep.daily = count
+            case "weekly": keep.weekly = count
+            case "monthly": keep.monthly = count
+            default: keep.yearly = count
+            }
+        }
+        if keep.isEmpty {
+            throw PolicyError.invalid(
+                path: path, line: value.mark?.line, key: parent,
+                detail: "keeps nothing: set at least one of \(captureKeepKeys.joined(separator: ", "))")
+        }
+        return keep
+    }
+
+    static func submapping(_ node: Node, allowed: [String], path: String, parent: String) throws
         -> [String: (text: String, line: Int?)]
     {
         guard let mapping = node.mapping else {

@@ -21,20 +21,25 @@ extension AuditLog {
     /// number and its canonical form.
     package func verify() throws -> AuditVerification {
         let contents = try read()
+        return Self.verify(lines: contents.lines, genesisHash: genesisHash, tornTail: contents.tornTail)
+    }
+
+    /// Walks the chain of `lines` (complete lines, without newlines) from `genesisHash`.
+    static func verify(lines: [ArraySlice<UInt8>], genesisHash: String, tornTail: Int = 0) -> AuditVerification {
         let decoder = JSONCoding.decoder(for: AuditEntry.self)
         var previousHash = genesisHash
         var count = 0
-        for (index, raw) in contents.lines.enumerated() {
+        for (index, raw) in lines.enumerated() {
             let line = index + 1
             func failed(_ problem: String) -> AuditVerification {
                 AuditVerification(
                     ok: false, count: count, headHash: previousHash, headSeq: count,
-                    problem: problem, tornTailBytes: contents.tornTail)
+                    problem: problem, tornTailBytes: tornTail)
             }
             guard let entry = try? decoder.decode(AuditEntry.self, from: Data(raw)) else {
                 return failed("line \(line) is not a valid audit entry: it was edited or damaged")
             }
-            guard let hash = entry.hash, hash == (try entry.computedHash()) else {
+            guard let hash = entry.hash, hash == (try? entry.computedHash()) else {
                 return failed("entry \(entry.seq) (line \(line)) was edited: its hash does not match its content")
             }
             guard entry.seq == line else {
@@ -45,7 +50,7 @@ extension AuditLog {
                     "entry \(entry.seq) (line \(line)) does not chain to the entry before it: that entry was edited, removed or reordered"
                 )
             }
-            guard Array(raw) == Array((try entry.canonicalLine()).dropLast()) else {
+            guard let canonical = try? entry.canonicalLine(), Array(raw) == Array(canonical.dropLast()) else {
                 return failed("entry \(entry.seq) (line \(line)) was edited: it is not in the form snap wrote")
             }
             previousHash = hash
@@ -53,6 +58,6 @@ extension AuditLog {
         }
         return AuditVerification(
             ok: true, count: count, headHash: previousHash, headSeq: count,
-            problem: nil, tornTailBytes: contents.tornTail)
+            problem: nil, tornTailBytes: tornTail)
     }
 }

@@ -22,7 +22,7 @@ extension SnapshotRecord {
         var deduplicated: Bool?, fileCount: Int?, unpackedSize: Int?, hasDump: Bool?
         var verification: Verification?, tables: [TableSummary]?, ringHashes: RingHashes?, pinned: Bool?
         var nodename: String?, sourceSignature: String?, downtimeSeconds: Double?, coordinator: String?
-        var seal: String?
+        var copies: [OffsiteCopy]?, seal: String?
 
         mutating func read(_ reader: inout JSONPullReader, key: String) -> Bool {
             switch key {
@@ -55,6 +55,7 @@ extension SnapshotRecord {
             case "source_signature": return reader.null() || keep(reader.string(), in: &sourceSignature)
             case "downtime_seconds": return reader.null() || keep(reader.double(), in: &downtimeSeconds)
             case "coordinator": return reader.null() || keep(reader.string(), in: &coordinator)
+            case "copies": return reader.null() || keep(Self.copies(&reader), in: &copies)
             case "seal": return reader.null() || keep(reader.string(), in: &seal)
             default: return reader.skipValue()
             }
@@ -78,8 +79,28 @@ extension SnapshotRecord {
             record.sourceSignature = sourceSignature
             record.downtimeSeconds = downtimeSeconds
             record.coordinator = coordinator
+            record.copies = copies
             record.seal = seal
             return record
+        }
+
+        private static func copies(_ reader: inout JSONPullReader) -> [OffsiteCopy]? {
+            var copies: [OffsiteCopy] = []
+            let read = reader.array { reader in
+                var remote: String?, copied: Date?, verified: Date?
+                let read = reader.object { reader, key in
+                    switch key {
+                    case "remote": return keep(reader.string(), in: &remote)
+                    case "copied": return keep(reader.string().flatMap(UTCTime.parse), in: &copied)
+                    case "verified": return reader.null() || keep(reader.string().flatMap(UTCTime.parse), in: &verified)
+                    default: return reader.skipValue()
+                    }
+                }
+                guard read, let remote, let copied else { return false }
+                copies.append(OffsiteCopy(remote: remote, copied: copied, verified: verified))
+                return true
+            }
+            return read ? copies : nil
         }
 
         private static func verification(_ reader: inout JSONPullReader) -> Verification? {

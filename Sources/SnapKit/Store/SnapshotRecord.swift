@@ -43,6 +43,22 @@ package struct SnapshotRecord: Codable, Sendable, Equatable, SnakeCaseKeys {
         }
     }
 
+    /// A copy of the snapshot on an off-site remote (`snap copy`), checked when it was made.
+    package struct OffsiteCopy: Codable, Sendable, Equatable {
+        /// The remote's name in snap.yaml.
+        package var remote: String
+        /// When the bundle and the record were uploaded and read back.
+        package var copied: Date
+        /// The last `verify --remote` that read the bundle there again, when one did.
+        package var verified: Date?
+
+        package init(remote: String, copied: Date, verified: Date? = nil) {
+            self.remote = remote
+            self.copied = copied
+            self.verified = verified
+        }
+    }
+
     /// Random hex id; unique prefixes of 6 or more characters name it too.
     package var id: String
     /// Store-wide increasing number, given out under the lock.
@@ -104,6 +120,8 @@ package struct SnapshotRecord: Codable, Sendable, Equatable, SnakeCaseKeys {
     /// The machine whose snap made the snapshot; ``host`` names the manager's (the same
     /// machine unless snap drove the manager over SSH). Absent in records of earlier versions.
     package var coordinator: String?
+    /// The off-site copies of this snapshot, one per remote; nil when there are none.
+    package var copies: [OffsiteCopy]?
     /// The record file's own checksum (``RecordSeal``), set when it is written.
     package var seal: String?
     /// True when the record was read without its ``tables`` (``Store/loadRecords(_:)``
@@ -118,6 +136,16 @@ package struct SnapshotRecord: Codable, Sendable, Equatable, SnakeCaseKeys {
     /// metrics or retention, which holds them by a rule of their own.
     var isPreRestore: Bool { tags.contains(Self.preRestoreTag) }
 
+    /// The copy on `remote`, if there is one.
+    package func copy(on remote: String) -> OffsiteCopy? { copies?.first { $0.remote == remote } }
+
+    /// Records the copy on `remote`, replacing an earlier one there.
+    package mutating func setCopy(_ copy: OffsiteCopy) {
+        var list = (copies ?? []).filter { $0.remote != copy.remote }
+        list.append(copy)
+        copies = list.sorted { $0.remote < $1.remote }
+    }
+
     /// The file's keys spelled out, so that records decode without key conversion:
     /// `list`, `prune` and `create` read every record of the store.
     enum CodingKeys: String, CodingKey {
@@ -125,7 +153,7 @@ package struct SnapshotRecord: Codable, Sendable, Equatable, SnakeCaseKeys {
         case toolVersion = "tool_version", bundleSha256 = "bundle_sha256", bundleSize = "bundle_size"
         case treeDigest = "tree_digest", deduplicated, fileCount = "file_count", unpackedSize = "unpacked_size"
         case hasDump = "has_dump", verification, tables, ringHashes = "ring_hashes", pinned, nodename
-        case sourceSignature = "source_signature", downtimeSeconds = "downtime_seconds", coordinator, seal
+        case sourceSignature = "source_signature", downtimeSeconds = "downtime_seconds", coordinator, copies, seal
     }
 
     package init(

@@ -44,12 +44,30 @@ extension Store {
         return RecordSet(records: records, damaged: damaged)
     }
 
+    /// The record of snapshot `id`, read whole.
+    /// - Throws: ``StoreError/corruptFile(path:detail:)`` when it is missing or damaged.
+    package func loadRecord(_ id: String) throws -> SnapshotRecord {
+        try decodeRecord(named: id + ".json", .full)
+    }
+
     private func decodeRecord(named name: String, _ detail: RecordDetail) throws(StoreError) -> SnapshotRecord {
         let path = snapshotsDirectory + "/" + name
         let bytes: [UInt8]
-        var record: SnapshotRecord
         do {
             bytes = try FileOps.readFile(path)
+        } catch {
+            throw StoreError.corruptFile(path: path, detail: "unreadable (\(error))")
+        }
+        return try Self.decodeRecord(bytes, path: path, name: name, detail)
+    }
+
+    /// The record in `bytes`, the content of a file named `name` (`<id>.json`) shown as
+    /// `path`, with its seal checked.
+    static func decodeRecord(_ bytes: [UInt8], path: String, name: String, _ detail: RecordDetail = .full)
+        throws(StoreError) -> SnapshotRecord
+    {
+        var record: SnapshotRecord
+        do {
             record =
                 try SnapshotRecord.fastDecode(bytes, tables: detail == .full)
                 ?? JSONCoding.decode(SnapshotRecord.self, from: bytes, path: path)

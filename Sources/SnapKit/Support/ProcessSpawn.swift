@@ -38,3 +38,16 @@ struct SpawnFailure: Error {
 
     var reason: String { String(cString: strerror(code)) }
 }
+
+extension ProcessSpawn {
+    /// The first executable `name` on `path` (a `PATH` value), or nil; a name with a slash
+    /// is returned as it is.
+    static func locate(_ name: String, path: String?) -> String? {
+        guard !name.contains("/") else { return name }
+        for directory in (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {
+            let candidate = "\(directory)/\(name)"
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,63 @@
+/// Blanks the credentials an rclone path or flag may carry, so that no message, log line,
+/// audit entry or record ever holds one: `:s3,access_key_id=AK,secret_access_key=SK:bucket`
+/// becomes `:s3,access_key_id=***,secret_access_key=***:bucket`, and the values of flags such
+/// as `--s3-secret-access-key SK` become `***`.
+package enum CredentialRedaction {
+    /// Parameter and flag names that hold a credential.
+    private static let secretWords = ["key", "secret", "pass", "token", "credential", "sas", "auth", "session"]
+
+    /// Whether an rclone option name (`secret_access_key`, `--s3-secret-access-key`) holds a credential.
+    package static func isSecret(_ name: String) -> Bool {
+        let plain = name.lowercased().replacingOccurrences(of: "-", with: "_")
+        // `key_file` and `known_hosts_file` name files, not secrets.
+        if plain.hasSuffix("_file") || plain.hasSuffix("_path") { return false }
+        return secretWords.contains { plain.contains($0) }
+    }
+
+    /// `text` with the value of every `name=value` pair whose name holds a credential blanked.
+    package static func redact(_ text: String) -> String {
+        var result = ""
+        var index = text.startIndex
+        while index < text.endIndex {
+            guard let equals = text[index...].firstIndex(of: "=") else {
+                result += text[index...]
+                break
+            }
+            // The name runs back from `=` to the previous separator.
+            let nameStart =
+                text[index..<equals].lastIndex(where: { !($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") })
+                .map { text.index(after: $0) } ?? index
+            let name = String(text[nameStart..<equals])
+            result += text[index...equals]
+            var valueEnd = text.index(after: equals)
+            if valueEnd < text.endIndex, text[valueEnd] == "'" || text[valueEnd] == "\"" {
+                let quote = text[valueEnd]
+                valueEnd = text[text.index(after: valueEnd)...].firstIndex(of: quote).map { text.index(after: $0) }
+                    ?? text.endIndex
+            } else {
+                valueEnd = text[valueEnd...].firstIndex(where: { ",: \n\t".contains($0) }) ?? text.endIndex
+            }
+            result += isSecret(name) ? "***" : String(text[text.index(after: equals)..<valueEnd])
+            index = valueEnd
+        }
+        return result
+    }
+
+    /// `flags` with the value of every credential flag blanked (`--flag=value` and `--flag value`).
+    package static func redact(flags: [String]) -> [String] {
+        var result: [String] = []
+        var blankNext = false
+        for flag in flags {
+            if blankNext {
+                result.append("***")
+                blankNext = false
+            } else if flag.hasPrefix("--"), let equals = flag.firstIndex(of: "=") {
+                result.append(isSecret(String(flag[..<equals])) ? flag[...equals] + "***" : flag)
+            } else {
+                blankNext = flag.hasPrefix("--") && isSecret(flag)
+                result.append(flag)
+            }
+        }
+        return result
+    }
+}

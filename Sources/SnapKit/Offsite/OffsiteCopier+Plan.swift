@@ -1,0 +1,83 @@
+import Foundation
+
+extension OffsiteCopier {
+    /// What a copy must do, worked out from the listing before anything is sent.
+    struct Plan {
+        /// Objects to upload from the store, in no particular order (rclone sends several at once).
+        var uploads: [String] = []
+        /// The SHA-256 each object to read back must have.
+        var expected: [String: String] = [:]
+        /// Half-written objects to remove first.
+        var deletions: [String] = []
+        /// Snapshots whose copy is recorded and still there.
+        var present: [SnapshotRecord] = []
+        /// Snapshots whose record object must be uploaded.
+        var newRecords: [SnapshotRecord] = []
+        /// Snapshots whose record object is there, though the copy was never recorded (a run
+        /// stopped after uploading it): read it to tell whole from half-written.
+        var unconfirmedRecords: [SnapshotRecord] = []
+        /// Objects known good before that are missing or changed now.
+        var damaged: [String] = []
+        /// Bundles already planned, by SHA-256 (snapshots share them).
+        private var planned: Set<String> = []
+        /// Bundles some snapshot's recorded copy vouches for: never removed, even when they look wrong.
+        let confirmed: Set<String>
+
+        init(confirmed: Set<String>) { self.confirmed = confirmed }
+
+        /// Plans the copy of `record`.
+        mutating func add(_ record: SnapshotRecord, listing: RemoteListing, remote: RemoteEntry, store: Store) throws {
+            let bundle = RemoteLayout.bundle(record.bundleSha256)
+            let manifest = RemoteLayout.manifest(record.bundleSha256)
+            let recordObject = RemoteLayout.record(record.id)
+            let manifestFile = try FileOps.sha256(ofFile: store.manifestPath(record.bundleSha256))
+            if record.copy(on: remote.name) != nil {
+                // Copied and checked before: it must still be there as it was. What changed is
+                // damage, never rewritten.
+                var problems: [String] = []
+                if listing.objects[bundle] != record.bundleSize {
+                    problems.append(listing.objects[bundle] == nil ? "its bundle was removed" : "its bundle changed size")
+                }
+                if listing.objects[manifest] != manifestFile.size {
+                    problems.append(listing.objects[manifest] == nil ? "its manifest was removed" : "its manifest changed size")
+                }
+                if listing.objects[recordObject] == nil { problems.append("its record was removed") }
+                if problems.isEmpty {
+                    present.append(record)
+                } else {
+                    damaged.append("snapshot \(record.id), copied before: " + problems.joined(separator: ", "))
+                }
+                return
+            }
+            if confirmed.contains(record.bundleSha256),
+                listing.objects[bundle] != record.bundleSize || listing.objects[manifest] != manifestFile.size
+            {
+                damaged.append("bundle \(record.bundleSha256), copied before for another snapshot, was removed or changed")
+                return
+            }
+            if !planned.contains(record.bundleSha256) {
+                planned.insert(record.bundleSha256)
+                plan(bundle, size: record.bundleSize, sha256: record.bundleSha256, listing: listing)
+                plan(manifest, size: manifestFile.size, sha256: manifestFile.sha256, listing: listing)
+            }
+            if listing.objects[recordObject] != nil {
+                unconfirmedRecords.append(record)
+            } else {
+                newRecords.append(record)
+            }
+        }
+
+        /// An object of the right size is read back (it may be a good one from a run that
+        /// stopped before recording it); one of another size is half-written: removed and sent again.
+        private mutating func plan(_ object: String, size: Int64, sha256: String, listing: RemoteListing) {
+            expected[object] = sha256
+            switch listing.objects[object] {
+            case size: break
+            case nil: uploads.append(object)
+            default:
+                deletions.append(object)
+                uploads.append(object)
+            }
+        }
+    }
+}

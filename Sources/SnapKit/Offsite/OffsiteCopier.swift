@@ -1,0 +1,200 @@
+import Crypto
+import Foundation
+import Glibc
+
+/// What one `snap copy` did.
+package struct CopyReport: Codable, Sendable, Equatable {
+    /// The remote's name.
+    package var remote: String
+    /// Snapshots that reached the remote in this run (uploaded, read back, recorded).
+    package var copied: [String] = []
+    /// Snapshots that were on the remote already.
+    package var present: [String] = []
+    /// Objects uploaded, and their bytes.
+    package var objects: Int = 0
+    package var bytes: Int64 = 0
+    /// Half-written objects an interrupted copy had left, removed and written again.
+    package var repaired: [String] = []
+    /// Audit entries sent.
+    package var auditEntries: Int = 0
+}
+
+/// Copies snapshots of the locked store to a remote (``RemoteLayout``): what the remote lacks
+/// and nothing else, in an order that never lets an unfinished copy look finished.
+///
+/// 1. List the remote; check that it holds this store's copies and that its audit history is
+///    a prefix of this store's.
+/// 2. Upload `store.json` (first time), the missing bundles and manifests; read every object
+///    not yet known good back and compare its SHA-256.
+/// 3. Upload the records of the snapshots whose bundle and manifest are good, and the audit
+///    entries the remote lacks; read them back.
+/// 4. Record the copy in each snapshot's record (`copies`).
+///
+/// A run killed anywhere leaves at most bundles without records, or objects half-written
+/// under their final names (backends without atomic uploads): the next run finds them by size
+/// or by read-back, removes them, and writes them again. An object that was known good is
+/// never rewritten: if it changed on the remote, that is reported as damage (exit 4).
+struct OffsiteCopier {
+    let locked: LockedStore
+    let remote: RemoteEntry
+    var progress: (@Sendable (String) -> Void)?
+    var now: () -> Date = Date.init
+
+    var store: Store { locked.store }
+
+    /// Copies `records`; `all` is every record of the store (snapshots share bundles).
+    func copy(_ records: [SnapshotRecord], among all: [SnapshotRecord]) throws -> CopyReport {
+        try locked.withScratch { scratch in
+            let remoteStore = RemoteStore(remote, scratch: scratch, progress: progress)
+            let listing = try remoteStore.list()
+            try confirmStore(listing, remoteStore)
+            let audit = try auditToSend(listing)
+            var report = CopyReport(remote: remote.name)
+            var plan = Plan(
+                confirmed: Set(all.filter { $0.copy(on: remote.name) != nil }.map(\.bundleSha256)))
+            for record in records { try plan.add(record, listing: listing, remote: remote, store: store) }
+            report.present = plan.present.map(\.id)
+            if !plan.damaged.isEmpty {
+                throw RemoteHistoryError(remote: remote.shown, problem: plan.damaged.joined(separator: "; "))
+            }
+            if !listing.hasInfo {
+                plan.uploads.append(RemoteLayout.info)
+                plan.expected[RemoteLayout.info] = try FileOps.sha256(ofFile: store.infoPath).sha256
+            }
+            report.repaired = plan.deletions
+            try Interruption.check(leaving: "nothing was uploaded yet")
+            try remoteStore.delete(plan.deletions)
+            try sendChecked(plan.uploads, verifying: plan.expected, from: store.root, via: remoteStore, report: &report)
+
+            // Records whose object is there but was never confirmed: adopt or write again.
+            var recordUploads = plan.newRecords
+            if !plan.unconfirmedRecords.isEmpty {
+                let downloaded = scratch + "/fetched"
+                try remoteStore.download(plan.unconfirmedRecords.map { RemoteLayout.record($0.id) }, to: downloaded)
+                var torn: [String] = []
+                for record in plan.unconfirmedRecords {
+                    let object = RemoteLayout.record(record.id)
+                    let there = try? FileOps.readFile(downloaded + "/" + object)
+                    let decoded = there.flatMap { try? Store.decodeRecord($0, path: object, name: record.id + ".json") }
+                    if decoded?.bundleSha256 != record.bundleSha256 {
+                        torn.append(object)
+                        recordUploads.append(record)
+                    }
+                }
+                try remoteStore.delete(torn)
+                report.repaired += torn
+            }
+            try Interruption.check(leaving: "bundles were uploaded; their records were not, so they are not listed")
+            let stage = scratch + "/stage"
+            try FileOps.makeDirectory(stage)
+            try FileOps.makeDirectory(stage + "/snapshots")
+            var second: [String] = []
+            var expected: [String: String] = [:]
+            for record in recordUploads {
+                let object = RemoteLayout.record(record.id)
+                if link(store.recordPath(record.id), stage + "/" + object) != 0 {
+                    throw SystemError("link", store.recordPath(record.id), .last)
+                }
+                second.append(object)
+                expected[object] = try FileOps.sha256(ofFile: stage + "/" + object).sha256
+            }
+            if let audit {
+                try FileOps.makeDirectory(stage + "/audit")
+                try FileOps.writeAtomically(audit.bytes, to: stage + "/" + audit.object)
+                second.append(audit.object)
+                expected[audit.object] = SHA256.hex(of: audit.bytes)
+                report.auditEntries = audit.count
+            }
+            try sendChecked(second, verifying: expected, from: stage, via: remoteStore, report: &report)
+            try record(plan.present + plan.newRecords + plan.unconfirmedRecords, report: &report)
+            var state = store.remoteState(remote) ?? RemoteState(path: remote.path, storeConfirmed: true)
+            state.storeConfirmed = true
+            try locked.save(state, of: remote)
+            return report
+        }
+    }
+
+    /// Uploads `objects` from `directory`, reads them back and compares their SHA-256 with
+    /// `expected`; an object that differs is removed and sent once more before giving up.
+    private func sendChecked(
+        _ objects: [String], verifying expected: [String: String], from directory: String, via remoteStore: RemoteStore,
+        report: inout CopyReport
+    ) throws {
+        var toSend = objects
+        var toCheck = Array(expected.keys)
+        for attempt in 1...2 {
+            try remoteStore.upload(toSend, from: directory)
+            report.objects += toSend.count
+            report.bytes += toSend.reduce(Int64(0)) { total, object in
+                total + Int64((try? FileOps.status(directory + "/" + object))??.st_size ?? 0)
+            }
+            let sums = try remoteStore.sha256(of: toCheck)
+            let bad = toCheck.filter { sums[$0] != expected[$0] }.sorted()
+            guard !bad.isEmpty else { return }
+            guard attempt == 1 else { throw OffsiteError.uploadMismatch(remote: remote.shown, objects: bad) }
+            locked.logger.info("objects read back wrong, sending them again: \(bad)")
+            try remoteStore.delete(bad)
+            report.repaired += bad
+            toSend = bad
+            toCheck = bad
+        }
+    }
+
+    /// Notes the copy in every record that is now complete on the remote.
+    private func record(_ records: [SnapshotRecord], report: inout CopyReport) throws {
+        let copied = now()
+        let present = Set(report.present)
+        for var record in records where !present.contains(record.id) {
+            // Read again: the one in hand may lack its tables.
+            record = try store.loadRecord(record.id)
+            record.setCopy(SnapshotRecord.OffsiteCopy(remote: remote.name, copied: copied))
+            try locked.save(record)
+            report.copied.append(record.id)
+        }
+    }
+
+    /// Checks that the remote holds this store's copies (its `store.json` carries this
+    /// store's id), reading it once per remote path.
+    private func confirmStore(_ listing: RemoteListing, _ remoteStore: RemoteStore) throws {
+        guard listing.hasInfo, store.remoteState(remote)?.storeConfirmed != true else { return }
+        let bytes = try remoteStore.read(RemoteLayout.info)
+        let theirs = (try? JSONCoding.decode(StoreInfo.self, from: bytes, path: RemoteLayout.info))?.storeId
+        guard theirs == store.storeId else {
+            throw OffsiteError.foreignStore(remote: remote.shown, theirs: theirs ?? "unreadable", ours: store.storeId)
+        }
+    }
+
+    /// The segment of audit entries the remote lacks, after checking that what it has is
+    /// this store's history.
+    private func auditToSend(_ listing: RemoteListing) throws -> (object: String, bytes: [UInt8], count: Int)? {
+        guard let head = listing.auditHead else {
+            throw RemoteHistoryError(
+                remote: remote.shown, problem: "its audit segments do not run from entry 1 without a gap: "
+                    + listing.auditSegments.map(\.path).joined(separator: ", "))
+        }
+        let lines = try store.audit.read().lines
+        if head.seq > 0 {
+            guard head.seq <= lines.count, Self.hash(of: lines[head.seq - 1]).hasPrefix(head.hash) else {
+                throw RemoteHistoryError(
+                    remote: remote.shown,
+                    problem: "its audit history differs from this store's at entry \(head.seq)"
+                        + (head.seq > lines.count ? " (this store has only \(lines.count) entries)" : ""))
+            }
+        }
+        guard lines.count > head.seq else { return nil }
+        let sent = lines[head.seq...]
+        var bytes: [UInt8] = []
+        for line in sent {
+            bytes += line
+            bytes.append(0x0a)
+        }
+        let object = RemoteLayout.auditSegment(from: head.seq + 1, to: lines.count, hash: Self.hash(of: sent.last!))
+        return (object, bytes, sent.count)
+    }
+
+    /// An audit line's `hash`, or the SHA-256 of its bytes when it cannot be read (a damaged
+    /// entry, which `audit verify` reports).
+    static func hash(of line: ArraySlice<UInt8>) -> String {
+        AuditEntry.fastDecode(line)?.hash ?? SHA256.hex(of: line)
+    }
+}

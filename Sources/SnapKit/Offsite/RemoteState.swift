@@ -1,0 +1,58 @@
+import Foundation
+
+/// What the local store remembers about one remote (`remotes/<name>.json`): whose copies the
+/// remote holds, as last checked, and where `verify --remote --sample` goes on.
+struct RemoteState: Codable, Sendable, Equatable, SnakeCaseKeys {
+    /// The remote's path when its `store.json` was last read: another path is read again.
+    var path: String
+    /// True once the remote's `store.json` was seen to carry this store's id.
+    var storeConfirmed: Bool
+    /// The random salt that spreads objects over the sample's slices.
+    var sampleSalt: String?
+    /// How many slices the last sampled verify cut the objects into (100 / percent, rounded up).
+    var sampleSlices: Int?
+    /// The slice the next sampled verify reads.
+    var nextSlice: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case path, storeConfirmed = "store_confirmed", sampleSalt = "sample_salt", sampleSlices = "sample_slices"
+        case nextSlice = "next_slice"
+    }
+}
+
+extension Store {
+    /// `remotes/`: what the store keeps about its remotes.
+    var remotesDirectory: String { root + "/remotes" }
+
+    func remoteStatePath(_ name: String) -> String { remotesDirectory + "/\(name).json" }
+
+    /// `remotes/<name>/snapshots/`: the records read from the remote, which never change there.
+    func remoteRecordCache(_ name: String) -> String { remotesDirectory + "/\(name)/snapshots" }
+
+    /// What the store remembers of `remote`, if anything (a damaged file is forgotten: it is
+    /// only a cache of what the remote says).
+    func remoteState(_ remote: RemoteEntry) -> RemoteState? {
+        guard let bytes = try? FileOps.readFile(remoteStatePath(remote.name)),
+            let state = try? JSONCoding.decode(RemoteState.self, from: bytes, path: remoteStatePath(remote.name)),
+            state.path == remote.path
+        else { return nil }
+        return state
+    }
+}
+
+extension LockedStore {
+    /// Writes what the store remembers of a remote.
+    func save(_ state: RemoteState, of remote: RemoteEntry) throws {
+        try FileOps.makeDirectory(store.remotesDirectory)
+        try FileOps.writeAtomically(try JSONCoding.encode(state), to: store.remoteStatePath(remote.name))
+    }
+
+    /// A private directory under the store for one run's downloads and lists, removed by
+    /// `body`'s end (and by the next locked run if snap dies first).
+    func withScratch<T>(_ body: (String) throws -> T) throws -> T {
+        let path = store.root + "/" + FileOps.temporaryPrefix + "offsite-" + FileOps.randomHex(bytes: 6)
+        try FileOps.makeDirectory(path)
+        defer { try? FileOps.removeTree(path) }
+        return try body(path)
+    }
+}
