@@ -13,8 +13,12 @@ struct ListCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Only snapshots with this tag.", valueName: "tag"))
     var tag: String?
 
+    @Option(help: ArgumentHelp("List what this remote holds instead of the store.", valueName: "remote"))
+    var remote: String?
+
     func run() throws {
         let context = try CommandContext(global)
+        if let remote { return try listRemote(remote, context) }
         let store = try context.openStore()
         // `--json` prints whole records, tables included.
         let set = try store.loadRecords(global.json ? .full : .withoutTables)
@@ -42,5 +46,27 @@ struct ListCommand: ParsableCommand {
                         record.verification.map { $0.ok ? "ok" : "FAILED" } ?? "-", record.tags.joined(separator: ","),
                     ]
                 }))
+    }
+
+    private func listRemote(_ name: String, _ context: CommandContext) throws {
+        let list = try RemoteListOperation.run(remote: name, in: context.session)
+        for problem in list.problems { context.note("snap: warning: remote \(name): \(problem)") }
+        let shown = list.snapshots.filter { snapshot in
+            (node == nil || snapshot.record.node == node) && (tag == nil || snapshot.record.tags.contains(tag ?? ""))
+        }
+        if global.json {
+            try Output.json(shown)
+            return
+        }
+        Output.table(
+            ["ID", "VERSION", "CREATED", "NODE", "MODE", "SIZE", "STATE", "TAGS"],
+            shown.map { snapshot in
+                let record = snapshot.record
+                return [
+                    record.id, "v\(record.version)", Output.time(record.created), record.node, record.mode.rawValue,
+                    Output.size(record.bundleSize), snapshot.complete ? "copied" : "INCOMPLETE",
+                    record.tags.joined(separator: ","),
+                ]
+            })
     }
 }

@@ -63,6 +63,15 @@ struct ShowCommand: ParsableCommand {
                     "\(verification.ok ? "ok" : "FAILED: \(verification.problem ?? "")") at \(Output.time(verification.checked))"
                 } ?? "never"
             ),
+            (
+                "off site",
+                record.copies.map { copies in
+                    copies.map { copy in
+                        "\(copy.remote) (copied \(Output.time(copy.copied))"
+                            + (copy.verified.map { ", read back \(Output.time($0))" } ?? "") + ")"
+                    }.joined(separator: "; ")
+                }
+            ),
         ]
         for (key, value) in rows {
             if let value {

@@ -26,9 +26,6 @@ extension Store {
 
     func remoteStatePath(_ name: String) -> String { remotesDirectory + "/\(name).json" }
 
-    /// `remotes/<name>/snapshots/`: the records read from the remote, which never change there.
-    func remoteRecordCache(_ name: String) -> String { remotesDirectory + "/\(name)/snapshots" }
-
     /// What the store remembers of `remote`, if anything (a damaged file is forgotten: it is
     /// only a cache of what the remote says).
     func remoteState(_ remote: RemoteEntry) -> RemoteState? {
