@@ -115,8 +115,9 @@ extension ExtractOperation {
     /// - Throws: what ``extract(_:from:to:)`` and ``SnapshotRef`` throw.
     package static func run(_ ref: String, to target: String, in session: Session) throws -> Extracted {
         let store = try session.openStore()
-        return try store.withLock("extract", by: session.invocation) { _, facts in
+        return try store.withLock("extract", by: session.invocation) { locked, facts in
             let record = try SnapshotRef(parsing: ref).resolve(in: try session.loadRecords(store))
+            try BundleFetch.ensure([record], in: locked, session: session)
             facts.snapshots = [record.id]
             facts.nodes = [record.node]
             let written = try extract(record, from: store, to: target)

@@ -23,6 +23,7 @@ extension VerifyOperation {
             }
             facts.snapshots = records.map(\.id)
             facts.nodes = Array(Set(records.map(\.node))).sorted()
+            try BundleFetch.ensure(records, in: locked, session: session)
             var report = try run(records, in: locked)
             // Judged against every snapshot of the node, reported for the ones checked.
             let checked = Set(records.map(\.id))

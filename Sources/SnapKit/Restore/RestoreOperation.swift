@@ -138,6 +138,7 @@ package struct RestoreOperation {
             rescue: { node in
                 hosts.first { $0.name == node.name }?.rescueDirectory(for: layout) ?? layout.rescue(node.name)
             })
+        try BundleFetch.ensure([record], in: locked, session: session)
         let notes = try RestorePreflight.check(
             record, in: locked, plan: plan,
             targets: targets.compactMap { target in hosts.first { $0.name == target.name } }, pair: hosts)

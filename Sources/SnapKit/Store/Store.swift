@@ -38,7 +38,9 @@ package struct Store: Sendable {
 
     /// Creates a new store at `root` (a new path or an empty directory), `0700` throughout.
     /// - Throws: ``StoreError/alreadyExists(_:)`` when something is there already.
-    package static func initialize(at root: String, now: Date = Date()) throws -> Store {
+    /// - Parameter info: the `store.json` to write (a store rebuilt from its off-site copy
+    ///   keeps its id, which its audit chain starts from); nil for a new store.
+    package static func initialize(at root: String, now: Date = Date(), info: StoreInfo? = nil) throws -> Store {
         if let status = try FileOps.status(root) {
             guard (status.st_mode & S_IFMT) == S_IFDIR, try FileOps.listDirectory(root).isEmpty else {
                 throw StoreError.alreadyExists(root)
@@ -56,7 +58,7 @@ package struct Store: Sendable {
             }
             try FileOps.makeDirectory(root)
         }
-        let info = StoreInfo(storeId: FileOps.randomHex(bytes: 16), created: now)
+        let info = info ?? StoreInfo(storeId: FileOps.randomHex(bytes: 16), created: now)
         let store = Store(root: root, storeId: info.storeId)
         for directory in [store.snapshotsDirectory, store.bundlesDirectory, store.restoresDirectory] {
             try FileOps.makeDirectory(directory)

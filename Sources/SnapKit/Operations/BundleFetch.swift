@@ -1,0 +1,31 @@
+import Foundation
+
+/// Fetches, on first use, the bundles a store rebuilt from a remote has not fetched yet
+/// (``RemoteBundleMarker``): one rclone run per remote, each bundle checked by its SHA-256.
+enum BundleFetch {
+    /// Makes the bundles of `records` local. Does nothing for a store that holds them.
+    /// - Returns: how many bundles were fetched.
+    /// - Throws: ``OffsiteError``, ``RemoteBundleDamaged``, ``ConfigError`` for a remote that
+    ///   snap.yaml no longer names.
+    @discardableResult
+    static func ensure(_ records: [SnapshotRecord], in locked: LockedStore, session: Session) throws -> Int {
+        var byRemote: [String: Set<String>] = [:]
+        for record in records {
+            if let remote = locked.store.remoteHolding(record.bundleSha256) {
+                byRemote[remote, default: []].insert(record.bundleSha256)
+            }
+        }
+        var fetched = 0
+        for (name, shas) in byRemote.sorted(by: { $0.key < $1.key }) {
+            let remote = try session.remote(name)
+            try locked.withScratch { scratch in
+                let wanted = shas.sorted()
+                try RemoteStore(remote, scratch: scratch).download(wanted.map(RemoteLayout.bundle), to: scratch)
+                try locked.adoptFetched(wanted, from: scratch, remote: remote)
+            }
+            session.invocation.logger.info("fetched \(shas.count) bundles from remote \(name)")
+            fetched += shas.count
+        }
+        return fetched
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+
+/// What `snap init --from` rebuilt.
+package struct RebuiltStore: Codable, Sendable, Equatable {
+    package var store: String
+    package var storeId: String
+    package var remote: String
+    /// Snapshots adopted from the remote.
+    package var snapshots: Int
+    /// Audit entries adopted, their chain checked from the store's genesis.
+    package var auditEntries: Int
+    /// Bundles fetched now (`--all`), and those left on the remote until a command needs them.
+    package var bundlesFetched: Int
+    package var bundlesOnDemand: Int
+    /// Records the remote holds without their bundle (not adopted), one line each.
+    package var skipped: [String]
+}
+
+extension InitOperation {
+    /// Rebuilds a store from its copy on `remote` (after losing the backup host): the
+    /// remote's records and audit history, checked end to end, in a new store with the same
+    /// id at the session's store path; bundles now with `all`, else on first use.
+    /// - Throws: ``RemoteHistoryError`` (exit 4) for a remote whose history was cut,
+    ///   reordered or edited, or whose records are damaged: nothing is written then;
+    ///   ``StoreError/alreadyExists(_:)``, ``OffsiteError``.
+    package static func run(from name: String, all: Bool, in session: Session) throws -> RebuiltStore {
+        let remote = try session.remote(name)
+        guard let path = session.storePath else { throw StoreError.noStoreConfigured }
+        if let status = try FileOps.status(path) {
+            guard (status.st_mode & S_IFMT) == S_IFDIR else { throw StoreError.alreadyExists(path) }
+            guard try FileOps.listDirectory(path).isEmpty else { throw StoreError.alreadyExists(path) }
+        }
+        let scratch = try FileOps.makeTemporaryDirectory(prefix: "snap-init")
+        defer { try? FileOps.removeTree(scratch) }
+        let remoteStore = RemoteStore(remote, scratch: scratch)
+        let catalog = try remoteStore.catalog(in: scratch + "/read", manifests: true)
+        let problems = catalog.historyProblems + catalog.damagedRecords
+        guard problems.isEmpty else {
+            throw RemoteHistoryError(remote: remote.shown, problem: problems.joined(separator: "; "))
+        }
+        let adopted = catalog.records.filter(catalog.isComplete)
+        let skipped = catalog.records.filter { !catalog.isComplete($0) }.map {
+            "snapshot \($0.id) (\($0.node) v\($0.version)): its bundle is not on the remote; not adopted"
+        }
+        for line in skipped { session.invocation.warn(line) }
+        var info = catalog.info
+        info.lastVersion = max(info.lastVersion, catalog.records.map(\.version).max() ?? 0)
+        let store = try Store.initialize(at: path, info: info)
+        let bundles = Array(Set(adopted.map(\.bundleSha256))).sorted()
+        let copied = Date()
+        try store.withLock("init", by: session.invocation) { locked, facts in
+            try locked.adoptAuditLog(catalog.auditLines)
+            for sha in bundles {
+                let manifest = scratch + "/read/" + RemoteLayout.manifest(sha)
+                try locked.saveManifestCopy(try FileOps.readFile(manifest), of: sha)
+                try locked.markRemote(sha, on: remote.name)
+            }
+            for var record in adopted {
+                record.setCopy(SnapshotRecord.OffsiteCopy(remote: remote.name, copied: copied))
+                try locked.save(record)
+            }
+            if all {
+                try remoteStore.download(bundles.map(RemoteLayout.bundle), to: scratch + "/bundles")
+                try locked.adoptFetched(bundles, from: scratch + "/bundles", remote: remote)
+            }
+            try locked.save(RemoteState(path: remote.path, storeConfirmed: true), of: remote)
+            facts.nodes = Array(Set(adopted.map(\.node))).sorted()
+        }
+        return RebuiltStore(
+            store: path, storeId: info.storeId, remote: remote.name, snapshots: adopted.count,
+            auditEntries: catalog.auditLines.count, bundlesFetched: all ? bundles.count : 0,
+            bundlesOnDemand: all ? 0 : bundles.count, skipped: skipped)
+    }
+}
