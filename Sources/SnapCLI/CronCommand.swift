@@ -34,6 +34,12 @@ struct CronCommand: ParsableCommand {
         Output.line(
             "# snap: \(entry.policyFile). Silent on success; on failure one line per manager on stderr, which cron mails."
         )
+        if let offsite = entry.offsite {
+            let copy = offsite.afterCreate ? "copies each new snapshot to remote \(offsite.remote)" : nil
+            let prune = offsite.keep != nil ? "prunes remote \(offsite.remote) by offsite.keep" : nil
+            let said = [copy, prune].compactMap { $0 }
+            if !said.isEmpty { Output.line("# Each run also " + said.joined(separator: " and ") + ".") }
+        }
         Output.line("\(entry.schedule) \(command.map(Self.shellQuote).joined(separator: " "))")
     }
 

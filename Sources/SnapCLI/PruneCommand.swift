@@ -50,14 +50,22 @@ struct PruneCommand: ParsableCommand {
         let options = PruneOptions(
             policy: policy, rules: flags == RetentionRules() ? nil : flags, dryRun: dryRun,
             metricsPath: dryRun ? nil : metrics)
-        render(try PruneOperation.run(options, in: context.session))
+        let local = try PruneOperation.run(options, in: context.session)
+        // The remote's decisions carry `remote` in JSON, after the store's own.
+        let remote = try PruneOperation.runOffsite(options, in: context.session)
+        if global.json {
+            try Output.json(local + (remote?.decisions ?? []))
+            return
+        }
+        render(local)
+        if let remote, !global.quiet {
+            Output.line("")
+            Output.line("remote \(remote.remote) (offsite.keep of the policy):")
+            render(remote.decisions)
+        }
     }
 
     private func render(_ decisions: [RetentionDecision]) {
-        if global.json {
-            try? Output.json(decisions)
-            return
-        }
         if global.quiet { return }
         Output.table(
             ["ID", "VERSION", "NODE", "CREATED", "ACTION", "REASONS"],

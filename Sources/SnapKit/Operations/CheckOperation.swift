@@ -45,6 +45,11 @@ package enum CheckOperation {
             unfinishedRestores: store.unfinishedRestores(),
             damagedRecords: set.damaged.map { $0.path ?? $0.description }, warn: thresholds.warn,
             crit: thresholds.crit, now: Date())
+        let policy = try? session.policies.chooseIfAny(named: options.policy, configured: session.config?.policy)
+        if let offsite = policy?.offsite, let warn = offsite.warn {
+            FreshnessCheck.judgeOffsite(
+                &results, records: set.records, remote: offsite.remote, warn: warn, now: Date())
+        }
         results += FreshnessCheck.rescueLines(store.remainingRescues())
         session.writeMetrics(
             to: options.metricsPath, store: store, action: "check", started: started, records: set.records)

@@ -26,6 +26,8 @@ package struct CreateOptions: Sendable {
     package var allowIncomplete = false
     /// Where to write a node_exporter textfile after the run.
     package var metricsPath: String?
+    /// Receives rclone's statistics while the policy's off-site copy uploads.
+    package var copyProgress: (@Sendable (String) -> Void)?
 
     package init() {}
 }
@@ -82,6 +84,20 @@ package enum CreateOperation {
         }
         hook("after_create", records.map(\.id), "ok", nil)
         created(records)
+        // The copy off site is its own audited step: a failed upload never undoes a capture,
+        // and the prune still runs; the copy's failure is what the run then ends with.
+        var copyFailure: (any Error)?
+        if let offsite = policy?.offsite, offsite.afterCreate, !records.isEmpty {
+            do {
+                _ = try CopyOperation.run(
+                    CopyOptions(remote: offsite.remote, refs: records.map(\.id), progress: options.copyProgress),
+                    in: session)
+            } catch let error as Interrupted {
+                throw error
+            } catch {
+                copyFailure = OffsiteCopyFailed(records: records, remote: offsite.remote, cause: error)
+            }
+        }
         if options.prune {
             guard let policy else {
                 throw PolicyError.notFound(options.policy ?? "default", searched: session.policies.directories)
@@ -90,8 +106,25 @@ package enum CreateOperation {
                 _ = try PruneOperation.prune(
                     in: locked, rules: policy.keep, timeZone: policy.timeZone, now: Date(), facts: &facts)
             }
+            if copyFailure == nil {
+                _ = try PruneOperation.runOffsite(PruneOptions(policy: options.policy), in: session)
+            }
         }
+        if let copyFailure { throw copyFailure }
         return records
+    }
+}
+
+/// The snapshots were made, but their copy off site (the policy's `offsite`) failed: exit as
+/// the copy's failure says, naming what stands.
+package struct OffsiteCopyFailed: SnapFailure {
+    package var records: [SnapshotRecord]
+    package var remote: String
+    package var cause: any Error
+    package var exitStatus: ExitStatus { (cause as? any SnapFailure)?.exitStatus ?? .error }
+    package var description: String {
+        "created \(records.map(\.id).joined(separator: ", ")), but the copy to remote \(remote) failed: \(cause); "
+            + "`snap copy --to \(remote) --all` sends them once the remote is back"
     }
 }
 

@@ -10,6 +10,8 @@ package struct CronEntry: Sendable {
     package var schedule: String
     /// The config file, absolute.
     package var configPath: String
+    /// The policy's `offsite`, which each run's create copies to (and its prune prunes).
+    package var offsite: OffsitePolicy?
 
     /// The entry for `policy` (else the config's, else `default`).
     /// - Throws: ``PolicyError``, or ``CronError`` when the policy has no schedule or there is no config file.
@@ -20,6 +22,7 @@ package struct CronEntry: Sendable {
         policyFile = chosen.path
         policyPath = URL(fileURLWithPath: chosen.path).standardizedFileURL.path
         self.schedule = schedule
+        offsite = chosen.offsite
         configPath = URL(fileURLWithPath: config).standardizedFileURL.path
     }
 }

@@ -39,6 +39,19 @@ package enum MetricsFile {
         metric(
             "snap_snapshots", "Snapshots of a node in the store.", "gauge",
             nodes.map { node in (label(node), "\(records.filter { $0.node == node }.count)") })
+        // Per node and remote: the creation time of the newest snapshot copied there (what
+        // the remote could give back), for every remote any record names.
+        let remotes = Array(Set(records.flatMap { $0.copies?.map(\.remote) ?? [] })).sorted()
+        metric(
+            "snap_last_offsite_timestamp_seconds",
+            "Creation time of the newest snapshot of a node copied to a remote.", "gauge",
+            nodes.flatMap { node in
+                remotes.compactMap { remote in
+                    newest(node) { $0.copy(on: remote) != nil }.map {
+                        ("{node=\"\(escape(node))\",remote=\"\(escape(remote))\"}", "\(Int($0.created.timeIntervalSince1970))")
+                    }
+                }
+            })
         metric("snap_store_bytes", "Bytes of bundles in the store.", "gauge", [("", "\(storeBytes)")])
         metric(
             "snap_run_duration_seconds", "Wall time of the last run of an action.", "gauge",

@@ -9,6 +9,9 @@ package struct RetentionDecision: Codable, Sendable, Equatable {
     package var keep: Bool
     /// Every reason it is kept (`daily 2026-11-28`, `newest of manager_0`, `pinned`); empty when removed.
     package var reasons: [String]
+    /// The remote the decision is about, for a prune of an off-site copy (`offsite.keep`);
+    /// nil for the store's own snapshots.
+    package var remote: String?
 }
 
 /// Retention: a pure function from snapshots, rules and the clock to keep/remove decisions.
