@@ -73,10 +73,14 @@ package enum OffsiteError: SnapFailure, Equatable {
         if has("status code: 403", "Forbidden", "permission denied", "Permission denied", "unable to authenticate") {
             return .credentials(remote: shown, detail: "access denied")
         }
-        if has("connection refused", "no such host", "i/o timeout", "network is unreachable", "no route to host",
-            "connection reset", "dial tcp")
-        {
-            return .unreachable(remote: shown, detail: Self.lastError(in: text))
+        let unreachable = [
+            "connection refused", "no such host", "i/o timeout", "network is unreachable", "no route to host",
+            "connection reset", "dial tcp",
+        ]
+        if let line = text.split(separator: "\n").last(where: { line in unreachable.contains { line.contains($0) } }) {
+            // `caused by: Get "http://...": dial tcp 127.0.0.1:9: connect: connection refused`
+            let detail = line.range(of: "dial tcp").map { String(line[$0.lowerBound...]) } ?? String(line)
+            return .unreachable(remote: shown, detail: detail.trimmingCharacters(in: .whitespaces))
         }
         if has("didn't find section in config file", "config file", "couldn't find type of fs", "NOTICE: Config file") {
             return .configuration(remote: shown, detail: Self.lastError(in: text))

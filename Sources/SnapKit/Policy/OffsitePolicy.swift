@@ -20,9 +20,10 @@ package struct OffsitePolicy: Sendable, Equatable {
 
     static let keys = ["remote", "after_create", "warn", "keep"]
 
-    static func parse(_ node: Node, path: String) throws -> OffsitePolicy {
+    /// - Parameter line: the line of the `offsite` key, for errors about the section as a whole.
+    static func parse(_ node: Node, path: String, line: Int?) throws -> OffsitePolicy {
         guard let mapping = node.mapping else {
-            throw PolicyError.invalid(path: path, line: node.mark?.line, key: "offsite", detail: "must be a mapping")
+            throw PolicyError.invalid(path: path, line: line, key: "offsite", detail: "must be a mapping")
         }
         var policy = OffsitePolicy(remote: "", afterCreate: true, keep: nil, warn: nil)
         for (key, value) in mapping {
@@ -43,14 +44,14 @@ package struct OffsitePolicy: Sendable, Equatable {
                 }
                 policy.warn = seconds
             case "keep":
-                policy.keep = try Policy.keepRules(value, path: path, parent: "offsite.keep")
+                policy.keep = try Policy.keepRules(value, path: path, parent: "offsite.keep", line: key.mark?.line)
             default:
                 throw fail("unknown key; known: \(keys.joined(separator: ", "))")
             }
         }
         guard !policy.remote.isEmpty else {
             throw PolicyError.invalid(
-                path: path, line: node.mark?.line, key: "offsite.remote", detail: "is missing: name a remote of snap.yaml")
+                path: path, line: line, key: "offsite.remote", detail: "is missing: name a remote of snap.yaml")
         }
         return policy
     }

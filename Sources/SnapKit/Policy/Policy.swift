@@ -109,9 +109,9 @@ package struct Policy: Sendable, Equatable {
                 _ = try CompressionSettings(level: policy.compressionLevel, threads: policy.compressionThreads)
             case "keep":
                 sawKeep = true
-                policy.keep = try keepRules(value, path: path, parent: name)
+                policy.keep = try keepRules(value, path: path, parent: name, line: line)
             case "offsite":
-                policy.offsite = try OffsitePolicy.parse(value, path: path)
+                policy.offsite = try OffsitePolicy.parse(value, path: path, line: line)
             case "timezone":
                 guard let zone = value.string.flatMap(TimeZone.init(identifier:)) else {
                     throw fail("must be an IANA time zone name such as UTC or Europe/Berlin")
@@ -161,7 +161,7 @@ package struct Policy: Sendable, Equatable {
     }
 
     /// Reads a `keep:` mapping (`parent` names it in errors).
-    static func keepRules(_ value: Node, path: String, parent: String) throws -> RetentionRules {
+    static func keepRules(_ value: Node, path: String, parent: String, line: Int?) throws -> RetentionRules {
         var keep = RetentionRules()
         let fields = try submapping(value, allowed: keepKeys, path: path, parent: parent)
         for (rule, field) in fields {
@@ -186,7 +186,7 @@ package struct Policy: Sendable, Equatable {
         }
         if keep.isEmpty {
             throw PolicyError.invalid(
-                path: path, line: value.mark?.line, key: parent,
+                path: path, line: line, key: parent,
                 detail: "keeps nothing: set at least one of \(captureKeepKeys.joined(separator: ", "))")
         }
         return keep

@@ -53,6 +53,11 @@ import Testing
         ("mode: warm\nkeep:\n  daily: 7\n", "p.yaml:1: mode must be one of"),
         ("timezone: UTC\n", "p.yaml: keep is missing"),
         ("keep:\n  daily: 7\ncompression:\n  level: 40\n", "zstd accepts"),
+        ("keep:\n  daily: 7\noffsite:\n  warn: 2h\n", "p.yaml:3: offsite.remote is missing"),
+        ("keep:\n  daily: 7\noffsite:\n  remote: o\n  warn: soon\n", "p.yaml:5: offsite.warn must be a duration"),
+        ("keep:\n  daily: 7\noffsite:\n  remote: o\n  keep:\n    daily: 0\n", "p.yaml:5: offsite.keep keeps nothing"),
+        ("keep:\n  daily: 7\noffsite:\n  remote: o\n  copy: yes\n", "p.yaml:5: offsite.copy unknown key"),
+        ("keep:\n  daily: 7\noffsite:\n  remote: o\n  after_create: maybe\n", "offsite.after_create must be true or false"),
     ])
     func badPoliciesNameFileKeyAndLine(text: String, message: String) {
         #expect {
@@ -70,6 +75,18 @@ import Testing
     func preRestoreHoldIsItsOwnKey(text: String, seconds: Double) throws {
         let policy = try Policy.parse(text, path: "p.yaml")
         #expect(policy.keep.preRestore == seconds)
+    }
+
+    @Test func offsiteSaysWhereWhenAndHowLong() throws {
+        let policy = try Policy.parse(
+            "keep:\n  last: 24\noffsite:\n  remote: offsite\n  warn: 26h\n  keep:\n    daily: 30\n    monthly: 24\n",
+            path: "p.yaml")
+        let offsite = try #require(policy.offsite)
+        #expect(offsite.remote == "offsite" && offsite.afterCreate && offsite.warn == 26 * 3600)
+        #expect(offsite.keep == RetentionRules(daily: 30, monthly: 24))
+        let quiet = try Policy.parse("keep:\n  last: 2\noffsite:\n  remote: o\n  after_create: false\n", path: "p")
+        #expect(quiet.offsite?.afterCreate == false && quiet.offsite?.keep == nil && quiet.offsite?.warn == nil)
+        #expect(try Policy.parse("keep:\n  last: 2\n", path: "p").offsite == nil)
     }
 
     @Test func unknownPolicyNamesWhereItLooked() {

@@ -126,6 +126,13 @@ import Testing
         record.nodename = maybe("manager_0@127.0.0.1")
         record.sourceSignature = maybe(String(repeating: "f", count: 64))
         record.downtimeSeconds = maybe(Double(Int.random(in: 0...100_000, using: &random)) / 1000)
+        record.coordinator = maybe("backup-host")
+        record.copies = maybe(
+            (0..<Int.random(in: 0...2, using: &random)).map {
+                SnapshotRecord.OffsiteCopy(
+                    remote: "remote_\($0)", copied: Date(timeIntervalSince1970: 1_800_000_000 + Double($0)),
+                    verified: maybe(Date(timeIntervalSince1970: 1_800_000_100)))
+            })
         return record
     }
 

@@ -1,0 +1,56 @@
+import Testing
+
+@testable import SnapKit
+
+@Suite struct RemoteLayoutTests {
+    @Test func auditSegmentsAreNamedByTheirEntriesAndHead() throws {
+        let name = RemoteLayout.auditSegment(from: 1, to: 57, hash: String(repeating: "ab", count: 32))
+        #expect(name == "audit/0000000001-0000000057-abababababababab.jsonl")
+        let segment = try #require(AuditSegment(path: name, size: 10))
+        #expect(segment.from == 1 && segment.to == 57 && segment.headHash == "abababababababab")
+        for other in ["audit/1-2.jsonl", "audit/0000000002-0000000001-abababababababab.jsonl", "bundles/x.tar.zst"] {
+            #expect(AuditSegment(path: other, size: 1) == nil)
+        }
+    }
+
+    @Test func theHeadIsKnownOnlyForSegmentsThatJoin() {
+        func listing(_ ranges: [(Int, Int)]) -> RemoteListing {
+            RemoteListing(
+                objects: Dictionary(
+                    uniqueKeysWithValues: ranges.map {
+                        (RemoteLayout.auditSegment(from: $0.0, to: $0.1, hash: String(repeating: "0", count: 64)), 1)
+                    }))
+        }
+        #expect(listing([]).auditHead?.seq == 0)
+        #expect(listing([(1, 7), (8, 8), (9, 20)]).auditHead?.seq == 20)
+        #expect(listing([(1, 7), (9, 20)]).auditHead == nil)  // entry 8 missing
+        #expect(listing([(2, 7)]).auditHead == nil)  // the start missing
+        #expect(listing([(1, 7), (5, 9)]).auditHead == nil)  // overlap
+    }
+
+    @Test func everyBundleIsReadWithinTheSlicesOfASample() {
+        var generator = SystemRandomNumberGenerator()
+        let bundles = (0..<500).map { _ in FileOps.randomHex(bytes: 32) }
+        for percent in [1, 10, 25, 33, 50, 100] {
+            var state = RemoteState(path: "p", storeConfirmed: true)
+            var read: [String: Int] = [:]
+            let slices = Int((100.0 / Double(percent)).rounded(.up))
+            for _ in 0..<slices {
+                let sample = RemoteSample(percent: percent, state: state)
+                for bundle in bundles where sample.includes(bundle) { read[bundle, default: 0] += 1 }
+                state = sample.advanced(state)
+            }
+            // N runs read every bundle exactly once: slices are disjoint and cover everything.
+            #expect(read.count == bundles.count, "\(percent)%")
+            #expect(read.values.allSatisfy { $0 == 1 }, "\(percent)%")
+        }
+        _ = generator.next()
+    }
+
+    @Test func aChangedPercentageStartsANewRound() {
+        let state = RemoteSample(percent: 10, state: nil).advanced(RemoteState(path: "p", storeConfirmed: true))
+        #expect(RemoteSample(percent: 10, state: state).slice == 1)
+        #expect(RemoteSample(percent: 25, state: state).slice == 0)
+        #expect(RemoteSample(percent: 25, state: state).salt == state.sampleSalt)
+    }
+}
