@@ -33,7 +33,13 @@ struct CopyCommand: ParsableCommand {
         if global.json {
             try Output.json(report)
         } else if !global.quiet {
-            for object in report.repaired { Output.error("snap: note: \(object) was half-written by an earlier copy: written again") }
+            for object in report.resent {
+                Output.error(
+                    "snap: warning: \(object) had gone from remote \(report.remote) since it was copied: sent again")
+            }
+            for object in report.repaired {
+                Output.error("snap: note: \(object) was half-written by an earlier copy: written again")
+            }
             Output.line(
                 "copied \(report.copied.count) snapshots to \(report.remote) (\(report.objects) objects, "
                     + "\(Output.size(report.bytes))); \(report.present.count) were there already"

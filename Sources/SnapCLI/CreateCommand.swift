@@ -100,7 +100,9 @@ struct CreateCommand: ParsableCommand {
         options.prune = prune
         options.allowIncomplete = allowIncomplete
         options.metricsPath = metrics
-        if let progress = Output.progressLine(quiet: global.quiet) { options.copyProgress = { progress("copy: " + $0) } }
+        if let progress = Output.progressLine(quiet: global.quiet) {
+            options.copyProgress = { progress("copy: " + $0) }
+        }
         do {
             try CreateOperation.run(options, in: context.session, created: render)
         } catch let failure as CaptureFailed {

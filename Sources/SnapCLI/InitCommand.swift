@@ -8,7 +8,9 @@ struct InitCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: ArgumentHelp("Rebuild the store from this remote (a name under remotes: in snap.yaml).", valueName: "remote"))
+    @Option(
+        help: ArgumentHelp(
+            "Rebuild the store from this remote (a name under remotes: in snap.yaml).", valueName: "remote"))
     var from: String?
 
     @Flag(help: "With --from: fetch every bundle now instead of on first use.")

@@ -18,7 +18,8 @@ struct SnapCommand: ParsableCommand {
         version: ToolInfo.version,
         subcommands: [
             InitCommand.self, CreateCommand.self, ListCommand.self, ShowCommand.self, VerifyCommand.self,
-            DiffCommand.self, ExtractCommand.self, RestoreCommand.self, CopyCommand.self, PruneCommand.self, PinCommand.self,
+            DiffCommand.self, ExtractCommand.self, RestoreCommand.self, CopyCommand.self, PruneCommand.self,
+            PinCommand.self,
             UnpinCommand.self, CheckCommand.self, CronCommand.self, HistoryCommand.self, AuditCommand.self,
             AgentCommand.self,
         ]

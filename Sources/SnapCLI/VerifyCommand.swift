@@ -15,17 +15,26 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Verify every snapshot.")
     var all = false
 
-    @Option(help: ArgumentHelp("Verify what this remote holds: history, records, and bundles read back.", valueName: "remote"))
+    @Option(
+        help: ArgumentHelp(
+            "Verify what this remote holds: history, records, and bundles read back.", valueName: "remote"))
     var remote: String?
 
-    @Option(help: ArgumentHelp("With --remote: read this percentage of the bundles (every bundle within 100/PERCENT runs).", valueName: "percent"))
+    @Option(
+        help: ArgumentHelp(
+            "With --remote: read this percentage of the bundles (every bundle within 100/PERCENT runs).",
+            valueName: "percent"))
     var sample: Int?
 
     func validate() throws {
-        if let sample, !(1...100).contains(sample) { throw ValidationError("--sample must be a percentage from 1 to 100") }
+        if let sample, !(1...100).contains(sample) {
+            throw ValidationError("--sample must be a percentage from 1 to 100")
+        }
         if sample != nil && remote == nil { throw ValidationError("--sample goes with --remote") }
         if remote != nil {
-            if !refs.isEmpty || all { throw ValidationError("--remote verifies the whole remote: pass no references and no --all") }
+            if !refs.isEmpty || all {
+                throw ValidationError("--remote verifies the whole remote: pass no references and no --all")
+            }
             return
         }
         if refs.isEmpty && !all { throw ValidationError("name snapshots to verify, or pass --all") }
@@ -69,7 +78,10 @@ struct VerifyCommand: ParsableCommand {
             try? Output.json(report)
         } else if !global.quiet {
             for problem in report.problems { Output.line("FAILED  \(problem)") }
-            let sample = report.slice.map { " (slice \($0) of \(report.slices ?? 1): every bundle is read within \(report.slices ?? 1) runs)" } ?? ""
+            let sample =
+                report.slice.map {
+                    " (slice \($0) of \(report.slices ?? 1): every bundle is read within \(report.slices ?? 1) runs)"
+                } ?? ""
             Output.line(
                 "verified remote \(report.remote): \(report.snapshots) snapshots, \(report.auditEntries) audit entries, "
                     + "\(report.bundlesRead) of \(report.bundles) bundles read back\(sample): "

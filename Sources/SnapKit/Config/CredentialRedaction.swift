@@ -32,7 +32,8 @@ package enum CredentialRedaction {
             var valueEnd = text.index(after: equals)
             if valueEnd < text.endIndex, text[valueEnd] == "'" || text[valueEnd] == "\"" {
                 let quote = text[valueEnd]
-                valueEnd = text[text.index(after: valueEnd)...].firstIndex(of: quote).map { text.index(after: $0) }
+                valueEnd =
+                    text[text.index(after: valueEnd)...].firstIndex(of: quote).map { text.index(after: $0) }
                     ?? text.endIndex
             } else {
                 valueEnd = text[valueEnd...].firstIndex(where: { ",: \n\t".contains($0) }) ?? text.endIndex

@@ -64,7 +64,8 @@ extension SnapConfig {
             !name.hasPrefix("-")
         else {
             throw ConfigError.badValue(
-                path: path, line: line, key: "name", expected: "letters, digits, _ and - (it names the remote in records)")
+                path: path, line: line, key: "name",
+                expected: "letters, digits, _ and - (it names the remote in records)")
         }
         guard !remotePath.hasPrefix("-"), !remotePath.contains("\n") else {
             throw ConfigError.badValue(
@@ -73,7 +74,8 @@ extension SnapConfig {
         var timeout: Double?
         if let text = values["timeout"] {
             guard let seconds = try? DurationText.seconds(text), seconds > 0 else {
-                throw ConfigError.badValue(path: path, line: line, key: "timeout", expected: "a duration such as 60s or 5m")
+                throw ConfigError.badValue(
+                    path: path, line: line, key: "timeout", expected: "a duration such as 60s or 5m")
             }
             timeout = seconds
         }

@@ -16,8 +16,10 @@ extension OffsiteCopier {
         /// Snapshots whose record object is there, though the copy was never recorded (a run
         /// stopped after uploading it): read it to tell whole from half-written.
         var unconfirmedRecords: [SnapshotRecord] = []
-        /// Objects known good before that are missing or changed now.
+        /// Objects known good before that changed there since.
         var damaged: [String] = []
+        /// Objects known good before that are gone there, sent again.
+        var resent: [String] = []
         /// Bundles already planned, by SHA-256 (snapshots share them).
         private var planned: Set<String> = []
         /// Bundles some snapshot's recorded copy vouches for: never removed, even when they look wrong.
@@ -31,29 +33,30 @@ extension OffsiteCopier {
             let manifest = RemoteLayout.manifest(record.bundleSha256)
             let recordObject = RemoteLayout.record(record.id)
             let manifestFile = try FileOps.sha256(ofFile: store.manifestPath(record.bundleSha256))
-            if record.copy(on: remote.name) != nil {
-                // Copied and checked before: it must still be there as it was. What changed is
-                // damage, never rewritten.
-                var problems: [String] = []
-                if listing.objects[bundle] != record.bundleSize {
-                    problems.append(listing.objects[bundle] == nil ? "its bundle was removed" : "its bundle changed size")
+            let sizes: [(object: String, size: Int64, what: String)] = [
+                (bundle, record.bundleSize, "bundle"), (manifest, manifestFile.size, "manifest"),
+            ]
+            if record.copy(on: remote.name) != nil || confirmed.contains(record.bundleSha256) {
+                // Checked before: what is still there must be as it was. A changed object is
+                // damage, never rewritten; a missing one is sent again (nothing is overwritten).
+                let changed = sizes.filter { expected in
+                    listing.objects[expected.object].map { $0 != expected.size } ?? false
                 }
-                if listing.objects[manifest] != manifestFile.size {
-                    problems.append(listing.objects[manifest] == nil ? "its manifest was removed" : "its manifest changed size")
+                if !changed.isEmpty {
+                    damaged.append(
+                        "snapshot \(record.id): its \(changed.map(\.what).joined(separator: " and ")) there changed "
+                            + "since it was copied (\(changed.map(\.object).joined(separator: ", ")))")
+                    return
                 }
-                if listing.objects[recordObject] == nil { problems.append("its record was removed") }
-                if problems.isEmpty {
+                let missing =
+                    sizes.filter { listing.objects[$0.object] == nil }.map(\.object)
+                    + (listing.objects[recordObject] == nil && record.copy(on: remote.name) != nil
+                        ? [recordObject] : [])
+                if missing.isEmpty && record.copy(on: remote.name) != nil {
                     present.append(record)
-                } else {
-                    damaged.append("snapshot \(record.id), copied before: " + problems.joined(separator: ", "))
+                    return
                 }
-                return
-            }
-            if confirmed.contains(record.bundleSha256),
-                listing.objects[bundle] != record.bundleSize || listing.objects[manifest] != manifestFile.size
-            {
-                damaged.append("bundle \(record.bundleSha256), copied before for another snapshot, was removed or changed")
-                return
+                resent += missing.filter { !resent.contains($0) }
             }
             if !planned.contains(record.bundleSha256) {
                 planned.insert(record.bundleSha256)

@@ -17,6 +17,25 @@ package struct CopyReport: Codable, Sendable, Equatable {
     package var repaired: [String] = []
     /// Audit entries sent.
     package var auditEntries: Int = 0
+    /// Snapshots copied before whose objects are missing or changed there now: never
+    /// rewritten, reported (exit 4) after the others were copied.
+    package var damaged: [String] = []
+    /// Objects of snapshots copied before that were gone from the remote, sent again.
+    package var resent: [String] = []
+}
+
+/// A copy finished, but the remote had lost or changed objects of snapshots copied before (exit 4).
+package struct RemoteDamageFound: SnapFailure {
+    package var report: CopyReport
+    package var remote: String
+    package var exitStatus: ExitStatus { .verificationFailed }
+    package var description: String { lines.joined(separator: "\n") }
+    package var lines: [String] {
+        report.damaged.map {
+            "remote \(remote): \($0); snap never rewrites what it copied: check the remote "
+                + "(`snap verify --remote \(report.remote)`) and remove the damaged objects there to copy them again"
+        }
+    }
 }
 
 /// Copies snapshots of the locked store to a remote (``RemoteLayout``): what the remote lacks
@@ -48,15 +67,14 @@ struct OffsiteCopier {
             let remoteStore = RemoteStore(remote, scratch: scratch, progress: progress)
             let listing = try remoteStore.list()
             try confirmStore(listing, remoteStore)
-            let audit = try auditToSend(listing)
+            let audit = try auditWork(listing)
             var report = CopyReport(remote: remote.name)
             var plan = Plan(
                 confirmed: Set(all.filter { $0.copy(on: remote.name) != nil }.map(\.bundleSha256)))
             for record in records { try plan.add(record, listing: listing, remote: remote, store: store) }
             report.present = plan.present.map(\.id)
-            if !plan.damaged.isEmpty {
-                throw RemoteHistoryError(remote: remote.shown, problem: plan.damaged.joined(separator: "; "))
-            }
+            report.damaged = plan.damaged
+            report.resent = plan.resent
             if !listing.hasInfo {
                 plan.uploads.append(RemoteLayout.info)
                 plan.expected[RemoteLayout.info] = try FileOps.sha256(ofFile: store.infoPath).sha256
@@ -98,17 +116,22 @@ struct OffsiteCopier {
                 second.append(object)
                 expected[object] = try FileOps.sha256(ofFile: stage + "/" + object).sha256
             }
-            if let audit {
-                try FileOps.makeDirectory(stage + "/audit")
-                try FileOps.writeAtomically(audit.bytes, to: stage + "/" + audit.object)
-                second.append(audit.object)
-                expected[audit.object] = SHA256.hex(of: audit.bytes)
-                report.auditEntries = audit.count
+            try remoteStore.delete(audit.torn)
+            report.repaired += audit.torn
+            try FileOps.makeDirectory(stage + "/audit")
+            for segment in audit.segments {
+                try FileOps.writeAtomically(segment.bytes, to: stage + "/" + segment.object)
+                if listing.objects[segment.object] == nil || audit.torn.contains(segment.object) {
+                    second.append(segment.object)
+                }
+                expected[segment.object] = SHA256.hex(of: segment.bytes)
             }
+            report.auditEntries = audit.newEntries
             try sendChecked(second, verifying: expected, from: stage, via: remoteStore, report: &report)
             try record(plan.present + plan.newRecords + plan.unconfirmedRecords, report: &report)
             var state = store.remoteState(remote) ?? RemoteState(path: remote.path, storeConfirmed: true)
             state.storeConfirmed = true
+            state.auditConfirmed = audit.confirmedThrough
             try locked.save(state, of: remote)
             return report
         }
@@ -164,12 +187,15 @@ struct OffsiteCopier {
         }
     }
 
-    /// The segment of audit entries the remote lacks, after checking that what it has is
-    /// this store's history.
-    private func auditToSend(_ listing: RemoteListing) throws -> (object: String, bytes: [UInt8], count: Int)? {
+    /// What the audit history needs on the remote: the segment of entries it lacks, and the
+    /// segments there not yet read back (`RemoteState.auditConfirmed`), each with the bytes it
+    /// must hold. A segment there of another size is half-written (a backend without atomic
+    /// uploads): it is sent again. Throws when what the remote has is not this store's history.
+    private func auditWork(_ listing: RemoteListing) throws -> AuditWork {
         guard let head = listing.auditHead else {
             throw RemoteHistoryError(
-                remote: remote.shown, problem: "its audit segments do not run from entry 1 without a gap: "
+                remote: remote.shown,
+                problem: "its audit segments do not run from entry 1 without a gap: "
                     + listing.auditSegments.map(\.path).joined(separator: ", "))
         }
         let lines = try store.audit.read().lines
@@ -181,15 +207,40 @@ struct OffsiteCopier {
                         + (head.seq > lines.count ? " (this store has only \(lines.count) entries)" : ""))
             }
         }
-        guard lines.count > head.seq else { return nil }
-        let sent = lines[head.seq...]
-        var bytes: [UInt8] = []
-        for line in sent {
-            bytes += line
-            bytes.append(0x0a)
+        func bytes(_ range: ClosedRange<Int>) -> [UInt8] {
+            var bytes: [UInt8] = []
+            for line in lines[(range.lowerBound - 1)...(range.upperBound - 1)] {
+                bytes += line
+                bytes.append(0x0a)
+            }
+            return bytes
         }
-        let object = RemoteLayout.auditSegment(from: head.seq + 1, to: lines.count, hash: Self.hash(of: sent.last!))
-        return (object, bytes, sent.count)
+        var work = AuditWork(confirmedThrough: lines.count)
+        let confirmed = store.remoteState(remote)?.auditConfirmed ?? 0
+        for segment in listing.auditSegments where segment.to > confirmed {
+            let expected = bytes(segment.from...segment.to)
+            if segment.size != Int64(expected.count) { work.torn.append(segment.path) }
+            work.segments.append((segment.path, expected))
+        }
+        if lines.count > head.seq {
+            let object = RemoteLayout.auditSegment(
+                from: head.seq + 1, to: lines.count, hash: Self.hash(of: lines[lines.count - 1]))
+            work.segments.append((object, bytes((head.seq + 1)...lines.count)))
+            work.newEntries = lines.count - head.seq
+        }
+        return work
+    }
+
+    /// The audit segments a copy sends or reads back.
+    struct AuditWork {
+        /// Every entry of the local log is on the remote once these are sent and read back.
+        var confirmedThrough: Int
+        /// Segments to read back (and to send when missing or torn), with their bytes.
+        var segments: [(object: String, bytes: [UInt8])] = []
+        /// Segments there that are half-written.
+        var torn: [String] = []
+        /// Entries the remote lacks.
+        var newEntries = 0
     }
 
     /// An audit line's `hash`, or the SHA-256 of its bytes when it cannot be read (a damaged

@@ -32,7 +32,8 @@ package enum OffsiteError: SnapFailure, Equatable {
     package var description: String {
         switch self {
         case let .rcloneMissing(program):
-            return "\(program) is not installed (snap copies off site through rclone): install it (apt-get install rclone)"
+            return
+                "\(program) is not installed (snap copies off site through rclone): install it (apt-get install rclone)"
         case let .cannotRun(remote, detail):
             return "remote \(remote): cannot run rclone: \(detail)"
         case let .credentials(remote, detail):

@@ -23,7 +23,8 @@ extension Store {
 extension LockedStore {
     /// Notes that bundle `sha256` lives on `remote` only, for now.
     func markRemote(_ sha256: String, on remote: String) throws {
-        try FileOps.writeAtomically(try JSONCoding.encode(RemoteBundleMarker(remote: remote)), to: store.remoteMarkerPath(sha256))
+        try FileOps.writeAtomically(
+            try JSONCoding.encode(RemoteBundleMarker(remote: remote)), to: store.remoteMarkerPath(sha256))
     }
 
     /// Moves bundles downloaded into `directory` (under their remote paths) into the store,

@@ -30,7 +30,8 @@ extension RemoteStore {
     func catalog(in directory: String, manifests: Bool = false) throws -> RemoteCatalog {
         let listing = try list()
         guard listing.hasInfo else { throw OffsiteError.nothingThere(remote: remote.shown) }
-        var objects = [RemoteLayout.info] + listing.recordIds.map(RemoteLayout.record)
+        var objects =
+            [RemoteLayout.info] + listing.recordIds.map(RemoteLayout.record)
             + listing.auditSegments.map(\.path)
         if manifests { objects += listing.objects.keys.filter { $0.hasSuffix(".manifest.json") } }
         try download(objects, to: directory)

@@ -13,10 +13,12 @@ struct RemoteState: Codable, Sendable, Equatable, SnakeCaseKeys {
     var sampleSlices: Int?
     /// The slice the next sampled verify reads.
     var nextSlice: Int?
+    /// The last audit entry whose segment on the remote was read back good.
+    var auditConfirmed: Int?
 
     enum CodingKeys: String, CodingKey {
         case path, storeConfirmed = "store_confirmed", sampleSalt = "sample_salt", sampleSlices = "sample_slices"
-        case nextSlice = "next_slice"
+        case nextSlice = "next_slice", auditConfirmed = "audit_confirmed"
     }
 }
 

@@ -34,7 +34,8 @@ struct RemoteStore: Sendable {
             let items = try JSONDecoder().decode([Item].self, from: Data(output.stdout))
             return RemoteListing(objects: Dictionary(items.map { ($0.Path, $0.Size) }, uniquingKeysWith: { a, _ in a }))
         } catch {
-            throw OffsiteError.failed(remote: remote.shown, what: "listing", detail: "rclone lsjson printed no valid listing")
+            throw OffsiteError.failed(
+                remote: remote.shown, what: "listing", detail: "rclone lsjson printed no valid listing")
         }
     }
 

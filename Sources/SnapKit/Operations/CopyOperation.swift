@@ -31,9 +31,12 @@ package enum CopyOperation {
                 options.refs.isEmpty
                 ? set.records : try options.refs.map { try SnapshotRef(parsing: $0).resolve(in: set) }
             facts.nodes = Array(Set(chosen.map(\.node))).sorted()
+            // A store rebuilt from another remote may not hold every bundle yet.
+            try BundleFetch.ensure(chosen.filter { $0.copy(on: remote.name) == nil }, in: locked, session: session)
             let report = try OffsiteCopier(locked: locked, remote: remote, progress: options.progress)
                 .copy(chosen.sorted { $0.version < $1.version }, among: set.records)
             facts.snapshots = report.copied
+            if !report.damaged.isEmpty { throw RemoteDamageFound(report: report, remote: remote.shown) }
             return report
         }
     }

@@ -36,7 +36,8 @@ extension PruneOperation {
                 }
                 // A pin on the local record counts, whether or not the copy there carries it.
                 let local = Dictionary(
-                    (try store.loadRecords(.withoutTables)).records.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+                    (try store.loadRecords(.withoutTables)).records.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }
+                )
                 let pinned = Set(catalog.records.filter { ($0.pinned ?? local[$0.id]?.pinned) == true }.map(\.id))
                 let decisions = Retention.decide(
                     catalog.records, rules: keep, timeZone: policy.timeZone, pinned: pinned, now: now

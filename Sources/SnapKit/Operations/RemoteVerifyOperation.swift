@@ -40,7 +40,9 @@ package enum RemoteVerifyOperation {
                     if catalog.isComplete(record) {
                         users[record.bundleSha256, default: []].append(record)
                     } else {
-                        problems.append("snapshot \(record.id) (\(record.node) v\(record.version)): its bundle or manifest is missing or has the wrong size")
+                        problems.append(
+                            "snapshot \(record.id) (\(record.node) v\(record.version)): its bundle or manifest is missing or has the wrong size"
+                        )
                     }
                 }
                 let state = store.remoteState(remote) ?? RemoteState(path: remote.path, storeConfirmed: false)
@@ -53,13 +55,19 @@ package enum RemoteVerifyOperation {
                 for sha in chosen {
                     let names = (users[sha] ?? []).map(\.id).joined(separator: ", ")
                     guard sums[RemoteLayout.bundle(sha)] == sha else {
-                        problems.append("bundle \(sha) (snapshots \(names)) reads back with another SHA-256: it was changed or damaged there")
+                        problems.append(
+                            "bundle \(sha) (snapshots \(names)) reads back with another SHA-256: it was changed or damaged there"
+                        )
                         continue
                     }
                     let path = scratch + "/manifests/" + RemoteLayout.manifest(sha)
-                    let manifest = (try? FileOps.readFile(path)).flatMap { try? BundleManifest.decode($0, source: path) }
+                    let manifest = (try? FileOps.readFile(path)).flatMap {
+                        try? BundleManifest.decode($0, source: path)
+                    }
                     guard let manifest, (users[sha] ?? []).allSatisfy({ $0.treeDigest == manifest.treeDigest }) else {
-                        problems.append("the manifest of bundle \(sha) (snapshots \(names)) is missing, damaged or not the bundle's")
+                        problems.append(
+                            "the manifest of bundle \(sha) (snapshots \(names)) is missing, damaged or not the bundle's"
+                        )
                         continue
                     }
                     good.insert(sha)
