@@ -43,16 +43,19 @@ package struct RemoteDamageFound: SnapFailure {
 ///
 /// 1. List the remote; check that it holds this store's copies and that its audit history is
 ///    a prefix of this store's.
-/// 2. Upload `store.json` (first time), the missing bundles and manifests; read every object
-///    not yet known good back and compare its SHA-256.
-/// 3. Upload the records of the snapshots whose bundle and manifest are good, and the audit
-///    entries the remote lacks; read them back.
-/// 4. Record the copy in each snapshot's record (`copies`).
+/// 2. Upload, in one rclone run: `store.json` (first time), the missing bundles and manifests
+///    under their final names, and the new audit segment and the records under `incoming/`.
+/// 3. Read back everything sent, and what was there but never confirmed, and compare SHA-256s.
+/// 4. Move the audit segment, then the records, from `incoming/` to their places (a rename
+///    on the remote): a record appears only with its bundle read back good and its `create`
+///    entry already in the remote's history.
+/// 5. Record the copy in each snapshot's record (`copies`).
 ///
-/// A run killed anywhere leaves at most bundles without records, or objects half-written
-/// under their final names (backends without atomic uploads): the next run finds them by size
-/// or by read-back, removes them, and writes them again. An object that was known good is
-/// never rewritten: if it changed on the remote, that is reported as damage (exit 4).
+/// A run killed anywhere leaves at most bundles no record names, objects under `incoming/`,
+/// or objects half-written under their final names by backends without atomic uploads: the
+/// next run finds them by size or by read-back, removes them, and writes them again. An
+/// object that was known good is never rewritten: if it changed on the remote, that is
+/// reported as damage (exit 4); if it is gone, it is sent again.
 struct OffsiteCopier {
     let locked: LockedStore
     let remote: RemoteEntry
@@ -75,60 +78,53 @@ struct OffsiteCopier {
             report.present = plan.present.map(\.id)
             report.damaged = plan.damaged
             report.resent = plan.resent
-            if !listing.hasInfo {
-                plan.uploads.append(RemoteLayout.info)
-                plan.expected[RemoteLayout.info] = try FileOps.sha256(ofFile: store.infoPath).sha256
-            }
-            report.repaired = plan.deletions
+            let (adopted, tornRecords) = try checkUnconfirmed(plan.unconfirmedRecords, via: remoteStore, in: scratch)
+            let leftovers = listing.objects.keys.filter { $0.hasPrefix(RemoteLayout.incoming) }.sorted()
+            report.repaired = plan.deletions + audit.torn + tornRecords.map { RemoteLayout.record($0.id) }
             try Interruption.check(leaving: "nothing was uploaded yet")
-            try remoteStore.delete(plan.deletions)
-            try sendChecked(plan.uploads, verifying: plan.expected, from: store.root, via: remoteStore, report: &report)
+            try remoteStore.delete(report.repaired + leftovers)
 
-            // Records whose object is there but was never confirmed: adopt or write again.
-            var recordUploads = plan.newRecords
-            if !plan.unconfirmedRecords.isEmpty {
-                let downloaded = scratch + "/fetched"
-                try remoteStore.download(plan.unconfirmedRecords.map { RemoteLayout.record($0.id) }, to: downloaded)
-                var torn: [String] = []
-                for record in plan.unconfirmedRecords {
-                    let object = RemoteLayout.record(record.id)
-                    let there = try? FileOps.readFile(downloaded + "/" + object)
-                    let decoded = there.flatMap { try? Store.decodeRecord($0, path: object, name: record.id + ".json") }
-                    if decoded?.bundleSha256 != record.bundleSha256 {
-                        torn.append(object)
-                        recordUploads.append(record)
-                    }
-                }
-                try remoteStore.delete(torn)
-                report.repaired += torn
+            let stage = try Stage(scratch + "/stage", store: store)
+            var uploads = plan.uploads
+            var expected = plan.expected
+            if !listing.hasInfo {
+                uploads.append(RemoteLayout.info)
+                expected[RemoteLayout.info] = try FileOps.sha256(ofFile: store.infoPath).sha256
             }
-            try Interruption.check(leaving: "bundles were uploaded; their records were not, so they are not listed")
-            let stage = scratch + "/stage"
-            try FileOps.makeDirectory(stage)
-            try FileOps.makeDirectory(stage + "/snapshots")
-            var second: [String] = []
-            var expected: [String: String] = [:]
-            for record in recordUploads {
-                let object = RemoteLayout.record(record.id)
-                if link(store.recordPath(record.id), stage + "/" + object) != 0 {
-                    throw SystemError("link", store.recordPath(record.id), .last)
-                }
-                second.append(object)
-                expected[object] = try FileOps.sha256(ofFile: stage + "/" + object).sha256
-            }
-            try remoteStore.delete(audit.torn)
-            report.repaired += audit.torn
-            try FileOps.makeDirectory(stage + "/audit")
+            for object in uploads { try stage.add(object) }
+            var moves: [[String]] = [[], []]
             for segment in audit.segments {
-                try FileOps.writeAtomically(segment.bytes, to: stage + "/" + segment.object)
-                if listing.objects[segment.object] == nil || audit.torn.contains(segment.object) {
-                    second.append(segment.object)
-                }
                 expected[segment.object] = SHA256.hex(of: segment.bytes)
+                guard listing.objects[segment.object] == nil || audit.torn.contains(segment.object) else { continue }
+                let incoming = RemoteLayout.incoming + segment.object
+                try stage.write(segment.bytes, as: incoming)
+                uploads.append(incoming)
+                expected[incoming] = expected.removeValue(forKey: segment.object)
+                moves[0].append(segment.object)
+            }
+            for record in plan.newRecords + tornRecords {
+                let incoming = RemoteLayout.incoming + RemoteLayout.record(record.id)
+                try stage.link(store.recordPath(record.id), as: incoming)
+                expected[incoming] = try FileOps.sha256(ofFile: stage.path + "/" + incoming).sha256
+                uploads.append(incoming)
+                moves[1].append(RemoteLayout.record(record.id))
             }
             report.auditEntries = audit.newEntries
-            try sendChecked(second, verifying: expected, from: stage, via: remoteStore, report: &report)
-            try record(plan.present + plan.newRecords + plan.unconfirmedRecords, report: &report)
+            // What reads back wrong is sent again from the stage, so it must be there.
+            let restage = { (object: String) throws in
+                guard !stage.holds(object) else { return }
+                if let segment = audit.segments.first(where: { $0.object == object }) {
+                    try stage.write(segment.bytes, as: object)
+                } else {
+                    try stage.add(object)
+                }
+            }
+            try sendChecked(
+                uploads, verifying: expected, from: stage.path, restage: restage, via: remoteStore, report: &report)
+            try Interruption.check(leaving: "bundles were uploaded; their records were not, so they are not listed")
+            // The history first, so that every record that appears is named by it.
+            for batch in moves { try remoteStore.moveIncoming(batch) }
+            try record(plan.present + plan.newRecords + adopted + tornRecords, report: &report)
             var state = store.remoteState(remote) ?? RemoteState(path: remote.path, storeConfirmed: true)
             state.storeConfirmed = true
             state.auditConfirmed = audit.confirmedThrough
@@ -137,11 +133,30 @@ struct OffsiteCopier {
         }
     }
 
+    /// Reads the records that are on the remote though their copy was never recorded (a run
+    /// stopped after moving them): whole ones are adopted, the others sent again.
+    private func checkUnconfirmed(_ records: [SnapshotRecord], via remoteStore: RemoteStore, in scratch: String)
+        throws -> (adopted: [SnapshotRecord], torn: [SnapshotRecord])
+    {
+        guard !records.isEmpty else { return ([], []) }
+        let downloaded = scratch + "/fetched"
+        try remoteStore.download(records.map { RemoteLayout.record($0.id) }, to: downloaded)
+        var adopted: [SnapshotRecord] = []
+        var torn: [SnapshotRecord] = []
+        for record in records {
+            let object = RemoteLayout.record(record.id)
+            let there = try? FileOps.readFile(downloaded + "/" + object)
+            let decoded = there.flatMap { try? Store.decodeRecord($0, path: object, name: record.id + ".json") }
+            if decoded?.bundleSha256 == record.bundleSha256 { adopted.append(record) } else { torn.append(record) }
+        }
+        return (adopted, torn)
+    }
+
     /// Uploads `objects` from `directory`, reads them back and compares their SHA-256 with
     /// `expected`; an object that differs is removed and sent once more before giving up.
     private func sendChecked(
-        _ objects: [String], verifying expected: [String: String], from directory: String, via remoteStore: RemoteStore,
-        report: inout CopyReport
+        _ objects: [String], verifying expected: [String: String], from directory: String,
+        restage: (String) throws -> Void, via remoteStore: RemoteStore, report: inout CopyReport
     ) throws {
         var toSend = objects
         var toCheck = Array(expected.keys)
@@ -157,6 +172,7 @@ struct OffsiteCopier {
             guard attempt == 1 else { throw OffsiteError.uploadMismatch(remote: remote.shown, objects: bad) }
             locked.logger.info("objects read back wrong, sending them again: \(bad)")
             try remoteStore.delete(bad)
+            try bad.forEach(restage)
             report.repaired += bad
             toSend = bad
             toCheck = bad

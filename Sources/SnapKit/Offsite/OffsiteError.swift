@@ -83,7 +83,7 @@ package enum OffsiteError: SnapFailure, Equatable {
             let detail = line.range(of: "dial tcp").map { String(line[$0.lowerBound...]) } ?? String(line)
             return .unreachable(remote: shown, detail: detail.trimmingCharacters(in: .whitespaces))
         }
-        if has("didn't find section in config file", "config file", "couldn't find type of fs", "NOTICE: Config file") {
+        if has("didn't find section in config file", "couldn't find type of fs", "failed to load config file") {
             return .configuration(remote: shown, detail: Self.lastError(in: text))
         }
         if status == 3 || has("NoSuchBucket", "directory not found") { return .nothingThere(remote: shown) }

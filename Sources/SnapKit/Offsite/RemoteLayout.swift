@@ -8,6 +8,8 @@
 ///                                   only after their bundle was read back
 /// audit/<from>-<to>-<hash>.jsonl    the audit log in immutable segments: entries from..to,
 ///                                   the first 16 hex digits of entry to's hash
+/// incoming/...                      segments and records being sent, moved into place
+///                                   once read back (never read by anything else)
 /// ```
 ///
 /// A snapshot is on the remote when its record is there, sealed, and its bundle is there
@@ -15,6 +17,7 @@
 enum RemoteLayout {
     static let info = "store.json"
     static let auditPrefix = "audit/"
+    static let incoming = "incoming/"
 
     static func bundle(_ sha256: String) -> String { "bundles/\(sha256).tar.zst" }
     static func manifest(_ sha256: String) -> String { "bundles/\(sha256).manifest.json" }

@@ -77,6 +77,21 @@ struct RemoteStore: Sendable {
         }
     }
 
+    /// Moves `objects` (final paths, all in one directory) from under `incoming/` to their
+    /// places, on the remote itself (a rename, or a server-side copy and delete).
+    func moveIncoming(_ objects: [String]) throws {
+        guard let first = objects.first, let slash = first.lastIndex(of: "/") else { return }
+        let directory = String(first[..<slash])
+        precondition(objects.allSatisfy { $0.hasPrefix(directory + "/") }, "one directory per move")
+        try withList(objects.map { String($0.dropFirst(directory.count + 1)) }) { list in
+            _ = try rclone.run(
+                [
+                    "move", "--files-from-raw", list, "--no-traverse", path(RemoteLayout.incoming + directory),
+                    path(directory),
+                ], what: "move into place")
+        }
+    }
+
     /// Deletes `objects` (what an interrupted copy left half-written, what a prune drops).
     func delete(_ objects: [String]) throws {
         guard !objects.isEmpty else { return }
