@@ -120,6 +120,57 @@ import Testing
         print("secrets: \(secrets.count) keys, \(runs.count) command runs and \(kept.count) store paths checked")
     }
 
+    /// The remote's credentials, in an rclone.conf or in the rclone path itself (an
+    /// on-the-fly remote), never appear in what snap prints, logs, audits or records; nor
+    /// the S3 secrets inside the bundles it copies.
+    @Test func remoteCredentialsNeverLeaveRcloneConfig() throws {
+        let bed = try OffsiteBed("secrets")
+        let server = bed.server
+        let inline =
+            ":s3,provider=Other,endpoint='\(server.endpoint)',access_key_id=\(server.accessKey),"
+            + "secret_access_key=\(server.secretKey):\(server.bucket)/inline"
+        let policy = bed.directory("offsite.yaml")
+        try "keep:\n  last: 5\noffsite:\n  remote: inline\n  warn: 1h\n  keep:\n    last: 1\n"
+            .write(toFile: policy, atomically: true, encoding: .utf8)
+        try bed.writeConfig(
+            extraRemote: "  - name: inline\n    path: \"\(inline)\"\n    rclone_flags: [\"--s3-secret-access-key=\(server.secretKey)\"]\n")
+        try bed.capture()
+        var runs: [(String, ProcessResult)] = []
+        for arguments in [
+            ["copy", "--to", "inline", "--all"], ["copy", "--to", "offsite", "--all"], ["list", "--remote", "inline"],
+            ["verify", "--remote", "inline"], ["verify", "--remote", "offsite", "--sample", "50"], ["show", "latest"],
+            ["create", "--from-dir", bed.mnesia, "--node", "manager_0", "--policy", policy, "--prune"],
+            ["prune", "--policy", policy, "--dry-run"], ["check", "--policy", policy], ["history"],
+            ["cron", "--policy", policy],
+        ] {
+            for extra in [[], ["--json"], ["-v"]] {
+                runs.append(((arguments + extra).joined(separator: " "), try bed.snap(arguments + extra)))
+            }
+        }
+        #expect(runs.first?.1.status == 0, "\(runs.first?.1.stderr ?? "")")
+        // Failures: wrong credentials echoed by rclone, an unreachable endpoint.
+        try bed.writeConfig(
+            extraRemote: "  - name: inline\n    path: \"\(inline.replacingOccurrences(of: server.bucket, with: "nobucket"))x\"\n")
+        let wrong = inline.replacingOccurrences(of: server.endpoint, with: "http://127.0.0.1:9")
+        runs.append(("copy to a missing bucket", try bed.snap(["copy", "--to", "inline", "--all", "-v"])))
+        try bed.writeConfig(extraRemote: "  - name: inline\n    path: \"\(wrong)\"\n    timeout: 3s\n")
+        runs.append(("copy to nowhere", try bed.snap(["copy", "--to", "inline", "--all", "-v"])))
+        #expect(runs.last?.1.status == 1)
+        let secrets = [server.secretKey, server.accessKey]
+        for (command, result) in runs {
+            for secret in secrets {
+                #expect(!result.stdout.contains(secret), "\(command) printed a credential on stdout")
+                #expect(!result.stderr.contains(secret), "\(command) printed a credential on stderr")
+            }
+        }
+        for path in FileManager.default.subpaths(atPath: bed.store) ?? [] where !path.hasSuffix(".tar.zst") {
+            guard let data = FileManager.default.contents(atPath: bed.store + "/" + path) else { continue }
+            for secret in secrets {
+                #expect(!String(decoding: data, as: UTF8.self).contains(secret), "\(path) holds a credential")
+            }
+        }
+    }
+
     private func bundleSha(of id: String, in store: String) throws -> String {
         let record = try JSONSerialization.jsonObject(
             with: Data(contentsOf: URL(fileURLWithPath: store + "/snapshots/\(id).json")))

@@ -1,0 +1,80 @@
+import Foundation
+import SnapTestSupport
+import Testing
+
+/// `snap copy` killed with SIGKILL at random points (snap and its rclone together, as a
+/// crash of the backup host would), against SeaweedFS and against rclone's `local` backend
+/// (which writes objects in place and so leaves half-written ones). After every kill the
+/// remote must hold only snapshots that verify; after a rerun, all of them.
+@Suite struct OffsiteCrashTests {
+    /// The pids of `pid`'s children.
+    static func children(of pid: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { child in
+            guard let stat = try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 2 && Int32(fields[1]) == pid
+        }
+    }
+
+    /// SIGKILL to `process` and to its children at once.
+    static func crash(_ process: RunningProcess) -> ProcessResult {
+        let children = children(of: process.pid)
+        kill(process.pid, SIGKILL)
+        for child in children { kill(child, SIGKILL) }
+        return process.wait()
+    }
+
+    @Test func aCopyKilledAtRandomPointsLeavesOnlySnapshotsThatVerify() throws {
+        let bed = try OffsiteBed("kills", timeout: "10s")
+        var random = SeededGenerator(seed: 2026_12_06)
+        // How long an uninterrupted copy of a few captures takes, to spread the kills over it.
+        for index in 0..<3 { try bed.capture(node: "manager_\(index % 2)", bytes: 1_500_000) }
+        let timing = Date()
+        #expect(try bed.snap(["copy", "--to", "nas", "--all"]).status == 0)
+        let span = max(0.3, Date().timeIntervalSince(timing) * 1.5)
+        var killed = 0
+        var finished = 0
+        for round in 0..<24 {
+            if round % 3 == 0 {
+                try bed.capture(node: "manager_\(round % 2)", bytes: Int.random(in: 200_000...3_000_000, using: &random))
+            }
+            let remote = round % 2 == 0 ? "offsite" : "nas"
+            let copy = try bed.startSnap(["copy", "--to", remote, "--all"])
+            usleep(UInt32(Double.random(in: 0...span, using: &random) * 1_000_000))
+            let result = Self.crash(copy)
+            if result.signal == SIGKILL { killed += 1 } else { finished += 1 }
+            // Invariant after every kill: what the remote lists is complete and reads back good,
+            // and its history names it.
+            for name in ["offsite", "nas"] {
+                let listed = try bed.snap(["list", "--remote", name, "--json"])
+                guard listed.status == 0 else {
+                    // Nothing there yet (the first copy was killed before store.json landed).
+                    #expect(listed.stderr.contains("holds nothing"), "round \(round) \(name): \(listed.stderr)")
+                    continue
+                }
+                let snapshots = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]] ?? []
+                #expect(snapshots.allSatisfy { $0["complete"] as? Bool == true }, "round \(round) \(name)")
+                #expect(!listed.stderr.contains("warning"), "round \(round) \(name): \(listed.stderr)")
+                let verify = try bed.snap(["verify", "--remote", name])
+                #expect(verify.status == 0, "round \(round) \(name): \(verify.stdout)\(verify.stderr)")
+            }
+        }
+        #expect(killed >= 20, "\(killed) kills landed, \(finished) copies finished first")
+        // The rerun finishes both remotes: every snapshot of the store there, all verifying.
+        let ids = Set(((try bed.json(["list"])) as? [[String: Any]] ?? []).compactMap { $0["id"] as? String })
+        for name in ["offsite", "nas"] {
+            let rerun = try bed.snap(["copy", "--to", name, "--all"])
+            #expect(rerun.status == 0, "\(name): \(rerun.stderr)")
+            let listed = try #require(try bed.json(["list", "--remote", name]) as? [[String: Any]])
+            let there = Set(listed.compactMap { ($0["record"] as? [String: Any])?["id"] as? String })
+            #expect(there == ids, "\(name)")
+            #expect(try bed.snap(["verify", "--remote", name]).status == 0)
+        }
+        // Nothing unfinished is left on the bucket.
+        #expect(!(try bed.remoteObjects().keys.contains { $0.hasPrefix("incoming/") }))
+        print("offsite kills: \(killed) kills, \(finished) copies finished before their kill, \(ids.count) snapshots")
+    }
+}
