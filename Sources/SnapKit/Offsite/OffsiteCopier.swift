@@ -125,7 +125,7 @@ struct OffsiteCopier {
             // The history first, so that every record that appears is named by it.
             for batch in moves { try remoteStore.moveIncoming(batch) }
             try record(plan.present + plan.newRecords + adopted + tornRecords, report: &report)
-            var state = store.remoteState(remote) ?? RemoteState(path: remote.path, storeConfirmed: true)
+            var state = store.remoteState(remote) ?? RemoteState(for: remote, storeConfirmed: true)
             state.storeConfirmed = true
             state.auditConfirmed = audit.confirmedThrough
             try locked.save(state, of: remote)

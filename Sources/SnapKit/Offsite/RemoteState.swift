@@ -1,10 +1,12 @@
+import Crypto
 import Foundation
 
 /// What the local store remembers about one remote (`remotes/<name>.json`): whose copies the
 /// remote holds, as last checked, and where `verify --remote --sample` goes on.
 struct RemoteState: Codable, Sendable, Equatable, SnakeCaseKeys {
-    /// The remote's path when its `store.json` was last read: another path is read again.
-    var path: String
+    /// The SHA-256 of the remote's path when its `store.json` was last read (another path is
+    /// read again); a digest, since a path may carry credentials.
+    var pathDigest: String
     /// True once the remote's `store.json` was seen to carry this store's id.
     var storeConfirmed: Bool
     /// The random salt that spreads objects over the sample's slices.
@@ -17,9 +19,18 @@ struct RemoteState: Codable, Sendable, Equatable, SnakeCaseKeys {
     var auditConfirmed: Int?
 
     enum CodingKeys: String, CodingKey {
-        case path, storeConfirmed = "store_confirmed", sampleSalt = "sample_salt", sampleSlices = "sample_slices"
+        case pathDigest = "path_digest", storeConfirmed = "store_confirmed", sampleSalt = "sample_salt", sampleSlices = "sample_slices"
         case nextSlice = "next_slice", auditConfirmed = "audit_confirmed"
     }
+}
+
+extension RemoteState {
+    /// A fresh state for `remote`.
+    init(for remote: RemoteEntry, storeConfirmed: Bool) {
+        self.init(pathDigest: Self.digest(of: remote), storeConfirmed: storeConfirmed)
+    }
+
+    static func digest(of remote: RemoteEntry) -> String { SHA256.hex(of: Array(remote.path.utf8)) }
 }
 
 extension Store {
@@ -33,7 +44,7 @@ extension Store {
     func remoteState(_ remote: RemoteEntry) -> RemoteState? {
         guard let bytes = try? FileOps.readFile(remoteStatePath(remote.name)),
             let state = try? JSONCoding.decode(RemoteState.self, from: bytes, path: remoteStatePath(remote.name)),
-            state.path == remote.path
+            state.pathDigest == RemoteState.digest(of: remote)
         else { return nil }
         return state
     }

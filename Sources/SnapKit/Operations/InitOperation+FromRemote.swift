@@ -63,7 +63,7 @@ extension InitOperation {
                 try remoteStore.download(bundles.map(RemoteLayout.bundle), to: scratch + "/bundles")
                 try locked.adoptFetched(bundles, from: scratch + "/bundles", remote: remote)
             }
-            try locked.save(RemoteState(path: remote.path, storeConfirmed: true), of: remote)
+            try locked.save(RemoteState(for: remote, storeConfirmed: true), of: remote)
             facts.nodes = Array(Set(adopted.map(\.node))).sorted()
         }
         return RebuiltStore(

@@ -45,7 +45,7 @@ package enum RemoteVerifyOperation {
                         )
                     }
                 }
-                let state = store.remoteState(remote) ?? RemoteState(path: remote.path, storeConfirmed: false)
+                let state = store.remoteState(remote) ?? RemoteState(for: remote, storeConfirmed: false)
                 let sample = percent.map { RemoteSample(percent: $0, state: state) }
                 let chosen = users.keys.filter { sample?.includes($0) ?? true }.sorted()
                 try Interruption.check(leaving: "nothing was recorded")

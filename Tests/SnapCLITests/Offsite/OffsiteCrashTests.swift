@@ -34,10 +34,13 @@ import Testing
         for index in 0..<3 { try bed.capture(node: "manager_\(index % 2)", bytes: 1_500_000) }
         let timing = Date()
         #expect(try bed.snap(["copy", "--to", "nas", "--all"]).status == 0)
-        let span = max(0.3, Date().timeIntervalSince(timing) * 1.5)
+        let span = max(0.2, Date().timeIntervalSince(timing))
         var killed = 0
         var finished = 0
-        for round in 0..<24 {
+        var round = 0
+        // Until 20 kills landed while snap ran (some copies finish before their kill).
+        while killed < 20 && round < 60 {
+            defer { round += 1 }
             if round % 3 == 0 {
                 try bed.capture(node: "manager_\(round % 2)", bytes: Int.random(in: 200_000...3_000_000, using: &random))
             }

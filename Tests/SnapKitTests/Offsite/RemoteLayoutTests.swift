@@ -32,7 +32,7 @@ import Testing
         var generator = SystemRandomNumberGenerator()
         let bundles = (0..<500).map { _ in FileOps.randomHex(bytes: 32) }
         for percent in [1, 10, 25, 33, 50, 100] {
-            var state = RemoteState(path: "p", storeConfirmed: true)
+            var state = RemoteState(pathDigest: "p", storeConfirmed: true)
             var read: [String: Int] = [:]
             let slices = Int((100.0 / Double(percent)).rounded(.up))
             for _ in 0..<slices {
@@ -48,7 +48,7 @@ import Testing
     }
 
     @Test func aChangedPercentageStartsANewRound() {
-        let state = RemoteSample(percent: 10, state: nil).advanced(RemoteState(path: "p", storeConfirmed: true))
+        let state = RemoteSample(percent: 10, state: nil).advanced(RemoteState(pathDigest: "p", storeConfirmed: true))
         #expect(RemoteSample(percent: 10, state: state).slice == 1)
         #expect(RemoteSample(percent: 25, state: state).slice == 0)
         #expect(RemoteSample(percent: 25, state: state).salt == state.sampleSalt)
