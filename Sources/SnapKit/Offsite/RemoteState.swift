@@ -19,7 +19,8 @@ struct RemoteState: Codable, Sendable, Equatable, SnakeCaseKeys {
     var auditConfirmed: Int?
 
     enum CodingKeys: String, CodingKey {
-        case pathDigest = "path_digest", storeConfirmed = "store_confirmed", sampleSalt = "sample_salt", sampleSlices = "sample_slices"
+        case pathDigest = "path_digest", storeConfirmed = "store_confirmed", sampleSalt = "sample_salt", sampleSlices =
+            "sample_slices"
         case nextSlice = "next_slice", auditConfirmed = "audit_confirmed"
     }
 }

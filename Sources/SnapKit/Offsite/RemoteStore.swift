@@ -22,9 +22,13 @@ struct RemoteStore: Sendable {
 
     /// Every object under the remote's path, with its size; empty when nothing is there yet.
     func list() throws -> RemoteListing {
+        // rclone's keys are capitalized.
         struct Item: Decodable {
-            var Path: String
-            var Size: Int64
+            var path: String
+            var size: Int64
+            enum CodingKeys: String, CodingKey {
+                case path = "Path", size = "Size"
+            }
         }
         let (output, status) = try rclone.run(
             ["lsjson", "-R", "--files-only", "--no-mimetype", "--no-modtime", remote.path], what: "listing",
@@ -32,7 +36,7 @@ struct RemoteStore: Sendable {
         guard status == 0 else { return RemoteListing() }
         do {
             let items = try JSONDecoder().decode([Item].self, from: Data(output.stdout))
-            return RemoteListing(objects: Dictionary(items.map { ($0.Path, $0.Size) }, uniquingKeysWith: { a, _ in a }))
+            return RemoteListing(objects: Dictionary(items.map { ($0.path, $0.size) }, uniquingKeysWith: { a, _ in a }))
         } catch {
             throw OffsiteError.failed(
                 remote: remote.shown, what: "listing", detail: "rclone lsjson printed no valid listing")

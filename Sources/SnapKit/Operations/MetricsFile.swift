@@ -48,7 +48,10 @@ package enum MetricsFile {
             nodes.flatMap { node in
                 remotes.compactMap { remote in
                     newest(node) { $0.copy(on: remote) != nil }.map {
-                        ("{node=\"\(escape(node))\",remote=\"\(escape(remote))\"}", "\(Int($0.created.timeIntervalSince1970))")
+                        (
+                            "{node=\"\(escape(node))\",remote=\"\(escape(remote))\"}",
+                            "\(Int($0.created.timeIntervalSince1970))"
+                        )
                     }
                 }
             })

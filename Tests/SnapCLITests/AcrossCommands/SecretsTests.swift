@@ -133,7 +133,9 @@ import Testing
         try "keep:\n  last: 5\noffsite:\n  remote: inline\n  warn: 1h\n  keep:\n    last: 1\n"
             .write(toFile: policy, atomically: true, encoding: .utf8)
         try bed.writeConfig(
-            extraRemote: "  - name: inline\n    path: \"\(inline)\"\n    rclone_flags: [\"--s3-secret-access-key=\(server.secretKey)\"]\n")
+            extraRemote:
+                "  - name: inline\n    path: \"\(inline)\"\n    rclone_flags: [\"--s3-secret-access-key=\(server.secretKey)\"]\n"
+        )
         try bed.capture()
         var runs: [(String, ProcessResult)] = []
         for arguments in [
@@ -150,7 +152,9 @@ import Testing
         #expect(runs.first?.1.status == 0, "\(runs.first?.1.stderr ?? "")")
         // Failures: wrong credentials echoed by rclone, an unreachable endpoint.
         try bed.writeConfig(
-            extraRemote: "  - name: inline\n    path: \"\(inline.replacingOccurrences(of: server.bucket, with: "nobucket"))x\"\n")
+            extraRemote:
+                "  - name: inline\n    path: \"\(inline.replacingOccurrences(of: server.bucket, with: "nobucket"))x\"\n"
+        )
         let wrong = inline.replacingOccurrences(of: server.endpoint, with: "http://127.0.0.1:9")
         runs.append(("copy to a missing bucket", try bed.snap(["copy", "--to", "inline", "--all", "-v"])))
         try bed.writeConfig(extraRemote: "  - name: inline\n    path: \"\(wrong)\"\n    timeout: 3s\n")

@@ -64,7 +64,8 @@ import Testing
         var read = 0
         var slices: [Int] = []
         for _ in 0..<4 {
-            let report = try #require(try bed.json(["verify", "--remote", "offsite", "--sample", "25"]) as? [String: Any])
+            let report = try #require(
+                try bed.json(["verify", "--remote", "offsite", "--sample", "25"]) as? [String: Any])
             #expect(report["slices"] as? Int == 4)
             slices.append(report["slice"] as? Int ?? 0)
             read += report["bundles_read"] as? Int ?? 0

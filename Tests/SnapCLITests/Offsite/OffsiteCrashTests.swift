@@ -42,7 +42,8 @@ import Testing
         while killed < 20 && round < 60 {
             defer { round += 1 }
             if round % 3 == 0 {
-                try bed.capture(node: "manager_\(round % 2)", bytes: Int.random(in: 200_000...3_000_000, using: &random))
+                try bed.capture(
+                    node: "manager_\(round % 2)", bytes: Int.random(in: 200_000...3_000_000, using: &random))
             }
             let remote = round % 2 == 0 ? "offsite" : "nas"
             let copy = try bed.startSnap(["copy", "--to", remote, "--all"])
@@ -58,7 +59,8 @@ import Testing
                     #expect(listed.stderr.contains("holds nothing"), "round \(round) \(name): \(listed.stderr)")
                     continue
                 }
-                let snapshots = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]] ?? []
+                let snapshots =
+                    try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]] ?? []
                 #expect(snapshots.allSatisfy { $0["complete"] as? Bool == true }, "round \(round) \(name)")
                 #expect(!listed.stderr.contains("warning"), "round \(round) \(name): \(listed.stderr)")
                 let verify = try bed.snap(["verify", "--remote", name])

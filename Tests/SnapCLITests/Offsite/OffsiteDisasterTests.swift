@@ -11,7 +11,9 @@ import Testing
         let server = try SeaweedServer("drill")
         let remote = "\(SeaweedServer.remoteName):\(server.bucket)/drill"
         let config = try String(contentsOfFile: pair.config, encoding: .utf8)
-        try (config + "\nremotes:\n  - name: offsite\n    path: \"\(remote)\"\n    rclone_config: \(server.rcloneConfigPath)\n")
+        try
+            (config
+            + "\nremotes:\n  - name: offsite\n    path: \"\(remote)\"\n    rclone_config: \(server.rcloneConfigPath)\n")
             .write(toFile: pair.config, atomically: true, encoding: .utf8)
         chmod(pair.config, 0o600)
         #expect(try pair.snap(["init"]).status == 0)
@@ -33,7 +35,8 @@ import Testing
             .write(toFile: pair.config, atomically: true, encoding: .utf8)
         let rebuilt = try pair.snap(["init", "--from", "offsite"])
         #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
-        #expect(rebuilt.stdout.contains("2 snapshots") && rebuilt.stdout.contains("chain verified"), "\(rebuilt.stdout)")
+        #expect(
+            rebuilt.stdout.contains("2 snapshots") && rebuilt.stdout.contains("chain verified"), "\(rebuilt.stdout)")
         #expect(try pair.snap(["audit", "verify"]).status == 0)
         let restore = try pair.snap(["restore", "latest@manager_0", "--to", "manager_0", "--to", "manager_1", "--yes"])
         #expect(restore.status == 0, "\(restore.stdout)\(restore.stderr)")
@@ -44,7 +47,8 @@ import Testing
         // the lost store's entries up to its copy (whose own entry the next copy would have
         // sent), then the new store's.
         let history = try pair.snap(["history"]).stdout
-        #expect(history.contains(" create ") && history.contains(" init ") && history.contains(" restore "), "\(history)")
+        #expect(
+            history.contains(" create ") && history.contains(" init ") && history.contains(" restore "), "\(history)")
         #expect(try pair.snap(["verify", "--all"]).status == 0)
     }
 }

@@ -10,7 +10,8 @@ import Testing
         #expect(result.status == 1, "\(what): \(result.stdout)\(result.stderr)")
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 1, "\(what): \(result.stderr)")
-        #expect(result.stderr.contains("remote offsite") && result.stderr.contains(fragment), "\(what): \(result.stderr)")
+        #expect(
+            result.stderr.contains("remote offsite") && result.stderr.contains(fragment), "\(what): \(result.stderr)")
         #expect(!result.stderr.contains(secret) && !result.stdout.contains(secret), "\(what) printed the secret")
     }
 
@@ -143,7 +144,8 @@ import Testing
         let text = try String(contentsOfFile: first, encoding: .utf8)
         let edited = text.replacingOccurrences(of: "\"outcome\":\"ok\"", with: "\"outcome\":\"OK\"")
         #expect(edited != text)
-        #expect(try bed.server.rclone(["rcat", "\(bed.remotePath)/\(segments[0])"], input: Data(edited.utf8)).status == 0)
+        #expect(
+            try bed.server.rclone(["rcat", "\(bed.remotePath)/\(segments[0])"], input: Data(edited.utf8)).status == 0)
         try initFrom("entry edited", "was edited")
         try restore()
         // A record edited: its seal no longer holds.
@@ -151,7 +153,9 @@ import Testing
         let record = try String(contentsOfFile: recordPath, encoding: .utf8)
         let forged = record.replacingOccurrences(of: "\"node\" : \"manager_0\"", with: "\"node\" : \"manager_9\"")
         #expect(forged != record)
-        #expect(try bed.server.rclone(["rcat", "\(bed.remotePath)/snapshots/\(ids[0]).json"], input: Data(forged.utf8)).status == 0)
+        #expect(
+            try bed.server.rclone(["rcat", "\(bed.remotePath)/snapshots/\(ids[0]).json"], input: Data(forged.utf8))
+                .status == 0)
         try initFrom("record edited", "seal does not match")
         try restore()
     }

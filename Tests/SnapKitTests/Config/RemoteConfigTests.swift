@@ -58,11 +58,15 @@ import Testing
         let path = ":s3,provider=Other,endpoint='http://h:1',access_key_id=AKIAX,secret_access_key=SEKRIT:bucket/x"
         let shown = CredentialRedaction.redact(path)
         #expect(!shown.contains("AKIAX") && !shown.contains("SEKRIT"))
-        #expect(shown.contains("provider=Other") && shown.contains("endpoint='http://h:1'") && shown.hasSuffix(":bucket/x"))
+        #expect(
+            shown.contains("provider=Other") && shown.contains("endpoint='http://h:1'") && shown.hasSuffix(":bucket/x"))
         let flags = CredentialRedaction.redact(flags: [
             "--s3-secret-access-key", "SEKRIT", "--s3-access-key-id=AKIAX", "--sftp-key-file", "/k", "--fast-list",
         ])
-        #expect(flags == ["--s3-secret-access-key", "***", "--s3-access-key-id=***", "--sftp-key-file", "/k", "--fast-list"])
+        #expect(
+            flags == [
+                "--s3-secret-access-key", "***", "--s3-access-key-id=***", "--sftp-key-file", "/k", "--fast-list",
+            ])
         #expect(RemoteEntry(name: "o", path: path).shown.contains("***"))
     }
 }

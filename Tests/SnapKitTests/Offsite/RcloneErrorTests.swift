@@ -20,7 +20,8 @@ import Testing
             """)
         #expect(wrongSecret == .credentials(remote: remote.shown, detail: "SignatureDoesNotMatch"))
         let unknownKey = interpret(
-            "2026/12/06 03:00:53 Failed to lsjson: error in ListJSON: InvalidAccessKeyId: The access key ID you provided does not exist in our records.\n\tstatus code: 403")
+            "2026/12/06 03:00:53 Failed to lsjson: error in ListJSON: InvalidAccessKeyId: The access key ID you provided does not exist in our records.\n\tstatus code: 403"
+        )
         #expect(unknownKey == .credentials(remote: remote.shown, detail: "InvalidAccessKeyId"))
         #expect("\(unknownKey)".contains("rclone.conf"))
     }
@@ -44,7 +45,8 @@ import Testing
             interpret("2026/12/06 03:00:53 Failed to lsjson: error in ListJSON: directory not found", status: 3)
                 == .nothingThere(remote: remote.shown))
         let config = interpret(
-            "2026/12/06 03:00:54 Failed to create file system for \"nosuch:backups\": didn't find section in config file")
+            "2026/12/06 03:00:54 Failed to create file system for \"nosuch:backups\": didn't find section in config file"
+        )
         guard case .configuration = config else {
             Issue.record("\(config)")
             return
@@ -53,7 +55,8 @@ import Testing
 
     @Test func noMessageCarriesACredential() {
         let echoed = interpret(
-            "2026/12/06 03:00:54 Failed to create file system for \":s3,access_key_id=AK,secret_access_key=SK:b\": boom")
+            "2026/12/06 03:00:54 Failed to create file system for \":s3,access_key_id=AK,secret_access_key=SK:b\": boom"
+        )
         #expect(!"\(echoed)".contains("=SK") && !"\(echoed)".contains("=AK"))
         #expect(!remote.shown.contains("=SK"))
     }

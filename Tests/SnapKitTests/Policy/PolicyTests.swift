@@ -57,7 +57,10 @@ import Testing
         ("keep:\n  daily: 7\noffsite:\n  remote: o\n  warn: soon\n", "p.yaml:5: offsite.warn must be a duration"),
         ("keep:\n  daily: 7\noffsite:\n  remote: o\n  keep:\n    daily: 0\n", "p.yaml:5: offsite.keep keeps nothing"),
         ("keep:\n  daily: 7\noffsite:\n  remote: o\n  copy: yes\n", "p.yaml:5: offsite.copy unknown key"),
-        ("keep:\n  daily: 7\noffsite:\n  remote: o\n  after_create: maybe\n", "offsite.after_create must be true or false"),
+        (
+            "keep:\n  daily: 7\noffsite:\n  remote: o\n  after_create: maybe\n",
+            "offsite.after_create must be true or false"
+        ),
     ])
     func badPoliciesNameFileKeyAndLine(text: String, message: String) {
         #expect {
