@@ -29,6 +29,11 @@ extension Remedy {
         case .target(nil): "--to"
         case .dryRun: "--dry-run"
         case .confirm: "--yes"
+        case .auditVerify: "`snap audit verify`"
+        case .history: "`snap history`"
+        case let .verifyRemote(name): "`snap verify --remote \(name)`"
+        case let .copyAll(name): "`snap copy --to \(name) --all`"
+        case .reseed: "--reseed"
         }
     }
 }

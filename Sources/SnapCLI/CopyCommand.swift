@@ -15,8 +15,11 @@ struct CopyCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Snapshots to copy.", valueName: "ref"))
     var refs: [String] = []
 
-    @Flag(help: "Copy every snapshot the remote lacks.")
+    @Flag(help: "Copy every snapshot the remote lacks (not those offsite.keep pruned there).")
     var all = false
+
+    @Flag(help: "Copy to a remote that holds nothing although snapshots were copied there (emptied on purpose).")
+    var reseed = false
 
     func validate() throws {
         if refs.isEmpty && !all { throw ValidationError("name snapshots to copy, or pass --all") }
@@ -26,7 +29,7 @@ struct CopyCommand: ParsableCommand {
     func run() throws {
         let context = try CommandContext(global)
         let progress = Output.progressLine(quiet: global.quiet)
-        var options = CopyOptions(remote: to, refs: refs)
+        var options = CopyOptions(remote: to, refs: refs, reseed: reseed)
         if let progress { options.progress = { progress("copy: " + $0) } }
         let report = try CopyOperation.run(options, in: context.session)
         progress?("")

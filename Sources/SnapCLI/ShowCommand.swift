@@ -68,7 +68,8 @@ struct ShowCommand: ParsableCommand {
                 record.copies.map { copies in
                     copies.map { copy in
                         "\(copy.remote) (copied \(Output.time(copy.copied))"
-                            + (copy.verified.map { ", read back \(Output.time($0))" } ?? "") + ")"
+                            + (copy.verified.map { ", read back \(Output.time($0))" } ?? "")
+                            + (copy.pruned.map { ", pruned there \(Output.time($0))" } ?? "") + ")"
                     }.joined(separator: "; ")
                 }
             ),

@@ -18,7 +18,8 @@ enum ConfigError: SnapFailure {
         case let .missing(path):
             return "config file \(path) does not exist; create it or pass \(Remedy.configPath)"
         case let .malformed(path, line, detail):
-            return "\(path)\(line.map { ":\($0)" } ?? ""): not valid YAML: \(detail)"
+            // The parser quotes the line, which may be a remote's path with its credentials.
+            return "\(path)\(line.map { ":\($0)" } ?? ""): not valid YAML: \(CredentialRedaction.redact(detail))"
         case let .unknownKey(path, line, key, known):
             return "\(path):\(line): unknown key \(key.debugDescription); known keys: \(known.joined(separator: ", "))"
         case let .insecure(path, reason):

@@ -4,7 +4,9 @@
 /// as `--s3-secret-access-key SK` become `***`.
 package enum CredentialRedaction {
     /// Parameter and flag names that hold a credential.
-    private static let secretWords = ["key", "secret", "pass", "token", "credential", "sas", "auth", "session"]
+    private static let secretWords = [
+        "key", "secret", "pass", "token", "credential", "sas", "auth", "session", "header", "cookie",
+    ]
 
     /// Whether an rclone option name (`secret_access_key`, `--s3-secret-access-key`) holds a credential.
     package static func isSecret(_ name: String) -> Bool {
@@ -14,8 +16,29 @@ package enum CredentialRedaction {
         return secretWords.contains { plain.contains($0) }
     }
 
-    /// `text` with the value of every `name=value` pair whose name holds a credential blanked.
+    /// `text` with the value of every `name=value` pair whose name holds a credential blanked,
+    /// and the password of every URL (`https://user:secret@host`).
     package static func redact(_ text: String) -> String {
+        redactPairs(redactURLPasswords(text))
+    }
+
+    /// `scheme://user:password@` becomes `scheme://user:***@`.
+    private static func redactURLPasswords(_ text: String) -> String {
+        var result = ""
+        var rest = Substring(text)
+        while let scheme = rest.range(of: "://") {
+            result += rest[..<scheme.upperBound]
+            rest = rest[scheme.upperBound...]
+            let authority = rest.prefix { !"/ ,'\"\n\t".contains($0) }
+            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
+                result += rest[..<colon] + ":***"
+                rest = rest[at...]
+            }
+        }
+        return result + rest
+    }
+
+    private static func redactPairs(_ text: String) -> String {
         var result = ""
         var index = text.startIndex
         while index < text.endIndex {

@@ -18,6 +18,14 @@ package struct RemoteEntry: Sendable, Equatable {
     static let keys = ["name", "path", "rclone_config", "rclone_flags", "timeout"]
     /// The deadline when the entry gives none.
     static let defaultTimeout = 60.0
+    /// rclone flags `rclone_flags` may not hold: snap sets rclone's logging and statistics
+    /// (its silence watchdog and progress read them), and a dry run or an interactive
+    /// prompt would make it believe uploads that did not happen.
+    static let reservedFlags: Set<String> = [
+        "-q", "--quiet", "-v", "-vv", "-vvv", "--verbose", "--log-level", "--log-file", "--log-format", "--syslog",
+        "--stats", "--stats-one-line", "--stats-log-level", "--stats-one-line-date", "--use-json-log", "-P",
+        "--progress", "--dry-run", "-n", "-i", "--interactive", "--config",
+    ]
 
     package init(
         name: String, path: String, rcloneConfig: String? = nil, flags: [String] = [], timeout: Double? = nil

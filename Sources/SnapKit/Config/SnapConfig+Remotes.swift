@@ -48,6 +48,13 @@ extension SnapConfig {
                     throw ConfigError.badValue(
                         path: path, line: keyLine, key: name, expected: "a list of rclone flags (\"--flag=value\")")
                 }
+                let flagName = { (flag: String) in String(flag.split(separator: "=", maxSplits: 1).first ?? "") }
+                if let flag = strings.first(where: { RemoteEntry.reservedFlags.contains(flagName($0)) }) {
+                    throw ConfigError.badValue(
+                        path: path, line: keyLine, key: name,
+                        expected: "free of \(flag): snap sets rclone's logging and statistics (it reads them to "
+                            + "see progress), and a dry run or a prompt would make it believe what did not happen")
+                }
                 flags = strings
                 continue
             }

@@ -58,10 +58,16 @@ extension OffsiteCopier {
                 }
                 resent += missing.filter { !resent.contains($0) }
             }
+            // A bundle an earlier copy confirmed is not read again; one that is gone is sent again.
             if !planned.contains(record.bundleSha256) {
                 planned.insert(record.bundleSha256)
-                plan(bundle, size: record.bundleSize, sha256: record.bundleSha256, listing: listing)
-                plan(manifest, size: manifestFile.size, sha256: manifestFile.sha256, listing: listing)
+                let known = confirmed.contains(record.bundleSha256)
+                if !known || listing.objects[bundle] == nil {
+                    plan(bundle, size: record.bundleSize, sha256: record.bundleSha256, listing: listing)
+                }
+                if !known || listing.objects[manifest] == nil {
+                    plan(manifest, size: manifestFile.size, sha256: manifestFile.sha256, listing: listing)
+                }
             }
             if listing.objects[recordObject] != nil {
                 unconfirmedRecords.append(record)
@@ -71,7 +77,8 @@ extension OffsiteCopier {
         }
 
         /// An object of the right size is read back (it may be a good one from a run that
-        /// stopped before recording it); one of another size is half-written: removed and sent again.
+        /// stopped before recording it); one of another size is half-written (no copy was ever
+        /// recorded of it): removed and sent again.
         private mutating func plan(_ object: String, size: Int64, sha256: String, listing: RemoteListing) {
             expected[object] = sha256
             switch listing.objects[object] {

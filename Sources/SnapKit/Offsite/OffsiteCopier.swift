@@ -2,65 +2,34 @@ import Crypto
 import Foundation
 import Glibc
 
-/// What one `snap copy` did.
-package struct CopyReport: Codable, Sendable, Equatable {
-    /// The remote's name.
-    package var remote: String
-    /// Snapshots that reached the remote in this run (uploaded, read back, recorded).
-    package var copied: [String] = []
-    /// Snapshots that were on the remote already.
-    package var present: [String] = []
-    /// Objects uploaded, and their bytes.
-    package var objects: Int = 0
-    package var bytes: Int64 = 0
-    /// Half-written objects an interrupted copy had left, removed and written again.
-    package var repaired: [String] = []
-    /// Audit entries sent.
-    package var auditEntries: Int = 0
-    /// Snapshots copied before whose objects are missing or changed there now: never
-    /// rewritten, reported (exit 4) after the others were copied.
-    package var damaged: [String] = []
-    /// Objects of snapshots copied before that were gone from the remote, sent again.
-    package var resent: [String] = []
-}
-
-/// A copy finished, but the remote had lost or changed objects of snapshots copied before (exit 4).
-package struct RemoteDamageFound: SnapFailure {
-    package var report: CopyReport
-    package var remote: String
-    package var exitStatus: ExitStatus { .verificationFailed }
-    package var description: String { lines.joined(separator: "\n") }
-    package var lines: [String] {
-        report.damaged.map {
-            "remote \(remote): \($0); snap never rewrites what it copied: check the remote "
-                + "(`snap verify --remote \(report.remote)`) and remove the damaged objects there to copy them again"
-        }
-    }
-}
-
 /// Copies snapshots of the locked store to a remote (``RemoteLayout``): what the remote lacks
 /// and nothing else, in an order that never lets an unfinished copy look finished.
 ///
-/// 1. List the remote; check that it holds this store's copies and that its audit history is
-///    a prefix of this store's.
+/// 1. List the remote; check that it holds this store's copies, that its audit history is a
+///    prefix of this store's, and that this store's own chain holds.
 /// 2. Upload, in one rclone run: `store.json` (first time), the missing bundles and manifests
 ///    under their final names, and the new audit segment and the records under `incoming/`.
-/// 3. Read back everything sent, and what was there but never confirmed, and compare SHA-256s.
+/// 3. Read back what was sent, and what was there but never confirmed, and compare SHA-256s.
 /// 4. Move the audit segment, then the records, from `incoming/` to their places (a rename
 ///    on the remote): a record appears only with its bundle read back good and its `create`
 ///    entry already in the remote's history.
 /// 5. Record the copy in each snapshot's record (`copies`).
 ///
 /// A run killed anywhere leaves at most bundles no record names, objects under `incoming/`,
-/// or objects half-written under their final names by backends without atomic uploads: the
-/// next run finds them by size or by read-back, removes them, and writes them again. An
-/// object that was known good is never rewritten: if it changed on the remote, that is
-/// reported as damage (exit 4); if it is gone, it is sent again.
+/// or bundles half-written under their final names by backends without atomic uploads
+/// (another size than the store's): the next run removes them and finishes. What this run
+/// did not send is never removed or rewritten: an object there that reads back other than
+/// this store's is reported as damage (exit 4), and one that is gone is sent again.
 struct OffsiteCopier {
     let locked: LockedStore
     let remote: RemoteEntry
     var progress: (@Sendable (String) -> Void)?
     var now: () -> Date = Date.init
+    /// Makes the bundles named (by SHA-256) local, for a store rebuilt from another remote
+    /// whose bundles are fetched on first use.
+    var fetch: ([String]) throws -> Void = { _ in }
+    /// Copy to a remote that holds nothing although records say snapshots were copied there.
+    var reseed = false
 
     var store: Store { locked.store }
 
@@ -69,68 +38,101 @@ struct OffsiteCopier {
         try locked.withScratch { scratch in
             let remoteStore = RemoteStore(remote, scratch: scratch, progress: progress)
             let listing = try remoteStore.list()
-            try confirmStore(listing, remoteStore)
+            try confirmStore(listing, remoteStore, claimed: all.filter { $0.copy(on: remote.name) != nil }.count)
             let audit = try auditWork(listing)
             var report = CopyReport(remote: remote.name)
-            var plan = Plan(
-                confirmed: Set(all.filter { $0.copy(on: remote.name) != nil }.map(\.bundleSha256)))
+            var plan = Plan(confirmed: Set(all.filter { $0.copy(on: remote.name) != nil }.map(\.bundleSha256)))
             for record in records { try plan.add(record, listing: listing, remote: remote, store: store) }
             report.present = plan.present.map(\.id)
-            report.damaged = plan.damaged
             report.resent = plan.resent
             let (adopted, tornRecords) = try checkUnconfirmed(plan.unconfirmedRecords, via: remoteStore, in: scratch)
             let leftovers = listing.objects.keys.filter { $0.hasPrefix(RemoteLayout.incoming) }.sorted()
-            report.repaired = plan.deletions + audit.torn + tornRecords.map { RemoteLayout.record($0.id) }
+            report.repaired = plan.deletions + tornRecords.map { RemoteLayout.record($0.id) }
             try Interruption.check(leaving: "nothing was uploaded yet")
             try remoteStore.delete(report.repaired + leftovers)
 
+            // Bundles of a rebuilt store that are still only on the remote it came from.
+            let absent = plan.uploads.filter { !FileOps.exists(store.root + "/" + $0) }
+            try fetch(absent.compactMap(RemoteLayout.bundleSha256))
             let stage = try Stage(scratch + "/stage", store: store)
-            var uploads = plan.uploads
+            var uploads: [String] = []
             var expected = plan.expected
-            if !listing.hasInfo {
-                uploads.append(RemoteLayout.info)
-                expected[RemoteLayout.info] = try FileOps.sha256(ofFile: store.infoPath).sha256
+            var unusable = Set<String>()
+            for object in plan.uploads {
+                guard FileOps.exists(store.root + "/" + object) else {
+                    unusable.insert(object)
+                    continue
+                }
+                try stage.add(object)
+                uploads.append(object)
             }
-            for object in uploads { try stage.add(object) }
-            var moves: [[String]] = [[], []]
-            for segment in audit.segments {
-                expected[segment.object] = SHA256.hex(of: segment.bytes)
-                guard listing.objects[segment.object] == nil || audit.torn.contains(segment.object) else { continue }
+            if !listing.hasInfo {
+                try stage.add(RemoteLayout.info)
+                uploads.append(RemoteLayout.info)
+                expected[RemoteLayout.info] = try FileOps.sha256(ofFile: stage.path + "/" + RemoteLayout.info).sha256
+            }
+            var segmentMoves: [String] = []
+            if let segment = audit.newSegment {
                 let incoming = RemoteLayout.incoming + segment.object
                 try stage.write(segment.bytes, as: incoming)
                 uploads.append(incoming)
-                expected[incoming] = expected.removeValue(forKey: segment.object)
-                moves[0].append(segment.object)
+                expected[incoming] = SHA256.hex(of: segment.bytes)
+                segmentMoves.append(segment.object)
             }
+            for segment in audit.unconfirmed { expected[segment.object] = SHA256.hex(of: segment.bytes) }
+            var recordUploads: [SnapshotRecord] = []
             for record in plan.newRecords + tornRecords {
                 let incoming = RemoteLayout.incoming + RemoteLayout.record(record.id)
                 try stage.link(store.recordPath(record.id), as: incoming)
                 expected[incoming] = try FileOps.sha256(ofFile: stage.path + "/" + incoming).sha256
                 uploads.append(incoming)
-                moves[1].append(RemoteLayout.record(record.id))
+                recordUploads.append(record)
             }
-            report.auditEntries = audit.newEntries
-            // What reads back wrong is sent again from the stage, so it must be there.
-            let restage = { (object: String) throws in
-                guard !stage.holds(object) else { return }
-                if let segment = audit.segments.first(where: { $0.object == object }) {
-                    try stage.write(segment.bytes, as: object)
-                } else {
-                    try stage.add(object)
-                }
+            report.auditEntries = audit.newSegment?.count ?? 0
+            let checked = try sendChecked(uploads, verifying: expected, from: stage.path, via: remoteStore, report: &report)
+            // Segments there that read back other than this store's: not its history.
+            if let segment = audit.unconfirmed.first(where: { checked.damagedThere.contains($0.object) }) {
+                throw RemoteHistoryError(
+                    remote: remote.shown, problem: "its audit segment \(segment.object) is not what this store wrote")
             }
-            try sendChecked(
-                uploads, verifying: expected, from: stage.path, restage: restage, via: remoteStore, report: &report)
+            // Snapshots whose bundle or manifest is damaged here or there are not moved into place.
+            let bad = checked.damagedThere.union(checked.damagedHere).union(unusable)
+            func usable(_ record: SnapshotRecord) -> Bool {
+                let objects = [RemoteLayout.bundle(record.bundleSha256), RemoteLayout.manifest(record.bundleSha256)]
+                return !objects.contains(where: bad.contains)
+            }
+            for record in plan.newRecords + tornRecords + adopted where !usable(record) {
+                report.damaged.append(Self.damage(of: record, bad: bad, checked: checked, unusable: unusable))
+            }
+            report.damaged += plan.damaged
             try Interruption.check(leaving: "bundles were uploaded; their records were not, so they are not listed")
             // The history first, so that every record that appears is named by it.
-            for batch in moves { try remoteStore.moveIncoming(batch) }
-            try record(plan.present + plan.newRecords + adopted + tornRecords, report: &report)
+            try remoteStore.moveIncoming(segmentMoves)
+            try remoteStore.moveIncoming(recordUploads.filter(usable).map { RemoteLayout.record($0.id) })
+            try record((recordUploads + adopted).filter(usable), report: &report)
             var state = store.remoteState(remote) ?? RemoteState(for: remote, storeConfirmed: true)
             state.storeConfirmed = true
             state.auditConfirmed = audit.confirmedThrough
             try locked.save(state, of: remote)
             return report
         }
+    }
+
+    /// Why `record` was not copied, in words.
+    private static func damage(
+        of record: SnapshotRecord, bad: Set<String>, checked: CheckedUpload, unusable: Set<String>
+    ) -> String {
+        let bundle = RemoteLayout.bundle(record.bundleSha256)
+        let manifest = RemoteLayout.manifest(record.bundleSha256)
+        if unusable.contains(bundle) {
+            return "snapshot \(record.id) was not copied: its bundle is missing from the store (run `snap verify`)"
+        }
+        if checked.damagedHere.contains(bundle) || checked.damagedHere.contains(manifest) {
+            return "snapshot \(record.id) was not copied: its bundle or manifest in the store is damaged "
+                + "(run `snap verify \(record.id)`)"
+        }
+        return "snapshot \(record.id) was not copied: \(bad.contains(bundle) ? bundle : manifest) there reads back "
+            + "other than the store's (changed since an earlier copy sent it); remove it there to copy it again"
     }
 
     /// Reads the records that are on the remote though their copy was never recorded (a run
@@ -152,12 +154,25 @@ struct OffsiteCopier {
         return (adopted, torn)
     }
 
-    /// Uploads `objects` from `directory`, reads them back and compares their SHA-256 with
-    /// `expected`; an object that differs is removed and sent once more before giving up.
+    /// What the read-back found wrong.
+    struct CheckedUpload {
+        /// Objects this run did not send that read back other than expected.
+        var damagedThere: Set<String> = []
+        /// Objects this run sent whose file in the store is not what the store says it is.
+        var damagedHere: Set<String> = []
+    }
+
+    /// Uploads `objects` from `directory`, then reads back every object of `expected` (those
+    /// sent, and those there not yet confirmed) and compares their SHA-256. An object sent now
+    /// that reads back wrong is removed and sent once more, unless the store's own file is
+    /// the damaged one; an object this run did not send is never removed. An object that
+    /// cannot be read back at all fails the run, removing nothing.
     private func sendChecked(
         _ objects: [String], verifying expected: [String: String], from directory: String,
-        restage: (String) throws -> Void, via remoteStore: RemoteStore, report: inout CopyReport
-    ) throws {
+        via remoteStore: RemoteStore, report: inout CopyReport
+    ) throws -> CheckedUpload {
+        var result = CheckedUpload()
+        let sent = Set(objects)
         var toSend = objects
         var toCheck = Array(expected.keys)
         for attempt in 1...2 {
@@ -167,23 +182,36 @@ struct OffsiteCopier {
                 total + Int64((try? FileOps.status(directory + "/" + object))??.st_size ?? 0)
             }
             let sums = try remoteStore.sha256(of: toCheck)
-            let bad = toCheck.filter { sums[$0] != expected[$0] }.sorted()
-            guard !bad.isEmpty else { return }
-            guard attempt == 1 else { throw OffsiteError.uploadMismatch(remote: remote.shown, objects: bad) }
-            locked.logger.info("objects read back wrong, sending them again: \(bad)")
-            try remoteStore.delete(bad)
-            try bad.forEach(restage)
-            report.repaired += bad
-            toSend = bad
-            toCheck = bad
+            if let unread = toCheck.first(where: { sums[$0] == nil }) {
+                throw OffsiteError.failed(
+                    remote: remote.shown, what: "read-back", detail: "rclone could not read \(unread) back")
+            }
+            let wrong = toCheck.filter { sums[$0] != expected[$0] }.sorted()
+            result.damagedThere.formUnion(wrong.filter { !sent.contains($0) })
+            var resend: [String] = []
+            var fromDamagedFiles: [String] = []
+            for object in wrong where sent.contains(object) {
+                let local = try FileOps.sha256(ofFile: directory + "/" + object).sha256
+                if local != expected[object] { fromDamagedFiles.append(object) } else { resend.append(object) }
+            }
+            // What was sent from a damaged file of the store goes: it is this run's, and wrong.
+            try remoteStore.delete(fromDamagedFiles)
+            result.damagedHere.formUnion(fromDamagedFiles)
+            guard !resend.isEmpty else { return result }
+            guard attempt == 1 else { throw OffsiteError.uploadMismatch(remote: remote.shown, objects: resend) }
+            locked.logger.info("objects read back wrong, sending them again: \(resend)")
+            try remoteStore.delete(resend)
+            report.repaired += resend
+            toSend = resend
+            toCheck = resend
         }
+        return result
     }
 
     /// Notes the copy in every record that is now complete on the remote.
     private func record(_ records: [SnapshotRecord], report: inout CopyReport) throws {
         let copied = now()
-        let present = Set(report.present)
-        for var record in records where !present.contains(record.id) {
+        for var record in records {
             // Read again: the one in hand may lack its tables.
             record = try store.loadRecord(record.id)
             record.setCopy(SnapshotRecord.OffsiteCopy(remote: remote.name, copied: copied))
@@ -193,9 +221,15 @@ struct OffsiteCopier {
     }
 
     /// Checks that the remote holds this store's copies (its `store.json` carries this
-    /// store's id), reading it once per remote path.
-    private func confirmStore(_ listing: RemoteListing, _ remoteStore: RemoteStore) throws {
-        guard listing.hasInfo, store.remoteState(remote)?.storeConfirmed != true else { return }
+    /// store's id), reading it once per remote path; and that a remote that holds nothing is
+    /// not one that `claimed` snapshots were copied to (a wrong path, an unmounted disk), unless
+    /// ``reseed``.
+    private func confirmStore(_ listing: RemoteListing, _ remoteStore: RemoteStore, claimed: Int) throws {
+        guard listing.hasInfo else {
+            if claimed > 0 && !reseed { throw OffsiteError.emptied(remote: remote.shown, copied: claimed) }
+            return
+        }
+        guard store.remoteState(remote)?.storeConfirmed != true else { return }
         let bytes = try remoteStore.read(RemoteLayout.info)
         let theirs = (try? JSONCoding.decode(StoreInfo.self, from: bytes, path: RemoteLayout.info))?.storeId
         guard theirs == store.storeId else {
@@ -203,64 +237,7 @@ struct OffsiteCopier {
         }
     }
 
-    /// What the audit history needs on the remote: the segment of entries it lacks, and the
-    /// segments there not yet read back (`RemoteState.auditConfirmed`), each with the bytes it
-    /// must hold. A segment there of another size is half-written (a backend without atomic
-    /// uploads): it is sent again. Throws when what the remote has is not this store's history.
-    private func auditWork(_ listing: RemoteListing) throws -> AuditWork {
-        guard let head = listing.auditHead else {
-            throw RemoteHistoryError(
-                remote: remote.shown,
-                problem: "its audit segments do not run from entry 1 without a gap: "
-                    + listing.auditSegments.map(\.path).joined(separator: ", "))
-        }
-        let lines = try store.audit.read().lines
-        if head.seq > 0 {
-            guard head.seq <= lines.count, Self.hash(of: lines[head.seq - 1]).hasPrefix(head.hash) else {
-                throw RemoteHistoryError(
-                    remote: remote.shown,
-                    problem: "its audit history differs from this store's at entry \(head.seq)"
-                        + (head.seq > lines.count ? " (this store has only \(lines.count) entries)" : ""))
-            }
-        }
-        func bytes(_ range: ClosedRange<Int>) -> [UInt8] {
-            var bytes: [UInt8] = []
-            for line in lines[(range.lowerBound - 1)...(range.upperBound - 1)] {
-                bytes += line
-                bytes.append(0x0a)
-            }
-            return bytes
-        }
-        var work = AuditWork(confirmedThrough: lines.count)
-        let confirmed = store.remoteState(remote)?.auditConfirmed ?? 0
-        for segment in listing.auditSegments where segment.to > confirmed {
-            let expected = bytes(segment.from...segment.to)
-            if segment.size != Int64(expected.count) { work.torn.append(segment.path) }
-            work.segments.append((segment.path, expected))
-        }
-        if lines.count > head.seq {
-            let object = RemoteLayout.auditSegment(
-                from: head.seq + 1, to: lines.count, hash: Self.hash(of: lines[lines.count - 1]))
-            work.segments.append((object, bytes((head.seq + 1)...lines.count)))
-            work.newEntries = lines.count - head.seq
-        }
-        return work
-    }
-
-    /// The audit segments a copy sends or reads back.
-    struct AuditWork {
-        /// Every entry of the local log is on the remote once these are sent and read back.
-        var confirmedThrough: Int
-        /// Segments to read back (and to send when missing or torn), with their bytes.
-        var segments: [(object: String, bytes: [UInt8])] = []
-        /// Segments there that are half-written.
-        var torn: [String] = []
-        /// Entries the remote lacks.
-        var newEntries = 0
-    }
-
-    /// An audit line's `hash`, or the SHA-256 of its bytes when it cannot be read (a damaged
-    /// entry, which `audit verify` reports).
+    /// An audit line's `hash`, or the SHA-256 of its bytes when it cannot be read.
     static func hash(of line: ArraySlice<UInt8>) -> String {
         AuditEntry.fastDecode(line)?.hash ?? SHA256.hex(of: line)
     }

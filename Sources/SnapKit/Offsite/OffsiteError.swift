@@ -21,6 +21,8 @@ package enum OffsiteError: SnapFailure, Equatable {
     case foreignStore(remote: String, theirs: String, ours: String)
     /// An object that snap sent reads back differently.
     case uploadMismatch(remote: String, objects: [String])
+    /// The remote holds nothing, though snapshots were copied there.
+    case emptied(remote: String, copied: Int)
 
     package var exitStatus: ExitStatus {
         switch self {
@@ -47,7 +49,7 @@ package enum OffsiteError: SnapFailure, Equatable {
                 + "snap.yaml and `rclone config show`"
         case let .nothingThere(remote):
             return "remote \(remote) holds nothing at that path (no such bucket or directory); check its path in "
-                + "snap.yaml, or copy to it first with `snap copy --to`"
+                + "snap.yaml, or copy to it first"
         case let .timedOut(remote, what, seconds):
             return "remote \(remote): rclone's \(what) made no progress for \(Int(seconds)) s and was stopped; "
                 + "the next run finishes it"
@@ -56,6 +58,9 @@ package enum OffsiteError: SnapFailure, Equatable {
         case let .foreignStore(remote, theirs, ours):
             return "remote \(remote) holds the copies of another store (id \(theirs), this store is \(ours)); "
                 + "give each store a path of its own in snap.yaml"
+        case let .emptied(remote, copied):
+            return "remote \(remote) holds nothing, though \(copied) snapshots were copied there: check its path "
+                + "(a wrong bucket, an unmounted disk); if it was emptied on purpose, copy again with \(Remedy.reseed)"
         case let .uploadMismatch(remote, objects):
             return "remote \(remote) does not hold what was sent: \(objects.joined(separator: ", ")) read back "
                 + "with another size or SHA-256; the remote is damaging uploads: check it before copying again"
@@ -71,7 +76,7 @@ package enum OffsiteError: SnapFailure, Equatable {
         where text.contains(code) {
             return .credentials(remote: shown, detail: code)
         }
-        if has("status code: 403", "Forbidden", "permission denied", "Permission denied", "unable to authenticate") {
+        if has("status code: 403", "Forbidden", "unable to authenticate") {
             return .credentials(remote: shown, detail: "access denied")
         }
         let unreachable = [

@@ -34,7 +34,8 @@ extension LockedStore {
         for sha in shas {
             let file = directory + "/" + RemoteLayout.bundle(sha)
             guard FileOps.exists(file), try FileOps.sha256(ofFile: file).sha256 == sha else {
-                throw RemoteBundleDamaged(remote: remote.shown, sha256: sha, missing: !FileOps.exists(file))
+                throw RemoteBundleDamaged(
+                    remote: remote.shown, name: remote.name, sha256: sha, missing: !FileOps.exists(file))
             }
             try FileOps.rename(file, to: store.bundlePath(sha))
             unlink(store.remoteMarkerPath(sha))
@@ -56,12 +57,14 @@ extension LockedStore {
 
 /// A bundle fetched from a remote is not the one its name says (exit 4).
 package struct RemoteBundleDamaged: SnapFailure, Equatable {
+    /// The remote as messages show it, and its name.
     package var remote: String
+    package var name: String
     package var sha256: String
     package var missing: Bool
     package var exitStatus: ExitStatus { .verificationFailed }
     package var description: String {
         "remote \(remote): bundle \(sha256) " + (missing ? "is not there" : "reads back with another SHA-256")
-            + "; its copy there is damaged: fetch it from another remote, or verify the remote (`snap verify --remote`)"
+            + "; its copy there is damaged: check the remote (\(Remedy.verifyRemote(name)))"
     }
 }

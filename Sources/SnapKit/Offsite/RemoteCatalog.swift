@@ -25,14 +25,16 @@ struct RemoteCatalog: Sendable {
 extension RemoteStore {
     /// Reads the remote's store.json, records and audit segments into `directory` (one
     /// rclone run) and checks them.
-    /// - Parameter manifests: also fetch every manifest (for a store rebuilt from the remote).
+    /// - Parameters:
+    ///   - manifests: also fetch every manifest (for a store rebuilt from the remote).
+    ///   - history: read and check the audit history (a prune, which needs only the records,
+    ///     leaves it: it grows by a segment per copy).
     /// - Throws: ``OffsiteError/nothingThere(remote:)`` when the remote holds no store.
-    func catalog(in directory: String, manifests: Bool = false) throws -> RemoteCatalog {
+    func catalog(in directory: String, manifests: Bool = false, history: Bool = true) throws -> RemoteCatalog {
         let listing = try list()
         guard listing.hasInfo else { throw OffsiteError.nothingThere(remote: remote.shown) }
-        var objects =
-            [RemoteLayout.info] + listing.recordIds.map(RemoteLayout.record)
-            + listing.auditSegments.map(\.path)
+        var objects = [RemoteLayout.info] + listing.recordIds.map(RemoteLayout.record)
+        if history { objects += listing.auditSegments.map(\.path) }
         if manifests { objects += listing.objects.keys.filter { $0.hasSuffix(".manifest.json") } }
         try download(objects, to: directory)
         let infoPath = directory + "/" + RemoteLayout.info
@@ -56,7 +58,7 @@ extension RemoteStore {
         var catalog = RemoteCatalog(
             listing: listing, info: info, records: records, damagedRecords: damaged, auditLines: [],
             historyProblems: [])
-        try checkHistory(&catalog, in: directory)
+        if history { try checkHistory(&catalog, in: directory) }
         return catalog
     }
 

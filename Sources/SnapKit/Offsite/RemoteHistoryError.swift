@@ -8,7 +8,7 @@ package struct RemoteHistoryError: SnapFailure, Equatable {
 
     package var exitStatus: ExitStatus { .verificationFailed }
     package var description: String {
-        "remote \(remote): \(problem); snap will not use or extend this history: compare it with the store's "
-            + "(`snap history`), and copy to a new path if the remote cannot be trusted"
+        "remote \(remote): \(problem); snap will not use this history: compare it with the store's "
+            + "(\(Remedy.history)), and copy to a new path if the remote cannot be trusted"
     }
 }

@@ -23,6 +23,12 @@ enum RemoteLayout {
     static func manifest(_ sha256: String) -> String { "bundles/\(sha256).manifest.json" }
     static func record(_ id: String) -> String { "snapshots/\(id).json" }
 
+    /// The SHA-256 a bundle object is named by; nil for any other object.
+    static func bundleSha256(_ object: String) -> String? {
+        guard object.hasPrefix("bundles/"), object.hasSuffix(".tar.zst") else { return nil }
+        return String(object.dropFirst("bundles/".count).dropLast(".tar.zst".count))
+    }
+
     /// The name of the segment holding entries `from` through `to`, the last with hash `hash`.
     static func auditSegment(from: Int, to: Int, hash: String) -> String {
         auditPrefix + String(format: "%010d-%010d-%@.jsonl", from, to, String(hash.prefix(16)))

@@ -8,7 +8,8 @@ import Foundation
 /// (the key is random per store and remote, kept in `remotes/<name>.json`), and run k reads
 /// slice k mod N: the slices are random-looking, disjoint and cover every bundle, so N
 /// consecutive runs read each bundle there at least once. A bundle added later is read
-/// within N runs of its arrival. Changing PERCENT starts a new round.
+/// within N runs of its arrival. Each N keeps its own round, so runs with another PERCENT
+/// in between (a weekly 25% beside a daily 10%) do not restart it.
 struct RemoteSample: Sendable, Equatable {
     /// The number of slices.
     var slices: Int
@@ -21,8 +22,7 @@ struct RemoteSample: Sendable, Equatable {
     init(percent: Int, state: RemoteState?) {
         slices = max(1, Int((100.0 / Double(percent)).rounded(.up)))
         salt = state?.sampleSalt ?? FileOps.randomHex(bytes: 16)
-        let continuing = state?.sampleSlices == slices && state?.sampleSalt == salt
-        slice = continuing ? (state?.nextSlice ?? 0) % slices : 0
+        slice = (state?.nextSlices?[String(slices)] ?? 0) % slices
     }
 
     /// Whether this run reads the bundle `sha256`.
@@ -40,8 +40,7 @@ struct RemoteSample: Sendable, Equatable {
     func advanced(_ state: RemoteState) -> RemoteState {
         var next = state
         next.sampleSalt = salt
-        next.sampleSlices = slices
-        next.nextSlice = (slice + 1) % slices
+        next.nextSlices = (state.nextSlices ?? [:]).merging([String(slices): (slice + 1) % slices]) { $1 }
         return next
     }
 }

@@ -11,17 +11,15 @@ struct RemoteState: Codable, Sendable, Equatable, SnakeCaseKeys {
     var storeConfirmed: Bool
     /// The random salt that spreads objects over the sample's slices.
     var sampleSalt: String?
-    /// How many slices the last sampled verify cut the objects into (100 / percent, rounded up).
-    var sampleSlices: Int?
-    /// The slice the next sampled verify reads.
-    var nextSlice: Int?
+    /// The slice the next sampled verify reads, by the number of slices it cuts the bundles
+    /// into (100 / percent, rounded up): runs with different percentages each keep their round.
+    var nextSlices: [String: Int]?
     /// The last audit entry whose segment on the remote was read back good.
     var auditConfirmed: Int?
 
     enum CodingKeys: String, CodingKey {
-        case pathDigest = "path_digest", storeConfirmed = "store_confirmed", sampleSalt = "sample_salt", sampleSlices =
-            "sample_slices"
-        case nextSlice = "next_slice", auditConfirmed = "audit_confirmed"
+        case pathDigest = "path_digest", storeConfirmed = "store_confirmed", sampleSalt = "sample_salt"
+        case nextSlices = "next_slices", auditConfirmed = "audit_confirmed"
     }
 }
 

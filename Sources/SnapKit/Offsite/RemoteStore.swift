@@ -63,14 +63,13 @@ struct RemoteStore: Sendable {
         }
     }
 
-    /// Reads `objects` back from the remote and hashes them: their SHA-256 by path, for those
-    /// that could be read.
+    /// Reads `objects` back from the remote and hashes them: their SHA-256 by path.
+    /// - Throws: ``OffsiteError`` when any could not be read (nothing is judged then).
     func sha256(of objects: [String]) throws -> [String: String] {
         guard !objects.isEmpty else { return [:] }
         return try withList(objects) { list in
             let (output, _) = try rclone.run(
-                ["hashsum", "sha256", "--download", "--files-from-raw", list, remote.path], what: "read-back",
-                allowedStatuses: [0, 1, 3])
+                ["hashsum", "sha256", "--download", "--files-from-raw", list, remote.path], what: "read-back")
             var sums: [String: String] = [:]
             for line in String(decoding: output.stdout, as: UTF8.self).split(separator: "\n") {
                 let parts = line.split(separator: " ", maxSplits: 1)

@@ -4,15 +4,22 @@ import Foundation
 package struct CopyOptions: Sendable {
     /// The remote's name in snap.yaml.
     package var remote: String
-    /// Snapshots to copy; empty: every snapshot of the store.
+    /// Snapshots to copy; empty: every snapshot of the store but those the policy's
+    /// `offsite.keep` pruned from the remote (named ones are copied whatever happened).
     package var refs: [String] = []
     /// Receives rclone's transfer statistics while bundles are uploaded, for a progress line.
     package var progress: (@Sendable (String) -> Void)?
+    /// Copy to a remote that holds nothing although records say snapshots were copied there
+    /// (emptied on purpose); otherwise that is refused as a wrong path or an unmounted disk.
+    package var reseed = false
 
-    package init(remote: String, refs: [String] = [], progress: (@Sendable (String) -> Void)? = nil) {
+    package init(
+        remote: String, refs: [String] = [], progress: (@Sendable (String) -> Void)? = nil, reseed: Bool = false
+    ) {
         self.remote = remote
         self.refs = refs
         self.progress = progress
+        self.reseed = reseed
     }
 }
 
@@ -27,14 +34,22 @@ package enum CopyOperation {
         let store = try session.openStore()
         return try store.withLock("copy", by: session.invocation) { locked, facts in
             let set = try session.loadRecords(store)
-            let chosen =
-                options.refs.isEmpty
-                ? set.records : try options.refs.map { try SnapshotRef(parsing: $0).resolve(in: set) }
+            var chosen = set.records.filter { !$0.wasPruned(from: remote.name) }
+            if !options.refs.isEmpty {
+                let named = try options.refs.map { try SnapshotRef(parsing: $0).resolve(in: set) }
+                chosen = named.enumerated().filter { index, record in
+                    !named[..<index].contains { $0.id == record.id }
+                }.map(\.element)
+            }
             facts.nodes = Array(Set(chosen.map(\.node))).sorted()
-            // A store rebuilt from another remote may not hold every bundle yet.
-            try BundleFetch.ensure(chosen.filter { $0.copy(on: remote.name) == nil }, in: locked, session: session)
-            let report = try OffsiteCopier(locked: locked, remote: remote, progress: options.progress)
-                .copy(chosen.sorted { $0.version < $1.version }, among: set.records)
+            var copier = OffsiteCopier(locked: locked, remote: remote, progress: options.progress)
+            copier.reseed = options.reseed
+            // A store rebuilt from another remote fetches the bundles this copy sends.
+            copier.fetch = { shas in
+                let wanted = Set(shas)
+                try BundleFetch.ensure(set.records.filter { wanted.contains($0.bundleSha256) }, in: locked, session: session)
+            }
+            let report = try copier.copy(chosen.sorted { $0.version < $1.version }, among: set.records)
             facts.snapshots = report.copied
             if !report.damaged.isEmpty { throw RemoteDamageFound(report: report, remote: remote.shown) }
             return report

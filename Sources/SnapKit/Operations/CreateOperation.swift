@@ -89,9 +89,10 @@ package enum CreateOperation {
         var copyFailure: (any Error)?
         if let offsite = policy?.offsite, offsite.afterCreate, !records.isEmpty {
             do {
+                // Every snapshot the remote lacks, not only the new ones: what an outage kept
+                // back goes now.
                 _ = try CopyOperation.run(
-                    CopyOptions(remote: offsite.remote, refs: records.map(\.id), progress: options.copyProgress),
-                    in: session)
+                    CopyOptions(remote: offsite.remote, progress: options.copyProgress), in: session)
             } catch let error as Interrupted {
                 throw error
             } catch {
@@ -124,7 +125,7 @@ package struct OffsiteCopyFailed: SnapFailure {
     package var exitStatus: ExitStatus { (cause as? any SnapFailure)?.exitStatus ?? .error }
     package var description: String {
         "created \(records.map(\.id).joined(separator: ", ")), but the copy to remote \(remote) failed: \(cause); "
-            + "`snap copy --to \(remote) --all` sends them once the remote is back"
+            + "the next create (or \(Remedy.copyAll(remote))) sends them once the remote is back"
     }
 }
 

@@ -45,26 +45,45 @@ extension InitOperation {
         for line in skipped { session.invocation.warn(line) }
         var info = catalog.info
         info.lastVersion = max(info.lastVersion, catalog.records.map(\.version).max() ?? 0)
+        let existed = FileOps.exists(path)
         let store = try Store.initialize(at: path, info: info)
         let bundles = Array(Set(adopted.map(\.bundleSha256))).sorted()
         let copied = Date()
-        try store.withLock("init", by: session.invocation) { locked, facts in
-            try locked.adoptAuditLog(catalog.auditLines)
-            for sha in bundles {
-                let manifest = scratch + "/read/" + RemoteLayout.manifest(sha)
-                try locked.saveManifestCopy(try FileOps.readFile(manifest), of: sha)
-                try locked.markRemote(sha, on: remote.name)
+        do {
+            try store.withLock("init", by: session.invocation) { locked, facts in
+                try locked.adoptAuditLog(catalog.auditLines)
+                for sha in bundles {
+                    let manifest = scratch + "/read/" + RemoteLayout.manifest(sha)
+                    try locked.saveManifestCopy(try FileOps.readFile(manifest), of: sha)
+                    try locked.markRemote(sha, on: remote.name)
+                }
+                for var record in adopted {
+                    // What this store knows: the copy it came from. Other remotes' copies and
+                    // the old host's verdicts are the old store's, not checked from here.
+                    record.copies = [SnapshotRecord.OffsiteCopy(remote: remote.name, copied: copied)]
+                    record.verification = nil
+                    try locked.save(record)
+                }
+                if all {
+                    // Into the store's own scratch: renamed into place on the same filesystem.
+                    try locked.withScratch { directory in
+                        try remoteStore.download(bundles.map(RemoteLayout.bundle), to: directory)
+                        try locked.adoptFetched(bundles, from: directory, remote: remote)
+                    }
+                }
+                var state = RemoteState(for: remote, storeConfirmed: true)
+                state.auditConfirmed = catalog.auditLines.count
+                try locked.save(state, of: remote)
+                facts.nodes = Array(Set(adopted.map(\.node))).sorted()
             }
-            for var record in adopted {
-                record.setCopy(SnapshotRecord.OffsiteCopy(remote: remote.name, copied: copied))
-                try locked.save(record)
+        } catch {
+            // A store half rebuilt is no store: the next `init --from` starts again.
+            if existed {
+                for name in (try? FileOps.listDirectory(path)) ?? [] { try? FileOps.removeTree(path + "/" + name) }
+            } else {
+                try? FileOps.removeTree(path)
             }
-            if all {
-                try remoteStore.download(bundles.map(RemoteLayout.bundle), to: scratch + "/bundles")
-                try locked.adoptFetched(bundles, from: scratch + "/bundles", remote: remote)
-            }
-            try locked.save(RemoteState(for: remote, storeConfirmed: true), of: remote)
-            facts.nodes = Array(Set(adopted.map(\.node))).sorted()
+            throw error
         }
         return RebuiltStore(
             store: path, storeId: info.storeId, remote: remote.name, snapshots: adopted.count,

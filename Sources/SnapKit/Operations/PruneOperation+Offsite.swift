@@ -12,8 +12,11 @@ package struct RemotePruneReport: Codable, Sendable, Equatable {
 extension PruneOperation {
     /// Applies the policy's `offsite.keep` to its remote, audited as `prune-offsite`: records
     /// there first, then the bundles and manifests no remaining record there uses, so that a
-    /// run stopped in between leaves only unlisted objects, which the next run removes. A
-    /// remote whose history does not check out is left alone (``RemoteHistoryError``).
+    /// run stopped in between leaves only unlisted objects, which the next run removes. The
+    /// local records keep their copy marked `pruned`, so `copy --all` does not send it back.
+    /// The remote's records are read without the store lock; under it, a fresh listing must
+    /// show the same records (else they are read again) before anything is removed. A remote
+    /// with damaged records, or another store's, is left alone (``RemoteHistoryError``).
     /// - Returns: nil when the policy gives the remote no `keep` (or the run passed its own rules).
     package static func runOffsite(_ options: PruneOptions, in session: Session) throws -> RemotePruneReport? {
         guard options.rules == nil,
@@ -23,62 +26,69 @@ extension PruneOperation {
         let remote = try session.remote(offsite.remote)
         let store = try session.openStore()
         let now = Date()
-        let body = { (locked: LockedStore, facts: inout AuditFacts) throws -> RemotePruneReport in
-            try locked.withScratch { scratch in
-                let remoteStore = RemoteStore(remote, scratch: scratch)
-                let catalog = try remoteStore.catalog(in: scratch + "/read")
-                let problems = catalog.historyProblems + catalog.damagedRecords
-                guard problems.isEmpty, catalog.info.storeId == store.storeId else {
-                    throw RemoteHistoryError(
-                        remote: remote.shown,
-                        problem: (problems.isEmpty ? ["it holds another store's copies"] : problems)
-                            .joined(separator: "; ") + "; nothing was pruned there")
-                }
-                // A pin on the local record counts, whether or not the copy there carries it.
-                let local = Dictionary(
-                    (try store.loadRecords(.withoutTables)).records.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }
-                )
-                let pinned = Set(catalog.records.filter { ($0.pinned ?? local[$0.id]?.pinned) == true }.map(\.id))
-                let decisions = Retention.decide(
-                    catalog.records, rules: keep, timeZone: policy.timeZone, pinned: pinned, now: now
-                ).map { decision in
+        let scratch = try FileOps.makeTemporaryDirectory(prefix: "snap-prune")
+        defer { try? FileOps.removeTree(scratch) }
+        let remoteStore = RemoteStore(remote, scratch: scratch)
+        var catalog = try remoteStore.catalog(in: scratch + "/read", history: false)
+
+        func decide(_ catalog: RemoteCatalog) throws -> [RetentionDecision] {
+            guard catalog.damagedRecords.isEmpty, catalog.info.storeId == store.storeId else {
+                throw RemoteHistoryError(
+                    remote: remote.shown,
+                    problem: (catalog.damagedRecords.isEmpty ? ["it holds another store's copies"] : catalog.damagedRecords)
+                        .joined(separator: "; ") + "; nothing was pruned there")
+            }
+            // A pin on the local record counts, whether or not the copy there carries it.
+            let local = try store.loadRecords(.withoutTables).records
+            let pinnedHere = Set(local.filter { $0.pinned == true }.map(\.id))
+            let pinned = Set(catalog.records.filter { $0.pinned == true || pinnedHere.contains($0.id) }.map(\.id))
+            return Retention.decide(catalog.records, rules: keep, timeZone: policy.timeZone, pinned: pinned, now: now)
+                .map { decision in
                     var onRemote = decision
                     onRemote.remote = remote.name
                     return onRemote
                 }
-                let dropped = Set(decisions.filter { !$0.keep }.map(\.id))
-                facts.nodes = Array(Set(decisions.filter { !$0.keep }.map(\.node))).sorted()
-                guard !options.dryRun else {
-                    return RemotePruneReport(remote: remote.name, decisions: decisions, objectsRemoved: 0)
-                }
-                let kept = catalog.records.filter { !dropped.contains($0.id) }
-                let keptBundles = Set(kept.map(\.bundleSha256))
-                // Bundles there that no kept record uses: those of dropped snapshots, and those
-                // an interrupted prune or copy left without a record (a copy sends them again).
-                let freed = catalog.listing.bundles.keys.filter { !keptBundles.contains($0) }
-                let records = dropped.sorted().map(RemoteLayout.record)
-                try remoteStore.delete(records)
-                facts.snapshots = dropped.sorted()
-                try Interruption.check(leaving: "the records were removed there; their bundles go on the next prune")
-                let objects = freed.sorted().flatMap { [RemoteLayout.bundle($0), RemoteLayout.manifest($0)] }
-                    .filter { catalog.listing.objects[$0] != nil }
-                try remoteStore.delete(objects)
-                for id in dropped {
-                    guard var record = local[id].flatMap({ try? store.loadRecord($0.id) }) else { continue }
-                    record.copies = record.copies?.filter { $0.remote != remote.name }
-                    if record.copies?.isEmpty == true { record.copies = nil }
-                    try locked.save(record)
-                }
-                return RemotePruneReport(
-                    remote: remote.name, decisions: decisions, objectsRemoved: records.count + objects.count)
-            }
         }
-        if options.dryRun {
-            return try store.withLock(by: session.invocation) { locked in
-                var facts = AuditFacts()
-                return try body(locked, &facts)
-            }
+        guard !options.dryRun else {
+            return RemotePruneReport(remote: remote.name, decisions: try decide(catalog), objectsRemoved: 0)
         }
-        return try store.withLock("prune-offsite", by: session.invocation, body)
+        return try store.withLock("prune-offsite", by: session.invocation) { locked, facts in
+            // A copy may have run since the records were read: then read them again.
+            let listing = try remoteStore.list()
+            if Set(listing.recordIds) != Set(catalog.records.map(\.id)) || listing.bundles != catalog.listing.bundles {
+                catalog = try remoteStore.catalog(in: scratch + "/again", history: false)
+            }
+            let decisions = try decide(catalog)
+            let dropped = Set(decisions.filter { !$0.keep }.map(\.id))
+            facts.nodes = Array(Set(decisions.filter { !$0.keep }.map(\.node))).sorted()
+            let keptBundles = Set(catalog.records.filter { !dropped.contains($0.id) }.map(\.bundleSha256))
+            // Bundles there that no kept record uses: those of dropped snapshots, and those an
+            // interrupted prune or copy left without a record (a copy sends them again).
+            let freed = catalog.listing.bundles.keys.filter { !keptBundles.contains($0) }
+            let records = dropped.sorted().map(RemoteLayout.record)
+            try remoteStore.delete(records)
+            facts.snapshots = dropped.sorted()
+            try markPruned(dropped, from: remote, at: now, in: locked)
+            try Interruption.check(leaving: "the records were removed there; their bundles go on the next prune")
+            let objects = freed.sorted().flatMap { [RemoteLayout.bundle($0), RemoteLayout.manifest($0)] }
+                .filter { catalog.listing.objects[$0] != nil }
+            try remoteStore.delete(objects)
+            return RemotePruneReport(
+                remote: remote.name, decisions: decisions, objectsRemoved: records.count + objects.count)
+        }
+    }
+
+    /// Marks the local records' copies on `remote` of the `dropped` snapshots as pruned.
+    private static func markPruned(_ dropped: Set<String>, from remote: RemoteEntry, at now: Date, in locked: LockedStore)
+        throws
+    {
+        for id in dropped.sorted() {
+            guard var record = try? locked.store.loadRecord(id), var copy = record.copy(on: remote.name) else {
+                continue
+            }
+            copy.pruned = now
+            record.setCopy(copy)
+            try locked.save(record)
+        }
     }
 }

@@ -20,6 +20,8 @@ package struct RemoteVerifyReport: Codable, Sendable, Equatable {
 
 /// The remote verify use case: the remote's history and records checked in full, its bundles
 /// (all, or a sample's slice) read back and hashed, manifests read and matched to the records.
+/// The remote is read without the store lock (a long read must not make cron's captures
+/// wait); the lock is taken to record the verdicts.
 package enum RemoteVerifyOperation {
     /// - Parameter percent: read this share of the bundles (nil: all).
     /// - Throws: ``RemoteVerificationFailed`` (exit 4) carrying the report when anything is
@@ -27,62 +29,61 @@ package enum RemoteVerifyOperation {
     package static func run(remote name: String, percent: Int?, in session: Session) throws -> RemoteVerifyReport {
         let remote = try session.remote(name)
         let store = try session.openStore()
-        return try store.withLock("verify", by: session.invocation) { locked, facts in
-            try locked.withScratch { scratch in
-                let remoteStore = RemoteStore(remote, scratch: scratch)
-                let catalog = try remoteStore.catalog(in: scratch + "/read")
-                var problems = catalog.historyProblems + catalog.damagedRecords
-                if catalog.info.storeId != store.storeId {
-                    problems.append("it holds the copies of store \(catalog.info.storeId), not of this store")
-                }
-                var users: [String: [SnapshotRecord]] = [:]
-                for record in catalog.records {
-                    if catalog.isComplete(record) {
-                        users[record.bundleSha256, default: []].append(record)
-                    } else {
-                        problems.append(
-                            "snapshot \(record.id) (\(record.node) v\(record.version)): its bundle or manifest is missing or has the wrong size"
-                        )
-                    }
-                }
-                let state = store.remoteState(remote) ?? RemoteState(for: remote, storeConfirmed: false)
-                let sample = percent.map { RemoteSample(percent: $0, state: state) }
-                let chosen = users.keys.filter { sample?.includes($0) ?? true }.sorted()
-                try Interruption.check(leaving: "nothing was recorded")
-                let sums = try remoteStore.sha256(of: chosen.map(RemoteLayout.bundle))
-                try remoteStore.download(chosen.map(RemoteLayout.manifest), to: scratch + "/manifests")
-                var good: Set<String> = []
-                for sha in chosen {
-                    let names = (users[sha] ?? []).map(\.id).joined(separator: ", ")
-                    guard sums[RemoteLayout.bundle(sha)] == sha else {
-                        problems.append(
-                            "bundle \(sha) (snapshots \(names)) reads back with another SHA-256: it was changed or damaged there"
-                        )
-                        continue
-                    }
-                    let path = scratch + "/manifests/" + RemoteLayout.manifest(sha)
-                    let manifest = (try? FileOps.readFile(path)).flatMap {
-                        try? BundleManifest.decode($0, source: path)
-                    }
-                    guard let manifest, (users[sha] ?? []).allSatisfy({ $0.treeDigest == manifest.treeDigest }) else {
-                        problems.append(
-                            "the manifest of bundle \(sha) (snapshots \(names)) is missing, damaged or not the bundle's"
-                        )
-                        continue
-                    }
-                    good.insert(sha)
-                }
-                try markVerified(good, on: remote, in: locked)
-                if let sample { try locked.save(sample.advanced(state), of: remote) }
-                facts.snapshots = catalog.records.filter { good.contains($0.bundleSha256) }.map(\.id)
-                facts.nodes = Array(Set(catalog.records.map(\.node))).sorted()
-                let report = RemoteVerifyReport(
-                    remote: remote.name, snapshots: catalog.records.count, auditEntries: catalog.auditLines.count,
-                    bundles: users.count, bundlesRead: chosen.count, slice: sample.map { $0.slice + 1 },
-                    slices: sample?.slices, problems: problems)
-                if !problems.isEmpty { throw RemoteVerificationFailed(report: report) }
-                return report
+        let scratch = try FileOps.makeTemporaryDirectory(prefix: "snap-verify")
+        defer { try? FileOps.removeTree(scratch) }
+        let remoteStore = RemoteStore(remote, scratch: scratch)
+        let catalog = try remoteStore.catalog(in: scratch + "/read")
+        var problems = catalog.historyProblems + catalog.damagedRecords
+        if catalog.info.storeId != store.storeId {
+            problems.append("it holds the copies of store \(catalog.info.storeId), not of this store")
+        }
+        var users: [String: [SnapshotRecord]] = [:]
+        for record in catalog.records {
+            if catalog.isComplete(record) {
+                users[record.bundleSha256, default: []].append(record)
+            } else {
+                problems.append(
+                    "snapshot \(record.id) (\(record.node) v\(record.version)): its bundle or manifest is missing "
+                        + "or has the wrong size")
             }
+        }
+        let state = store.remoteState(remote) ?? RemoteState(for: remote, storeConfirmed: false)
+        let sample = percent.map { RemoteSample(percent: $0, state: state) }
+        let chosen = users.keys.filter { sample?.includes($0) ?? true }.sorted()
+        try Interruption.check(leaving: "nothing was recorded")
+        let sums = try remoteStore.sha256(of: chosen.map(RemoteLayout.bundle))
+        try remoteStore.download(chosen.map(RemoteLayout.manifest), to: scratch + "/manifests")
+        var good: Set<String> = []
+        for sha in chosen {
+            let names = (users[sha] ?? []).map(\.id).joined(separator: ", ")
+            guard sums[RemoteLayout.bundle(sha)] == sha else {
+                problems.append(
+                    "bundle \(sha) (snapshots \(names)) reads back with another SHA-256: it was changed or damaged there")
+                continue
+            }
+            let path = scratch + "/manifests/" + RemoteLayout.manifest(sha)
+            let manifest = (try? FileOps.readFile(path)).flatMap { try? BundleManifest.decode($0, source: path) }
+            guard let manifest, (users[sha] ?? []).allSatisfy({ $0.treeDigest == manifest.treeDigest }) else {
+                problems.append(
+                    "the manifest of bundle \(sha) (snapshots \(names)) is missing, damaged or not the bundle's")
+                continue
+            }
+            good.insert(sha)
+        }
+        let report = RemoteVerifyReport(
+            remote: remote.name, snapshots: catalog.records.count, auditEntries: catalog.auditLines.count,
+            bundles: users.count, bundlesRead: chosen.count, slice: sample.map { $0.slice + 1 },
+            slices: sample?.slices, problems: problems)
+        return try store.withLock("verify", by: session.invocation) { locked, facts in
+            try markVerified(good, on: remote, in: locked)
+            if let sample {
+                let now = store.remoteState(remote) ?? state
+                try locked.save(sample.advanced(now), of: remote)
+            }
+            facts.snapshots = catalog.records.filter { good.contains($0.bundleSha256) }.map(\.id)
+            facts.nodes = Array(Set(catalog.records.map(\.node))).sorted()
+            if !problems.isEmpty { throw RemoteVerificationFailed(report: report) }
+            return report
         }
     }
 

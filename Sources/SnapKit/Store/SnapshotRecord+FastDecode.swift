@@ -87,17 +87,18 @@ extension SnapshotRecord {
         private static func copies(_ reader: inout JSONPullReader) -> [OffsiteCopy]? {
             var copies: [OffsiteCopy] = []
             let read = reader.array { reader in
-                var remote: String?, copied: Date?, verified: Date?
+                var remote: String?, copied: Date?, verified: Date?, pruned: Date?
                 let read = reader.object { reader, key in
                     switch key {
                     case "remote": return keep(reader.string(), in: &remote)
                     case "copied": return keep(reader.string().flatMap(UTCTime.parse), in: &copied)
                     case "verified": return reader.null() || keep(reader.string().flatMap(UTCTime.parse), in: &verified)
+                    case "pruned": return reader.null() || keep(reader.string().flatMap(UTCTime.parse), in: &pruned)
                     default: return reader.skipValue()
                     }
                 }
                 guard read, let remote, let copied else { return false }
-                copies.append(OffsiteCopy(remote: remote, copied: copied, verified: verified))
+                copies.append(OffsiteCopy(remote: remote, copied: copied, verified: verified, pruned: pruned))
                 return true
             }
             return read ? copies : nil

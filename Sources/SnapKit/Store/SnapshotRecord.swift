@@ -51,11 +51,15 @@ package struct SnapshotRecord: Codable, Sendable, Equatable, SnakeCaseKeys {
         package var copied: Date
         /// The last `verify --remote` that read the bundle there again, when one did.
         package var verified: Date?
+        /// When `prune` removed it from the remote (the policy's `offsite.keep`): a copy
+        /// that is no more, kept so that `copy --all` does not send it back.
+        package var pruned: Date?
 
-        package init(remote: String, copied: Date, verified: Date? = nil) {
+        package init(remote: String, copied: Date, verified: Date? = nil, pruned: Date? = nil) {
             self.remote = remote
             self.copied = copied
             self.verified = verified
+            self.pruned = pruned
         }
     }
 
@@ -136,8 +140,15 @@ package struct SnapshotRecord: Codable, Sendable, Equatable, SnakeCaseKeys {
     /// metrics or retention, which holds them by a rule of their own.
     var isPreRestore: Bool { tags.contains(Self.preRestoreTag) }
 
-    /// The copy on `remote`, if there is one.
-    package func copy(on remote: String) -> OffsiteCopy? { copies?.first { $0.remote == remote } }
+    /// The copy on `remote`, if there is one (not one pruned there since).
+    package func copy(on remote: String) -> OffsiteCopy? {
+        copies?.first { $0.remote == remote && $0.pruned == nil }
+    }
+
+    /// Whether `prune` removed this snapshot's copy from `remote` (`offsite.keep`).
+    package func wasPruned(from remote: String) -> Bool {
+        copies?.contains { $0.remote == remote && $0.pruned != nil } ?? false
+    }
 
     /// Records the copy on `remote`, replacing an earlier one there.
     package mutating func setCopy(_ copy: OffsiteCopy) {

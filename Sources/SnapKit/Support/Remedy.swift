@@ -50,6 +50,16 @@ package enum Remedy: Sendable, Equatable, CustomStringConvertible {
     case dryRun
     /// Confirming a restore without being asked.
     case confirm
+    /// Walking the store's audit chain.
+    case auditVerify
+    /// The store's audit history.
+    case history
+    /// Checking what remote `name` holds.
+    case verifyRemote(String)
+    /// Copying every snapshot remote `name` lacks.
+    case copyAll(String)
+    /// Copying to a remote that holds nothing although snapshots were copied there.
+    case reseed
 
     /// How remedies are written in messages; plain words until a front end installs its own.
     package static var spelling: @Sendable (Remedy) -> String {
@@ -74,6 +84,11 @@ package enum Remedy: Sendable, Equatable, CustomStringConvertible {
         case .storePath: "a store's path"
         case .waitForLock: "a time to wait for the lock"
         case let .initStore(path): "the initialization of a store at \(path)"
+        case .auditVerify: "a verification of the audit log"
+        case .history: "the audit history"
+        case let .verifyRemote(name): "a verification of remote \(name)"
+        case let .copyAll(name): "a copy of every snapshot to remote \(name)"
+        case .reseed: "the option to copy to an emptied remote"
         case let .verify(id?): "a verification of snapshot \(id)"
         case .verify(nil): "a verification of the snapshot"
         case .verifyAll: "a verification of every snapshot"

@@ -35,6 +35,9 @@ import Testing
             ("remotes:\n  - name: a\n    path: x:y\n    timeout: soon\n", "duration"),
             ("remotes:\n  - name: a\n    path: x:y\n    rclone_flags: --fast\n", "list of rclone flags"),
             ("remotes: offsite\n", "list of remotes"),
+            ("remotes:\n  - name: a\n    path: x:y\n    rclone_flags: [\"-q\"]\n", "free of -q"),
+            ("remotes:\n  - name: a\n    path: x:y\n    rclone_flags: [\"--stats=0\"]\n", "free of --stats=0"),
+            ("remotes:\n  - name: a\n    path: x:y\n    rclone_flags: [\"--dry-run\"]\n", "free of --dry-run"),
         ]
         for (text, expected) in cases {
             #expect {
@@ -42,6 +45,16 @@ import Testing
             } throws: { error in
                 "\(error)".contains(expected)
             }
+        }
+    }
+
+    @Test func aYAMLErrorNeverQuotesACredential() {
+        #expect {
+            _ = try SnapConfig.parse(
+                "remotes:\n  - name: a\n    path: :s3,access_key_id=AKIAID,secret_access_key=SUPERSECRET: bucket\n",
+                path: "/s.yaml")
+        } throws: { error in
+            !"\(error)".contains("SUPERSECRET") && !"\(error)".contains("AKIAID") && "\(error)".contains("not valid YAML")
         }
     }
 
@@ -68,5 +81,10 @@ import Testing
                 "--s3-secret-access-key", "***", "--s3-access-key-id=***", "--sftp-key-file", "/k", "--fast-list",
             ])
         #expect(RemoteEntry(name: "o", path: path).shown.contains("***"))
+        // URLs with a password (webdav, http, ftp) and headers.
+        let webdav = ":webdav,url='https://backup:PASSW0RD@dav.example/snap',headers='Authorization,Bearer TOK':x"
+        let blanked = CredentialRedaction.redact(webdav)
+        #expect(!blanked.contains("PASSW0RD") && !blanked.contains("TOK"), "\(blanked)")
+        #expect(blanked.contains("https://backup:***@dav.example/snap"), "\(blanked)")
     }
 }

@@ -47,10 +47,16 @@ import Testing
         _ = generator.next()
     }
 
-    @Test func aChangedPercentageStartsANewRound() {
-        let state = RemoteSample(percent: 10, state: nil).advanced(RemoteState(pathDigest: "p", storeConfirmed: true))
-        #expect(RemoteSample(percent: 10, state: state).slice == 1)
-        #expect(RemoteSample(percent: 25, state: state).slice == 0)
-        #expect(RemoteSample(percent: 25, state: state).salt == state.sampleSalt)
+    /// A daily 10% and a weekly 25% each keep their own round.
+    @Test func eachPercentageKeepsItsRound() {
+        var state = RemoteState(pathDigest: "p", storeConfirmed: true)
+        var slices: [String] = []
+        for percent in [10, 10, 10, 25, 10, 10, 25] {
+            let sample = RemoteSample(percent: percent, state: state)
+            slices.append("\(percent):\(sample.slice)")
+            #expect(state.sampleSalt == nil || sample.salt == state.sampleSalt)
+            state = sample.advanced(state)
+        }
+        #expect(slices == ["10:0", "10:1", "10:2", "25:0", "10:3", "10:4", "25:1"])
     }
 }

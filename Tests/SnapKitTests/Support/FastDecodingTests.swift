@@ -131,7 +131,8 @@ import Testing
             (0..<Int.random(in: 0...2, using: &random)).map {
                 SnapshotRecord.OffsiteCopy(
                     remote: "remote_\($0)", copied: Date(timeIntervalSince1970: 1_800_000_000 + Double($0)),
-                    verified: maybe(Date(timeIntervalSince1970: 1_800_000_100)))
+                    verified: maybe(Date(timeIntervalSince1970: 1_800_000_100)),
+                    pruned: maybe(Date(timeIntervalSince1970: 1_800_000_200)))
             })
         return record
     }
