@@ -30,6 +30,8 @@ package struct RemoteDamageFound: SnapFailure {
     package var description: String { lines.joined(separator: "\n") }
     package var lines: [String] {
         report.damaged.map { "remote \(remote): \($0)" }
-            + ["copied \(report.copied.count) other snapshots; check the remote with \(Remedy.verifyRemote(report.remote))"]
+            + [
+                "copied \(report.copied.count) other snapshots; check the remote with \(Remedy.verifyRemote(report.remote))"
+            ]
     }
 }

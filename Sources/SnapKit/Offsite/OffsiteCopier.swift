@@ -89,7 +89,8 @@ struct OffsiteCopier {
                 recordUploads.append(record)
             }
             report.auditEntries = audit.newSegment?.count ?? 0
-            let checked = try sendChecked(uploads, verifying: expected, from: stage.path, via: remoteStore, report: &report)
+            let checked = try sendChecked(
+                uploads, verifying: expected, from: stage.path, via: remoteStore, report: &report)
             // Segments there that read back other than this store's: not its history.
             if let segment = audit.unconfirmed.first(where: { checked.damagedThere.contains($0.object) }) {
                 throw RemoteHistoryError(

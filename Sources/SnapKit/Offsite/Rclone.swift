@@ -52,31 +52,15 @@ struct Rclone: Sendable {
     ///   (rclone is stopped first).
     func run(_ arguments: [String], what: String, allowedStatuses: Set<Int32> = [0]) throws -> (Output, Int32) {
         let command = [program] + commonFlags + arguments
-        var outPipe: [Int32] = [-1, -1]
-        var errPipe: [Int32] = [-1, -1]
-        let kind = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
-        guard socketpair(AF_UNIX, kind, 0, &outPipe) == 0, socketpair(AF_UNIX, kind, 0, &errPipe) == 0 else {
-            throw OffsiteError.cannotRun(remote: remote.shown, detail: String(cString: strerror(errno)))
-        }
-        let spawned = ProcessSpawn.inNewGroup(command, environment: Self.environment()) { actions in
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-            posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-            posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-        }
-        close(outPipe[1])
-        close(errPipe[1])
-        defer {
-            close(outPipe[0])
-            close(errPipe[0])
-        }
-        let pid: pid_t
-        switch spawned {
-        case .success(let started): pid = started
+        let child: CapturedChild
+        switch CapturedChild.spawn(command, environment: Self.environment()) {
+        case .success(let started): child = started
         case .failure(let failure) where failure.code == ENOENT:
             throw OffsiteError.rcloneMissing(program: program)
         case .failure(let failure): throw OffsiteError.cannotRun(remote: remote.shown, detail: failure.reason)
         }
-        let (stdout, stderr, status) = try collect(pid: pid, descriptors: [outPipe[0], errPipe[0]], what: what)
+        defer { child.descriptors.forEach { close($0) } }
+        let (stdout, stderr, status) = try collect(pid: child.pid, descriptors: child.descriptors, what: what)
         let output = Output(stdout: stdout, stderr: String(decoding: stderr, as: UTF8.self))
         guard allowedStatuses.contains(status) else {
             throw OffsiteError.interpret(status: status, stderr: output.stderr, remote: remote, what: what)

@@ -47,7 +47,8 @@ package enum CopyOperation {
             // A store rebuilt from another remote fetches the bundles this copy sends.
             copier.fetch = { shas in
                 let wanted = Set(shas)
-                try BundleFetch.ensure(set.records.filter { wanted.contains($0.bundleSha256) }, in: locked, session: session)
+                try BundleFetch.ensure(
+                    set.records.filter { wanted.contains($0.bundleSha256) }, in: locked, session: session)
             }
             let report = try copier.copy(chosen.sorted { $0.version < $1.version }, among: set.records)
             facts.snapshots = report.copied

@@ -35,7 +35,8 @@ extension PruneOperation {
             guard catalog.damagedRecords.isEmpty, catalog.info.storeId == store.storeId else {
                 throw RemoteHistoryError(
                     remote: remote.shown,
-                    problem: (catalog.damagedRecords.isEmpty ? ["it holds another store's copies"] : catalog.damagedRecords)
+                    problem: (catalog.damagedRecords.isEmpty
+                        ? ["it holds another store's copies"] : catalog.damagedRecords)
                         .joined(separator: "; ") + "; nothing was pruned there")
             }
             // A pin on the local record counts, whether or not the copy there carries it.
@@ -79,7 +80,9 @@ extension PruneOperation {
     }
 
     /// Marks the local records' copies on `remote` of the `dropped` snapshots as pruned.
-    private static func markPruned(_ dropped: Set<String>, from remote: RemoteEntry, at now: Date, in locked: LockedStore)
+    private static func markPruned(
+        _ dropped: Set<String>, from remote: RemoteEntry, at now: Date, in locked: LockedStore
+    )
         throws
     {
         for id in dropped.sorted() {

@@ -58,7 +58,8 @@ package enum RemoteVerifyOperation {
             let names = (users[sha] ?? []).map(\.id).joined(separator: ", ")
             guard sums[RemoteLayout.bundle(sha)] == sha else {
                 problems.append(
-                    "bundle \(sha) (snapshots \(names)) reads back with another SHA-256: it was changed or damaged there")
+                    "bundle \(sha) (snapshots \(names)) reads back with another SHA-256: it was changed or damaged there"
+                )
                 continue
             }
             let path = scratch + "/manifests/" + RemoteLayout.manifest(sha)

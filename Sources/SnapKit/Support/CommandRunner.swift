@@ -46,40 +46,21 @@ package struct CommandRunner: CommandRunning {
     package func run(_ arguments: [String], environment: [String: String]?, directory: String?, timeout: Double) throws
         -> CommandResult
     {
-        guard let program = arguments.first else { throw CommandError.cannotStart("(nothing)", "empty command") }
+        guard !arguments.isEmpty else { throw CommandError.cannotStart("(nothing)", "empty command") }
         let display = arguments.joined(separator: " ")
-        // Socket pairs are made close-on-exec atomically: no other thread's child can inherit
-        // them, and only the dup2'd copies survive in ours. A leaked write end would keep
-        // this read waiting for as long as a daemon the script started lives.
-        var outPipe: [Int32] = [-1, -1]
-        var errPipe: [Int32] = [-1, -1]
-        let kind = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
-        guard socketpair(AF_UNIX, kind, 0, &outPipe) == 0, socketpair(AF_UNIX, kind, 0, &errPipe) == 0 else {
-            throw CommandError.cannotStart(display, String(cString: strerror(errno)))
-        }
-        let spawned = ProcessSpawn.inNewGroup(
-            arguments, environment: environment.map { $0.map { "\($0.key)=\($0.value)" } }
-        ) { actions in
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-            posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-            posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-            if let directory { _ = spawnAddChdir(&actions, directory) }
-        }
-        close(outPipe[1])
-        close(errPipe[1])
-        defer {
-            close(outPipe[0])
-            close(errPipe[0])
-        }
-        let pid: pid_t
-        switch spawned {
-        case .success(let started): pid = started
+        let child: CapturedChild
+        switch CapturedChild.spawn(
+            arguments, environment: environment.map { $0.map { "\($0.key)=\($0.value)" } }, directory: directory)
+        {
+        case .success(let started): child = started
         case .failure(let failure): throw CommandError.cannotStart(display, failure.reason)
         }
+        defer { child.descriptors.forEach { close($0) } }
+        let pid = child.pid
+        let descriptors = child.descriptors
         let deadline = Date().addingTimeInterval(timeout)
         var output: [[UInt8]] = [[], []]
         var open = [true, true]
-        let descriptors = [outPipe[0], errPipe[0]]
         var buffer = [UInt8](repeating: 0, count: 65536)
         while open.contains(true) {
             let remaining = deadline.timeIntervalSinceNow
@@ -112,8 +93,3 @@ package struct CommandRunner: CommandRunning {
             stderr: String(decoding: output[1], as: UTF8.self))
     }
 }
-
-/// glibc's `posix_spawn_file_actions_addchdir_np` (2.29+), which Glibc does not export to Swift.
-@_silgen_name("posix_spawn_file_actions_addchdir_np")
-private func spawnAddChdir(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ path: UnsafePointer<CChar>)
-    -> Int32

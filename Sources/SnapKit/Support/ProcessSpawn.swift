@@ -51,3 +51,51 @@ extension ProcessSpawn {
         return nil
     }
 }
+
+/// A child started with its standard output and error on socket pairs of ours (read ends),
+/// and standard input from /dev/null. The caller closes ``descriptors``.
+struct CapturedChild {
+    var pid: pid_t
+    /// The read ends of the child's stdout and stderr.
+    var descriptors: [Int32]
+
+    /// Spawns `arguments` in a new process group (``ProcessSpawn/inNewGroup(_:environment:redirect:)``).
+    ///
+    /// The socket pairs are made close-on-exec atomically: no other thread's child can inherit
+    /// them, and only the dup2'd copies survive in ours. A leaked write end would keep a read
+    /// waiting for as long as a daemon the child started lives.
+    /// - Parameter directory: the child's working directory, if not ours.
+    static func spawn(_ arguments: [String], environment: [String]?, directory: String? = nil)
+        -> Result<CapturedChild, SpawnFailure>
+    {
+        var outPipe: [Int32] = [-1, -1]
+        var errPipe: [Int32] = [-1, -1]
+        let kind = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        guard socketpair(AF_UNIX, kind, 0, &outPipe) == 0 else { return .failure(SpawnFailure(code: errno)) }
+        guard socketpair(AF_UNIX, kind, 0, &errPipe) == 0 else {
+            let code = errno
+            outPipe.forEach { close($0) }
+            return .failure(SpawnFailure(code: code))
+        }
+        let spawned = ProcessSpawn.inNewGroup(arguments, environment: environment) { actions in
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+            posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+            if let directory { _ = spawnAddChdir(&actions, directory) }
+        }
+        close(outPipe[1])
+        close(errPipe[1])
+        switch spawned {
+        case .success(let pid): return .success(CapturedChild(pid: pid, descriptors: [outPipe[0], errPipe[0]]))
+        case .failure(let failure):
+            close(outPipe[0])
+            close(errPipe[0])
+            return .failure(failure)
+        }
+    }
+}
+
+/// glibc's `posix_spawn_file_actions_addchdir_np` (2.29+), which Glibc does not export to Swift.
+@_silgen_name("posix_spawn_file_actions_addchdir_np")
+private func spawnAddChdir(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ path: UnsafePointer<CChar>)
+    -> Int32

@@ -54,7 +54,8 @@ import Testing
                 "remotes:\n  - name: a\n    path: :s3,access_key_id=AKIAID,secret_access_key=SUPERSECRET: bucket\n",
                 path: "/s.yaml")
         } throws: { error in
-            !"\(error)".contains("SUPERSECRET") && !"\(error)".contains("AKIAID") && "\(error)".contains("not valid YAML")
+            !"\(error)".contains("SUPERSECRET") && !"\(error)".contains("AKIAID")
+                && "\(error)".contains("not valid YAML")
         }
     }
 
