@@ -16,7 +16,8 @@ struct Rclone: Sendable {
         let name = environment["SNAP_RCLONE"] ?? "rclone"
         return ProcessSpawn.locate(name, path: environment["PATH"]) ?? name
     }()
-    /// Receives rclone's one-line transfer statistics, about once a second, for a progress line.
+    /// Receives what rclone is doing and its one-line transfer statistics (`upload: 12 MiB /
+    /// 40 MiB, 31%, ...`), about once a second, for a progress line.
     var progress: (@Sendable (String) -> Void)?
 
     /// What a run printed.
@@ -114,7 +115,7 @@ struct Rclone: Sendable {
                     while let newline = pendingLine.firstIndex(of: 0x0a) {
                         let line = String(decoding: pendingLine[..<newline], as: UTF8.self)
                         pendingLine.removeSubrange(...newline)
-                        if let stats = Self.statistics(in: line) { progress(stats) }
+                        if let stats = Self.statistics(in: line) { progress("\(what): \(stats)") }
                     }
                 }
             }
