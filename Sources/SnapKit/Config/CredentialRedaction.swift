@@ -1,7 +1,6 @@
 /// Blanks the credentials an rclone path or flag may carry, so that no message, log line,
 /// audit entry or record ever holds one: `:s3,access_key_id=AK,secret_access_key=SK:bucket`
-/// becomes `:s3,access_key_id=***,secret_access_key=***:bucket`, and the values of flags such
-/// as `--s3-secret-access-key SK` become `***`.
+/// becomes `:s3,access_key_id=***,secret_access_key=***:bucket`.
 package enum CredentialRedaction {
     /// Parameter and flag names that hold a credential.
     private static let secretWords = [
@@ -63,24 +62,6 @@ package enum CredentialRedaction {
             }
             result += isSecret(name) ? "***" : String(text[text.index(after: equals)..<valueEnd])
             index = valueEnd
-        }
-        return result
-    }
-
-    /// `flags` with the value of every credential flag blanked (`--flag=value` and `--flag value`).
-    package static func redact(flags: [String]) -> [String] {
-        var result: [String] = []
-        var blankNext = false
-        for flag in flags {
-            if blankNext {
-                result.append("***")
-                blankNext = false
-            } else if flag.hasPrefix("--"), let equals = flag.firstIndex(of: "=") {
-                result.append(isSecret(String(flag[..<equals])) ? flag[...equals] + "***" : flag)
-            } else {
-                blankNext = flag.hasPrefix("--") && isSecret(flag)
-                result.append(flag)
-            }
         }
         return result
     }

@@ -32,9 +32,14 @@ extension OffsiteCopier {
             let bundle = RemoteLayout.bundle(record.bundleSha256)
             let manifest = RemoteLayout.manifest(record.bundleSha256)
             let recordObject = RemoteLayout.record(record.id)
-            let manifestFile = try FileOps.sha256(ofFile: store.manifestPath(record.bundleSha256))
+            // Its size only: a manifest is hashed when it is sent or read back, not on every run.
+            let manifestPath = store.manifestPath(record.bundleSha256)
+            guard let manifestStatus = try FileOps.status(manifestPath) else {
+                throw SystemError("read", manifestPath, .noSuchFileOrDirectory)
+            }
+            let manifestSize = Int64(manifestStatus.st_size)
             let sizes: [(object: String, size: Int64, what: String)] = [
-                (bundle, record.bundleSize, "bundle"), (manifest, manifestFile.size, "manifest"),
+                (bundle, record.bundleSize, "bundle"), (manifest, manifestSize, "manifest"),
             ]
             if record.copy(on: remote.name) != nil || confirmed.contains(record.bundleSha256) {
                 // Checked before: what is still there must be as it was. A changed object is
@@ -66,7 +71,8 @@ extension OffsiteCopier {
                     plan(bundle, size: record.bundleSize, sha256: record.bundleSha256, listing: listing)
                 }
                 if !known || listing.objects[manifest] == nil {
-                    plan(manifest, size: manifestFile.size, sha256: manifestFile.sha256, listing: listing)
+                    let sha256 = try FileOps.sha256(ofFile: manifestPath).sha256
+                    plan(manifest, size: manifestSize, sha256: sha256, listing: listing)
                 }
             }
             if listing.objects[recordObject] != nil {

@@ -25,9 +25,6 @@ extension OffsiteCopier {
             if Glibc.link(file, path + "/" + object) != 0 { throw SystemError("link", file, .last) }
         }
 
-        /// Whether `object` is staged.
-        func holds(_ object: String) -> Bool { FileOps.exists(path + "/" + object) }
-
         /// Writes `bytes` as `object`.
         func write(_ bytes: [UInt8], as object: String) throws {
             try makeParents(of: object)

@@ -45,8 +45,13 @@ extension InitOperation {
         for line in skipped { session.invocation.warn(line) }
         var info = catalog.info
         info.lastVersion = max(info.lastVersion, catalog.records.map(\.version).max() ?? 0)
-        let existed = FileOps.exists(path)
-        let store = try Store.initialize(at: path, info: info)
+        // Built beside `path` and renamed into place whole: a crash at any point leaves no
+        // store there that looks rebuilt, only a `.tmp-` directory beside it.
+        let parent = (path as NSString).deletingLastPathComponent
+        let building =
+            (parent.isEmpty ? "." : parent) + "/" + FileOps.temporaryPrefix + "snap-init-"
+            + FileOps.randomHex(bytes: 6)
+        let store = try Store.initialize(at: building, info: info)
         let bundles = Array(Set(adopted.map(\.bundleSha256))).sorted()
         let copied = Date()
         do {
@@ -76,13 +81,11 @@ extension InitOperation {
                 try locked.save(state, of: remote)
                 facts.nodes = Array(Set(adopted.map(\.node))).sorted()
             }
+            // Onto the path, or the empty directory there.
+            try FileOps.rename(building, to: path)
+            try FileOps.syncDirectory(parent.isEmpty ? "." : parent)
         } catch {
-            // A store half rebuilt is no store: the next `init --from` starts again.
-            if existed {
-                for name in (try? FileOps.listDirectory(path)) ?? [] { try? FileOps.removeTree(path + "/" + name) }
-            } else {
-                try? FileOps.removeTree(path)
-            }
+            try? FileOps.removeTree(building)
             throw error
         }
         return RebuiltStore(

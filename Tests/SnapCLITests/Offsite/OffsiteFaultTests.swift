@@ -34,6 +34,21 @@ import Testing
         #expect(try bed.snap(["copy", "--to", "offsite", "--all"]).status == 0)
     }
 
+    @Test func noRcloneAndABrokenRcloneConfigAreOneLine() throws {
+        let bed = try OffsiteBed("no-rclone")
+        try bed.capture()
+        let missing = try bed.snap(
+            ["copy", "--to", "offsite", "--all"], environment: ["SNAP_RCLONE": "/nonexistent/rclone"])
+        #expect(missing.status == 1, "\(missing.stderr)")
+        #expect(missing.stderr.contains("is not installed") && missing.stderr.contains("apt-get install rclone"))
+        let empty = bed.directory("empty-rclone.conf")
+        try "".write(toFile: empty, atomically: true, encoding: .utf8)
+        try bed.writeConfig(rcloneConfig: empty)
+        Self.expectOneLine(
+            try bed.snap(["copy", "--to", "offsite", "--all"]), "rclone's configuration does not work",
+            secret: bed.server.secretKey, "no such section in rclone.conf")
+    }
+
     @Test func aStoppedServerIsSaidAndTheNextRunFinishes() throws {
         let bed = try OffsiteBed("stopped", timeout: "5s")
         try bed.capture()

@@ -75,11 +75,16 @@ import Testing
         #expect(copy.status == 0, "\(copy.stderr)")
         #expect(try bed.snap(["verify", "--remote", "offsite"]).status == 0)
         #expect(try bed.snap(["verify", "--all"]).status == 0)
-        // --all fetches everything at once, also with temporary files elsewhere.
+        // --all fetches everything at once, also with temporary files elsewhere, into the
+        // empty directory an operator made for the store.
         try FileManager.default.removeItem(atPath: bed.store)
+        try FileManager.default.createDirectory(atPath: bed.store, withIntermediateDirectories: false)
         let all = try bed.snap(["init", "--from", "offsite", "--all"], environment: ["TMPDIR": "/dev/shm"])
         #expect(all.status == 0 && all.stdout.contains("2 bundles fetched"), "\(all.stdout)\(all.stderr)")
         let bundles = try FileManager.default.contentsOfDirectory(atPath: bed.store + "/bundles")
         #expect(bundles.filter { $0.hasSuffix(".tar.zst") }.count == 2 && !bundles.contains { $0.hasSuffix(".remote") })
+        // Built beside the store and renamed into place: nothing of the build is left.
+        let beside = try FileManager.default.contentsOfDirectory(atPath: bed.directory.path)
+        #expect(!beside.contains { $0.hasPrefix(".tmp-") }, "\(beside)")
     }
 }
