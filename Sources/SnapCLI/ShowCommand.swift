@@ -44,7 +44,13 @@ struct ShowCommand: ParsableCommand {
             ("note", record.note), ("host", record.host),
             ("captured from", record.coordinator.flatMap { $0 == record.host ? nil : "\($0) (over ssh)" }),
             ("user", record.user), ("tool version", record.toolVersion),
-            ("bundle", store.bundlePath(record.bundleSha256)), ("bundle sha256", record.bundleSha256),
+            ("bundle", store.bundlePath(of: record)), ("bundle sha256", record.bundleSha256),
+            (
+                "encrypted",
+                record.encryption.map { encryption in
+                    "age, to \(encryption.recipients.joined(separator: ", ")) (payload sha256 \(encryption.payloadSha256))"
+                } ?? "no"
+            ),
             ("bundle size", "\(Output.size(record.bundleSize)) (\(record.bundleSize) bytes)"),
             ("deduplicated", record.deduplicated ? "yes (bundle shared with an earlier snapshot)" : "no"),
             ("tree digest", record.treeDigest),
@@ -61,6 +67,7 @@ struct ShowCommand: ParsableCommand {
                 "verified",
                 record.verification.map { verification in
                     "\(verification.ok ? "ok" : "FAILED: \(verification.problem ?? "")") at \(Output.time(verification.checked))"
+                        + (verification.contentChecked == false ? " (encrypted file only: no identity to read it)" : "")
                 } ?? "never"
             ),
             (

@@ -19,8 +19,8 @@ struct SnapCommand: ParsableCommand {
         subcommands: [
             InitCommand.self, CreateCommand.self, ListCommand.self, ShowCommand.self, VerifyCommand.self,
             DiffCommand.self, ExtractCommand.self, RestoreCommand.self, CopyCommand.self, PruneCommand.self,
-            PinCommand.self,
-            UnpinCommand.self, CheckCommand.self, CronCommand.self, HistoryCommand.self, AuditCommand.self,
+            PinCommand.self, UnpinCommand.self, KeyCommand.self, RekeyCommand.self, CheckCommand.self, CronCommand.self,
+            HistoryCommand.self, AuditCommand.self,
             AgentCommand.self,
         ]
     )

@@ -70,6 +70,12 @@ struct VerifyCommand: ParsableCommand {
         } else if !global.quiet {
             for failure in report.failed { Output.line("FAILED  \(failure.id)  \(failure.node)  \(failure.problem)") }
             Output.line("verified \(report.checked) snapshots: \(report.ok) ok, \(report.failed.count) failed")
+            if !report.contentNotChecked.isEmpty {
+                Output.line(
+                    "\(report.contentNotChecked.count) encrypted snapshots were checked without their identity: "
+                        + "their file's SHA-256 and age header only, not their content "
+                        + "(set encryption.identity in snap.yaml to check everything)")
+            }
         }
     }
 

@@ -37,12 +37,44 @@ package final class StoreFixture: Sendable {
         return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
     }
 
+    /// The bundle files of the store, plain (`.tar.zst`) and encrypted (`.tar.zst.age`).
     package func bundles() throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: store + "/bundles").filter { $0.hasSuffix(".tar.zst") }
+        try FileManager.default.contentsOfDirectory(atPath: store + "/bundles").filter {
+            $0.hasSuffix(".tar.zst") || $0.hasSuffix(".tar.zst.age")
+        }
     }
 
     package func bundlePath(of id: String) throws -> String {
         let record = try #require(try list().first { $0["id"] as? String == id })
-        return store + "/bundles/\(try #require(record["bundle_sha256"] as? String)).tar.zst"
+        return store + "/bundles/" + Self.bundleName(of: record)
+    }
+
+    /// The file name of the bundle a record (as `list --json` prints it) names.
+    package static func bundleName(of record: [String: Any]) -> String {
+        let sha = record["bundle_sha256"] as? String ?? "-"
+        return sha + (record["encryption"] is [String: Any] ? ".tar.zst.age" : ".tar.zst")
+    }
+
+    /// Writes `snap.yaml` beside the store (mode 0600), which snap then reads: it runs in
+    /// this directory.
+    package func writeConfig(_ text: String) throws {
+        let path = directory("snap.yaml")
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+    }
+
+    /// Writes `snap.yaml` with an `encryption:` section.
+    package func encrypt(to recipients: [String], identity: String?) throws {
+        var text = "encryption:\n  recipients: [\(recipients.joined(separator: ", "))]\n"
+        if let identity { text += "  identity: \(identity)\n" }
+        try writeConfig(text)
+    }
+
+    /// A new age identity made by `snap key generate` in this directory, and its recipient.
+    package func generateKey(_ name: String) throws -> (path: String, recipient: String) {
+        let path = directory(name)
+        let result = try snap(["key", "generate", path])
+        try #require(result.status == 0, "\(result.stderr)")
+        return (path, result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }

@@ -26,14 +26,28 @@ package struct BundleSources: Sendable {
 package struct BuiltBundle: Sendable {
     /// The temporary file holding the bundle.
     package var temporaryPath: String
-    /// SHA-256 of the compressed bundle.
+    /// SHA-256 of the bundle file (the age file when encrypted).
     package var sha256: String
-    /// Size of the compressed bundle in bytes.
+    /// Size of the bundle file in bytes.
     package var size: Int64
+    /// How the bundle was encrypted; nil for a plain `.tar.zst`.
+    package var encryption: BundleEncryption?
     /// The manifest written into it.
     package var manifest: BundleManifest
     /// The manifest's exact bytes, as stored in the bundle.
     package var manifestBytes: [UInt8]
+
+    package init(
+        temporaryPath: String, sha256: String, size: Int64, encryption: BundleEncryption? = nil,
+        manifest: BundleManifest, manifestBytes: [UInt8]
+    ) {
+        self.temporaryPath = temporaryPath
+        self.sha256 = sha256
+        self.size = size
+        self.encryption = encryption
+        self.manifest = manifest
+        self.manifestBytes = manifestBytes
+    }
 }
 
 /// Builds bundles: `mnesia/...`, `dump/mnesia.dump`, `MANIFEST.json`, `SHA256SUMS`.
@@ -54,12 +68,14 @@ package enum BundleBuilder {
     ///
     /// Each source file is read once: hashed and compressed in the same pass.
     /// On failure, and when a signal stops it (before each entry and each chunk), the
-    /// temporary file is removed.
+    /// temporary file is removed. With `recipients`, the bundle is an age file encrypted to
+    /// all of them, sealed as it is written (no plaintext reaches the disk).
     /// - Throws: ``BundleError`` or ``SystemError`` naming the file at fault; ``Interrupted``.
     package static func build(
-        _ sources: BundleSources, in directory: String, compression: CompressionSettings
+        _ sources: BundleSources, in directory: String, compression: CompressionSettings,
+        recipients: [AgeRecipient] = []
     ) throws -> BuiltBundle {
-        try build(scan(sources), in: directory, compression: compression)
+        try build(scan(sources), in: directory, compression: compression, recipients: recipients)
     }
 
     /// Lists what `sources` holds, reading no content.
@@ -78,7 +94,8 @@ package enum BundleBuilder {
 
     /// Writes a bundle of what `scan` listed.
     static func build(
-        _ scanned: ScannedSources, in directory: String, compression: CompressionSettings
+        _ scanned: ScannedSources, in directory: String, compression: CompressionSettings,
+        recipients: [AgeRecipient]
     ) throws -> BuiltBundle {
         let (sources, tree, dumpFile, dumpStatus) = (
             scanned.sources, scanned.tree, scanned.dumpFile, scanned.dumpStatus
@@ -87,7 +104,8 @@ package enum BundleBuilder {
         do {
             let built = try output.descriptor.closeAfter {
                 let writer = try BundleWriter(
-                    output: output.descriptor, outputPath: output.path, compression: compression)
+                    output: output.descriptor, outputPath: output.path, compression: compression,
+                    recipients: recipients)
                 var entries: [ManifestEntry] = []
                 for item in tree.items {
                     try Interruption.check(leaving: interruptedState)
@@ -139,7 +157,7 @@ package enum BundleBuilder {
                 try FileOps.sync(output.descriptor, path: output.path)
                 return BuiltBundle(
                     temporaryPath: output.path, sha256: digest.sha256, size: digest.size,
-                    manifest: manifest, manifestBytes: manifestBytes)
+                    encryption: digest.encryption, manifest: manifest, manifestBytes: manifestBytes)
             }
             return built
         } catch {

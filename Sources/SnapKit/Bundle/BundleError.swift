@@ -27,6 +27,9 @@ package enum BundleError: SnapFailure {
     case tooLarge(path: String, limit: Int64)
     /// The content to unpack is larger than the free space of the target's file system.
     case insufficientSpace(target: String, needed: Int64, available: Int64)
+    /// An encrypted bundle whose age header, header MAC or payload is damaged or cut short:
+    /// nothing of a chunk that did not authenticate was used.
+    case encrypted(path: String, detail: String)
 
     package var description: String {
         switch self {
@@ -60,9 +63,23 @@ package enum BundleError: SnapFailure {
             return "\(path) is not empty; extract into a new or empty directory"
         case let .tooLarge(path, limit):
             return "\(path.escapedForTerminal): unpacking would exceed \(limit) bytes; refusing (decompression bomb?)"
+        case let .encrypted(path, detail):
+            return "\(path.escapedForTerminal) is damaged: \(detail); no unauthenticated byte of it was used: "
+                + "run \(Remedy.verify(nil)) and restore from another snapshot"
         case let .insufficientSpace(target, needed, available):
             return
                 "\(target): the content unpacks to \(needed) bytes but its file system has \(available) bytes free; refusing before writing anything: free space or unpack elsewhere"
         }
+    }
+}
+
+extension BundleError {
+    /// An age failure met while opening the bundle at `path`: damage, or (when no stanza
+    /// opened) no usable identity in the file at `identityPath`.
+    static func opening(path: String, identityPath: String?, _ error: AgeError) -> any Error {
+        if case .noMatchingIdentity = error {
+            return BundleKeyError.noMatchingIdentity(bundle: path, identityPath: identityPath ?? "", recipients: [])
+        }
+        return BundleError.encrypted(path: path, detail: error.message)
     }
 }

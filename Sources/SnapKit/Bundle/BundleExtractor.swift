@@ -14,7 +14,8 @@ package enum BundleExtractor {
     /// Extracts the entries `select` keeps, under the names it returns, into `target`.
     ///
     /// - Parameters:
-    ///   - bundlePath: the `.tar.zst` to read.
+    ///   - bundlePath: the `.tar.zst` (or `.tar.zst.age`) to read.
+    ///   - keys: what opens it when it is encrypted.
     ///   - expected: what each entry must be; anything else is refused.
     ///   - target: an existing directory, normally empty and private to this call.
     ///   - select: maps a bundle path to a path under `target`, or `nil` to skip the entry.
@@ -25,7 +26,7 @@ package enum BundleExtractor {
     ///   signal came; the caller discards `target`.
     @discardableResult
     package static func extract(
-        bundlePath: String, expected: ExpectedContent, into target: String,
+        bundlePath: String, keys: BundleKeys, expected: ExpectedContent, into target: String,
         select: (String) -> String? = { $0 }
     ) throws -> (sha256: String, size: Int64) {
         let root = open(target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
@@ -37,7 +38,7 @@ package enum BundleExtractor {
         guard budget.declared <= available else {
             throw BundleError.insufficientSpace(target: target, needed: budget.declared, available: available)
         }
-        let reader = try BundleReader(path: bundlePath)
+        let reader = try BundleReader(path: bundlePath, keys: keys)
         let parents = OpenDirectory(root: root)
         var directories: [(path: [String], entry: BundleEntry)] = []
         var links: Set<String> = []

@@ -21,9 +21,9 @@ package struct BundleEntry: Sendable {
     package var mtime: (seconds: Int, nanoseconds: Int)
 }
 
-/// Streams a `.tar.zst` bundle entry by entry. A second thread reads the file, hashes the
-/// compressed bytes (so the bundle's own SHA-256 comes out of the same pass) and
-/// decompresses them, while the caller's thread parses the tar stream and checks or writes
+/// Streams a `.tar.zst` (or `.tar.zst.age`) bundle entry by entry. A second thread reads the
+/// file, hashes it (so the bundle's own SHA-256 comes out of the same pass), decrypts and
+/// decompresses it, while the caller's thread parses the tar stream and checks or writes
 /// the content: on two cores the two halves of the work overlap.
 ///
 /// Owns the libarchive handle, the reading thread and the file descriptor; `deinit` stops
@@ -34,9 +34,12 @@ package final class BundleReader {
     /// The bundle's path, for messages.
     package let path: String
 
-    /// Opens the bundle at `path`.
-    /// - Throws: ``SystemError`` when it cannot be opened, ``BundleError`` when libarchive refuses it.
-    package init(path: String) throws {
+    /// Opens the bundle at `path`; one named `.tar.zst.age` is decrypted with the identities
+    /// of `keys` as it is read.
+    /// - Throws: ``SystemError`` when it cannot be opened, ``BundleError`` when libarchive
+    ///   refuses it, ``BundleKeyError`` when it is encrypted and no identity is usable.
+    package init(path: String, keys: BundleKeys = .none) throws {
+        let decryptor = BundleName.isEncrypted(path) ? AgeDecryptor(identities: try keys.identities(toOpen: path)) : nil
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw SystemError("open bundle", path, .last) }
         guard let archive = archive_read_new() else {
@@ -46,7 +49,8 @@ package final class BundleReader {
         self.archive = archive
         self.path = path
         do {
-            self.source = try DecompressingSource(fd: fd, path: path)
+            self.source = try DecompressingSource(
+                fd: fd, path: path, decryptor: decryptor, identityPath: keys.identityPath)
         } catch {
             close(fd)
             archive_read_free(archive)

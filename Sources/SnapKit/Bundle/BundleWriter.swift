@@ -5,8 +5,8 @@ import Glibc
 import SystemPackage
 
 /// Writes a `.tar.zst` bundle: libarchive lays out the pax tar, libzstd compresses it on
-/// worker threads, and the compressed stream is hashed as it goes so the bundle's SHA-256
-/// is known when the last byte is written.
+/// worker threads, an age encryptor seals it when the bundle is encrypted, and the file's
+/// bytes are hashed as they go so the bundle's SHA-256 is known when the last byte is written.
 ///
 /// Owns the libarchive handle; the output descriptor stays the caller's.
 final class BundleWriter {
@@ -19,13 +19,17 @@ final class BundleWriter {
     /// - Parameters:
     ///   - output: where the compressed bytes go; the caller closes it.
     ///   - outputPath: the output's path, for messages.
+    ///   - recipients: the age recipients to encrypt to; none writes a plain `.tar.zst`.
     /// - Throws: ``BundleError/archive(operation:path:detail:)`` when libarchive refuses a setting.
-    init(output: FileDescriptor, outputPath: String, compression: CompressionSettings) throws {
+    init(
+        output: FileDescriptor, outputPath: String, compression: CompressionSettings, recipients: [AgeRecipient] = []
+    ) throws {
         guard let archive = archive_write_new() else {
             throw BundleError.archive(operation: "create archive", path: outputPath, detail: "out of memory")
         }
         self.archive = archive
-        self.sink = try CompressingSink(descriptor: output, path: outputPath, compression: compression)
+        self.sink = try CompressingSink(
+            output: SealingSink(descriptor: output, path: outputPath, recipients: recipients), compression: compression)
         self.outputPath = outputPath
         self.buffer = .allocate(byteCount: 1 << 20, alignment: 64)
         try check(archive_write_set_format_pax(archive), "set tar format")
@@ -99,15 +103,14 @@ final class BundleWriter {
         try bytes.withUnsafeBytes { try writeData($0) }
     }
 
-    /// Ends the archive and flushes the compressor.
-    /// - Returns: SHA-256 and size of the compressed bundle.
-    func finish() throws -> (sha256: String, size: Int64) {
+    /// Ends the archive and flushes the compressor (and the encryptor).
+    /// - Returns: SHA-256 and size of the bundle file, and how it was encrypted.
+    func finish() throws -> (sha256: String, size: Int64, encryption: BundleEncryption?) {
         finished = true
         let result = archive_write_close(archive)
         if let error = sink.error { throw error }
         try check(result, "finish archive")
-        try sink.end()
-        return (sink.hasher.finalizeHex(), sink.bytes)
+        return try sink.end()
     }
 
     private func writeHeader(_ path: String, type: UInt32, status: stat, size: Int64, symlink: String? = nil) throws {
@@ -155,25 +158,20 @@ final class BundleWriter {
     }
 }
 
-/// Receives libarchive's tar stream: compresses it, writes it to the descriptor and hashes
-/// the compressed bytes.
+/// Receives libarchive's tar stream and compresses it into the ``SealingSink``.
 private final class CompressingSink {
-    let descriptor: FileDescriptor
-    let path: String
+    let output: SealingSink
     let compressor: ZstdCompressor
-    var hasher = SHA256()
-    var bytes: Int64 = 0
     var error: (any Error)?
 
-    init(descriptor: FileDescriptor, path: String, compression: CompressionSettings) throws {
-        self.descriptor = descriptor
-        self.path = path
+    init(output: SealingSink, compression: CompressionSettings) throws {
+        self.output = output
         self.compressor = try ZstdCompressor(compression)
     }
 
     func write(_ chunk: UnsafeRawBufferPointer) -> Int {
         do {
-            try compressor.compress(chunk, end: false, emit: emit)
+            try compressor.compress(chunk, end: false, emit: output.write)
         } catch {
             self.error = error
             return -1
@@ -181,27 +179,11 @@ private final class CompressingSink {
         return chunk.count
     }
 
-    /// Ends the zstd frame and writes its last bytes.
-    func end() throws {
-        try compressor.compress(UnsafeRawBufferPointer(start: nil, count: 0), end: true, emit: emit)
+    /// Ends the zstd frame and the file.
+    func end() throws -> (sha256: String, size: Int64, encryption: BundleEncryption?) {
+        try compressor.compress(UnsafeRawBufferPointer(start: nil, count: 0), end: true, emit: output.write)
+        return try output.finish()
     }
-
-    private func emit(_ compressed: UnsafeRawBufferPointer) throws {
-        try FileOps.writeAll(descriptor, compressed, path: path)
-        hasher.update(bufferPointer: compressed)
-        bytes += Int64(compressed.count)
-        // The bundle is fsynced before it is renamed into the store; starting the disk
-        // writes as it grows leaves that fsync little to wait for, and keeps dirty pages few.
-        if bytes - writtenBack >= Self.writebackStep {
-            _ = snap_start_writeback(descriptor.rawValue, writtenBack, bytes - writtenBack)
-            writtenBack = bytes
-        }
-    }
-
-    /// How much is written before the disk is asked to take it.
-    private static let writebackStep: Int64 = 8 << 20
-    /// Bytes already handed to the disk's writeback.
-    private var writtenBack: Int64 = 0
 }
 
 private func compressingSinkWrite(

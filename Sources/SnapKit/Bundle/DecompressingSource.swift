@@ -3,8 +3,9 @@ import Crypto
 import Foundation
 import Glibc
 
-/// Reads a bundle file on its own thread: hashes the compressed bytes, decompresses them,
-/// and hands the tar stream over in blocks through a small bounded queue.
+/// Reads a bundle file on its own thread: hashes the file's bytes, decrypts them when the
+/// bundle is an age file (a chunk's plaintext goes on only once it authenticated),
+/// decompresses them, and hands the tar stream over in blocks through a small bounded queue.
 ///
 /// Memory stays fixed whatever the bundle's size: four 1 MiB blocks in flight, one input
 /// buffer, and the zstd window (at most 128 MiB for a hostile bundle, 2–8 MiB for snap's).
@@ -17,6 +18,8 @@ final class DecompressingSource: @unchecked Sendable {
 
     let path: String
     private let fd: Int32
+    private let decryptor: AgeDecryptor?
+    private let identityPath: String?
     private let condition = NSCondition()
     private let stopped = DispatchSemaphore(value: 0)
     private var ready: [Block] = []
@@ -31,9 +34,14 @@ final class DecompressingSource: @unchecked Sendable {
     private static let blocksInFlight = 4
 
     /// Starts reading `fd`, which this source closes.
-    init(fd: Int32, path: String) throws {
+    /// - Parameters:
+    ///   - decryptor: opens an encrypted bundle; nil for a plain one.
+    ///   - identityPath: the identity file the decryptor holds, for messages.
+    init(fd: Int32, path: String, decryptor: AgeDecryptor? = nil, identityPath: String? = nil) throws {
         self.fd = fd
         self.path = path
+        self.decryptor = decryptor
+        self.identityPath = identityPath
         self.spare = (0..<Self.blocksInFlight).map { _ in .allocate(byteCount: Self.blockSize, alignment: 64) }
         let decompressor = try ZstdDecompressor()
         let thread = Thread { [self] in
@@ -101,7 +109,7 @@ final class DecompressingSource: @unchecked Sendable {
     // MARK: The reading thread
 
     private func produce(_ decompressor: ZstdDecompressor) {
-        let input = UnsafeMutableRawBufferPointer.allocate(byteCount: ZSTD_DStreamInSize(), alignment: 64)
+        let input = UnsafeMutableRawBufferPointer.allocate(byteCount: max(ZSTD_DStreamInSize(), 1 << 20), alignment: 64)
         defer { input.deallocate() }
         var hasher = SHA256()
         var size: Int64 = 0
@@ -111,17 +119,18 @@ final class DecompressingSource: @unchecked Sendable {
                 if count < 0 && errno == EINTR { continue }
                 if count < 0 { throw SystemError("read bundle", path, .last) }
                 if count == 0 { break }
-                hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: input[0..<count]))
+                let chunk = UnsafeRawBufferPointer(rebasing: input[0..<count])
+                hasher.update(bufferPointer: chunk)
                 size += Int64(count)
-                var source = ZSTD_inBuffer(src: input.baseAddress, size: count, pos: 0)
-                while true {
-                    guard let output = takeSpare() else { return }
-                    var sink = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
-                    let problem = decompressor.decompress(&source, into: &sink)
-                    hand(Block(buffer: output, count: sink.pos))
-                    if let problem { throw BundleError.archive(operation: "decompress", path: path, detail: problem) }
-                    if source.pos == source.size && sink.pos < sink.size { break }
+                if let decryptor {
+                    try opening { try decryptor.write(chunk) { try decompress($0, decompressor) } }
+                } else {
+                    try decompress(chunk, decompressor)
                 }
+            }
+            if let decryptor {
+                guard size > 0 else { throw BundleError.encrypted(path: path, detail: "the file is empty") }
+                try opening { try decryptor.finish { try decompress($0, decompressor) } }
             }
             guard size > 0, decompressor.atFrameEnd else {
                 throw BundleError.archive(
@@ -129,10 +138,39 @@ final class DecompressingSource: @unchecked Sendable {
                     detail: size == 0 ? "the file is empty" : "the zstd stream is truncated")
             }
             finish(digest: (hasher.finalizeHex(), size), error: nil)
+        } catch is Cancelled {
+            return
         } catch {
             finish(digest: nil, error: error)
         }
     }
+
+    /// Runs a step of the age decryptor, saying its failures of the bundle: damage (exit 4)
+    /// or no usable key.
+    private func opening(_ step: () throws -> Void) throws {
+        do {
+            try step()
+        } catch let error as AgeError {
+            throw BundleError.opening(path: path, identityPath: identityPath, error)
+        }
+    }
+
+    /// Decompresses `input` into blocks for the reader.
+    /// - Throws: ``Cancelled`` once the reader is gone; ``BundleError`` for a damaged stream.
+    private func decompress(_ input: UnsafeRawBufferPointer, _ decompressor: ZstdDecompressor) throws {
+        var source = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
+        while true {
+            guard let output = takeSpare() else { throw Cancelled() }
+            var sink = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
+            let problem = decompressor.decompress(&source, into: &sink)
+            hand(Block(buffer: output, count: sink.pos))
+            if let problem { throw BundleError.archive(operation: "decompress", path: path, detail: problem) }
+            if source.pos == source.size && sink.pos < sink.size { return }
+        }
+    }
+
+    /// The reader stopped reading; the thread ends quietly.
+    private struct Cancelled: Error {}
 
     /// A free block, waiting for the reader to give one back; nil once cancelled.
     private func takeSpare() -> UnsafeMutableRawBufferPointer? {

@@ -18,7 +18,20 @@ package enum CredentialRedaction {
     /// `text` with the value of every `name=value` pair whose name holds a credential blanked,
     /// and the password of every URL (`https://user:secret@host`).
     package static func redact(_ text: String) -> String {
-        redactPairs(redactURLPasswords(text))
+        redactAgeIdentities(redactPairs(redactURLPasswords(text)))
+    }
+
+    /// An age secret key (`AGE-SECRET-KEY-1...`, in either case) keeps only its prefix.
+    private static func redactAgeIdentities(_ text: String) -> String {
+        let prefix = "AGE-SECRET-KEY-"
+        guard text.uppercased().contains(prefix) else { return text }
+        var result = ""
+        var rest = Substring(text)
+        while let found = rest.range(of: prefix, options: .caseInsensitive) {
+            result += rest[..<found.upperBound] + "***"
+            rest = rest[found.upperBound...].drop { $0.isLetter || $0.isNumber || $0 == "-" }
+        }
+        return result + rest
     }
 
     /// `scheme://user:password@` becomes `scheme://user:***@`.

@@ -34,8 +34,10 @@ package struct SnapConfig: Sendable, Equatable {
     package var managers: [ManagerEntry]
     /// Where `snap copy` sends the store off site.
     package var remotes: [RemoteEntry] = []
+    /// Encryption of new bundles and the identity that reads them; nil: plain bundles.
+    package var encryption: EncryptionEntry?
 
-    static let topKeys = ["store", "cluster", "policy", "managers", "remotes"]
+    static let topKeys = ["store", "cluster", "policy", "managers", "remotes", "encryption"]
     static let managerKeys =
         [
             "name", "home", "nodename", "partner", "role", "mnesia_dir", "console_host",
@@ -92,6 +94,7 @@ package struct SnapConfig: Sendable, Equatable {
                 }
                 config.managers = try sequence.map { try manager($0, path: path, base: base) }
             case "remotes": config.remotes = try remotes(value, path: path, line: line, base: base)
+            case "encryption": config.encryption = try encryption(value, path: path, line: line, base: base)
             default:
                 throw ConfigError.unknownKey(path: path, line: line, key: name, known: topKeys)
             }

@@ -43,9 +43,11 @@ package protocol ScannedCapture {
     /// How the sources look on disk (``ScannedSources/signature``), for sources that need no
     /// settling; nil for a live node's files, which may hold commits not yet written.
     var signature: String? { get }
-    /// Writes the bundle of what was listed to a temporary file in `directory`, on snap's host.
+    /// Writes the bundle of what was listed to a temporary file in `directory`, on snap's host,
+    /// encrypted to `recipients` when there are any (on snap's host: no key travels).
     /// - Throws: ``BundleError/fileChanged(path:)`` when something moved under the copy.
-    func build(in directory: String, compression: CompressionSettings) throws -> BuiltBundle
+    func build(in directory: String, compression: CompressionSettings, recipients: [AgeRecipient]) throws
+        -> BuiltBundle
 }
 
 /// Bundles files on snap's own host.
@@ -74,7 +76,9 @@ private struct LocalScan: ScannedCapture {
 
     var signature: String? { scanned.sources.stableFor == nil ? scanned.signature : nil }
 
-    func build(in directory: String, compression: CompressionSettings) throws -> BuiltBundle {
-        try BundleBuilder.build(scanned, in: directory, compression: compression)
+    func build(in directory: String, compression: CompressionSettings, recipients: [AgeRecipient]) throws
+        -> BuiltBundle
+    {
+        try BundleBuilder.build(scanned, in: directory, compression: compression, recipients: recipients)
     }
 }

@@ -29,7 +29,7 @@ extension OffsiteCopier {
 
         /// Plans the copy of `record`.
         mutating func add(_ record: SnapshotRecord, listing: RemoteListing, remote: RemoteEntry, store: Store) throws {
-            let bundle = RemoteLayout.bundle(record.bundleSha256)
+            let bundle = RemoteLayout.bundle(of: record)
             let manifest = RemoteLayout.manifest(record.bundleSha256)
             let recordObject = RemoteLayout.record(record.id)
             // Its size only: a manifest is hashed when it is sent or read back, not on every run.

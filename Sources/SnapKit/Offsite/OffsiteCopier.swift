@@ -99,7 +99,7 @@ struct OffsiteCopier {
             // Snapshots whose bundle or manifest is damaged here or there are not moved into place.
             let bad = checked.damagedThere.union(checked.damagedHere).union(unusable)
             func usable(_ record: SnapshotRecord) -> Bool {
-                let objects = [RemoteLayout.bundle(record.bundleSha256), RemoteLayout.manifest(record.bundleSha256)]
+                let objects = [RemoteLayout.bundle(of: record), RemoteLayout.manifest(record.bundleSha256)]
                 return !objects.contains(where: bad.contains)
             }
             for record in plan.newRecords + tornRecords + adopted where !usable(record) {
@@ -123,7 +123,7 @@ struct OffsiteCopier {
     private static func damage(
         of record: SnapshotRecord, bad: Set<String>, checked: CheckedUpload, unusable: Set<String>
     ) -> String {
-        let bundle = RemoteLayout.bundle(record.bundleSha256)
+        let bundle = RemoteLayout.bundle(of: record)
         let manifest = RemoteLayout.manifest(record.bundleSha256)
         if unusable.contains(bundle) {
             return "snapshot \(record.id) was not copied: its bundle is missing from the store (run `snap verify`)"

@@ -11,9 +11,11 @@ struct RemoteBundleMarker: Codable, Sendable, Equatable {
 extension Store {
     func remoteMarkerPath(_ sha256: String) -> String { bundlesDirectory + "/\(sha256).remote" }
 
-    /// The remote that holds bundle `sha256`, when the store has not fetched it yet.
-    func remoteHolding(_ sha256: String) -> String? {
-        guard !FileOps.exists(bundlePath(sha256)), let bytes = try? FileOps.readFile(remoteMarkerPath(sha256)) else {
+    /// The remote that holds the bundle of `record`, when the store has not fetched it yet.
+    func remoteHolding(_ record: SnapshotRecord) -> String? {
+        let sha256 = record.bundleSha256
+        guard !FileOps.exists(bundlePath(of: record)), let bytes = try? FileOps.readFile(remoteMarkerPath(sha256))
+        else {
             return nil
         }
         return (try? JSONCoding.decode(RemoteBundleMarker.self, from: bytes, path: remoteMarkerPath(sha256)))?.remote
@@ -27,17 +29,19 @@ extension LockedStore {
             try JSONCoding.encode(RemoteBundleMarker(remote: remote)), to: store.remoteMarkerPath(sha256))
     }
 
-    /// Moves bundles downloaded into `directory` (under their remote paths) into the store,
-    /// each after its SHA-256 matched its name, and drops their markers.
+    /// Moves the bundle objects downloaded into `directory` (under their remote paths, which
+    /// are the store's) into the store, each after its SHA-256 matched its name, and drops
+    /// their markers.
     /// - Throws: ``RemoteBundleDamaged`` (exit 4) for a bundle that reads back wrong or is missing.
-    func adoptFetched(_ shas: [String], from directory: String, remote: RemoteEntry) throws {
-        for sha in shas {
-            let file = directory + "/" + RemoteLayout.bundle(sha)
+    func adoptFetched(_ objects: [String], from directory: String, remote: RemoteEntry) throws {
+        for object in objects {
+            guard let sha = RemoteLayout.bundleSha256(object) else { continue }
+            let file = directory + "/" + object
             guard FileOps.exists(file), try FileOps.sha256(ofFile: file).sha256 == sha else {
                 throw RemoteBundleDamaged(
                     remote: remote.shown, name: remote.name, sha256: sha, missing: !FileOps.exists(file))
             }
-            try FileOps.rename(file, to: store.bundlePath(sha))
+            try FileOps.rename(file, to: store.root + "/" + object)
             unlink(store.remoteMarkerPath(sha))
         }
         try FileOps.syncDirectory(store.bundlesDirectory)

@@ -19,14 +19,25 @@ enum RemoteLayout {
     static let auditPrefix = "audit/"
     static let incoming = "incoming/"
 
-    static func bundle(_ sha256: String) -> String { "bundles/\(sha256).tar.zst" }
+    /// The object of the bundle whose file hashes to `sha256` (named as in the store).
+    static func bundle(_ sha256: String, encrypted: Bool) -> String {
+        "bundles/" + BundleName.file(sha256, encrypted: encrypted)
+    }
+    /// The object of `record`'s bundle.
+    static func bundle(of record: SnapshotRecord) -> String {
+        bundle(record.bundleSha256, encrypted: record.encryption != nil)
+    }
+    /// The objects the bundle `sha256` may be, plain or encrypted (a hash names one file).
+    static func bundleCandidates(_ sha256: String) -> [String] {
+        [bundle(sha256, encrypted: false), bundle(sha256, encrypted: true)]
+    }
     static func manifest(_ sha256: String) -> String { "bundles/\(sha256).manifest.json" }
     static func record(_ id: String) -> String { "snapshots/\(id).json" }
 
     /// The SHA-256 a bundle object is named by; nil for any other object.
     static func bundleSha256(_ object: String) -> String? {
-        guard object.hasPrefix("bundles/"), object.hasSuffix(".tar.zst") else { return nil }
-        return String(object.dropFirst("bundles/".count).dropLast(".tar.zst".count))
+        guard object.hasPrefix("bundles/") else { return nil }
+        return BundleName.sha256(of: String(object.dropFirst("bundles/".count)))
     }
 
     /// The name of the segment holding entries `from` through `to`, the last with hash `hash`.
@@ -67,7 +78,12 @@ struct RemoteListing: Sendable {
     var hasInfo: Bool { objects[RemoteLayout.info] != nil }
 
     /// Size of the bundle `sha256` there, if any.
-    func bundleSize(_ sha256: String) -> Int64? { objects[RemoteLayout.bundle(sha256)] }
+    func bundleSize(_ sha256: String) -> Int64? { bundleObject(sha256).flatMap { objects[$0] } }
+
+    /// The object of the bundle `sha256` there, plain or encrypted, if any.
+    func bundleObject(_ sha256: String) -> String? {
+        RemoteLayout.bundleCandidates(sha256).first { objects[$0] != nil }
+    }
 
     /// The ids of the records there.
     var recordIds: [String] {
@@ -78,8 +94,8 @@ struct RemoteListing: Sendable {
     /// The bundles there, by SHA-256, with their sizes.
     var bundles: [String: Int64] {
         var result: [String: Int64] = [:]
-        for (path, size) in objects where path.hasPrefix("bundles/") && path.hasSuffix(".tar.zst") {
-            result[String(path.dropFirst("bundles/".count).dropLast(".tar.zst".count))] = size
+        for (path, size) in objects {
+            if let sha256 = RemoteLayout.bundleSha256(path) { result[sha256] = size }
         }
         return result
     }

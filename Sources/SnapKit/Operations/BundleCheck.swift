@@ -18,15 +18,38 @@ package struct BundleCheck: Sendable {
     /// What is wrong with the store's copy of the manifest beside the bundle, if anything.
     /// The copy is derived from the bundle, so `verify` writes it again from a sound one.
     var manifestCopyProblem: String?
+    /// False when the bundle is encrypted and only its file was checked (its SHA-256 and
+    /// age header): no identity was configured to read what is inside.
+    package var contentChecked = true
+    /// Why an encrypted bundle could not be opened: no identity, or none that fits.
+    package var keyError: BundleKeyError?
 
-    /// Reads the bundle of `record` in `store`, with the store's copy of its manifest.
-    package static func run(_ record: SnapshotRecord, in store: Store) -> BundleCheck {
+    /// Reads the bundle of `record` in `store`, with the store's copy of its manifest. An
+    /// encrypted bundle is opened with the store's identity; without one it is checked as far
+    /// as that goes (``runSealed(_:in:)``), unless `contentRequired`, which sets ``keyError``.
+    package static func run(_ record: SnapshotRecord, in store: Store, contentRequired: Bool = false) -> BundleCheck {
         let copyPath = store.manifestPath(record.bundleSha256)
-        var check = run(path: store.bundlePath(record.bundleSha256), storedManifest: try? FileOps.readFile(copyPath))
+        let path = store.bundlePath(of: record)
+        if let encryption = record.encryption, store.keys.identityPath == nil {
+            guard contentRequired else { return runSealed(record, in: store) }
+            var check = BundleCheck(path: path, problems: [])
+            check.keyError = BundleKeyError.noIdentity(bundle: path).naming(recipients: encryption.recipients)
+            return check
+        }
+        var check = run(path: path, storedManifest: try? FileOps.readFile(copyPath), keys: store.keys)
         if let problem = check.manifestCopyProblem {
             check.manifestCopyProblem = "\(copyPath): \(problem)"
         }
+        check.keyError = check.keyError?.naming(recipients: record.encryption?.recipients ?? [])
         return check
+    }
+
+    /// Throws the key problem that kept the content from being read, when the file itself is
+    /// the one recorded (a file that hashes otherwise is damage, which the problems say).
+    package func requireKey(for record: SnapshotRecord) throws {
+        guard let keyError else { return }
+        if let sha256, sha256 != record.bundleSha256 { return }
+        throw keyError
     }
 
     /// Reads `path` once: the file's SHA-256, every entry's SHA-256, the manifest and the
@@ -36,7 +59,7 @@ package struct BundleCheck: Sendable {
     /// An entry is only decompressed up to what the store's manifest promises for it (an
     /// entry it does not list is not decompressed at all), so a bundle crafted to unpack to
     /// far more than it holds is reported, not inflated into memory.
-    package static func run(path: String, storedManifest: [UInt8]?) -> BundleCheck {
+    package static func run(path: String, storedManifest: [UInt8]?, keys: BundleKeys = .none) -> BundleCheck {
         guard FileOps.exists(path) else {
             return BundleCheck(path: path, problems: ["bundle \(path) is missing"])
         }
@@ -48,7 +71,7 @@ package struct BundleCheck: Sendable {
         var problems: [String] = []
         var digest: (sha256: String, size: Int64)?
         do {
-            let reader = try BundleReader(path: path)
+            let reader = try BundleReader(path: path, keys: keys)
             while let entry = try reader.next() {
                 if case .file = entry.kind, entry.size > limits.limit(for: entry.path) {
                     if entry.path == BundleBuilder.manifestPath || entry.path == BundleBuilder.checksumsPath {
@@ -89,6 +112,11 @@ package struct BundleCheck: Sendable {
                 }
             }
             digest = try reader.finish()
+        } catch let error as BundleKeyError {
+            let digest = try? FileOps.sha256(ofFile: path)
+            var check = BundleCheck(path: path, sha256: digest?.sha256, size: digest?.size, problems: problems)
+            check.keyError = error
+            return check
         } catch {
             problems.append("unreadable archive: \(error)")
             digest = try? FileOps.sha256(ofFile: path)

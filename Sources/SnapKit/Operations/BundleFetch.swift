@@ -11,20 +11,20 @@ enum BundleFetch {
     static func ensure(_ records: [SnapshotRecord], in locked: LockedStore, session: Session) throws -> Int {
         var byRemote: [String: Set<String>] = [:]
         for record in records {
-            if let remote = locked.store.remoteHolding(record.bundleSha256) {
-                byRemote[remote, default: []].insert(record.bundleSha256)
+            if let remote = locked.store.remoteHolding(record) {
+                byRemote[remote, default: []].insert(RemoteLayout.bundle(of: record))
             }
         }
         var fetched = 0
-        for (name, shas) in byRemote.sorted(by: { $0.key < $1.key }) {
+        for (name, objects) in byRemote.sorted(by: { $0.key < $1.key }) {
             let remote = try session.remote(name)
             try locked.withScratch { scratch in
-                let wanted = shas.sorted()
-                try RemoteStore(remote, scratch: scratch).download(wanted.map(RemoteLayout.bundle), to: scratch)
+                let wanted = objects.sorted()
+                try RemoteStore(remote, scratch: scratch).download(wanted, to: scratch)
                 try locked.adoptFetched(wanted, from: scratch, remote: remote)
             }
-            session.invocation.logger.info("fetched \(shas.count) bundles from remote \(name)")
-            fetched += shas.count
+            session.invocation.logger.info("fetched \(objects.count) bundles from remote \(name)")
+            fetched += objects.count
         }
         return fetched
     }

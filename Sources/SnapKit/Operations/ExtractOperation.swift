@@ -23,7 +23,7 @@ package enum ExtractOperation {
                 throw BundleError.targetNotEmpty(target)
             }
         }
-        let bundle = store.bundlePath(record.bundleSha256)
+        let bundle = store.bundlePath(of: record)
         guard FileOps.exists(bundle) else { throw StoreError.missingBundle(snapshot: record.id, path: bundle) }
         let (manifest, manifestBytes) = try DamageFound.said { try store.manifest(for: record) }
         let absolute = target.hasPrefix("/") ? target : FileManager.default.currentDirectoryPath + "/" + target
@@ -31,9 +31,11 @@ package enum ExtractOperation {
         let staging = parent + "/.snap-extract-" + FileOps.randomHex(bytes: 6)
         try FileOps.makeDirectory(staging)
         do {
-            let digest = try BundleExtractor.extract(
-                bundlePath: bundle, expected: ExpectedContent(manifest: manifest, manifestBytes: manifestBytes),
-                into: staging)
+            let digest = try BundleKeyError.sayingDamage(of: bundle, recorded: record.bundleSha256) {
+                try BundleExtractor.extract(
+                    bundlePath: bundle, keys: store.keys,
+                    expected: ExpectedContent(manifest: manifest, manifestBytes: manifestBytes), into: staging)
+            }
             guard digest.sha256 == record.bundleSha256 else {
                 throw BundleError.contentMismatch(path: bundle, detail: "bundle hash differs from the record")
             }
@@ -43,6 +45,9 @@ package enum ExtractOperation {
         } catch BundleError.insufficientSpace(_, let needed, let available) {
             try? FileOps.removeTree(staging)
             throw BundleError.insufficientSpace(target: target, needed: needed, available: available)
+        } catch let error as BundleKeyError {
+            try? FileOps.removeTree(staging)
+            throw error.naming(recipients: record.encryption?.recipients ?? [])
         } catch let interrupted as Interrupted {
             try? FileOps.removeTree(staging)
             throw interrupted.leaving(

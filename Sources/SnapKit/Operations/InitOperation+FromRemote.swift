@@ -52,12 +52,12 @@ extension InitOperation {
             (parent.isEmpty ? "." : parent) + "/" + FileOps.temporaryPrefix + "snap-init-"
             + FileOps.randomHex(bytes: 6)
         let store = try Store.initialize(at: building, info: info)
-        let bundles = Array(Set(adopted.map(\.bundleSha256))).sorted()
+        let bundles = Array(Set(adopted.map(RemoteLayout.bundle(of:)))).sorted()
         let copied = Date()
         do {
             try store.withLock("init", by: session.invocation) { locked, facts in
                 try locked.adoptAuditLog(catalog.auditLines)
-                for sha in bundles {
+                for sha in bundles.compactMap(RemoteLayout.bundleSha256) {
                     let manifest = scratch + "/read/" + RemoteLayout.manifest(sha)
                     try locked.saveManifestCopy(try FileOps.readFile(manifest), of: sha)
                     try locked.markRemote(sha, on: remote.name)
@@ -72,7 +72,7 @@ extension InitOperation {
                 if all {
                     // Into the store's own scratch: renamed into place on the same filesystem.
                     try locked.withScratch { directory in
-                        try remoteStore.download(bundles.map(RemoteLayout.bundle), to: directory)
+                        try remoteStore.download(bundles, to: directory)
                         try locked.adoptFetched(bundles, from: directory, remote: remote)
                     }
                 }

@@ -77,7 +77,7 @@ extension Store {
     /// Bytes of all bundle files.
     func bundleBytes() -> Int64 {
         let names = (try? FileOps.listDirectory(bundlesDirectory)) ?? []
-        return names.filter { $0.hasSuffix(".tar.zst") }.reduce(0) { total, name in
+        return names.filter { BundleName.sha256(of: $0) != nil }.reduce(0) { total, name in
             total + Int64((try? FileOps.status(bundlesDirectory + "/" + name))?.st_size ?? 0)
         }
     }

@@ -71,7 +71,7 @@ extension PruneOperation {
             facts.snapshots = dropped.sorted()
             try markPruned(dropped, from: remote, at: now, in: locked)
             try Interruption.check(leaving: "the records were removed there; their bundles go on the next prune")
-            let objects = freed.sorted().flatMap { [RemoteLayout.bundle($0), RemoteLayout.manifest($0)] }
+            let objects = freed.sorted().flatMap { RemoteLayout.bundleCandidates($0) + [RemoteLayout.manifest($0)] }
                 .filter { catalog.listing.objects[$0] != nil }
             try remoteStore.delete(objects)
             return RemotePruneReport(

@@ -51,12 +51,16 @@ package enum RemoteVerifyOperation {
         let sample = percent.map { RemoteSample(percent: $0, state: state) }
         let chosen = users.keys.filter { sample?.includes($0) ?? true }.sorted()
         try Interruption.check(leaving: "nothing was recorded")
-        let sums = try remoteStore.sha256(of: chosen.map(RemoteLayout.bundle))
+        let objects = Dictionary(
+            uniqueKeysWithValues: chosen.map {
+                ($0, catalog.listing.bundleObject($0) ?? RemoteLayout.bundleCandidates($0)[0])
+            })
+        let sums = try remoteStore.sha256(of: chosen.compactMap { objects[$0] })
         try remoteStore.download(chosen.map(RemoteLayout.manifest), to: scratch + "/manifests")
         var good: Set<String> = []
         for sha in chosen {
             let names = (users[sha] ?? []).map(\.id).joined(separator: ", ")
-            guard sums[RemoteLayout.bundle(sha)] == sha else {
+            guard let object = objects[sha], sums[object] == sha else {
                 problems.append(
                     "bundle \(sha) (snapshots \(names)) reads back with another SHA-256: it was changed or damaged there"
                 )

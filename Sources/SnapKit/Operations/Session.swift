@@ -22,7 +22,15 @@ package struct Session: Sendable {
     /// - Throws: ``StoreError/noStoreConfigured`` or what ``Store/open(at:)`` throws.
     package func openStore() throws -> Store {
         guard let storePath else { throw StoreError.noStoreConfigured }
-        return try Store.open(at: storePath)
+        var store = try Store.open(at: storePath)
+        store.keys = keys
+        return store
+    }
+
+    /// The age keys of snap.yaml's `encryption:` (none without it).
+    package var keys: BundleKeys {
+        guard let encryption = config?.encryption else { return .none }
+        return BundleKeys(recipients: encryption.recipients, identityPath: encryption.identity)
     }
 
     /// The configured managers named `names`, in that order, or all of them when `names` is empty.

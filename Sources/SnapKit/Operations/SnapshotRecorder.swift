@@ -41,8 +41,13 @@ package enum SnapshotRecorder {
         // Only a directory that needs no settling can be judged by its signature; a live
         // node's may hold commits its log has not written yet.
         let signature = scanned.signature
+        // A bundle is reused only when it is sealed as new ones are: turning encryption on
+        // (or changing the recipients) never keeps new snapshots in an old bundle.
+        let recipients = store.keys.recipientNames
+        func sealedAsNew(_ record: SnapshotRecord) -> Bool { (record.encryption?.recipients ?? []) == recipients }
         if let signature, let newest = existing.newest(of: request.node), newest.sourceSignature == signature,
-            (try? FileOps.status(store.bundlePath(newest.bundleSha256)))??.st_size == off_t(newest.bundleSize),
+            sealedAsNew(newest),
+            (try? FileOps.status(store.bundlePath(of: newest)))??.st_size == off_t(newest.bundleSize),
             let stored = try? store.manifest(for: newest)
         {
             // Not re-hashed here (that would read it all, which this path exists to avoid);
@@ -55,8 +60,9 @@ package enum SnapshotRecorder {
                 request.tables = tables
             }
             return try record(
-                request, bundle: (newest.bundleSha256, newest.bundleSize), manifest: stored.manifest,
-                deduplicated: true, signature: signature, in: locked, existing: existing, now: now)
+                request, bundle: (newest.bundleSha256, newest.bundleSize, newest.encryption),
+                manifest: stored.manifest, deduplicated: true, signature: signature, in: locked, existing: existing,
+                now: now)
         }
         var request = request
         // The dump is read for its summary while the bundle is compressed, and waited for
@@ -67,7 +73,8 @@ package enum SnapshotRecorder {
             ? BackgroundWork(name: "snap-dump-summary") { [sources = request.sources] in try sources.tables() } : nil
         let built: BuiltBundle
         do {
-            built = try scanned.build(in: store.bundlesDirectory, compression: request.compression)
+            built = try scanned.build(
+                in: store.bundlesDirectory, compression: request.compression, recipients: store.keys.recipients)
         } catch {
             _ = try dumpSummary?.value()
             throw error
@@ -75,26 +82,28 @@ package enum SnapshotRecorder {
         defer { unlink(built.temporaryPath) }  // renamed into place by now, or not needed
         if let dumpSummary { request.tables = try dumpSummary.value() }
         var intact: [String: Bool] = [:]
-        func isIntact(_ sha256: String) -> Bool {
+        func isIntact(_ sha256: String, encrypted: Bool) -> Bool {
             if let known = intact[sha256] { return known }
-            let found = Self.isIntact(sha256, in: store, logger: logger)
+            let found = Self.isIntact(store.bundlePath(sha256, encrypted: encrypted), sha256, logger: logger)
             intact[sha256] = found
             return found
         }
         if let newest = existing.newest(of: request.node), newest.treeDigest == built.manifest.treeDigest,
-            isIntact(newest.bundleSha256)
+            sealedAsNew(newest), isIntact(newest.bundleSha256, encrypted: newest.encryption != nil)
         {
             logger.info("content unchanged since \(newest.id); reusing its bundle")
             return try record(
-                request, bundle: (newest.bundleSha256, newest.bundleSize), manifest: built.manifest,
-                deduplicated: true, signature: signature, in: locked, existing: existing, now: now)
+                request, bundle: (newest.bundleSha256, newest.bundleSize, newest.encryption),
+                manifest: built.manifest, deduplicated: true, signature: signature, in: locked, existing: existing,
+                now: now)
         }
-        if isIntact(built.sha256) {
+        let encrypted = built.encryption != nil
+        if isIntact(built.sha256, encrypted: encrypted) {
             return try record(
-                request, bundle: (built.sha256, built.size), manifest: built.manifest,
+                request, bundle: (built.sha256, built.size, built.encryption), manifest: built.manifest,
                 deduplicated: true, signature: signature, in: locked, existing: existing, now: now)
         }
-        let bundlePath = store.bundlePath(built.sha256)
+        let bundlePath = store.bundlePath(built.sha256, encrypted: encrypted)
         let manifestPath = store.manifestPath(built.sha256)
         // A damaged or missing bundle that records name gets these very bytes back.
         let hadBundle = FileOps.exists(bundlePath)
@@ -110,7 +119,7 @@ package enum SnapshotRecorder {
                     "wrote the \(hadBundle ? "damaged" : "missing") bundle \(bundlePath) again from the same content")
             }
             let saved = try record(
-                request, bundle: (built.sha256, built.size), manifest: built.manifest,
+                request, bundle: (built.sha256, built.size, built.encryption), manifest: built.manifest,
                 deduplicated: false, signature: signature, in: locked, existing: existing, now: now)
             unlink(store.pendingPath(built.sha256))
             return saved
@@ -124,10 +133,9 @@ package enum SnapshotRecorder {
         }
     }
 
-    /// True when the bundle named `sha256` is there and still hashes to its name. A damaged
+    /// True when the bundle at `path` is there and still hashes to `sha256`, its name. A damaged
     /// one is reported and never reused: `snap verify` says which snapshots it breaks.
-    private static func isIntact(_ sha256: String, in store: Store, logger: Logger) -> Bool {
-        let path = store.bundlePath(sha256)
+    private static func isIntact(_ path: String, _ sha256: String, logger: Logger) -> Bool {
         guard FileOps.exists(path) else { return false }
         guard let actual = try? FileOps.sha256(ofFile: path), actual.sha256 == sha256 else {
             logger.warning("bundle \(path) does not hash to its name: it is damaged and is not reused")
@@ -137,7 +145,8 @@ package enum SnapshotRecorder {
     }
 
     private static func record(
-        _ request: CaptureRequest, bundle: (sha256: String, size: Int64), manifest: BundleManifest,
+        _ request: CaptureRequest, bundle: (sha256: String, size: Int64, encryption: BundleEncryption?),
+        manifest: BundleManifest,
         deduplicated: Bool, signature: String?, in locked: LockedStore, existing: RecordSet, now: Date
     ) throws -> SnapshotRecord {
         let store = locked.store
@@ -167,6 +176,7 @@ package enum SnapshotRecorder {
         record.sourceSignature = signature
         record.downtimeSeconds = request.downtimeSeconds
         record.coordinator = ToolInfo.host
+        record.encryption = bundle.encryption
         try locked.save(record)
         var updated = info
         updated.lastVersion = version

@@ -22,6 +22,9 @@ package struct VerifyReport: Codable, Sendable {
     /// Checked snapshots whose dates cannot be right (``ClockWarning``): reported, never a
     /// verification failure.
     package var clockWarnings: [ClockWarning] = []
+    /// Encrypted snapshots checked without an identity: their file's SHA-256 and age header
+    /// only, not what is inside.
+    package var contentNotChecked: [String] = []
 }
 
 /// Re-reads bundles and records the verdict in each snapshot record.
@@ -39,6 +42,7 @@ package enum VerifyOperation {
         var checks: [String: BundleCheck] = [:]
         var failures: [VerifyReport.Failure] = []
         var repaired: [String] = []
+        var sealedOnly: [String] = []
         for (index, var record) in records.enumerated() {
             try Interruption.check(
                 leaving: "\(index) of the \(records.count) snapshots were checked and keep their verdict "
@@ -52,9 +56,12 @@ package enum VerifyOperation {
                     BundleCheck.run(record, in: store), of: record, in: locked, repaired: &repaired)
                 checks[record.bundleSha256] = check
             }
+            try check.requireKey(for: record)
             let problems = problems(of: record, check: check)
             record.verification = SnapshotRecord.Verification(
-                checked: now, ok: problems.isEmpty, problem: problems.isEmpty ? nil : summary(problems))
+                checked: now, ok: problems.isEmpty, problem: problems.isEmpty ? nil : summary(problems),
+                contentChecked: check.contentChecked ? nil : false)
+            if !check.contentChecked { sealedOnly.append(record.id) }
             if !problems.isEmpty {
                 failures.append(.init(id: record.id, node: record.node, problem: summary(problems)))
             }
@@ -62,7 +69,8 @@ package enum VerifyOperation {
             if FileOps.exists(store.recordPath(record.id)) { try locked.save(record) }
         }
         return VerifyReport(
-            checked: records.count, ok: records.count - failures.count, failed: failures, repaired: repaired)
+            checked: records.count, ok: records.count - failures.count, failed: failures, repaired: repaired,
+            contentNotChecked: sealedOnly)
     }
 
     /// The store's copy of a manifest is derived from its bundle: when the bundle is sound and

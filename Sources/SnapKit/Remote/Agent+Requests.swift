@@ -259,8 +259,9 @@ extension Agent {
             let compression = try CompressionSettings(
                 level: request.compressionLevel ?? 3, threads: request.compressionThreads ?? 0)
             let built = try host.node.withPrivateDumpPath { path in
+                // Plain here: the coordinator encrypts it as it arrives, so no key comes to this host.
                 let built = try scanned.build(
-                    in: (path as NSString).deletingLastPathComponent, compression: compression)
+                    in: (path as NSString).deletingLastPathComponent, compression: compression, recipients: [])
                 defer { unlink(built.temporaryPath) }
                 try channel.sendData(ofFile: built.temporaryPath)
                 return built

@@ -99,6 +99,21 @@ final class FrameChannel: @unchecked Sendable {
         return (hasher.finalize().hexString, size)
     }
 
+    /// Sends what `produce` hands over as bulk data, in frames of at most ``chunkSize``.
+    /// When `produce` throws after some bytes went, the stream is left unfinished: the
+    /// connection must be dropped, and the receiver discards what it got.
+    func sendData(_ produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+        try produce { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let count = min(Self.chunkSize, bytes.count - offset)
+                try send(.data, UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]))
+                offset += count
+            }
+        }
+        try send(.data, UnsafeRawBufferPointer(start: nil, count: 0))
+    }
+
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
         guard let base = bytes.baseAddress else { return }
         var offset = 0
@@ -149,6 +164,13 @@ final class FrameChannel: @unchecked Sendable {
     /// stream to its end, so that the channel stays in step, and then throws.
     /// - Returns: its SHA-256 and size, as received.
     func receiveData(into fd: Int32, path: String) throws -> (sha256: String, size: Int64) {
+        try receiveData { try FileOps.writeAll(FileDescriptor(rawValue: fd), $0, path: path) }
+    }
+
+    /// Receives bulk data into `write`. A write that fails (a full disk) still reads the
+    /// stream to its end, so that the channel stays in step, and then throws.
+    /// - Returns: its SHA-256 and size, as received.
+    func receiveData(_ write: (UnsafeRawBufferPointer) throws -> Void) throws -> (sha256: String, size: Int64) {
         var hasher = SHA256()
         var size: Int64 = 0
         var writeError: (any Error)?
@@ -160,7 +182,7 @@ final class FrameChannel: @unchecked Sendable {
             if frame.payload.isEmpty { break }
             if writeError != nil { continue }
             do {
-                try FileOps.writeAll(FileDescriptor(rawValue: fd), frame.payload, path: path)
+                try frame.payload.withUnsafeBytes { try write($0) }
             } catch {
                 writeError = error
                 continue

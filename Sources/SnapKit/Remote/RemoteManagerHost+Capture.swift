@@ -72,23 +72,28 @@ private struct RemoteScan: ScannedCapture {
     let topLevelFiles: [String]
     let signature: String?
 
-    func build(in directory: String, compression: CompressionSettings) throws -> BuiltBundle {
+    /// The agent sends the plain bundle (over SSH); it is encrypted here as it arrives, so
+    /// the manager's host needs no key and the store never holds it in plain.
+    func build(in directory: String, compression: CompressionSettings, recipients: [AgeRecipient]) throws
+        -> BuiltBundle
+    {
         let output = try FileOps.createTemporary(in: directory)
         var received: (sha256: String, size: Int64)?
+        var stored: (sha256: String, size: Int64, encryption: BundleEncryption?)?
         do {
             let reply = try output.descriptor.closeAfter {
+                let sink = try SealingSink(descriptor: output.descriptor, path: output.path, recipients: recipients)
                 let reply = try host.call(
                     host.request(.build) {
                         $0.compressionLevel = compression.level
                         $0.compressionThreads = compression.threads
                     },
-                    receiving: { channel in
-                        received = try channel.receiveData(into: output.descriptor.rawValue, path: output.path)
-                    })
+                    receiving: { channel in received = try channel.receiveData(sink.write) })
+                stored = try sink.finish()
                 try FileOps.sync(output.descriptor, path: output.path)
                 return reply
             }
-            guard let received, let sha256 = reply.sha256, let text = reply.manifest,
+            guard let received, let stored, let sha256 = reply.sha256, let text = reply.manifest,
                 let manifestBytes = Data(base64Encoded: text).map(Array.init)
             else {
                 throw RemoteError.failed(
@@ -102,8 +107,8 @@ private struct RemoteScan: ScannedCapture {
             }
             let manifest = try BundleManifest.decode(manifestBytes, source: "the bundle from \(host.target.shown)")
             return BuiltBundle(
-                temporaryPath: output.path, sha256: sha256, size: received.size, manifest: manifest,
-                manifestBytes: manifestBytes)
+                temporaryPath: output.path, sha256: stored.sha256, size: stored.size, encryption: stored.encryption,
+                manifest: manifest, manifestBytes: manifestBytes)
         } catch {
             unlink(output.path)
             throw error

@@ -15,8 +15,11 @@ extension RemoteManagerHost {
         return FreeSpace(path: space.path, available: space.available)
     }
 
-    /// The bundle is received into `<home>/work` before it is unpacked.
-    package func unpackOverhead(of record: SnapshotRecord) -> Int64 { record.bundleSize }
+    /// The bundle (its `.tar.zst`, decrypted here when it is encrypted) is received into
+    /// `<home>/work` before it is unpacked.
+    package func unpackOverhead(of record: SnapshotRecord) -> Int64 {
+        record.encryption?.payloadSize ?? record.bundleSize
+    }
 
     /// Beside the Mnesia directory on the manager's host, so that the rescue moves files
     /// within one file system there: `<parent>/.snap-rescue-<restore id>`.
@@ -45,7 +48,7 @@ extension RemoteManagerHost {
             request(.unpack) {
                 $0.owner = owner
                 $0.bundle = Self.payload(bundle)
-            }, sending: bundle.path)
+            }, sending: bundle)
     }
 
     package func swapInStaging(expected: () throws -> BundleManifest) throws {
@@ -66,10 +69,10 @@ extension RemoteManagerHost {
                     rescue: previous.rescue, original: previous.original, liveWasReplaced: previous.liveWasReplaced,
                     preRestoreId: previous.preRestore?.id)
                 $0.bundle = bundle.map(Self.payload)
-            }, sending: bundle?.path)
+            }, sending: bundle)
     }
 
     static func payload(_ bundle: BundleFile) -> BundlePayload {
-        BundlePayload(sha256: bundle.sha256, manifest: Data(bundle.manifestBytes).base64EncodedString())
+        BundlePayload(sha256: bundle.payloadSha256, manifest: Data(bundle.manifestBytes).base64EncodedString())
     }
 }

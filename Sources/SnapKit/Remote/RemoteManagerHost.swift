@@ -104,13 +104,14 @@ final class RemoteManagerHost: ManagerHost, @unchecked Sendable {
 
     // MARK: Requests
 
-    /// Sends `request` (and the content of `file` after it), hands the channel to `receive`
+    /// Sends `request` (and the `.tar.zst` of `bundle` after it, decrypted here when it is
+    /// encrypted: no identity goes to the manager's host), hands the channel to `receive`
     /// for bulk data the reply brings, and returns the reply.
     /// - Throws: the agent's failure as the coordinator would throw it at home, or
     ///   ``ChannelError`` when the connection broke (the next request connects again).
     @discardableResult
     func call(
-        _ request: AgentRequest, sending file: String? = nil, receiving: ((FrameChannel) throws -> Void)? = nil
+        _ request: AgentRequest, sending bundle: BundleFile? = nil, receiving: ((FrameChannel) throws -> Void)? = nil
     ) throws -> AgentReply {
         if session == nil && request.op.isInDialog {
             // The dialog's state went with the connection that broke.
@@ -132,7 +133,7 @@ final class RemoteManagerHost: ManagerHost, @unchecked Sendable {
         }
         let reply: AgentReply
         do {
-            if let file { try session.channel.sendData(ofFile: file) }
+            if let bundle { try session.channel.sendData { try bundle.streamPayload($0) } }
             try receiving?(session.channel)
             reply = try session.channel.receive(AgentReply.self)
         } catch let error as ChannelError {
@@ -189,7 +190,7 @@ final class RemoteManagerHost: ManagerHost, @unchecked Sendable {
     /// loads it: nothing but the compressed bundle crosses the network.
     package func load(dumpOf record: SnapshotRecord, from store: Store) throws {
         let bundle = try store.bundleFile(of: record)
-        try call(request(.loadDump) { $0.bundle = Self.payload(bundle) }, sending: bundle.path)
+        try call(request(.loadDump) { $0.bundle = Self.payload(bundle) }, sending: bundle)
     }
 
     package func removeStaleDumps() { _ = try? call(request(.removeStaleDumps)) }

@@ -18,7 +18,9 @@ enum RestorePreflight {
         pair: [any ManagerHost]
     ) throws -> [String] {
         let store = locked.store
-        let problems = VerifyOperation.problems(of: record, check: BundleCheck.run(record, in: store))
+        let check = BundleCheck.run(record, in: store, contentRequired: true)
+        try check.requireKey(for: record)
+        let problems = VerifyOperation.problems(of: record, check: check)
         if let first = problems.first { throw RestoreError.snapshotDamaged(snapshot: record.id, problem: first) }
         if plan.mode == .copy, !MnesiaFilesCheck.hasSchema(try store.manifest(for: record).manifest) {
             throw RestoreError.noSchema(snapshot: record.id)

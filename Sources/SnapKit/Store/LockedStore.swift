@@ -110,7 +110,7 @@ package final class LockedStore: @unchecked Sendable {
                 if name.hasSuffix(".pending") { unlink(path) }
             } else if pending.contains(sha) {
                 if !name.hasSuffix(".pending"), unlink(path) == 0 { removed.append(path) }
-            } else if name.hasSuffix(".tar.zst") {
+            } else if BundleName.sha256(of: name) != nil {
                 orphans.append(path)
             }
         }

@@ -11,13 +11,25 @@ package struct BundleFile: Sendable {
     package var manifest: BundleManifest
     /// The manifest's exact bytes.
     package var manifestBytes: [UInt8]
+    /// How the file is encrypted, when it is an age file (`.tar.zst.age`).
+    package var encryption: BundleEncryption?
+    /// The keys that open it, when it is encrypted.
+    package var keys: BundleKeys
 
-    package init(path: String, sha256: String, manifest: BundleManifest, manifestBytes: [UInt8]) {
+    package init(
+        path: String, sha256: String, manifest: BundleManifest, manifestBytes: [UInt8],
+        encryption: BundleEncryption? = nil, keys: BundleKeys = .none
+    ) {
         self.path = path
         self.sha256 = sha256
         self.manifest = manifest
         self.manifestBytes = manifestBytes
+        self.encryption = encryption
+        self.keys = keys
     }
+
+    /// The SHA-256 of the `.tar.zst` inside: the file's own, or its decrypted payload's.
+    package var payloadSha256: String { encryption?.payloadSha256 ?? sha256 }
 }
 
 extension Store {
@@ -25,8 +37,8 @@ extension Store {
     package func bundleFile(of record: SnapshotRecord) throws -> BundleFile {
         let (manifest, bytes) = try self.manifest(for: record)
         return BundleFile(
-            path: bundlePath(record.bundleSha256), sha256: record.bundleSha256, manifest: manifest,
-            manifestBytes: bytes)
+            path: bundlePath(of: record), sha256: record.bundleSha256, manifest: manifest, manifestBytes: bytes,
+            encryption: record.encryption, keys: keys)
     }
 }
 
@@ -48,10 +60,12 @@ package enum SnapshotContent {
     }
 
     private static func extract(_ bundle: BundleFile, _ target: String, select: (String) -> String?) throws {
-        let digest = try BundleExtractor.extract(
-            bundlePath: bundle.path,
-            expected: ExpectedContent(manifest: bundle.manifest, manifestBytes: bundle.manifestBytes),
-            into: target, select: select)
+        let digest = try BundleKeyError.sayingDamage(of: bundle.path, recorded: bundle.sha256) {
+            try BundleExtractor.extract(
+                bundlePath: bundle.path, keys: bundle.keys,
+                expected: ExpectedContent(manifest: bundle.manifest, manifestBytes: bundle.manifestBytes),
+                into: target, select: select)
+        }
         guard digest.sha256 == bundle.sha256 else {
             throw BundleError.contentMismatch(path: bundle.path, detail: "bundle hash differs from the record")
         }

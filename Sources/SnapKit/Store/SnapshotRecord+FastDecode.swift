@@ -22,7 +22,7 @@ extension SnapshotRecord {
         var deduplicated: Bool?, fileCount: Int?, unpackedSize: Int?, hasDump: Bool?
         var verification: Verification?, tables: [TableSummary]?, ringHashes: RingHashes?, pinned: Bool?
         var nodename: String?, sourceSignature: String?, downtimeSeconds: Double?, coordinator: String?
-        var copies: [OffsiteCopy]?, seal: String?
+        var copies: [OffsiteCopy]?, encryption: BundleEncryption?, seal: String?
 
         mutating func read(_ reader: inout JSONPullReader, key: String) -> Bool {
             switch key {
@@ -56,6 +56,7 @@ extension SnapshotRecord {
             case "downtime_seconds": return reader.null() || keep(reader.double(), in: &downtimeSeconds)
             case "coordinator": return reader.null() || keep(reader.string(), in: &coordinator)
             case "copies": return reader.null() || keep(Self.copies(&reader), in: &copies)
+            case "encryption": return reader.null() || keep(Self.encryption(&reader), in: &encryption)
             case "seal": return reader.null() || keep(reader.string(), in: &seal)
             default: return reader.skipValue()
             }
@@ -80,6 +81,7 @@ extension SnapshotRecord {
             record.downtimeSeconds = downtimeSeconds
             record.coordinator = coordinator
             record.copies = copies
+            record.encryption = encryption
             record.seal = seal
             return record
         }
@@ -104,18 +106,34 @@ extension SnapshotRecord {
             return read ? copies : nil
         }
 
+        private static func encryption(_ reader: inout JSONPullReader) -> BundleEncryption? {
+            var recipients: [String]?, payloadSha256: String?, payloadSize: Int?
+            let read = reader.object { reader, key in
+                switch key {
+                case "recipients": return keep(reader.strings(), in: &recipients)
+                case "payload_sha256": return keep(reader.string(), in: &payloadSha256)
+                case "payload_size": return keep(reader.integer(), in: &payloadSize)
+                default: return reader.skipValue()
+                }
+            }
+            guard read, let recipients, let payloadSha256, let payloadSize else { return nil }
+            return BundleEncryption(
+                recipients: recipients, payloadSha256: payloadSha256, payloadSize: Int64(payloadSize))
+        }
+
         private static func verification(_ reader: inout JSONPullReader) -> Verification? {
-            var checked: Date?, ok: Bool?, problem: String?
+            var checked: Date?, ok: Bool?, problem: String?, contentChecked: Bool?
             let read = reader.object { reader, key in
                 switch key {
                 case "checked": return keep(reader.string().flatMap(UTCTime.parse), in: &checked)
                 case "ok": return keep(reader.bool(), in: &ok)
                 case "problem": return reader.null() || keep(reader.string(), in: &problem)
+                case "content_checked": return reader.null() || keep(reader.bool(), in: &contentChecked)
                 default: return reader.skipValue()
                 }
             }
             guard read, let checked, let ok else { return nil }
-            return Verification(checked: checked, ok: ok, problem: problem)
+            return Verification(checked: checked, ok: ok, problem: problem, contentChecked: contentChecked)
         }
 
         private static func tables(_ reader: inout JSONPullReader) -> [TableSummary]? {

@@ -35,11 +35,19 @@ package struct SnapshotRecord: Codable, Sendable, Equatable, SnakeCaseKeys {
         package var ok: Bool
         /// What was wrong, when not ok.
         package var problem: String?
+        /// False when only the encrypted file was checked (its SHA-256 and age header),
+        /// because no identity was configured to read the content; nil when it was read.
+        package var contentChecked: Bool?
 
-        package init(checked: Date, ok: Bool, problem: String? = nil) {
+        package init(checked: Date, ok: Bool, problem: String? = nil, contentChecked: Bool? = nil) {
             self.checked = checked
             self.ok = ok
             self.problem = problem
+            self.contentChecked = contentChecked
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case checked, ok, problem, contentChecked = "content_checked"
         }
     }
 
@@ -126,6 +134,8 @@ package struct SnapshotRecord: Codable, Sendable, Equatable, SnakeCaseKeys {
     package var coordinator: String?
     /// The off-site copies of this snapshot, one per remote; nil when there are none.
     package var copies: [OffsiteCopy]?
+    /// How the bundle is encrypted (an age file, `<sha256>.tar.zst.age`); nil for a plain one.
+    package var encryption: BundleEncryption?
     /// The record file's own checksum (``RecordSeal``), set when it is written.
     package var seal: String?
     /// True when the record was read without its ``tables`` (``Store/loadRecords(_:)``
@@ -164,7 +174,8 @@ package struct SnapshotRecord: Codable, Sendable, Equatable, SnakeCaseKeys {
         case toolVersion = "tool_version", bundleSha256 = "bundle_sha256", bundleSize = "bundle_size"
         case treeDigest = "tree_digest", deduplicated, fileCount = "file_count", unpackedSize = "unpacked_size"
         case hasDump = "has_dump", verification, tables, ringHashes = "ring_hashes", pinned, nodename
-        case sourceSignature = "source_signature", downtimeSeconds = "downtime_seconds", coordinator, copies, seal
+        case sourceSignature = "source_signature", downtimeSeconds = "downtime_seconds", coordinator, copies
+        case encryption, seal
     }
 
     package init(

@@ -6,7 +6,7 @@ import Glibc
 /// ```
 /// STORE/store.json          format version, store id, created, last version
 /// STORE/snapshots/<id>.json records
-/// STORE/bundles/<sha256>.tar.zst  and  <sha256>.manifest.json
+/// STORE/bundles/<sha256>.tar.zst (or .tar.zst.age, encrypted)  and  <sha256>.manifest.json
 /// STORE/audit.log           JSON lines, hash chained
 /// STORE/restores/           restore journals and rescued files
 /// STORE/lock                flock()ed; holder inside
@@ -16,6 +16,8 @@ package struct Store: Sendable {
     package let root: String
     /// The store's random id (`store.json`'s `store_id`), which seeds its audit chain.
     package let storeId: String
+    /// The age keys this run writes and reads bundles with (snap.yaml's `encryption:`).
+    package var keys: BundleKeys = .none
 
     package var infoPath: String { root + "/store.json" }
     var snapshotsDirectory: String { root + "/snapshots" }
@@ -25,8 +27,14 @@ package struct Store: Sendable {
     /// The audit log of this store.
     package var audit: AuditLog { AuditLog(path: root + "/audit.log", storeId: storeId) }
 
-    /// Path of the bundle named by its SHA-256.
-    package func bundlePath(_ sha256: String) -> String { bundlesDirectory + "/\(sha256).tar.zst" }
+    /// Path of the bundle whose file hashes to `sha256`.
+    package func bundlePath(_ sha256: String, encrypted: Bool) -> String {
+        bundlesDirectory + "/" + BundleName.file(sha256, encrypted: encrypted)
+    }
+    /// Path of the bundle `record` names.
+    package func bundlePath(of record: SnapshotRecord) -> String {
+        bundlePath(record.bundleSha256, encrypted: record.encryption != nil)
+    }
     /// Path of the store's copy of a bundle's manifest.
     package func manifestPath(_ sha256: String) -> String { bundlesDirectory + "/\(sha256).manifest.json" }
     /// Path of the marker a writer leaves beside a bundle whose fate it is deciding (a new

@@ -175,6 +175,84 @@ import Testing
         }
     }
 
+    /// With encryption on, the age identity lives in its file only: no command (capture,
+    /// verify, extract, both restore cases, rekey, and their failures) prints it, and nothing
+    /// in the store holds it; the bundles hold no plaintext.
+    @Test func ageIdentitiesNeverLeaveTheirFile() throws {
+        let pair = try StandinPair("secrets-age")
+        try pair.start()
+        #expect(try pair.snap(["init"]).status == 0)
+        let secrets = try Self.createUsers(pair, ["alice"])
+        var keys: [(path: String, recipient: String, secret: String)] = []
+        for name in ["old.key", "new.key"] {
+            let path = pair.directory(name)
+            let made = try pair.snap(["key", "generate", path])
+            try #require(made.status == 0, "\(made.stderr)")
+            let secret = try #require(
+                try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+                    .first { $0.hasPrefix("AGE-SECRET-KEY-1") })
+            keys.append((path, made.stdout.trimmingCharacters(in: .whitespacesAndNewlines), String(secret)))
+        }
+        let base = try String(contentsOfFile: pair.config, encoding: .utf8)
+        func encrypt(to recipient: String, identity: String) throws {
+            try (base + "encryption:\n  recipients: [\(recipient)]\n  identity: \(identity)\n")
+                .write(toFile: pair.config, atomically: true, encoding: .utf8)
+        }
+        try encrypt(to: keys[0].recipient, identity: keys[0].path)
+        let dump = try Self.created(pair.snap(["create", "--node", "manager_0", "--mode", "dump", "--json"]))
+        let files = try Self.created(pair.snap(["create", "--node", "manager_1", "--mode", "auto", "--json"]))
+        var runs: [(String, ProcessResult)] = []
+        func run(_ arguments: [String]) throws {
+            for extra in [[], ["--json"], ["-v"]] {
+                runs.append(((arguments + extra).joined(separator: " "), try pair.snap(arguments + extra)))
+            }
+        }
+        for arguments in [
+            ["show", files], ["list"], ["verify", "--all"], ["check"], ["history"],
+            ["extract", files, "--to", pair.directory("out")],
+            ["restore", files, "--to", "manager_0", "--to", "manager_1", "--dry-run"],
+        ] {
+            try run(arguments)
+        }
+        // Both restore cases, for real, from encrypted snapshots (the pre-restore snapshots
+        // they take are encrypted too).
+        runs.append(("restore copy", try pair.snap(["restore", files, "--to", "manager_1", "--yes", "-v"])))
+        #expect(runs.last?.1.status == 0, "\(runs.last?.1.stderr ?? "")")
+        runs.append(
+            (
+                "restore load",
+                try pair.snap([
+                    "restore", dump, "--to", "manager_0", "--to", "manager_1", "--mode", "load", "--yes", "-v",
+                ])
+            ))
+        #expect(runs.last?.1.status == 0, "\(runs.last?.1.stderr ?? "")")
+        #expect(try pair.console(0, "get-users").contains("alice"), "the load brought the user back")
+        // Rotation, then the old identity, which opens nothing any more.
+        try encrypt(to: keys[1].recipient, identity: keys[0].path)
+        try run(["rekey", "--all"])
+        try encrypt(to: keys[1].recipient, identity: keys[0].path)
+        try run(["verify", "--all"])
+        try run(["extract", files, "--to", pair.directory("refused")])
+        #expect(runs.last?.1.status == 1, "\(runs.last?.1.stderr ?? "")")
+
+        for (command, result) in runs {
+            for key in keys {
+                #expect(!result.stdout.contains(key.secret), "\(command) printed an identity on stdout")
+                #expect(!result.stderr.contains(key.secret), "\(command) printed an identity on stderr")
+                #expect(!result.stderr.contains("AGE-SECRET-KEY-1"), "\(command): \(result.stderr)")
+            }
+        }
+        for path in FileManager.default.subpaths(atPath: pair.store) ?? [] {
+            guard let data = FileManager.default.contents(atPath: pair.store + "/" + path) else { continue }
+            let content = String(decoding: data, as: UTF8.self)
+            for key in keys { #expect(!content.contains(key.secret), "\(path) holds an identity") }
+            #expect(!path.hasSuffix(".tar.zst"), "\(path): every bundle is encrypted")
+            if path.hasSuffix(".age") {
+                #expect(!content.contains(secrets[0]) && !content.contains("leo_s3_credentials"), "\(path)")
+            }
+        }
+    }
+
     private func bundleSha(of id: String, in store: String) throws -> String {
         let record = try JSONSerialization.jsonObject(
             with: Data(contentsOf: URL(fileURLWithPath: store + "/snapshots/\(id).json")))

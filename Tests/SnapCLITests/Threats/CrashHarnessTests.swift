@@ -16,9 +16,9 @@ import Testing
         #expect(!list.stderr.contains("damaged"), "\(what): \(list.stderr)")
         let records = (try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]]) ?? []
         for record in records {
-            let sha = record["bundle_sha256"] as? String ?? "-"
             #expect(
-                FileManager.default.fileExists(atPath: fixture.store + "/bundles/\(sha).tar.zst"),
+                FileManager.default.fileExists(
+                    atPath: fixture.store + "/bundles/" + StoreFixture.bundleName(of: record)),
                 "\(what): bundle of \(record["id"] ?? "?")")
         }
         let verify = try fixture.snap(["verify", "--all", "--wait", "30"])
@@ -63,6 +63,68 @@ import Testing
         #expect(leftovers.isEmpty, "\(leftovers)")
         print(
             "crash harness: \(Self.kills) kills survived (\(counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))"
+        )
+    }
+
+    /// With encryption on: kills during `create` (the age file being written) and `rekey`
+    /// (headers rewritten, records moved to the new file, the old one removed) leave every
+    /// listed snapshot verifying, content and all.
+    @Test func killedDuringEncryptedCreateAndRekeyEveryListedSnapshotVerifies() throws {
+        let fixture = try StoreFixture("crash-age", rows: 3000)
+        var generator = SeededGenerator(seed: 20_261_206)
+        let noise = (0..<(8 << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        try Data(noise).write(to: URL(fileURLWithPath: fixture.mnesia + "/noise.DAT"))
+        let first = try fixture.generateKey("a.key")
+        let second = try fixture.generateKey("b.key")
+        // One identity file holding both keys opens every bundle, whichever recipients it has.
+        let both = fixture.directory("both.key")
+        let text =
+            try String(contentsOfFile: first.path, encoding: .utf8)
+            + String(contentsOfFile: second.path, encoding: .utf8)
+        try text.write(toFile: both, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: both)
+        let recipientSets = [[first.recipient], [second.recipient], [first.recipient, second.recipient]]
+        try fixture.encrypt(to: recipientSets[0], identity: both)
+        try fixture.create()
+        try fixture.create(node: "manager_1")
+        let kills = max(Self.kills / 3, 10)
+        var counts: [String: Int] = [:]
+        for round in 0..<kills {
+            let operation = ["create", "rekey", "rekey", "prune"][Int.random(in: 0..<4, using: &generator)]
+            let arguments: [String]
+            let delay: UInt32
+            switch operation {
+            case "create":
+                try Data("round \(round)".utf8).write(to: URL(fileURLWithPath: fixture.mnesia + "/LATEST.LOG"))
+                arguments = ["create", "--from-dir", fixture.mnesia, "--node", "manager_\(round % 2)", "--wait", "30"]
+                delay = UInt32.random(in: 0...400_000, using: &generator)
+            case "rekey":
+                let recipients = recipientSets[Int.random(in: 0..<recipientSets.count, using: &generator)]
+                try fixture.encrypt(to: recipients, identity: both)
+                arguments = ["rekey", "--all", "--wait", "30"]
+                delay = UInt32.random(in: 0...150_000, using: &generator)
+            default:
+                arguments = ["prune", "--keep-last", "3", "--wait", "30"]
+                delay = UInt32.random(in: 0...200_000, using: &generator)
+            }
+            let process = try SnapBinary.start(
+                arguments + ["--store", fixture.store], directory: fixture.directory.path)
+            usleep(delay)
+            kill(process.process.processIdentifier, SIGKILL)
+            _ = process.wait()
+            counts[operation, default: 0] += 1
+            try Self.checkInvariants(fixture, after: "round \(round) (\(operation))")
+        }
+        // The next writer removes what the kills left: no temporary file, no bundle without a record.
+        try fixture.create()
+        let leftovers = try FileManager.default.subpathsOfDirectory(atPath: fixture.store).filter {
+            $0.contains(".tmp-")
+        }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+        let named = Set(try fixture.list().map(StoreFixture.bundleName(of:)))
+        #expect(Set(try fixture.bundles()) == named, "every bundle file belongs to a record")
+        print(
+            "encrypted crash harness: \(kills) kills survived (\(counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))"
         )
     }
 

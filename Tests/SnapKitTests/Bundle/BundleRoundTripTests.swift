@@ -24,7 +24,7 @@ import Testing
         let target = directory("extracted")
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
         let digest = try BundleExtractor.extract(
-            bundlePath: built.temporaryPath,
+            bundlePath: built.temporaryPath, keys: .none,
             expected: ExpectedContent(manifest: built.manifest, manifestBytes: built.manifestBytes), into: target)
         #expect(digest.sha256 == built.sha256)
         #expect(digest.size == built.size)

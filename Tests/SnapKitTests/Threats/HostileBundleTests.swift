@@ -47,7 +47,7 @@ import Testing
         // The file entries' hash is irrelevant: they must be refused before any byte is written.
         expected.entries[entry.path] = entry
         #expect {
-            try BundleExtractor.extract(bundlePath: bundle, expected: expected, into: target)
+            try BundleExtractor.extract(bundlePath: bundle, keys: .none, expected: expected, into: target)
         } throws: { error in
             "\(error)".contains(reason) && "\(error)".contains("refusing")
         }
@@ -68,7 +68,7 @@ import Testing
             ManifestEntry(path: "a/x", type: .file, mode: 0o644, size: 4, sha256: Self.evilSha),
         ])
         #expect(throws: BundleError.self) {
-            try BundleExtractor.extract(bundlePath: bundle, expected: expected, into: target)
+            try BundleExtractor.extract(bundlePath: bundle, keys: .none, expected: expected, into: target)
         }
         #expect(!FileManager.default.fileExists(atPath: target + "/x"))
     }
@@ -80,7 +80,7 @@ import Testing
         let target = directory("target")
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
         #expect {
-            try BundleExtractor.extract(bundlePath: bundle, expected: Self.expecting([]), into: target)
+            try BundleExtractor.extract(bundlePath: bundle, keys: .none, expected: Self.expecting([]), into: target)
         } throws: { error in
             "\(error)".contains("not listed in the manifest")
         }
@@ -96,7 +96,7 @@ import Testing
         var expected = Self.expecting([])
         expected.entries["null"] = ManifestEntry(path: "null", type: .file, mode: 0o644, size: 0)
         #expect(throws: BundleError.self) {
-            try BundleExtractor.extract(bundlePath: bundle, expected: expected, into: target)
+            try BundleExtractor.extract(bundlePath: bundle, keys: .none, expected: expected, into: target)
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: target).isEmpty)
     }

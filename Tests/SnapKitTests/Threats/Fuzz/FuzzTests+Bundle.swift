@@ -17,7 +17,7 @@ extension FuzzTests {
         let plainTar: [UInt8]
         var out: String { directory("out") }
         var loose: String { directory("loose") }
-        var bundle: String { store.bundlePath(record.bundleSha256) }
+        var bundle: String { store.bundlePath(of: record) }
 
         init(_ label: String) throws {
             directory = TemporaryDirectory(label)
@@ -34,9 +34,9 @@ extension FuzzTests {
                 mode: .fromDir, compression: try CompressionSettings(level: 3, threads: 0))
             request.requiresMnesiaSchema = false  // a tree made for the bundle format, not a Mnesia directory
             record = try store.locked { try SnapshotRecorder.record(request, in: $0) }
-            original = try FileOps.readFile(store.bundlePath(record.bundleSha256))
+            original = try FileOps.readFile(store.bundlePath(of: record))
             let unpacked = try ProcessRunner.run(
-                "/usr/bin/env", ["zstd", "-dqf", store.bundlePath(record.bundleSha256), "-o", directory("plain.tar")])
+                "/usr/bin/env", ["zstd", "-dqf", store.bundlePath(of: record), "-o", directory("plain.tar")])
             guard unpacked.status == 0 else { throw FixtureError(message: unpacked.stderr) }
             plainTar = try FileOps.readFile(directory("plain.tar"))
             unlink(directory("plain.tar"))
@@ -103,7 +103,7 @@ extension FuzzTests {
             try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: false)
             defer { try? FileOps.removeTree(target) }
             do {
-                try BundleExtractor.extract(bundlePath: bundle, expected: expected, into: target)
+                try BundleExtractor.extract(bundlePath: bundle, keys: .none, expected: expected, into: target)
             } catch {
                 try checkNothingLeft(in: loose, expecting: ["target"])
                 throw error
