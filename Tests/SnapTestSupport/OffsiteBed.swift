@@ -30,8 +30,11 @@ package final class OffsiteBed: Sendable {
         try #require(result.status == 0, "\(result.stderr)")
     }
 
-    /// Writes snap.yaml (0600) with the store and the two remotes, and `extraRemote`.
-    package func writeConfig(extraRemote: String = "", timeout: String = "15s", rcloneConfig: String? = nil) throws {
+    /// Writes snap.yaml (0600) with the store and the two remotes, `extraRemote` among them,
+    /// and `extra` (more top-level YAML: an `encryption:` section) after them.
+    package func writeConfig(
+        extraRemote: String = "", timeout: String = "15s", rcloneConfig: String? = nil, extra: String = ""
+    ) throws {
         let text = """
             store: \(store)
             remotes:
@@ -43,6 +46,7 @@ package final class OffsiteBed: Sendable {
                 path: \(nas)
                 timeout: \(timeout)
             \(extraRemote)
+            \(extra)
             """
         try text.write(toFile: config, atomically: true, encoding: .utf8)
         chmod(config, 0o600)

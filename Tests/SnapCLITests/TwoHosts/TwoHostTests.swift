@@ -104,6 +104,49 @@ import Testing
         #expect(try Self.leftovers(bed).isEmpty)
     }
 
+    /// With encryption on, bundles made on the manager hosts are encrypted as they reach the
+    /// backup host, and restores send the managers the decrypted `.tar.zst`: the identity
+    /// never leaves the backup host, and both restore cases work across hosts.
+    @Test func encryptedSnapshotsAreSealedOnArrivalAndRestoredAcrossHosts() throws {
+        let bed = try Self.started("two-age")
+        let key = bed.backupHome + "/age.key"
+        let made = try bed.snap(["key", "generate", key])
+        try #require(made.status == 0, "\(made.stderr)")
+        let recipient = made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let handle = try #require(FileHandle(forWritingAtPath: bed.config))
+        handle.seekToEndOfFile()
+        handle.write(Data("\nencryption:\n  recipients: [\(recipient)]\n  identity: \(key)\n".utf8))
+        try handle.close()
+        let created = try bed.snap(["create", "--all"])
+        #expect(created.status == 0, "\(created.stderr)")
+        let records = try Self.records(bed)
+        #expect(records.count == 2 && records.allSatisfy { $0["encryption"] is [String: Any] }, "\(records)")
+        let bundles = try FileManager.default.contentsOfDirectory(atPath: bed.store + "/bundles")
+        #expect(
+            bundles.filter { $0.hasSuffix(".tar.zst.age") }.count == 2 && !bundles.contains { $0.hasSuffix(".tar.zst") }
+        )
+        let snapshot = try Self.state(bed)
+        _ = try bed.console(0, "create-user mallory", "delete-user alice")
+        let copied = try bed.snap(["restore", "latest@manager_0", "--to", "manager_0", "--to", "manager_1", "--yes"])
+        #expect(copied.status == 0, "\(copied.stdout)\(copied.stderr)")
+        #expect(try Self.state(bed, 0) == snapshot && Self.state(bed, 1) == snapshot)
+        _ = try bed.console(0, "create-user mallory")
+        let loaded = try bed.snap([
+            "restore", "latest@manager_0", "--to", "manager_0", "--to", "manager_1", "--mode", "load", "--yes",
+        ])
+        #expect(loaded.status == 0, "\(loaded.stdout)\(loaded.stderr)")
+        #expect(try Self.state(bed, 0) == snapshot)
+        #expect(try Self.leftovers(bed).isEmpty)
+        #expect(try bed.snap(["verify", "--all"]).status == 0)
+        // The identity is on the backup host only.
+        let secret = try String(contentsOfFile: key, encoding: .utf8)
+        for index in 0..<2 {
+            let found = try ProcessRunner.shell("grep -rl 'AGE-SECRET-KEY' '\(bed.hostDirectory(index))'")
+            #expect(found.stdout.isEmpty, "\(found.stdout)")
+        }
+        #expect(secret.contains("AGE-SECRET-KEY-1"))
+    }
+
     @Test func caseTwoTakesOverOntoANewPairOnTwoNewHosts() throws {
         let old = try Self.started("two-old")
         #expect(try old.snap(["create", "--all"]).status == 0)
