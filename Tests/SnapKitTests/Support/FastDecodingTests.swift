@@ -114,7 +114,9 @@ import Testing
             deduplicated: Bool.random(using: &random), fileCount: Int.random(in: 0...100_000, using: &random),
             unpackedSize: Int64.random(in: 0...Int64(1) << 40, using: &random), hasDump: Bool.random(using: &random),
             verification: maybe(
-                .init(checked: Date(timeIntervalSince1970: 1_700_000_000), ok: false, problem: maybe("x"))))
+                .init(
+                    checked: Date(timeIntervalSince1970: 1_700_000_000), ok: false, problem: maybe("x"),
+                    contentChecked: maybe(false))))
         record.tables = maybe(
             (0..<Int.random(in: 0...22, using: &random)).map {
                 TableSummary(
@@ -134,6 +136,11 @@ import Testing
                     verified: maybe(Date(timeIntervalSince1970: 1_800_000_100)),
                     pruned: maybe(Date(timeIntervalSince1970: 1_800_000_200)))
             })
+        record.encryption = maybe(
+            BundleEncryption(
+                recipients: (0..<Int.random(in: 1...3, using: &random)).map { "age1recipient\($0)" },
+                payloadSha256: String(repeating: "9f", count: 32),
+                payloadSize: Int64.random(in: 0...Int64(1) << 40, using: &random)))
         return record
     }
 
