@@ -54,7 +54,10 @@ let package = Package(
             name: "SnapTestSupport",
             dependencies: ["SnapKit", .product(name: "Logging", package: "swift-log")],
             path: "Tests/SnapTestSupport"),
-        .testTarget(name: "SnapKitTests", dependencies: ["SnapKit", "SnapTestSupport"]),
+        .testTarget(
+            name: "SnapKitTests", dependencies: ["SnapKit", "SnapTestSupport"],
+            // The age test vectors are data the tests read from the source tree by #filePath.
+            exclude: ["Age/testkit"]),
         .testTarget(name: "SnapCLITests", dependencies: ["SnapCLI", "SnapKit", "SnapTestSupport", "snap"]),
     ],
     swiftLanguageModes: [.v6]

@@ -35,7 +35,10 @@ enum AgeBase64 {
             guard value != 0xff else { return nil }
             accumulator = accumulator << 6 | UInt32(value)
             if index % 4 == 3 {
-                out += [UInt8(accumulator >> 16), UInt8(truncatingIfNeeded: accumulator >> 8), UInt8(truncatingIfNeeded: accumulator)]
+                out += [
+                    UInt8(accumulator >> 16), UInt8(truncatingIfNeeded: accumulator >> 8),
+                    UInt8(truncatingIfNeeded: accumulator),
+                ]
                 accumulator = 0
             }
         }

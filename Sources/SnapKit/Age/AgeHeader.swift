@@ -67,7 +67,7 @@ package struct AgeHeader: Sendable, Hashable {
         }
     }
 
-    /// Parses the header at the start of `bytes`; see ``parse(_:)-(UnsafeRawBufferPointer)``.
+    /// Parses the header at the start of `bytes`, as the `UnsafeRawBufferPointer` overload does.
     package static func parse(_ bytes: [UInt8]) throws(AgeError) -> (header: AgeHeader, length: Int)? {
         let result = bytes.withUnsafeBytes { raw in Result { () throws(AgeError) in try parse(raw) } }
         return try result.get()

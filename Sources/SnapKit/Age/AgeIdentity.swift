@@ -32,7 +32,8 @@ package struct AgeIdentity: Sendable, CustomStringConvertible, CustomDebugString
     package static func generate() -> AgeIdentity {
         let key = Curve25519.KeyAgreement.PrivateKey()
         return AgeIdentity(
-            secret: [UInt8](key.rawRepresentation), recipient: AgeRecipient(publicKey: [UInt8](key.publicKey.rawRepresentation)))
+            secret: [UInt8](key.rawRepresentation),
+            recipient: AgeRecipient(publicKey: [UInt8](key.publicKey.rawRepresentation)))
     }
 
     private init(secret: [UInt8], recipient: AgeRecipient) {

@@ -8,11 +8,12 @@ package enum AgeIdentityFile {
     ///   that is not an identity, or saying the file holds none.
     package static func parse(_ text: String) throws(AgeError) -> [AgeIdentity] {
         var identities: [AgeIdentity] = []
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
-            if line.isEmpty || line.hasPrefix("#") { continue }
+        // Split on LF bytes: in a String, CRLF is one Character that "\n" does not match.
+        for (index, rawLine) in text.utf8.split(separator: 10, omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.last == 13 ? rawLine.dropLast() : rawLine
+            if line.isEmpty || line.first == UInt8(ascii: "#") { continue }
             do {
-                identities.append(try AgeIdentity(String(line)))
+                identities.append(try AgeIdentity(String(decoding: line, as: UTF8.self)))
             } catch let AgeError.invalidKey(why) {
                 throw .invalidKey("line \(index + 1) of the identity file: \(why)")
             } catch {

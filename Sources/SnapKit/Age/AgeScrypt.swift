@@ -13,7 +13,8 @@ enum AgeScrypt {
             throw .header("an scrypt stanza does not have a 16-byte salt and a work factor")
         }
         let factor = stanza.args[1]
-        guard let first = factor.utf8.first, (49...57).contains(first), factor.utf8.allSatisfy({ (48...57).contains($0) }),
+        guard let first = factor.utf8.first, (49...57).contains(first),
+            factor.utf8.allSatisfy({ (48...57).contains($0) }),
             let workFactor = Int(factor)
         else { throw .header("an scrypt stanza's work factor is not a decimal number without leading zeros") }
         guard workFactor <= maximumWorkFactor else {
