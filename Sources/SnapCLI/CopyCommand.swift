@@ -43,6 +43,9 @@ struct CopyCommand: ParsableCommand {
             for object in report.repaired {
                 Output.error("snap: note: \(object) was half-written by an earlier copy: written again")
             }
+            for object in report.replaced {
+                Output.error("snap: note: \(object) there named the snapshot's bundle before a rekey: replaced")
+            }
             Output.line(
                 "copied \(report.copied.count) snapshots to \(report.remote) (\(report.objects) objects, "
                     + "\(Output.size(report.bytes))); \(report.present.count) were there already"

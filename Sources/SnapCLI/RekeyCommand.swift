@@ -51,7 +51,12 @@ struct RekeyCommand: ParsableCommand {
         let snapshots = report.rewritten.reduce(0) { $0 + $1.snapshots.count }
         Output.line(
             "rekeyed \(report.rewritten.count) bundles (\(snapshots) snapshots) to \(report.recipients.count) "
-                + "recipients; \(report.unchanged.count) already were, \(report.plain.count) plain left as they are"
-                + (report.damaged.isEmpty ? "" : ", \(report.damaged.count) damaged"))
+                + "recipients; snapshots already sealed so: \(report.unchanged.count), plain (left as they are): "
+                + "\(report.plain.count)" + (report.damaged.isEmpty ? "" : ", damaged: \(report.damaged.count)"))
+        if !report.identityOpensRecipients {
+            Output.error(
+                "snap: warning: encryption.identity opens none of the new recipients: put the identity of one "
+                    + "of them in the file before the next capture, whose check reads its new bundle")
+        }
     }
 }

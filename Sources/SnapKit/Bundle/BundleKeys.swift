@@ -29,21 +29,44 @@ package struct BundleKeys: Sendable {
         return try Self.readIdentities(identityPath)
     }
 
-    /// Reads an identity file, which must be private to its owner (like `ssh`'s keys).
+    /// Whether the identity file opens what new bundles are sealed to: a capture is read back
+    /// by `verify_after_create`, and a restore may have to put back the files it replaced
+    /// from the (encrypted) snapshot it made of them.
+    /// - Throws: ``BundleKeyError/identityOpensNoRecipient(_:recipients:)`` when it opens
+    ///   none of the recipients, or what reading it throws.
+    package func checkIdentityOpensRecipients() throws {
+        guard !recipients.isEmpty, let identityPath else { return }
+        let opened = Set(try Self.readIdentities(identityPath).map(\.recipient))
+        if opened.isDisjoint(with: recipients) {
+            throw BundleKeyError.identityOpensNoRecipient(identityPath, recipients: recipientNames)
+        }
+    }
+
+    /// Reads an identity file, which must be private to its owner (like `ssh`'s keys). It is
+    /// opened once and judged by what was opened, so a link to a private file is fine.
     /// - Throws: ``BundleKeyError``.
     package static func readIdentities(_ path: String) throws -> [AgeIdentity] {
-        guard let status = try? FileOps.status(path) else { throw BundleKeyError.missingIdentity(path) }
-        if status.st_mode & 0o077 != 0 {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { throw BundleKeyError.missingIdentity(path) }
+            throw BundleKeyError.unreadableIdentity(path, detail: String(cString: strerror(errno)))
+        }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
+            throw BundleKeyError.unreadableIdentity(path, detail: "not a regular file")
+        }
+        if status.st_mode & 0o077 != 0 || (status.st_uid != geteuid() && status.st_uid != 0) {
             throw BundleKeyError.insecureIdentity(path, mode: status.st_mode & 0o7777)
         }
-        if status.st_uid != geteuid() && status.st_uid != 0 {
-            throw BundleKeyError.insecureIdentity(path, mode: status.st_mode & 0o7777)
-        }
-        let bytes: [UInt8]
-        do {
-            bytes = try FileOps.readFile(path)
-        } catch {
-            throw BundleKeyError.unreadableIdentity(path, detail: "\(error)")
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while bytes.count <= 1 << 20 {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count < 0 { throw BundleKeyError.unreadableIdentity(path, detail: String(cString: strerror(errno))) }
+            if count == 0 { break }
+            bytes += buffer[0..<count]
         }
         do {
             return try AgeIdentityFile.parse(String(decoding: bytes, as: UTF8.self))
@@ -65,6 +88,8 @@ package enum BundleKeyError: SnapFailure, Equatable {
     case unreadableIdentity(String, detail: String)
     /// None of the identities opens the bundle (its file hashing as recorded, so not damage).
     case noMatchingIdentity(bundle: String, identityPath: String, recipients: [String])
+    /// The identity file holds no identity of the recipients new bundles are sealed to.
+    case identityOpensNoRecipient(String, recipients: [String])
 
     package var description: String {
         switch self {
@@ -80,6 +105,10 @@ package enum BundleKeyError: SnapFailure, Equatable {
                 + "(and chown it to the user snap runs as)"
         case let .unreadableIdentity(path, detail):
             return "the identity file \(path.escapedForTerminal) is not an age identity file: \(detail)"
+        case let .identityOpensNoRecipient(path, recipients):
+            return "the identity file \(path.escapedForTerminal) holds no identity of encryption.recipients "
+                + "(\(recipients.joined(separator: ", "))): snap could not read back what it writes now; "
+                + "add the identity of one of them to the file (it may hold several, one per line)"
         case let .noMatchingIdentity(bundle, identityPath, recipients):
             let named = recipients.isEmpty ? "" : " (it is encrypted to \(recipients.joined(separator: ", ")))"
             return "no identity in \(identityPath.escapedForTerminal) opens \(bundle.escapedForTerminal)\(named): "

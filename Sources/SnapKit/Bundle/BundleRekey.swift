@@ -31,11 +31,13 @@ package enum BundleRekey {
         defer { close(input) }
         var head = [UInt8](repeating: 0, count: AgeHeader.maximumLength + 1)
         let headCount = try readFully(input, into: &head, path: path)
-        let parsed: (header: AgeHeader, length: Int)?
+        let headerLength: Int
         let newHeader: [UInt8]
         do {
-            parsed = try AgeHeader.parse(Array(head[0..<headCount]))
-            guard let parsed else { throw AgeError.header("the header is cut short") }
+            guard let parsed = try AgeHeader.parse(Array(head[0..<headCount])) else {
+                throw AgeError.header("the header is cut short")
+            }
+            headerLength = parsed.length
             newHeader = try AgeHeader.rewrap(parsed.header, identities: identities, recipients: recipients)
         } catch let error as AgeError {
             // No identity opened it: damage if the file no longer hashes as recorded.
@@ -43,7 +45,6 @@ package enum BundleRekey {
             try BundleKeyError.sayingDamage(of: path, recorded: recordedSha256) { throw failure }
             throw failure
         }
-        guard let parsed else { throw BundleError.encrypted(path: path, detail: "the age header is cut short") }
         let output = try FileOps.createTemporary(in: directory)
         do {
             let rewritten = try output.descriptor.closeAfter { () throws -> Rewritten in
@@ -59,10 +60,11 @@ package enum BundleRekey {
                     oldHasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<headCount]))
                 }
                 try newHeader.withUnsafeBytes { try emit($0) }
-                try head.withUnsafeBytes { try emit(UnsafeRawBufferPointer(rebasing: $0[parsed.length..<headCount])) }
+                try head.withUnsafeBytes { try emit(UnsafeRawBufferPointer(rebasing: $0[headerLength..<headCount])) }
                 var buffer = [UInt8](repeating: 0, count: 1 << 20)
                 while true {
-                    try Interruption.check(leaving: "the bundle being rewritten was removed; \(path) is unchanged")
+                    try Interruption.check(
+                        leaving: "the new copy being written was removed; \(path) and its records are unchanged")
                     let count = try readFully(input, into: &buffer, path: path)
                     if count == 0 { break }
                     try buffer.withUnsafeBytes { bytes in

@@ -145,7 +145,7 @@ final class DecompressingSource: @unchecked Sendable {
         }
     }
 
-    /// Runs a step of the age decryptor, saying its failures of the bundle: damage (exit 4)
+    /// Runs a step of the age decryptor, saying its failures of the bundle: damage
     /// or no usable key.
     private func opening(_ step: () throws -> Void) throws {
         do {

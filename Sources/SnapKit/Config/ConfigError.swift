@@ -21,7 +21,8 @@ enum ConfigError: SnapFailure {
             // The parser quotes the line, which may be a remote's path with its credentials.
             return "\(path)\(line.map { ":\($0)" } ?? ""): not valid YAML: \(CredentialRedaction.redact(detail))"
         case let .unknownKey(path, line, key, known):
-            return "\(path):\(line): unknown key \(key.debugDescription); known keys: \(known.joined(separator: ", "))"
+            let shown = CredentialRedaction.redact(key).debugDescription
+            return "\(path):\(line): unknown key \(shown); known keys: \(known.joined(separator: ", "))"
         case let .insecure(path, reason):
             return "refusing config \(path): it \(reason)"
         case let .badValue(path, line, key, expected):

@@ -11,6 +11,8 @@ package struct CopyReport: Codable, Sendable, Equatable {
     package var bytes: Int64 = 0
     /// Half-written objects an interrupted copy had left, removed and written again.
     package var repaired: [String] = []
+    /// Records there that named an earlier bundle of their snapshot (rekeyed since): replaced.
+    package var replaced: [String] = []
     /// Audit entries sent.
     package var auditEntries: Int = 0
     /// Snapshots that could not be copied, each with why: an object there changed since an

@@ -45,7 +45,9 @@ struct OffsiteCopier {
             for record in records { try plan.add(record, listing: listing, remote: remote, store: store) }
             report.present = plan.present.map(\.id)
             report.resent = plan.resent
-            let (adopted, tornRecords) = try checkUnconfirmed(plan.unconfirmedRecords, via: remoteStore, in: scratch)
+            let (adopted, tornRecords, staleRecords) = try checkUnconfirmed(
+                plan.unconfirmedRecords, via: remoteStore, in: scratch)
+            report.replaced = staleRecords.map { RemoteLayout.record($0.id) }
             let leftovers = listing.objects.keys.filter { $0.hasPrefix(RemoteLayout.incoming) }.sorted()
             report.repaired = plan.deletions + tornRecords.map { RemoteLayout.record($0.id) }
             try Interruption.check(leaving: "nothing was uploaded yet")
@@ -81,7 +83,8 @@ struct OffsiteCopier {
             }
             for segment in audit.unconfirmed { expected[segment.object] = SHA256.hex(of: segment.bytes) }
             var recordUploads: [SnapshotRecord] = []
-            for record in plan.newRecords + tornRecords {
+            // A stale record there stays until its successor is moved over it.
+            for record in plan.newRecords + tornRecords + staleRecords {
                 let incoming = RemoteLayout.incoming + RemoteLayout.record(record.id)
                 try stage.link(store.recordPath(record.id), as: incoming)
                 expected[incoming] = try FileOps.sha256(ofFile: stage.path + "/" + incoming).sha256
@@ -102,7 +105,7 @@ struct OffsiteCopier {
                 let objects = [RemoteLayout.bundle(of: record), RemoteLayout.manifest(record.bundleSha256)]
                 return !objects.contains(where: bad.contains)
             }
-            for record in plan.newRecords + tornRecords + adopted where !usable(record) {
+            for record in plan.newRecords + tornRecords + staleRecords + adopted where !usable(record) {
                 report.damaged.append(Self.damage(of: record, bad: bad, checked: checked, unusable: unusable))
             }
             report.damaged += plan.damaged
@@ -138,21 +141,30 @@ struct OffsiteCopier {
 
     /// Reads the records that are on the remote though their copy was never recorded (a run
     /// stopped after moving them): whole ones are adopted, the others sent again.
+    /// A whole record there that names another bundle of the snapshot (the store gave it new
+    /// recipients since: `snap rekey`) is stale: it is replaced, never removed first.
     private func checkUnconfirmed(_ records: [SnapshotRecord], via remoteStore: RemoteStore, in scratch: String)
-        throws -> (adopted: [SnapshotRecord], torn: [SnapshotRecord])
+        throws -> (adopted: [SnapshotRecord], torn: [SnapshotRecord], stale: [SnapshotRecord])
     {
-        guard !records.isEmpty else { return ([], []) }
+        guard !records.isEmpty else { return ([], [], []) }
         let downloaded = scratch + "/fetched"
         try remoteStore.download(records.map { RemoteLayout.record($0.id) }, to: downloaded)
         var adopted: [SnapshotRecord] = []
         var torn: [SnapshotRecord] = []
+        var stale: [SnapshotRecord] = []
         for record in records {
             let object = RemoteLayout.record(record.id)
             let there = try? FileOps.readFile(downloaded + "/" + object)
             let decoded = there.flatMap { try? Store.decodeRecord($0, path: object, name: record.id + ".json") }
-            if decoded?.bundleSha256 == record.bundleSha256 { adopted.append(record) } else { torn.append(record) }
+            if decoded?.bundleSha256 == record.bundleSha256 {
+                adopted.append(record)
+            } else if decoded?.id == record.id {
+                stale.append(record)
+            } else {
+                torn.append(record)
+            }
         }
-        return (adopted, torn)
+        return (adopted, torn, stale)
     }
 
     /// What the read-back found wrong.

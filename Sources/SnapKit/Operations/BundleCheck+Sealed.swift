@@ -43,7 +43,14 @@ extension BundleCheck {
         if fd < 0 { return "cannot open \(path): \(String(cString: strerror(errno)))" }
         defer { close(fd) }
         var bytes = [UInt8](repeating: 0, count: AgeHeader.maximumLength + 64)
-        let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        var count = 0
+        while count < bytes.count {
+            let got = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress.map { $0 + count }, $0.count - count) }
+            if got < 0 && errno == EINTR { continue }
+            if got < 0 { return "cannot read \(path): \(String(cString: strerror(errno)))" }
+            if got == 0 { break }
+            count += got
+        }
         guard count > 0 else { return "\(path) is empty" }
         do {
             guard let (header, _) = try AgeHeader.parse(Array(bytes[0..<count])) else {

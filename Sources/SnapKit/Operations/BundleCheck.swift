@@ -31,9 +31,11 @@ package struct BundleCheck: Sendable {
         let copyPath = store.manifestPath(record.bundleSha256)
         let path = store.bundlePath(of: record)
         if let encryption = record.encryption, store.keys.identityPath == nil {
-            guard contentRequired else { return runSealed(record, in: store) }
-            var check = BundleCheck(path: path, problems: [])
-            check.keyError = BundleKeyError.noIdentity(bundle: path).naming(recipients: encryption.recipients)
+            // What can be checked without the identity first: damage is damage (exit 4).
+            var check = runSealed(record, in: store)
+            if contentRequired && check.problems.isEmpty {
+                check.keyError = BundleKeyError.noIdentity(bundle: path).naming(recipients: encryption.recipients)
+            }
             return check
         }
         var check = run(path: path, storedManifest: try? FileOps.readFile(copyPath), keys: store.keys)

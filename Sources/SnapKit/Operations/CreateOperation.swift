@@ -66,6 +66,12 @@ package enum CreateOperation {
             }
         }
         hook("before_create", [], "starting", nil)
+        // Never a reason not to capture: said, and the capture goes on.
+        do {
+            try store.keys.checkIdentityOpensRecipients()
+        } catch {
+            session.invocation.warn("\(error); the new snapshots are written all the same")
+        }
         let capture = Capture(
             options: options, session: session, compression: compression, mode: options.mode ?? policy?.mode ?? .auto,
             verify: options.verify ?? (policy?.verifyAfterCreate == true))

@@ -8,7 +8,7 @@ package enum KeyOperation {
     ///
     /// The key is written to a private temporary file beside `path`, fsynced, and linked
     /// to `path`, which fails if something is there: a crash leaves no half key under the
-    /// name, and an existing key is never replaced.
+    /// name (at worst a `.tmp-` file beside it), and an existing key is never replaced.
     /// - Throws: ``KeyFileExists``, or ``SystemError`` naming the path.
     package static func generate(to path: String, now: Date = Date()) throws -> AgeRecipient {
         if FileOps.exists(path) || (try? FileOps.status(path)) != nil { throw KeyFileExists(path: path) }
@@ -23,7 +23,13 @@ package enum KeyOperation {
         }
         if link(output.path, path) != 0 {
             if errno == EEXIST { throw KeyFileExists(path: path) }
-            throw SystemError("write key file", path, .last)
+            // A file system without hard links (vfat, a USB stick for the break-glass key):
+            // renamed into place, after a last check that the name is free.
+            guard errno == EPERM || errno == EOPNOTSUPP || errno == ENOSYS else {
+                throw SystemError("write key file", path, .last)
+            }
+            if (try? FileOps.status(path)) != nil { throw KeyFileExists(path: path) }
+            try FileOps.rename(output.path, to: path)
         }
         try FileOps.syncDirectory(directory.isEmpty ? "." : directory)
         return identity.recipient

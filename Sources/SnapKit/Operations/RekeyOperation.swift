@@ -20,6 +20,9 @@ package struct RekeyReport: Codable, Sendable {
     package var plain: [String] = []
     /// Snapshots whose bundle is damaged and was not touched, each with why.
     package var damaged: [VerifyReport.Failure] = []
+    /// Whether the configured identity opens the new recipients; when not, switch it to one
+    /// that does before the next capture (whose check reads the new bundle).
+    package var identityOpensRecipients = true
 }
 
 /// The rekey use case: changes the recipients of encrypted bundles to snap.yaml's, without
@@ -56,7 +59,7 @@ package enum RekeyOperation {
                     report.plain.append(record.id)
                     continue
                 }
-                if encryption.recipients == report.recipients {
+                if Set(encryption.recipients) == Set(report.recipients) {
                     report.unchanged.append(record.id)
                 } else if !bundles.contains(record.bundleSha256) {
                     bundles.append(record.bundleSha256)
@@ -75,14 +78,16 @@ package enum RekeyOperation {
                     facts.snapshots += records.map(\.id)
                     facts.nodes = Array(Set(facts.nodes + records.map(\.node))).sorted()
                 } catch let error as BundleError {
-                    for record in records {
-                        report.damaged.append(.init(id: record.id, node: record.node, problem: error.description))
-                    }
+                    report.damaged += records.map { .init(id: $0.id, node: $0.node, problem: error.description) }
                     locked.logger.warning("\(store.bundlePath(of: first)): \(error)")
+                } catch let error as StoreError {
+                    // The manifest copy beside it is missing or damaged (`verify` repairs it).
+                    report.damaged += records.map { .init(id: $0.id, node: $0.node, problem: error.description) }
                 } catch let error as BundleKeyError {
                     throw error.naming(recipients: first.encryption?.recipients ?? [])
                 }
             }
+            report.identityOpensRecipients = (try? store.keys.checkIdentityOpensRecipients()) != nil
             if !report.damaged.isEmpty { throw RekeyDamageFound(report: report) }
             return report
         }
@@ -92,13 +97,18 @@ package enum RekeyOperation {
     /// - Returns: the new bundle's SHA-256.
     private static func rekey(_ records: [SnapshotRecord], in locked: LockedStore) throws -> String {
         let store = locked.store
-        guard let first = records.first, let encryption = first.encryption else { return "" }
+        guard let first = records.first, let encryption = first.encryption else {
+            preconditionFailure("only encrypted bundles are rekeyed")
+        }
         let oldPath = store.bundlePath(of: first)
+        guard FileOps.exists(oldPath) else {
+            throw BundleError.encrypted(path: oldPath, detail: "the bundle is missing")
+        }
+        let manifest = try store.manifest(for: first).bytes
         let rewritten = try BundleRekey.rewrite(
             oldPath, recordedSha256: first.bundleSha256, keys: store.keys, to: store.keys.recipients,
             in: store.bundlesDirectory)
         defer { unlink(rewritten.temporaryPath) }  // renamed into place by now, or not needed
-        let manifest = try store.manifest(for: first).bytes
         try locked.markPending(rewritten.sha256)
         try locked.saveManifestCopy(manifest, of: rewritten.sha256)
         try FileOps.rename(rewritten.temporaryPath, to: store.bundlePath(rewritten.sha256, encrypted: true))
@@ -112,8 +122,10 @@ package enum RekeyOperation {
             record.encryption = BundleEncryption(
                 recipients: store.keys.recipientNames, payloadSha256: encryption.payloadSha256,
                 payloadSize: encryption.payloadSize)
-            // The copies off site are of the old file.
-            record.copies = nil
+            // The copies off site are of the old file: the next copy sends the new one. A copy
+            // that prune removed there stays marked, so that no copy sends it back.
+            let pruned = record.copies?.filter { $0.pruned != nil } ?? []
+            record.copies = pruned.isEmpty ? nil : pruned
             try locked.save(record)
         }
         try FileOps.syncDirectory(store.snapshotsDirectory)

@@ -51,10 +51,9 @@ package enum RemoteVerifyOperation {
         let sample = percent.map { RemoteSample(percent: $0, state: state) }
         let chosen = users.keys.filter { sample?.includes($0) ?? true }.sorted()
         try Interruption.check(leaving: "nothing was recorded")
+        // Only complete snapshots were chosen: their bundle object is there, plain or encrypted.
         let objects = Dictionary(
-            uniqueKeysWithValues: chosen.map {
-                ($0, catalog.listing.bundleObject($0) ?? RemoteLayout.bundleCandidates($0)[0])
-            })
+            uniqueKeysWithValues: chosen.compactMap { sha in catalog.listing.bundleObject(sha).map { (sha, $0) } })
         let sums = try remoteStore.sha256(of: chosen.compactMap { objects[$0] })
         try remoteStore.download(chosen.map(RemoteLayout.manifest), to: scratch + "/manifests")
         var good: Set<String> = []

@@ -44,7 +44,9 @@ package enum SnapshotRecorder {
         // A bundle is reused only when it is sealed as new ones are: turning encryption on
         // (or changing the recipients) never keeps new snapshots in an old bundle.
         let recipients = store.keys.recipientNames
-        func sealedAsNew(_ record: SnapshotRecord) -> Bool { (record.encryption?.recipients ?? []) == recipients }
+        func sealedAsNew(_ record: SnapshotRecord) -> Bool {
+            Set(record.encryption?.recipients ?? []) == Set(recipients)
+        }
         if let signature, let newest = existing.newest(of: request.node), newest.sourceSignature == signature,
             sealedAsNew(newest),
             (try? FileOps.status(store.bundlePath(of: newest)))??.st_size == off_t(newest.bundleSize),

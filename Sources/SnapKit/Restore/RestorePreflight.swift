@@ -18,6 +18,12 @@ enum RestorePreflight {
         pair: [any ManagerHost]
     ) throws -> [String] {
         let store = locked.store
+        // The files a restore replaces are kept as a snapshot sealed like any new one; putting
+        // them back (a rollback) needs an identity that opens it.
+        try store.keys.checkIdentityOpensRecipients()
+        if !store.keys.recipients.isEmpty && store.keys.identityPath == nil {
+            throw BundleKeyError.noIdentity(bundle: "the pre-restore snapshot this restore would take")
+        }
         let check = BundleCheck.run(record, in: store, contentRequired: true)
         try check.requireKey(for: record)
         let problems = VerifyOperation.problems(of: record, check: check)

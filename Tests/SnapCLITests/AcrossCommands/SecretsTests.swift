@@ -230,10 +230,15 @@ import Testing
         // Rotation, then the old identity, which opens nothing any more.
         try encrypt(to: keys[1].recipient, identity: keys[0].path)
         try run(["rekey", "--all"])
-        try encrypt(to: keys[1].recipient, identity: keys[0].path)
         try run(["verify", "--all"])
         try run(["extract", files, "--to", pair.directory("refused")])
         #expect(runs.last?.1.status == 1, "\(runs.last?.1.stderr ?? "")")
+        // A restore whose rollback could not read back the files it replaces is refused
+        // before anything stops.
+        runs.append(("restore refused", try pair.snap(["restore", files, "--to", "manager_1", "--yes"])))
+        #expect(runs.last?.1.status == 1, "\(runs.last?.1.stderr ?? "")")
+        #expect(runs.last?.1.stderr.contains("holds no identity of encryption.recipients") == true)
+        #expect(try pair.control(1, ["ping"]).stdout.contains("pong"))
 
         for (command, result) in runs {
             for key in keys {

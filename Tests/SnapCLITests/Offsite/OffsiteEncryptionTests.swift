@@ -62,23 +62,32 @@ import Testing
             recipients.append(made.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         try bed.writeConfig(extra: "encryption:\n  recipients: [\(recipients[0])]\n  identity: \(old)\n")
-        let id = try bed.capture()
+        for _ in 0..<3 { try bed.capture() }
         #expect(try bed.snap(["copy", "--to", "offsite", "--all"]).status == 0)
+        // The remote keeps only the newest: the two older copies are pruned there.
+        let policy = bed.directory("offsite.yaml")
+        try "keep:\n  last: 5\noffsite:\n  remote: offsite\n  keep:\n    last: 1\n"
+            .write(toFile: policy, atomically: true, encoding: .utf8)
+        #expect(try bed.snap(["prune", "--policy", policy]).status == 0)
         let before = try bed.remoteObjects().keys.filter { $0.hasSuffix(".age") }
-        try bed.writeConfig(extra: "encryption:\n  recipients: [\(recipients[1])]\n  identity: \(old)\n")
-        #expect(try bed.snap(["rekey", id]).status == 0)
-        let show = try bed.snap(["show", id])
-        #expect(!show.stdout.contains("off site"), "the copy there is of the old file: \(show.stdout)")
+        #expect(before.count == 1, "\(before)")
+
+        // Both keys in one identity file for the rotation, then a rekey to the new one.
+        let both = bed.directory("both.key")
+        try (String(contentsOfFile: old, encoding: .utf8) + String(contentsOfFile: new, encoding: .utf8))
+            .write(toFile: both, atomically: true, encoding: .utf8)
+        chmod(both, 0o600)
+        try bed.writeConfig(extra: "encryption:\n  recipients: [\(recipients[1])]\n  identity: \(both)\n")
+        let rekey = try bed.snap(["rekey", "--all"])
+        #expect(rekey.status == 0 && rekey.stdout.contains("rekeyed 3 bundles"), "\(rekey.stdout)\(rekey.stderr)")
         let again = try bed.snap(["copy", "--to", "offsite", "--all"])
         #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+        #expect(again.stdout.contains("copied 1 snapshots"), "what prune removed there stays removed: \(again.stdout)")
+        #expect(again.stderr.contains("before a rekey: replaced") && !again.stderr.contains("half-written"))
         let after = try bed.remoteObjects().keys.filter { $0.hasSuffix(".age") }
         #expect(Set(after).isSuperset(of: before) && after.count == 2, "the new file went: \(after)")
-        // A prune with an off-site rule removes the bundle no record there uses any more.
-        let policy = bed.directory("offsite.yaml")
-        try "keep:\n  last: 5\noffsite:\n  remote: offsite\n  keep:\n    last: 5\n"
-            .write(toFile: policy, atomically: true, encoding: .utf8)
-        let prune = try bed.snap(["prune", "--policy", policy])
-        #expect(prune.status == 0, "\(prune.stdout)\(prune.stderr)")
+        // The next prune removes the bundle no record there uses any more.
+        #expect(try bed.snap(["prune", "--policy", policy]).status == 0)
         let left = try bed.remoteObjects().keys.filter { $0.hasSuffix(".age") }
         #expect(left.count == 1 && !before.contains(left[0]), "\(left)")
         try bed.writeConfig(extra: "encryption:\n  recipients: [\(recipients[1])]\n  identity: \(new)\n")
