@@ -84,6 +84,7 @@ machine_info() {
     echo "coreutils=$(sha256sum --version | head -n 1)"
     echo "hyperfine=$(hyperfine --version)"
     echo "rclone=$(rclone version 2>/dev/null | head -n 1)"
+    echo "age=age $(age --version 2>/dev/null || echo "not found")"
     local weed
     weed=$(find_weed 2>/dev/null) && echo "weed=weed $("$weed" version 2>&1 | sed -n 's/^version [^ ]* \([^ ]*\).*/\1/p' | head -n 1)" || echo "weed=not found"
     echo "erlang=OTP $(erl -noshell -eval 'io:format("~s", [erlang:system_info(otp_release)]), halt().')"
