@@ -27,6 +27,7 @@ OTHER_NAMES = {
     "hosts-reference": "stop + start + wait_ready + 1.5 × ssh hostB tar -c \\| ssh hostA tar -x",
     "hosts-manual-down": "manual line's own down time (same watcher)",
     "rclone": "rclone copy of the same bundle files (`--include '*.tar.zst'`)",
+    "age-tar": "age -d -i KEY BUNDLE \\| tar --zstd -xf -",
 }
 
 # (operation, dataset, other command): ratio target from issue 7.
@@ -52,6 +53,10 @@ HOSTS_MANUAL_RATIO = 0.6
 # Off site (issue 16): snap's copy of the store to S3 (upload, read-back, records moved into
 # place) at most this ratio of rclone copying the same bundle files.
 OFFSITE_COPY_RATIO = 1.2
+# Encryption at rest (issue 17, item 6): an encrypted create at most this ratio of the same
+# create plain; an encrypted extract no slower than age -d piped into tar.
+ENCRYPTION_CREATE_RATIO = 1.10
+ENCRYPTION_EXTRACT_RATIO = 1.0
 
 
 def load_env(path):
@@ -326,6 +331,31 @@ class Report:
                 self.absolute.append({"operation": f"{label}, stand-in pair of {self.settings.get('pair_rows')} rows",
                                       "value": drill[key], "unit": "s", "target": None, "met": None, "runs": count})
 
+    def encryption_bundle(self):
+        path = os.path.join(self.raw, "encryption-b-bundle.json")
+        return json.load(open(path)) if os.path.exists(path) else None
+
+    def encryption_rows(self):
+        """Encryption at rest (issue 17): the encrypted create beside the same create plain,
+        the encrypted extract beside age + tar, and snap's plain extract for reference."""
+        create, extract = self.groups.get("encryption-full-b", {}), self.groups.get("encryption-extract-b", {})
+        rows = []
+        if "snap" in create and "snap-plain" in create:
+            rows.append(("full snapshot, encrypted (snap.yaml `encryption:`, one recipient)", create,
+                         "snap-plain", "the same `snap create`, config without `encryption:`", ENCRYPTION_CREATE_RATIO))
+        if "snap" in extract:
+            title = "extract of the encrypted bundle, every file checked"
+            if "age-tar" in extract:
+                rows.append((title, extract, "age-tar", None, ENCRYPTION_EXTRACT_RATIO))
+            if "snap-plain" in extract:
+                rows.append((title, extract, "snap-plain", "`snap extract` of the same tree's plain bundle", None))
+        for title, group, other, other_text, target in rows:
+            snap, median = group["snap"]["median"], group[other]["median"]
+            self.rows.append({
+                "operation": title, "dataset": "b", "snap_median_s": snap, "other": other,
+                "other_text": other_text, "other_median_s": median, "ratio": snap / median,
+                "target": target, "met": None if target is None else snap / median <= target})
+
     def cold(self):
         path = os.path.join(self.raw, "cold.jsonl")
         if not os.path.exists(path):
@@ -395,6 +425,14 @@ class Report:
                                (f"full-{d}-borg", "borg create"), (f"extract-{d}-borg", "borg extract")):
                 if key in self.rss:
                     self.rss_rows.append({"tool": label, "dataset": d, **self.rss[key], "limit_mib": None})
+        for key, label in (("encryption-full-b-snap", "snap create, encrypted"),
+                           ("encryption-extract-b-snap", "snap extract, encrypted"),
+                           ("encryption-full-b-snap-plain", "snap create, plain (encryption part's rounds)"),
+                           ("encryption-extract-b-snap-plain", "snap extract, plain (encryption part's rounds)")):
+            if key in self.rss:
+                # One tree only, so no (b) vs (c) growth check.
+                self.rss_rows.append({"tool": label, "dataset": "b", **self.rss[key], "limit_mib": RSS_LIMIT_MIB,
+                                      "target_text": f"≤ {RSS_LIMIT_MIB} MiB"})
         for row in self.rss_rows:
             if row["limit_mib"] is None:
                 row["met"] = None
@@ -424,13 +462,13 @@ class Report:
                   f"{m.get('load_start')} at the start, {m.get('load_end')} at the end (1, 5, 15 min; above 0.5 "
                   "means something else ran and the times are noisy).",
                   "Tools: " + "; ".join(m.get(k, "?") for k in ("snap", "restic", "borg", "zstd", "tar",
-                                                              "coreutils", "hyperfine", "erlang", "rclone", "weed")) + f" (commit {m.get('snap_commit')}).",
+                                                              "coreutils", "hyperfine", "erlang", "rclone", "weed", "age")) + f" (commit {m.get('snap_commit')}).",
                   "", "## Times (medians; ratio = snap / other, same run)", "",
                   "| operation | dataset | snap | other | other median | snap/other | target | met? |",
                   "|---|---|---:|---|---:|---:|---:|---|"]
         for r in self.rows:
-            other = "tar --zstd -xf" if r["operation"] == "extract" and r["other"] == "tar" else \
-                OTHER_NAMES.get(r["other"], r["other"])
+            other = r.get("other_text") or ("tar --zstd -xf" if r["operation"] == "extract" and r["other"] == "tar"
+                                            else OTHER_NAMES.get(r["other"], r["other"]))
             lines.append(f"| {r['operation']} | {self.dataset_label(r['dataset'])} | {secs(r['snap_median_s'])} | "
                          f"{other} | {secs(r['other_median_s'])} | "
                          f"{r['ratio']:.2f}× | {r.get('target_text') or ('≤ %.2f×' % r['target'] if r['target'] else '-')} | "
@@ -445,7 +483,7 @@ class Report:
         lines += ["", "## Peak RSS (median of the runs, /usr/bin/time %M)", "",
                   "| command | dataset | peak RSS | runs | target | met? |", "|---|---|---:|---:|---:|---|"]
         for r in self.rss_rows:
-            target = f"≤ {r['limit_mib']} MiB, no growth (b) vs (c)" if r["limit_mib"] else "-"
+            target = r.get("target_text") or (f"≤ {r['limit_mib']} MiB, no growth (b) vs (c)" if r["limit_mib"] else "-")
             lines.append(f"| {r['tool']} | {self.dataset_label(r['dataset'])} | {r['median_mib']:.1f} MiB | {r['runs']} | {target} | "
                          f"{self.judge(r['met'])} |")
         series = self.series()
@@ -477,6 +515,7 @@ class Report:
                           + ", ".join(secs(d) for d in cold["restarts"]) + "."]
         lines += self.hosts_markdown()
         lines += self.offsite_markdown()
+        lines += self.encryption_markdown()
         lines += ["", "## Notes", ""] + [f"- {n}" for n in self.notes()]
         return "\n".join(lines) + "\n"
 
@@ -535,13 +574,32 @@ class Report:
                 lines += [f"| {st['step']}. {st['title']} | {secs(st['median_s'])} |" for st in drill["steps"]]
         return lines
 
+    def encryption_markdown(self):
+        bundle, create = self.encryption_bundle(), self.groups.get("encryption-full-b", {})
+        extract = self.groups.get("encryption-extract-b", {})
+        if not bundle and not create and not extract:
+            return []
+        lines = ["", f"## Encryption at rest ({self.dataset_label('b')}, {self.machine.get('age', 'age')})", ""]
+        if bundle:
+            added = bundle["bundle_bytes"] - bundle["plain_bundle_bytes"]
+            lines.append(f"Encrypted bundle {size(bundle['bundle_bytes'])}, plain bundle "
+                         f"{size(bundle['plain_bundle_bytes'])} ({added:+d} bytes; age adds a header and 16 bytes a 64 KiB "
+                         "chunk).")
+        for title, group, names in (("create", create, ("snap", "snap-plain")),
+                                    ("extract", extract, ("snap", "age-tar", "snap-plain"))):
+            if group:
+                labels = {"snap": "snap, encrypted", "snap-plain": "snap, plain", "age-tar": "age -d | tar -x"}
+                lines += ["", f"{title.capitalize()}, round by round: " + "; ".join(
+                    f"{labels[n]} " + ", ".join(secs(t) for t in group[n]["times"]) for n in names if n in group) + "."]
+        return lines
+
     def notes(self):
         m, s = self.machine, self.settings
         return [
             "Warm page cache throughout: every input (tree, store, archive) is read before its group and again "
             "in every --prepare, after a sync, and nothing drops caches (the kernel's DAMON pageout was "
             f"{m.get('damon', 'unknown')}). Writes go to the same file system as the data.",
-            f"hyperfine: {s.get('runs')} rounds for the trees, {s.get('runs_a')} for (a), {s.get('runs_small')} "
+            f"hyperfine: {s.get('runs')} rounds for the trees and the encryption part, {s.get('runs_a')} for (a), {s.get('runs_small')} "
             "for unchanged re-snapshots; a round is one hyperfine invocation running each command of the group once, "
             "so the tools alternate (A B C, A B C, ...) and a change of machine load hits them alike; each command "
             "has its own --prepare (empty store/repository/target). Record commands: one probe run, then as many "
@@ -583,6 +641,13 @@ class Report:
             "and copied; each round removes the new store, runs `snap init --from offsite` and `snap restore "
             "latest@manager_0 --to manager_0 --to manager_1 --yes` with a second snap.yaml (same managers and remote, "
             "a new store), then checks `bin/leo_manager ping` of both.",
+            "Encryption at rest: snap.yaml with only `encryption:` (one recipient from `snap key generate`, its "
+            "identity) given with --config to the encrypted arms, the same file without it to the plain arms (so neither "
+            "reads $SNAP_CONFIG or a ./snap.yaml); otherwise the trees part's snap commands. "
+            "Create: each arm into its own fresh store every round. Extract: from a store holding one encrypted "
+            "capture, against `age -d -i KEY BUNDLE | tar --zstd -xf -` of the same bundle file and `snap extract` "
+            "from a store holding the same tree plain; both encrypted readers' output was checked against the tree "
+            "(diff -r) before timing.",
             "Record commands: a store made by bench/gen-store.py (one real bundle reused by every record, audit "
             "chain computed as AuditLog does); `snap list` and `snap audit verify` checked it before timing.",
         ]
@@ -592,11 +657,13 @@ class Report:
         self.absolute_rows()
         self.hosts_rows()
         self.offsite_rows()
+        self.encryption_rows()
         self.rss_table()
         document = {"machine": self.machine, "settings": self.settings, "phases_s": self.phases,
                     "quick": self.quick, "comparisons": self.rows, "absolute": self.absolute,
                     "peak_rss": self.rss_rows, "store_growth": self.series(), "cold": self.cold(), "hosts_restore": self.hosts_restore(),
                     "offsite": {"copy": self.offsite_copy(), "drill": self.offsite_drill()},
+                    "encryption": {"bundle": self.encryption_bundle()},
                     "groups": self.groups, "notes": self.notes()}
         with open(os.path.join(self.out, "latest.json"), "w") as f:
             json.dump(document, f, indent=2)

@@ -16,9 +16,10 @@ install_tools() {
         $sudo apt-get update -qq
         $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     fi
-    # snap's packages, as listed in scripts/install-deps (which always runs apt-get update).
+    # snap's packages, as listed in scripts/install-deps (which always runs apt-get update);
+    # the list may span lines, up to its closing parenthesis.
     local deps installed
-    deps=$(sed -n 's/^packages=(\(.*\))$/\1/p' "$repo/scripts/install-deps")
+    deps=$(sed -n '/^packages=(/,/)/p' "$repo/scripts/install-deps" | tr '\n' ' ' | sed 's/^packages=(\([^)]*\)).*/\1/')
     if [ -n "$deps" ]; then
         # shellcheck disable=SC2086
         installed=$(dpkg-query -W -f='${db:Status-Abbrev}\n' $deps 2>/dev/null | grep -c '^ii' || true)
@@ -83,6 +84,7 @@ machine_info() {
     echo "coreutils=$(sha256sum --version | head -n 1)"
     echo "hyperfine=$(hyperfine --version)"
     echo "rclone=$(rclone version 2>/dev/null | head -n 1)"
+    echo "age=age $(age --version 2>/dev/null || echo "not found")"
     local weed
     weed=$(find_weed 2>/dev/null) && echo "weed=weed $("$weed" version 2>&1 | sed -n 's/^version [^ ]* \([^ ]*\).*/\1/p' | head -n 1)" || echo "weed=not found"
     echo "erlang=OTP $(erl -noshell -eval 'io:format("~s", [erlang:system_info(otp_release)]), halt().')"
