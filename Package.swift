@@ -48,7 +48,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "snap",
-            dependencies: ["SnapCLI", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CLinux", "SnapCLI", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "SnapTestSupport",

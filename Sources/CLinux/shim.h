@@ -2,6 +2,7 @@
 #define SNAP_CLINUX_SHIM_H
 // Linux calls that Swift's Glibc module leaves out (they need _GNU_SOURCE), and compiler
 // builtins Swift has no spelling for.
+#include <malloc.h>
 #include <stddef.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -20,5 +21,14 @@ static inline int snap_start_writeback(int fd, long long offset, long long lengt
 // Asks for the cache line at `address` ahead of a read the CPU cannot predict.
 static inline void snap_prefetch(const void *address) {
     __builtin_prefetch(address);
+}
+// glibc gives the top of the heap back to the kernel as soon as more than a little is free
+// there, and takes it again on the next allocation: swift-crypto's sealing allocates and
+// frees its output for every 64 KiB age chunk, which made that two brk calls, page faults
+// and page clearing per chunk. Freed memory is kept for reuse instead (up to 64 MiB), and
+// allocations up to 4 MiB come from the heap.
+static inline void snap_keep_freed_heap(void) {
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
 }
 #endif

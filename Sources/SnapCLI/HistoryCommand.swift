@@ -62,7 +62,7 @@ struct HistoryCommand: ParsableCommand {
                     String(entry.seq), Output.time(entry.time), entry.user, entry.host, entry.action,
                     entry.outcome + (entry.error.map { ": \($0.prefix(60))" } ?? ""), String(entry.durationMs),
                     entry.snapshots.isEmpty ? "-" : entry.snapshots.joined(separator: ","),
-                    entry.argv.map { ($0 as NSString).lastPathComponent == "snap" ? "snap" : $0 }.joined(
+                    entry.argv.map { FileOps.lastComponent(of: $0) == "snap" ? "snap" : $0 }.joined(
                         separator: " "),
                 ]
             })

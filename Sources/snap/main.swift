@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import Glibc
 import Logging
@@ -12,5 +13,7 @@ signal(SIGXFSZ, SIG_IGN)
 // Ctrl-C, SIGTERM and SIGHUP end a command at its next safe point (a cold capture's
 // node is started again first), and snap exits 130, 143 or 129 itself.
 Interruption.install()
+// Memory freed by one age chunk is the next one's (see the shim).
+snap_keep_freed_heap()
 LoggingSystem.bootstrap(StreamLogHandler.standardError)
 exit(SnapMain.run(Array(CommandLine.arguments.dropFirst())))

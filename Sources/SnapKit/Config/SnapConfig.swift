@@ -78,7 +78,7 @@ package struct SnapConfig: Sendable, Equatable {
             throw ConfigError.malformed(
                 path: path, line: node.mark?.line, detail: "the top level must be a mapping of keys")
         }
-        let base = (path as NSString).deletingLastPathComponent
+        let base = FileOps.parent(of: path)
         for (key, value) in mapping {
             let name = key.string ?? ""
             let line = key.mark?.line ?? 0

@@ -89,7 +89,7 @@ package struct ManagerNode: Sendable, Equatable {
         guard let settle = Double(settleText), settle >= 0 else {
             throw LeoFSError.badSetting(node: entry.name, key: "settle", value: settleText, expected: "seconds")
         }
-        let base = (entry.home as NSString).lastPathComponent
+        let base = FileOps.lastComponent(of: entry.home)
         let role =
             entry.overrides["role"] ?? (base.hasSuffix("_0") ? "master" : (base.hasSuffix("_1") ? "slave" : nil))
         return ManagerNode(

@@ -5,9 +5,9 @@ extension LocalManagerHost {
     package func surveyMnesia() throws -> TargetDirectory { try TargetDirectory.survey(node.mnesiaDirectory) }
 
     package func spaceBesideMnesia() throws -> FreeSpace {
-        var parent = (node.mnesiaDirectory as NSString).deletingLastPathComponent
+        var parent = FileOps.parent(of: node.mnesiaDirectory)
         while !FileOps.exists(parent) && parent.count > 1 {
-            parent = (parent as NSString).deletingLastPathComponent
+            parent = FileOps.parent(of: parent)
         }
         var info = statvfs()
         guard statvfs(parent, &info) == 0 else { throw SystemError("check free space of", parent, .last) }
@@ -18,7 +18,7 @@ extension LocalManagerHost {
 
     package func rescueMnesia(to rescue: String) throws -> (files: Int, bytes: Int64) {
         let live = node.mnesiaDirectory
-        try FileOps.makeDirectory((rescue as NSString).deletingLastPathComponent)
+        try FileOps.makeDirectory(FileOps.parent(of: rescue))
         try FileOps.makeDirectory(rescue)
         if FileOps.exists(live) {
             for name in try FileOps.listDirectory(live) {
@@ -86,7 +86,7 @@ extension LocalManagerHost {
             if rmdir(live) != 0 { throw SystemError("remove directory", live, .last) }
         }
         try FileOps.rename(staging, to: live)
-        try FileOps.syncDirectory((live as NSString).deletingLastPathComponent)
+        try FileOps.syncDirectory(FileOps.parent(of: live))
     }
 
     package func putBack(_ previous: PreviousMnesiaFiles, from store: Store) throws {
@@ -127,7 +127,7 @@ extension LocalManagerHost {
         }
         if FileOps.exists(live) { try FileOps.rename(live, to: discard) }
         if FileOps.exists(replacement) { try FileOps.rename(replacement, to: live) }
-        try FileOps.syncDirectory((live as NSString).deletingLastPathComponent)
+        try FileOps.syncDirectory(FileOps.parent(of: live))
         try FileOps.removeTree(discard)
     }
 

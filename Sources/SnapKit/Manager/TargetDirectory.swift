@@ -38,13 +38,13 @@ package struct TargetDirectory: Codable, Sendable, Equatable {
                 existed: true, uid: info.st_uid, gid: info.st_gid, mode: UInt32(info.st_mode & 0o7777), files: files,
                 bytes: bytes)
         }
-        var parent = (path as NSString).deletingLastPathComponent
+        var parent = FileOps.parent(of: path)
         while !parent.isEmpty && parent != "/" {
             if let info = try FileOps.status(parent), (info.st_mode & S_IFMT) == S_IFDIR {
                 return TargetDirectory(
                     existed: false, uid: info.st_uid, gid: info.st_gid, mode: UInt32(info.st_mode & 0o777))
             }
-            parent = (parent as NSString).deletingLastPathComponent
+            parent = FileOps.parent(of: parent)
         }
         return TargetDirectory(existed: false, uid: geteuid(), gid: getegid(), mode: 0o755)
     }
@@ -68,7 +68,7 @@ package struct TargetDirectory: Codable, Sendable, Equatable {
     /// Makes `path` (and any missing parent) a directory with this owner and mode.
     /// - Throws: ``SystemError``.
     func makeDirectory(_ path: String) throws {
-        let parent = (path as NSString).deletingLastPathComponent
+        let parent = FileOps.parent(of: path)
         if !parent.isEmpty && !FileOps.exists(parent) { try makeDirectory(parent) }
         if !FileOps.exists(path) {
             if mkdir(path, 0o700) != 0 && errno != EEXIST { throw SystemError("create directory", path, .last) }

@@ -27,7 +27,7 @@ package enum ExtractOperation {
         guard FileOps.exists(bundle) else { throw StoreError.missingBundle(snapshot: record.id, path: bundle) }
         let (manifest, manifestBytes) = try DamageFound.said { try store.manifest(for: record) }
         let absolute = target.hasPrefix("/") ? target : FileManager.default.currentDirectoryPath + "/" + target
-        let parent = (absolute as NSString).deletingLastPathComponent
+        let parent = FileOps.parent(of: absolute)
         let staging = parent + "/.snap-extract-" + FileOps.randomHex(bytes: 6)
         try FileOps.makeDirectory(staging)
         do {

@@ -47,7 +47,7 @@ extension InitOperation {
         info.lastVersion = max(info.lastVersion, catalog.records.map(\.version).max() ?? 0)
         // Built beside `path` and renamed into place whole: a crash at any point leaves no
         // store there that looks rebuilt, only a `.tmp-` directory beside it.
-        let parent = (path as NSString).deletingLastPathComponent
+        let parent = FileOps.parent(of: path)
         let building =
             (parent.isEmpty ? "." : parent) + "/" + FileOps.temporaryPrefix + "snap-init-"
             + FileOps.randomHex(bytes: 6)

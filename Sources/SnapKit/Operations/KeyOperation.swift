@@ -13,7 +13,7 @@ package enum KeyOperation {
     package static func generate(to path: String, now: Date = Date()) throws -> AgeRecipient {
         if FileOps.exists(path) || (try? FileOps.status(path)) != nil { throw KeyFileExists(path: path) }
         let identity = AgeIdentity.generate()
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = FileOps.parent(of: path)
         let output = try FileOps.createTemporary(in: directory.isEmpty ? "." : directory, mode: 0o600)
         defer { unlink(output.path) }
         try output.descriptor.closeAfter {

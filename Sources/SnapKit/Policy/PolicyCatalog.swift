@@ -14,7 +14,7 @@ package struct PolicyCatalog: Sendable {
     package static func standard(configPath: String?, environment: [String: String]) -> PolicyCatalog {
         var directories: [String] = []
         if let directory = environment["SNAP_POLICY_DIR"] { directories.append(directory) }
-        if let configPath { directories.append((configPath as NSString).deletingLastPathComponent + "/policies") }
+        if let configPath { directories.append(FileOps.parent(of: configPath) + "/policies") }
         directories.append("/etc/snap/policies")
         var url = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
         while url.path != "/" {

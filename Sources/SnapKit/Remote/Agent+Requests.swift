@@ -43,7 +43,7 @@ extension Agent {
         case .coldCopy:
             let host = try manager()
             return try host.node.withPrivateDumpPath { path in
-                try host.coldCopy(scratch: (path as NSString).deletingLastPathComponent) { outcome, copy in
+                try host.coldCopy(scratch: FileOps.parent(of: path)) { outcome, copy in
                     var opened = AgentReply()
                     opened.outcome = ColdCopyPayload(outcome)
                     try channel.send(opened)
@@ -181,11 +181,11 @@ extension Agent {
     /// A rescue folder this manager's restores use (`<mnesia parent>/.snap-rescue-<id>`), or a refusal.
     private func rescuePath(_ path: String?) throws -> String {
         let node = try manager().node
-        let parent = (node.mnesiaDirectory as NSString).deletingLastPathComponent
-        guard let path, (path as NSString).deletingLastPathComponent == parent else {
+        let parent = FileOps.parent(of: node.mnesiaDirectory)
+        guard let path, FileOps.parent(of: path) == parent else {
             throw AgentRefusal("\(path ?? "?") is not a rescue folder of \(node.name)")
         }
-        let name = (path as NSString).lastPathComponent
+        let name = FileOps.lastComponent(of: path)
         let id = name.dropFirst(RemoteManagerHost.rescuePrefix.count)
         guard name.hasPrefix(RemoteManagerHost.rescuePrefix), !id.isEmpty, id.allSatisfy(\.isHexDigit) else {
             throw AgentRefusal("\(path) is not a rescue folder of \(node.name)")
@@ -261,7 +261,7 @@ extension Agent {
             let built = try host.node.withPrivateDumpPath { path in
                 // Plain here: the coordinator encrypts it as it arrives, so no key comes to this host.
                 let built = try scanned.build(
-                    in: (path as NSString).deletingLastPathComponent, compression: compression, recipients: [])
+                    in: FileOps.parent(of: path), compression: compression, recipients: [])
                 defer { unlink(built.temporaryPath) }
                 try channel.sendData(ofFile: built.temporaryPath)
                 return built
@@ -312,7 +312,7 @@ extension Agent {
     ) throws {
         guard let payload else { return try body(nil) }
         try host.node.withPrivateDumpPath { path in
-            let file = (path as NSString).deletingLastPathComponent + "/bundle.tar.zst"
+            let file = FileOps.parent(of: path) + "/bundle.tar.zst"
             try receive(into: file, expecting: payload.sha256)
             guard let bytes = Data(base64Encoded: payload.manifest).map(Array.init) else {
                 throw AgentRefusal("a manifest that is not base64")

@@ -120,9 +120,9 @@ package final class Agent {
             defer { free(resolved) }
             return String(cString: resolved)
         }
-        let parent = (path as NSString).deletingLastPathComponent
+        let parent = FileOps.parent(of: path)
         guard !parent.isEmpty, parent != path else { return path }
-        return realPath(parent) + "/" + (path as NSString).lastPathComponent
+        return realPath(parent) + "/" + FileOps.lastComponent(of: path)
     }
 
     /// Whether `path` is `home` or inside it, links resolved; a path with `..` in it never is.

@@ -24,7 +24,7 @@ extension RemoteManagerHost {
     /// Beside the Mnesia directory on the manager's host, so that the rescue moves files
     /// within one file system there: `<parent>/.snap-rescue-<restore id>`.
     package func rescueDirectory(for layout: RestoreLayout) -> String {
-        (node.mnesiaDirectory as NSString).deletingLastPathComponent + "/" + Self.rescuePrefix + layout.id
+        FileOps.parent(of: node.mnesiaDirectory) + "/" + Self.rescuePrefix + layout.id
     }
 
     /// How rescue folders on a manager's host begin (the agent serves no other path there

@@ -10,7 +10,7 @@ package struct RestoreLayout: Sendable, Equatable {
     package init(store: Store, id: String) { directory = store.restoreDirectory(id) }
 
     /// The restore's id.
-    package var id: String { (directory as NSString).lastPathComponent }
+    package var id: String { FileOps.lastComponent(of: directory) }
     /// `restores/<id>/journal.json`.
     package var journal: String { directory + "/journal.json" }
     /// `restores/<id>/rescue`: every target's previous files, one folder per manager.

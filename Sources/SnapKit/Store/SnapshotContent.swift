@@ -54,8 +54,8 @@ package enum SnapshotContent {
 
     /// The bundle's dump to the file `path`.
     package static func unpackDump(of bundle: BundleFile, to path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        let name = (path as NSString).lastPathComponent
+        let directory = FileOps.parent(of: path)
+        let name = FileOps.lastComponent(of: path)
         try extract(bundle, directory) { $0 == BundleBuilder.dumpPath ? name : nil }
     }
 

@@ -56,7 +56,7 @@ package struct Store: Sendable {
             chmod(root, 0o700)
         } else {
             // Parents as `mkdir -p` would; the store itself private.
-            let parent = (root as NSString).deletingLastPathComponent
+            let parent = FileOps.parent(of: root)
             if !parent.isEmpty && !FileOps.exists(parent) {
                 do {
                     try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)

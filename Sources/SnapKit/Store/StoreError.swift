@@ -38,7 +38,7 @@ package enum StoreError: SnapFailure {
     /// The file name of a damaged record (`<id>.json`), for matching it to a reference.
     var recordFileName: String? {
         guard let path, path.hasSuffix(".json") else { return nil }
-        return (path as NSString).lastPathComponent
+        return FileOps.lastComponent(of: path)
     }
 
     package var description: String {

@@ -51,7 +51,7 @@ package final class StoreLock {
     /// - Parameter path: `STORE/lock`.
     /// - Throws: ``StoreError/locked(path:holder:)`` naming the holder when it stays busy.
     static func acquire(path: String, wait: Double, holder: LockHolder) throws -> StoreLock {
-        let store = (path as NSString).deletingLastPathComponent
+        let store = FileOps.parent(of: path)
         let deadline = Date().addingTimeInterval(max(wait, 0))
         let directory = try lock(store, flags: O_RDONLY | O_DIRECTORY, until: deadline, note: path)
         let file: Int32
@@ -85,7 +85,7 @@ package final class StoreLock {
                 let bytes = (try? FileOps.readFile(note)) ?? []
                 let decoded = try? JSONCoding.decoder().decode(LockHolder.self, from: Data(bytes))
                 throw StoreError.locked(
-                    path: (note as NSString).deletingLastPathComponent, holder: decoded?.summary ?? "another process")
+                    path: FileOps.parent(of: note), holder: decoded?.summary ?? "another process")
             }
             usleep(50_000)
             do {

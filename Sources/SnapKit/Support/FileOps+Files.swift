@@ -9,7 +9,7 @@ extension FileOps {
     /// Writes `data` to `path` atomically and durably with the given mode.
     /// - Throws: ``SystemError`` naming the file.
     package static func writeAtomically(_ data: some DataProtocol, to path: String, mode: mode_t = 0o600) throws {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = FileOps.parent(of: path)
         let temporary = try createTemporary(in: directory, mode: mode)
         do {
             try temporary.descriptor.closeAfter {
@@ -80,7 +80,7 @@ extension FileOps {
             throw SystemError("create directory", path, .last)
         }
         chmod(path, mode)
-        let parent = (path as NSString).deletingLastPathComponent
+        let parent = FileOps.parent(of: path)
         try syncDirectory(parent.isEmpty ? "." : parent)
     }
 

@@ -20,3 +20,29 @@ extension FileOps {
         lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
     }
 }
+
+extension FileOps {
+    /// `path` without its last component, as `NSString.deletingLastPathComponent` says it
+    /// ("/a/b" → "/a", "/a" → "/", "a" → "", trailing slashes ignored), which Linux
+    /// Foundation cannot be trusted with: it crashes on a one-character path (`snap init
+    /// --store s` did).
+    package static func parent(of path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return "" }
+        if slash == trimmed.startIndex { return "/" }
+        var parent = trimmed[..<slash]
+        while parent.count > 1 && parent.hasSuffix("/") { parent = parent.dropLast() }
+        return String(parent)
+    }
+
+    /// The last component of `path`, as `NSString.lastPathComponent` says it ("/a/b" → "b",
+    /// "a/b/" → "b", "/" → "/"), without Linux Foundation's crash on one-character paths.
+    package static func lastComponent(of path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        if trimmed == "/" { return "/" }
+        guard let slash = trimmed.lastIndex(of: "/") else { return String(trimmed) }
+        return String(trimmed[trimmed.index(after: slash)...])
+    }
+}

@@ -150,7 +150,7 @@ extension FileOps {
         try copyTree(from: source, to: partial)
         try syncTree(partial)
         try rename(partial, to: destination)
-        try syncDirectory((destination as NSString).deletingLastPathComponent)
+        try syncDirectory(FileOps.parent(of: destination))
         try removeTree(source)
     }
 

@@ -292,6 +292,8 @@ import Testing
         let usage = try fixture.snap(["rekey"])
         #expect(usage.status == 2)
         #expect(try fixture.snap(["key", "generate", keys[0].path]).status == 1, "never over a key file")
+        // A one-character name (Linux Foundation's path code crashed on those).
+        #expect(try fixture.snap(["key", "generate", "k"]).status == 0)
         try fixture.writeConfig("encryption:\n  recipients: [AGE-SECRET-KEY-1QQQQ]\n")
         let pasted = try fixture.snap(["list"])
         #expect(pasted.status != 0 && pasted.stderr.contains("secret key"), "\(pasted.stderr)")
