@@ -27,6 +27,30 @@ import Testing
         #expect(audit.status == 0, "\(what): audit: \(audit.stdout)\(audit.stderr)")
     }
 
+    /// Starts snap with `arguments` on the fixture's store (in its directory, so its snap.yaml
+    /// counts) and SIGKILLs it after `delay` microseconds.
+    static func kill(_ arguments: [String], after delay: UInt32, in fixture: StoreFixture) throws {
+        let process = try SnapBinary.start(arguments + ["--store", fixture.store], directory: fixture.directory.path)
+        usleep(delay)
+        Glibc.kill(process.process.processIdentifier, SIGKILL)
+        _ = process.wait()
+    }
+
+    /// The next writer removes what the kills left: no temporary file, no bundle without a record.
+    static func checkTheNextWriterCleansUp(_ fixture: StoreFixture) throws {
+        try fixture.create()
+        let leftovers = try FileManager.default.subpathsOfDirectory(atPath: fixture.store).filter {
+            $0.contains(".tmp-")
+        }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+        let named = Set(try fixture.list().map(StoreFixture.bundleName(of:)))
+        #expect(Set(try fixture.bundles()) == named, "every bundle file belongs to a record")
+    }
+
+    static func tally(_ counts: [String: Int]) -> String {
+        counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+    }
+
     @Test func killedAtRandomPointsTheStoreStaysWhole() throws {
         let fixture = try StoreFixture("crash", rows: 3000)
         // A larger file makes each create take long enough to be killed in the middle.
@@ -48,22 +72,12 @@ import Testing
                 case "prune": ["prune", "--keep-last", "2", "--wait", "30"]
                 default: ["verify", "--all", "--wait", "30"]
                 }
-            let process = try SnapBinary.start(arguments + ["--store", fixture.store])
-            usleep(UInt32.random(in: 0...400_000, using: &generator))
-            kill(process.process.processIdentifier, SIGKILL)
-            _ = process.wait()
+            try Self.kill(arguments, after: UInt32.random(in: 0...400_000, using: &generator), in: fixture)
             counts[operation, default: 0] += 1
             try Self.checkInvariants(fixture, after: "round \(round) (\(operation))")
         }
-        // The next writer removes what the kills left.
-        try fixture.create()
-        let leftovers = try FileManager.default.subpathsOfDirectory(atPath: fixture.store).filter {
-            $0.contains(".tmp-")
-        }
-        #expect(leftovers.isEmpty, "\(leftovers)")
-        print(
-            "crash harness: \(Self.kills) kills survived (\(counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))"
-        )
+        try Self.checkTheNextWriterCleansUp(fixture)
+        print("crash harness: \(Self.kills) kills survived (\(Self.tally(counts)))")
     }
 
     /// With encryption on: kills during `create` (the age file being written) and `rekey`
@@ -107,25 +121,12 @@ import Testing
                 arguments = ["prune", "--keep-last", "3", "--wait", "30"]
                 delay = UInt32.random(in: 0...200_000, using: &generator)
             }
-            let process = try SnapBinary.start(
-                arguments + ["--store", fixture.store], directory: fixture.directory.path)
-            usleep(delay)
-            kill(process.process.processIdentifier, SIGKILL)
-            _ = process.wait()
+            try Self.kill(arguments, after: delay, in: fixture)
             counts[operation, default: 0] += 1
             try Self.checkInvariants(fixture, after: "round \(round) (\(operation))")
         }
-        // The next writer removes what the kills left: no temporary file, no bundle without a record.
-        try fixture.create()
-        let leftovers = try FileManager.default.subpathsOfDirectory(atPath: fixture.store).filter {
-            $0.contains(".tmp-")
-        }
-        #expect(leftovers.isEmpty, "\(leftovers)")
-        let named = Set(try fixture.list().map(StoreFixture.bundleName(of:)))
-        #expect(Set(try fixture.bundles()) == named, "every bundle file belongs to a record")
-        print(
-            "encrypted crash harness: \(kills) kills survived (\(counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))"
-        )
+        try Self.checkTheNextWriterCleansUp(fixture)
+        print("encrypted crash harness: \(kills) kills survived (\(Self.tally(counts)))")
     }
 
     @Test func eightProcessesAtOnceNeverCorruptTheStore() throws {
