@@ -80,21 +80,9 @@ package final class AgeDecryptor {
         _ ciphertext: UnsafeRawBufferPointer, cipher: inout AgePayloadCipher,
         emit: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
-        let size = AgePayloadCipher.sealedChunkSize
-        var input = ciphertext[...]
-        if !buffer.isEmpty {
-            let fill = input.prefix(size - buffer.count)
-            buffer.append(raw: UnsafeRawBufferPointer(rebasing: fill))
-            input = input.dropFirst(fill.count)
-            if input.isEmpty { return }
-            try buffer.withUnsafeBytes { try Self.openFollowed($0, cipher: &cipher, emit: emit) }
-            buffer.removeAll(keepingCapacity: true)
+        try AgeChunking.followedChunks(of: ciphertext, size: AgePayloadCipher.sealedChunkSize, pending: &buffer) {
+            try Self.openFollowed($0, cipher: &cipher, emit: emit)
         }
-        while input.count > size {
-            try Self.openFollowed(UnsafeRawBufferPointer(rebasing: input.prefix(size)), cipher: &cipher, emit: emit)
-            input = input.dropFirst(size)
-        }
-        buffer.append(raw: UnsafeRawBufferPointer(rebasing: input))
     }
 
     /// Opens a full chunk that more bytes follow: it must not be the last.

@@ -29,21 +29,9 @@ package final class AgeEncryptor {
     package func write(_ plaintext: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
         precondition(!finished, "AgeEncryptor.write after finish")
         try emitPreamble(emit)
-        let size = AgePayloadCipher.chunkSize
-        var input = plaintext[...]
-        if !pending.isEmpty {
-            let fill = input.prefix(size - pending.count)
-            pending.append(raw: UnsafeRawBufferPointer(rebasing: fill))
-            input = input.dropFirst(fill.count)
-            if input.isEmpty { return }
-            try pending.withUnsafeBytes { try cipher.seal($0, last: false, emit: emit) }
-            pending.removeAll(keepingCapacity: true)
+        try AgeChunking.followedChunks(of: plaintext, size: AgePayloadCipher.chunkSize, pending: &pending) {
+            try cipher.seal($0, last: false, emit: emit)
         }
-        while input.count > size {
-            try cipher.seal(UnsafeRawBufferPointer(rebasing: input.prefix(size)), last: false, emit: emit)
-            input = input.dropFirst(size)
-        }
-        pending.append(raw: UnsafeRawBufferPointer(rebasing: input))
     }
 
     /// Seals the last chunk (empty only when the whole payload is).

@@ -59,14 +59,12 @@ package struct BundleKeys: Sendable {
         if status.st_mode & 0o077 != 0 || (status.st_uid != geteuid() && status.st_uid != 0) {
             throw BundleKeyError.insecureIdentity(path, mode: status.st_mode & 0o7777)
         }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while bytes.count <= 1 << 20 {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            if count < 0 { throw BundleKeyError.unreadableIdentity(path, detail: String(cString: strerror(errno))) }
-            if count == 0 { break }
-            bytes += buffer[0..<count]
+        // An identity file is a few lines; a megabyte is not one.
+        let bytes: [UInt8]
+        do {
+            bytes = try FileOps.readUpTo(1 << 20, from: fd, path: path)
+        } catch {
+            throw BundleKeyError.unreadableIdentity(path, detail: "\(error)")
         }
         do {
             return try AgeIdentityFile.parse(String(decoding: bytes, as: UTF8.self))
@@ -134,9 +132,7 @@ extension BundleKeyError {
             throw BundleKeyError.noMatchingIdentity(bundle: bundle, identityPath: identityPath, recipients: recipients)
         }
     }
-}
 
-extension BundleKeyError {
     /// The same failure, naming the recipients the bundle's record lists.
     package func naming(recipients: [String]) -> BundleKeyError {
         guard case let .noMatchingIdentity(bundle, identityPath, _) = self else { return self }

@@ -29,12 +29,11 @@ package enum BundleRekey {
         let input = open(path, O_RDONLY | O_CLOEXEC)
         if input < 0 { throw SystemError("open bundle", path, .last) }
         defer { close(input) }
-        var head = [UInt8](repeating: 0, count: AgeHeader.maximumLength + 1)
-        let headCount = try readFully(input, into: &head, path: path)
+        let head = try FileOps.readUpTo(AgeHeader.maximumLength + 1, from: input, path: path)
         let headerLength: Int
         let newHeader: [UInt8]
         do {
-            guard let parsed = try AgeHeader.parse(Array(head[0..<headCount])) else {
+            guard let parsed = try AgeHeader.parse(head) else {
                 throw AgeError.header("the header is cut short")
             }
             headerLength = parsed.length
@@ -56,22 +55,16 @@ package enum BundleRekey {
                     newHasher.update(bufferPointer: bytes)
                     size += Int64(bytes.count)
                 }
-                head.withUnsafeBytes {
-                    oldHasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<headCount]))
-                }
+                oldHasher.update(data: head)
                 try newHeader.withUnsafeBytes { try emit($0) }
-                try head.withUnsafeBytes { try emit(UnsafeRawBufferPointer(rebasing: $0[headerLength..<headCount])) }
-                var buffer = [UInt8](repeating: 0, count: 1 << 20)
+                try head[headerLength...].withUnsafeBytes { try emit($0) }
                 while true {
                     try Interruption.check(
                         leaving: "the new copy being written was removed; \(path) and its records are unchanged")
-                    let count = try readFully(input, into: &buffer, path: path)
-                    if count == 0 { break }
-                    try buffer.withUnsafeBytes { bytes in
-                        let chunk = UnsafeRawBufferPointer(rebasing: bytes[0..<count])
-                        oldHasher.update(bufferPointer: chunk)
-                        try emit(chunk)
-                    }
+                    let chunk = try FileOps.readUpTo(1 << 20, from: input, path: path)
+                    if chunk.isEmpty { break }
+                    oldHasher.update(data: chunk)
+                    try chunk.withUnsafeBytes { try emit($0) }
                 }
                 let oldSha256 = oldHasher.finalizeHex()
                 guard oldSha256 == recordedSha256 else {
@@ -86,22 +79,5 @@ package enum BundleRekey {
             unlink(output.path)
             throw error
         }
-    }
-
-    /// Reads until `buffer` is full or the file ends.
-    private static func readFully(_ fd: Int32, into buffer: inout [UInt8], path: String) throws -> Int {
-        var filled = 0
-        while filled < buffer.count {
-            let count = buffer.withUnsafeMutableBytes {
-                read(fd, $0.baseAddress.map { $0 + filled }, $0.count - filled)
-            }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw SystemError("read bundle", path, .last)
-            }
-            if count == 0 { break }
-            filled += count
-        }
-        return filled
     }
 }

@@ -42,18 +42,15 @@ extension BundleCheck {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { return "cannot open \(path): \(String(cString: strerror(errno)))" }
         defer { close(fd) }
-        var bytes = [UInt8](repeating: 0, count: AgeHeader.maximumLength + 64)
-        var count = 0
-        while count < bytes.count {
-            let got = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress.map { $0 + count }, $0.count - count) }
-            if got < 0 && errno == EINTR { continue }
-            if got < 0 { return "cannot read \(path): \(String(cString: strerror(errno)))" }
-            if got == 0 { break }
-            count += got
-        }
-        guard count > 0 else { return "\(path) is empty" }
+        let bytes: [UInt8]
         do {
-            guard let (header, _) = try AgeHeader.parse(Array(bytes[0..<count])) else {
+            bytes = try FileOps.readUpTo(AgeHeader.maximumLength + 64, from: fd, path: path)
+        } catch {
+            return "\(error)"
+        }
+        guard !bytes.isEmpty else { return "\(path) is empty" }
+        do {
+            guard let (header, _) = try AgeHeader.parse(bytes) else {
                 return "the age header of \(path) is cut short"
             }
             let stanzas = header.stanzas.filter { $0.type == "X25519" }.count

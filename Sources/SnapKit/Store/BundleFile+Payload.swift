@@ -6,30 +6,20 @@ extension BundleFile {
     /// What goes to another host is this, so the identity never leaves snap's host.
     ///
     /// The whole file is hashed as it is read and must hash as recorded; a failure after
-    /// some bytes went to `body` means that what `body` received must be thrown away.
-    /// - Returns: the SHA-256 and size of what went to `body`.
+    /// some bytes went to `body` means that what `body` received must be thrown away (the
+    /// receiver checks what it got against ``payloadSha256``).
     /// - Throws: ``BundleKeyError`` without a usable identity, ``BundleError`` when the file
     ///   is damaged.
-    @discardableResult
-    package func streamPayload(_ body: (UnsafeRawBufferPointer) throws -> Void) throws -> (
-        sha256: String, size: Int64
-    ) {
+    package func streamPayload(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         var fileHasher = SHA256()
-        var payloadHasher = SHA256()
-        var size: Int64 = 0
         let decryptor = encryption == nil ? nil : AgeDecryptor(identities: try keys.identities(toOpen: path))
-        func pass(_ chunk: UnsafeRawBufferPointer) throws {
-            payloadHasher.update(bufferPointer: chunk)
-            size += Int64(chunk.count)
-            try body(chunk)
-        }
         try BundleKeyError.sayingDamage(of: path, recorded: sha256) {
             do {
                 try FileOps.readChunks(path, chunkSize: 1 << 20) { chunk in
                     fileHasher.update(bufferPointer: chunk)
-                    if let decryptor { try decryptor.write(chunk, emit: pass) } else { try pass(chunk) }
+                    if let decryptor { try decryptor.write(chunk, emit: body) } else { try body(chunk) }
                 }
-                try decryptor?.finish(emit: pass)
+                try decryptor?.finish(emit: body)
             } catch let error as AgeError {
                 throw BundleError.opening(path: path, identityPath: keys.identityPath, error)
             }
@@ -39,6 +29,5 @@ extension BundleFile {
             throw BundleError.contentMismatch(
                 path: path, detail: "the file hashes to \(fileSha256), the record says \(sha256)")
         }
-        return (payloadHasher.finalizeHex(), size)
     }
 }

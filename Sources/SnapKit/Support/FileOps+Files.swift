@@ -103,6 +103,22 @@ extension FileOps {
         }
     }
 
+    /// Reads from `fd` until `count` bytes came or the file ended (a short read is not the end).
+    /// - Throws: ``SystemError`` naming `path`.
+    static func readUpTo(_ count: Int, from fd: Int32, path: String) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let got = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress.map { $0 + filled }, count - filled) }
+            if got < 0 && errno == EINTR { continue }
+            if got < 0 { throw SystemError("read", path, .last) }
+            if got == 0 { break }
+            filled += got
+        }
+        bytes.removeLast(count - filled)
+        return bytes
+    }
+
     /// Reads a whole (small) file, straight into the array: `list` reads thousands.
     package static func readFile(_ path: String) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
