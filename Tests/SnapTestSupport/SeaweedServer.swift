@@ -26,6 +26,7 @@ package final class SeaweedServer: @unchecked Sendable {
     /// The first of the server's ports: S3 (``s3Port``), then master, volume, filer and
     /// admin; their gRPC ports are 10,000 above.
     package let basePort: Int
+    private let reservation: PortReservation
     /// An rclone.conf (mode 0600) with one remote, `[seaweed]`, for this server.
     package let rcloneConfigPath: String
 
@@ -53,10 +54,11 @@ package final class SeaweedServer: @unchecked Sendable {
         secretKey = Self.randomHex(bytes: 32)
         rcloneConfigPath = directory("rclone.conf")
         try FileManager.default.createDirectory(atPath: directory("data"), withIntermediateDirectories: true)
-        var ports = try Self.freePortBlock()
+        var block = try Self.freePortBlock()
         var attempt = 1
         var process: Process
         while true {
+            let ports = block.ports[0]
             try Self.writeRcloneConfig(
                 at: rcloneConfigPath, remoteName: Self.remoteName, endpoint: Self.endpoint(ports),
                 accessKey: accessKey, secretKey: secretKey)
@@ -66,13 +68,15 @@ package final class SeaweedServer: @unchecked Sendable {
                     secretKey: secretKey, config: rcloneConfigPath)
                 break
             } catch let error as PortTaken {
-                // Another test took a port between the check and weed's bind: try a fresh set.
+                // Something outside this process took a port between the check and weed's
+                // bind: try a fresh set.
                 guard attempt < 3 else { throw FixtureError(message: error.message) }
                 attempt += 1
-                ports = try Self.freePortBlock()
+                block = try Self.freePortBlock()
             }
         }
-        basePort = ports
+        basePort = block.ports[0]
+        reservation = block
         state.withLock { $0 = process }
     }
 
@@ -93,9 +97,14 @@ package final class SeaweedServer: @unchecked Sendable {
     package var isRunning: Bool { state.withLock { $0?.isRunning ?? false } }
 
     /// Starts the server again on the same ports and data directory (after ``stop()`` or
-    /// ``kill()``) and waits until it answers; nothing happens when it is running.
-    /// - Throws: `FixtureError` when it does not answer within 30 s (a port taken by now
-    ///   included).
+    /// ``kill()``) and waits until it answers and every object it lists can be read;
+    /// nothing happens when it is running.
+    ///
+    /// The listing comes from the filer, the bytes from the volume server, which may
+    /// register its volumes with the master seconds later on a loaded machine: until then a
+    /// read fails with S3's "InternalError ... please try again".
+    /// - Throws: `FixtureError` when it does not answer, or an object stays unreadable,
+    ///   within 30 s (a port taken by now included).
     package func start() throws {
         guard !isRunning else { return }
         do {
@@ -105,6 +114,17 @@ package final class SeaweedServer: @unchecked Sendable {
             state.withLock { $0 = process }
         } catch let error as PortTaken {
             throw FixtureError(message: error.message)
+        }
+        let deadline = Date().addingTimeInterval(Self.readyTimeout)
+        while true {
+            let read = try rclone(["cat", "--discard", "\(Self.remoteName):\(bucket)"])
+            if read.status == 0 { return }
+            guard Date() < deadline else {
+                throw FixtureError(
+                    message: "weed mini answers again but cannot read its objects within \(Int(Self.readyTimeout)) s: "
+                        + read.stderr)
+            }
+            Thread.sleep(forTimeInterval: 0.2)
         }
     }
 
@@ -308,15 +328,15 @@ package final class SeaweedServer: @unchecked Sendable {
 
     static func endpoint(_ base: Int) -> String { "http://127.0.0.1:\(base)" }
 
-    /// A base port whose ten ports (see ``ports(_:)``) are all free on 127.0.0.1.
-    static func freePortBlock() throws -> Int {
-        for _ in 0..<200 {
-            // The gRPC ports, 10,000 above, stay below Linux's ephemeral range (32768+), so
-            // no outgoing connection can hold one when weed starts listening.
-            let base = Int.random(in: 20_000...22_700)
-            if ports(base).allSatisfy({ Console.portIsFree($0) }) { return base }
+    /// Ten ports (see ``ports(_:)``) that are all free on 127.0.0.1, held for the
+    /// server's life, so that a restart finds them still free; the first is the base.
+    static func freePortBlock() throws -> PortReservation {
+        // The gRPC ports, 10,000 above, stay below Linux's ephemeral range (32768+), so no
+        // outgoing connection can hold one when weed starts listening.
+        guard let block = PortReservation.claim({ ports(Int.random(in: 20_000...22_700)) }) else {
+            throw FixtureError(message: "no free set of SeaweedFS ports on 127.0.0.1")
         }
-        throw FixtureError(message: "no free set of SeaweedFS ports on 127.0.0.1")
+        return block
     }
 
     /// Removes the gRPC unix sockets weed leaves in /tmp when it is killed.

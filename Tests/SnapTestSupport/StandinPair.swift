@@ -8,13 +8,15 @@ package final class StandinPair: @unchecked Sendable {
     package let directory: TemporaryDirectory
     package let names: [String]
     package let basePort: Int
+    private let reservation: PortReservation
 
     /// Lays out a pair; `names` defaults to fresh unique node names.
     package init(_ label: String, names: [String]? = nil, tableWait: Int = 180) throws {
         directory = TemporaryDirectory(label)
         let unique = UUID().uuidString.prefix(6).lowercased()
         self.names = names ?? ["m0_\(unique)@127.0.0.1", "m1_\(unique)@127.0.0.1"]
-        basePort = try Self.freePortBlock()
+        reservation = try Self.freePortBlock()
+        basePort = reservation.ports[0]
         let result = try ProcessRunner.run(
             PackagePaths.testbed,
             [
@@ -36,8 +38,20 @@ package final class StandinPair: @unchecked Sendable {
     package func start() throws {
         let result = try ProcessRunner.run(PackagePaths.testbed, ["start", directory.path])
         guard result.status == 0 else {
-            throw FixtureError(message: "leofs-testbed start failed: \(result.stdout)\(result.stderr)")
+            throw FixtureError(
+                message: "leofs-testbed start failed: \(result.stdout)\(result.stderr)" + nodeLogs())
         }
+    }
+
+    /// The last lines of both managers' Erlang logs, for a failure's message: why a node
+    /// never became ready (a port taken, a table that would not load) is written there.
+    package func nodeLogs(lines: Int = 15) -> String {
+        (0..<2).map { index in
+            let path = home(index) + "/log/erlang.log"
+            let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? "(no log)"
+            let tail = text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines)
+            return "\n\(path):\n" + tail.joined(separator: "\n")
+        }.joined()
     }
 
     /// Stops both managers (what is not running is fine).
@@ -86,15 +100,18 @@ package final class StandinPair: @unchecked Sendable {
         try SnapBinary.start(arguments + ["--config", config], environment: environment, directory: directory.path)
     }
 
-    /// Twelve consecutive free TCP ports (console and JSON ports of both managers).
-    static func freePortBlock() throws -> Int {
-        for _ in 0..<200 {
-            // Below Linux's ephemeral range (32768+), so no outgoing connection can hold one
-            // of these ports when the pair starts listening.
-            let base = Int.random(in: 20_000...32_700)
-            if (0..<12).allSatisfy({ Console.portIsFree(base + $0) }) { return base }
-        }
-        throw FixtureError(message: "no free block of 12 TCP ports")
+    /// Twelve consecutive free TCP ports (console and JSON ports of both managers), held
+    /// for the pair's life.
+    static func freePortBlock() throws -> PortReservation {
+        // Below Linux's ephemeral range (32768+), so no outgoing connection can hold one of
+        // these ports when the pair starts listening.
+        guard
+            let block = PortReservation.claim({
+                let base = Int.random(in: 20_000...32_700)
+                return Array(base..<(base + 12))
+            })
+        else { throw FixtureError(message: "no free block of 12 TCP ports") }
+        return block
     }
 }
 

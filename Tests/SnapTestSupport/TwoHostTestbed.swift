@@ -13,6 +13,8 @@ package final class TwoHostTestbed: @unchecked Sendable {
     package let names: [String]
     package let basePort: Int
     package let sshPort: Int
+    private let consoleReservation: PortReservation
+    private let sshReservation: PortReservation
 
     /// The manager hosts' addresses.
     package static let addresses = ["127.0.0.2", "127.0.0.3"]
@@ -28,8 +30,10 @@ package final class TwoHostTestbed: @unchecked Sendable {
         directory = TemporaryDirectory(label)
         let unique = UUID().uuidString.prefix(6).lowercased()
         self.names = names ?? ["m0_\(unique)@\(Self.addresses[0])", "m1_\(unique)@\(Self.addresses[1])"]
-        basePort = try Self.freePortBlock()
-        sshPort = try Self.freeSSHPort(avoiding: basePort..<(basePort + 12))
+        consoleReservation = try Self.freePortBlock()
+        basePort = consoleReservation.ports[0]
+        sshReservation = try Self.freeSSHPort()
+        sshPort = sshReservation.ports[0]
         var arguments = [
             "create", directory.path, "--hosts", "--ssh-port", String(sshPort), "--snap", SnapBinary.path,
             "--names", self.names.joined(separator: ","), "--base-port", String(basePort),
@@ -208,24 +212,24 @@ package final class TwoHostTestbed: @unchecked Sendable {
         }
     }
 
-    /// Twelve consecutive TCP ports free on both hosts' addresses (consoles).
-    static func freePortBlock() throws -> Int {
-        for _ in 0..<200 {
-            // Below Linux's ephemeral range, as StandinPair's.
-            let base = Int.random(in: 20_000...32_700)
-            if (0..<12).allSatisfy({ port in addresses.allSatisfy { Console.portIsFree(base + port, host: $0) } }) {
-                return base
-            }
-        }
-        throw FixtureError(message: "no free block of 12 TCP ports on \(addresses)")
+    /// Twelve consecutive TCP ports free on both hosts' addresses (consoles), held for
+    /// the bed's life.
+    static func freePortBlock() throws -> PortReservation {
+        // Below Linux's ephemeral range, as StandinPair's.
+        guard
+            let block = PortReservation.claim(hosts: addresses, {
+                let base = Int.random(in: 20_000...32_700)
+                return Array(base..<(base + 12))
+            })
+        else { throw FixtureError(message: "no free block of 12 TCP ports on \(addresses)") }
+        return block
     }
 
-    /// A TCP port free on both hosts' addresses for their sshds, outside `avoiding`.
-    static func freeSSHPort(avoiding: Range<Int>) throws -> Int {
-        for _ in 0..<200 {
-            let port = Int.random(in: 20_000...32_700)
-            if !avoiding.contains(port), addresses.allSatisfy({ Console.portIsFree(port, host: $0) }) { return port }
+    /// A TCP port free on both hosts' addresses for their sshds, held for the bed's life.
+    static func freeSSHPort() throws -> PortReservation {
+        guard let port = PortReservation.claim(hosts: addresses, { [Int.random(in: 20_000...32_700)] }) else {
+            throw FixtureError(message: "no free TCP port on \(addresses)")
         }
-        throw FixtureError(message: "no free TCP port on \(addresses)")
+        return port
     }
 }
