@@ -217,10 +217,12 @@ package final class TwoHostTestbed: @unchecked Sendable {
     static func freePortBlock() throws -> PortReservation {
         // Below Linux's ephemeral range, as StandinPair's.
         guard
-            let block = PortReservation.claim(hosts: addresses, {
-                let base = Int.random(in: 20_000...32_700)
-                return Array(base..<(base + 12))
-            })
+            let block = PortReservation.claim(
+                hosts: addresses,
+                {
+                    let base = Int.random(in: 20_000...32_700)
+                    return Array(base..<(base + 12))
+                })
         else { throw FixtureError(message: "no free block of 12 TCP ports on \(addresses)") }
         return block
     }
