@@ -22,7 +22,7 @@ extension SnapshotRecord {
         var deduplicated: Bool?, fileCount: Int?, unpackedSize: Int?, hasDump: Bool?
         var verification: Verification?, tables: [TableSummary]?, ringHashes: RingHashes?, pinned: Bool?
         var nodename: String?, sourceSignature: String?, downtimeSeconds: Double?, coordinator: String?
-        var copies: [OffsiteCopy]?, encryption: BundleEncryption?, seal: String?
+        var copies: [OffsiteCopy]?, encryption: BundleEncryption?, load: LoadVerdict?, seal: String?
 
         mutating func read(_ reader: inout JSONPullReader, key: String) -> Bool {
             switch key {
@@ -57,6 +57,7 @@ extension SnapshotRecord {
             case "coordinator": return reader.null() || keep(reader.string(), in: &coordinator)
             case "copies": return reader.null() || keep(Self.copies(&reader), in: &copies)
             case "encryption": return reader.null() || keep(Self.encryption(&reader), in: &encryption)
+            case "load": return reader.null() || keep(Self.load(&reader, tables: readsTables), in: &load)
             case "seal": return reader.null() || keep(reader.string(), in: &seal)
             default: return reader.skipValue()
             }
@@ -82,6 +83,7 @@ extension SnapshotRecord {
             record.coordinator = coordinator
             record.copies = copies
             record.encryption = encryption
+            record.load = load
             record.seal = seal
             return record
         }
@@ -119,6 +121,31 @@ extension SnapshotRecord {
             guard read, let recipients, let payloadSha256, let payloadSize else { return nil }
             return BundleEncryption(
                 recipients: recipients, payloadSha256: payloadSha256, payloadSize: Int64(payloadSize))
+        }
+
+        private static func load(_ reader: inout JSONPullReader, tables readsTables: Bool) -> LoadVerdict? {
+            var checked: Date?, ok: Bool?, seconds: Double?, tables: [TableSummary]?, forced: [String]?
+            var problems: [String]?, runtime: String?
+            let read = reader.object { reader, key in
+                switch key {
+                case "checked": return keep(reader.string().flatMap(UTCTime.parse), in: &checked)
+                case "ok": return keep(reader.bool(), in: &ok)
+                case "seconds": return keep(reader.double(), in: &seconds)
+                case "tables" where !readsTables: return reader.skipValue()
+                case "tables": return keep(Self.tables(&reader), in: &tables)
+                case "forced": return reader.null() || keep(reader.strings(), in: &forced)
+                case "problems": return reader.null() || keep(reader.strings(), in: &problems)
+                case "runtime": return reader.null() || keep(reader.string(), in: &runtime)
+                default: return reader.skipValue()
+                }
+            }
+            // Passed over unread, the tables are left out as the record's own are.
+            guard read, let checked, let ok, let seconds, let tables = tables ?? (readsTables ? nil : []) else {
+                return nil
+            }
+            return LoadVerdict(
+                checked: checked, ok: ok, seconds: seconds, tables: tables, forced: forced, problems: problems,
+                runtime: runtime)
         }
 
         private static func verification(_ reader: inout JSONPullReader) -> Verification? {

@@ -136,6 +136,8 @@ package struct SnapshotRecord: Codable, Sendable, Equatable, SnakeCaseKeys {
     package var copies: [OffsiteCopy]?
     /// How the bundle is encrypted (an age file, `<sha256>.tar.zst.age`); nil for a plain one.
     package var encryption: BundleEncryption?
+    /// The last `verify --load` rehearsal, if any.
+    package var load: LoadVerdict?
     /// The record file's own checksum (``RecordSeal``), set when it is written.
     package var seal: String?
     /// True when the record was read without its ``tables`` (``Store/loadRecords(_:)``
@@ -175,7 +177,7 @@ package struct SnapshotRecord: Codable, Sendable, Equatable, SnakeCaseKeys {
         case treeDigest = "tree_digest", deduplicated, fileCount = "file_count", unpackedSize = "unpacked_size"
         case hasDump = "has_dump", verification, tables, ringHashes = "ring_hashes", pinned, nodename
         case sourceSignature = "source_signature", downtimeSeconds = "downtime_seconds", coordinator, copies
-        case encryption, seal
+        case encryption, load, seal
     }
 
     package init(

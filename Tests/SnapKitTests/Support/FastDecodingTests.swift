@@ -141,6 +141,13 @@ import Testing
                 recipients: (0..<Int.random(in: 1...3, using: &random)).map { "age1recipient\($0)" },
                 payloadSha256: String(repeating: "9f", count: 32),
                 payloadSize: Int64.random(in: 0...Int64(1) << 40, using: &random)))
+        record.load = maybe(
+            LoadVerdict(
+                checked: Date(timeIntervalSince1970: 1_800_000_300), ok: Bool.random(using: &random),
+                seconds: Double(Int.random(in: 0...100_000, using: &random)) / 1000,
+                tables: [TableSummary(name: "leo_s3_users", rows: 3, digest: String(repeating: "a", count: 64))],
+                forced: maybe(["leo_members"]), problems: maybe(["table leo_s3_users: 2 rows, the snapshot had 3"]),
+                runtime: maybe("/usr/bin/erl (OTP 25)")))
         return record
     }
 
