@@ -15,6 +15,15 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Verify every snapshot.")
     var all = false
 
+    @Flag(help: "Verify each node's newest snapshot.")
+    var latest = false
+
+    @Flag(
+        help: ArgumentHelp(
+            "Then boot each snapshot in a private Erlang node: load every table (and the dump into a fresh "
+                + "Mnesia) and compare them with the record. Exit 4 names each one that does not load."))
+    var load = false
+
     @Option(
         help: ArgumentHelp(
             "Verify what this remote holds: history, records, and bundles read back.", valueName: "remote"))
@@ -32,13 +41,15 @@ struct VerifyCommand: ParsableCommand {
         }
         if sample != nil && remote == nil { throw ValidationError("--sample goes with --remote") }
         if remote != nil {
-            if !refs.isEmpty || all {
-                throw ValidationError("--remote verifies the whole remote: pass no references and no --all")
+            if !refs.isEmpty || all || latest || load {
+                throw ValidationError(
+                    "--remote verifies the whole remote: pass no references, --all, --latest or --load")
             }
             return
         }
-        if refs.isEmpty && !all { throw ValidationError("name snapshots to verify, or pass --all") }
-        if !refs.isEmpty && all { throw ValidationError("pass either snapshot references or --all, not both") }
+        let ways = [!refs.isEmpty, all, latest].filter { $0 }.count
+        if ways == 0 { throw ValidationError("name snapshots to verify, or pass --all or --latest") }
+        if ways > 1 { throw ValidationError("pass one of snapshot references, --all and --latest") }
     }
 
     func run() throws {
@@ -53,7 +64,8 @@ struct VerifyCommand: ParsableCommand {
             return
         }
         do {
-            render(try VerifyOperation.run(all ? .all : .refs(refs), in: context.session))
+            let selection: VerifySelection = all ? .all : latest ? .latest : .refs(refs)
+            render(try VerifyOperation.run(selection, load: load, in: context.session))
         } catch let failure as VerificationFailed {
             render(failure.report)
             throw failure
@@ -69,7 +81,14 @@ struct VerifyCommand: ParsableCommand {
             try? Output.json(report)
         } else if !global.quiet {
             for failure in report.failed { Output.line("FAILED  \(failure.id)  \(failure.node)  \(failure.problem)") }
+            for result in report.loads where result.verdict.ok {
+                Output.line("LOADED  \(result.id)  \(result.node)  \(Self.describe(result.verdict))")
+            }
             Output.line("verified \(report.checked) snapshots: \(report.ok) ok, \(report.failed.count) failed")
+            if !report.loads.isEmpty {
+                let loaded = report.loads.filter(\.verdict.ok).count
+                Output.line("rehearsed \(report.loads.count): \(loaded) loaded, \(report.loads.count - loaded) did not")
+            }
             if !report.contentNotChecked.isEmpty {
                 Output.line(
                     "\(report.contentNotChecked.count) encrypted snapshots were checked without their identity: "
@@ -77,6 +96,16 @@ struct VerifyCommand: ParsableCommand {
                         + "(set encryption.identity in snap.yaml to check everything)")
             }
         }
+    }
+
+    /// `22 tables, 1204 rows, 0.8 s; 22 force-loaded (held on the absent partner too)`.
+    static func describe(_ verdict: LoadVerdict) -> String {
+        let rows = verdict.tables.reduce(0) { $0 + $1.rows }
+        var text = "\(verdict.tables.count) tables, \(rows) rows, \(String(format: "%.1f", verdict.seconds)) s"
+        if let forced = verdict.forced, !forced.isEmpty {
+            text += "; \(forced.count) force-loaded (held on the absent partner too)"
+        }
+        return text
     }
 
     func render(_ report: RemoteVerifyReport) {

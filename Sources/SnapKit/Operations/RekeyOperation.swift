@@ -47,11 +47,7 @@ package enum RekeyOperation {
             let set = try store.loadRecords()
             let cleanup = try locked.removeUnreferencedBundles(set)
             for path in cleanup.removed { locked.logger.info("removed unreferenced bundle \(path)") }
-            let selected: [SnapshotRecord]
-            switch selection {
-            case .all: selected = set.records
-            case .refs(let refs): selected = try refs.map { try SnapshotRef(parsing: $0).resolve(in: set) }
-            }
+            let selected = try selection.records(in: set)
             var report = RekeyReport(recipients: store.keys.recipientNames)
             var bundles: [String] = []
             for record in selected {

@@ -1,46 +1,81 @@
 import Foundation
 
-/// What `snap verify` is asked to check.
+/// What `snap verify` (and `rekey`) is asked to check.
 package enum VerifySelection: Sendable {
     /// Every snapshot, and the records that cannot be read.
     case all
     /// The snapshots these references name.
     case refs([String])
+    /// Each node's newest snapshot (a restore's pre-restore snapshots aside).
+    case latest
+
+    /// The selected records of `set`.
+    /// - Throws: ``StoreError`` for a reference that names nothing.
+    func records(in set: RecordSet) throws -> [SnapshotRecord] {
+        switch self {
+        case .all: return set.records
+        case .refs(let refs): return try refs.map { try SnapshotRef(parsing: $0).resolve(in: set) }
+        case .latest:
+            let nodes = Set(set.records.map(\.node)).sorted()
+            return nodes.compactMap { node in set.records.first { $0.node == node && !$0.isPreRestore } }
+        }
+    }
 }
 
 extension VerifyOperation {
     /// The verify use case: re-reads the selected snapshots' bundles under the lock, records
-    /// each verdict, and reports them with the clock anomalies among them.
-    /// - Throws: ``VerificationFailed`` (exit 4) carrying the report when any failed.
-    package static func run(_ selection: VerifySelection, in session: Session) throws -> VerifyReport {
+    /// each verdict, and reports them with the clock anomalies among them. With `load`, each
+    /// snapshot that verified is then rehearsed (``LoadRehearsal``) outside the lock, so
+    /// that rehearsals may run side by side, and the verdicts are recorded under it again,
+    /// audited as `verify-load`.
+    /// - Throws: ``VerificationFailed`` (exit 4) carrying the report when any failed or did
+    ///   not load; ``RehearsalError`` when no rehearsal can run (exit 1).
+    package static func run(_ selection: VerifySelection, load: Bool = false, in session: Session) throws
+        -> VerifyReport
+    {
         let store = try session.openStore()
-        return try store.withLock("verify", by: session.invocation) { locked, facts in
-            let set = try store.loadRecords()
-            let records: [SnapshotRecord]
-            switch selection {
-            case .all: records = set.records
-            case .refs(let refs): records = try refs.map { try SnapshotRef(parsing: $0).resolve(in: set) }
-            }
-            facts.snapshots = records.map(\.id)
-            facts.nodes = Array(Set(records.map(\.node))).sorted()
-            try BundleFetch.ensure(records, in: locked, session: session)
-            var report = try run(records, in: locked)
-            // Judged against every snapshot of the node, reported for the ones checked.
-            let checked = Set(records.map(\.id))
-            report.clockWarnings = ClockWarning.find(in: set.records, now: Date()).filter { checked.contains($0.id) }
-            if case .all = selection {
-                // Damaged record files are snapshots that cannot be checked: report them too.
-                report.checked += set.damaged.count
-                report.failed += set.damaged.map { .init(id: "-", node: "-", problem: $0.description) }
-                for (id, seq) in try store.audit.unrecordedSnapshots(given: set) {
-                    session.invocation.warn(
-                        "snapshot \(id), created by audit entry \(seq) and never pruned, has no record: "
-                            + "\(store.recordPath(id)) is missing (removed outside snap, or a prune was interrupted)")
+        var rehearsals: [LoadRehearsalPlan] = []
+        var report: VerifyReport
+        do {
+            report = try store.withLock("verify", by: session.invocation) { locked, facts in
+                let set = try store.loadRecords()
+                let records = try selection.records(in: set)
+                facts.snapshots = records.map(\.id)
+                facts.nodes = Array(Set(records.map(\.node))).sorted()
+                try BundleFetch.ensure(records, in: locked, session: session)
+                var report = try run(records, in: locked)
+                // Judged against every snapshot of the node, reported for the ones checked.
+                let checked = Set(records.map(\.id))
+                report.clockWarnings = ClockWarning.find(in: set.records, now: Date()).filter {
+                    checked.contains($0.id)
                 }
+                if case .all = selection {
+                    // Damaged record files are snapshots that cannot be checked: report them too.
+                    report.checked += set.damaged.count
+                    report.failed += set.damaged.map { .init(id: "-", node: "-", problem: $0.description) }
+                    for (id, seq) in try store.audit.unrecordedSnapshots(given: set) {
+                        session.invocation.warn(
+                            "snapshot \(id), created by audit entry \(seq) and never pruned, has no record: "
+                                + "\(store.recordPath(id)) is missing (removed outside snap, or a prune was interrupted)"
+                        )
+                    }
+                }
+                if load {
+                    let failed = Set(report.failed.map(\.id))
+                    rehearsals = try records.filter { !failed.contains($0.id) }.map {
+                        try LoadRehearsalPlan($0, session: session)
+                    }
+                }
+                if !report.failed.isEmpty { throw VerificationFailed(report: report) }
+                return report
             }
-            if !report.failed.isEmpty { throw VerificationFailed(report: report) }
-            return report
+        } catch let failure as VerificationFailed where load {
+            // Audited as failed; the snapshots that verified are rehearsed all the same.
+            report = failure.report
         }
+        if load { try rehearse(rehearsals, into: &report, store: store, session: session) }
+        if !report.failed.isEmpty { throw VerificationFailed(report: report) }
+        return report
     }
 }
 

@@ -25,6 +25,8 @@ package struct VerifyReport: Codable, Sendable {
     /// Encrypted snapshots checked without an identity: their file's SHA-256 and age header
     /// only, not what is inside.
     package var contentNotChecked: [String] = []
+    /// With `--load`: each rehearsed snapshot and its verdict.
+    package var loads: [LoadResult] = []
 }
 
 /// Re-reads bundles and records the verdict in each snapshot record.

@@ -53,11 +53,16 @@ extension ProcessSpawn {
 }
 
 /// A child started with its standard output and error on socket pairs of ours (read ends),
-/// and standard input from /dev/null. The caller closes ``descriptors``.
+/// and standard input from /dev/null, or from a socket pair whose other end only snap holds. The
+/// caller closes ``descriptors`` and ``stdinWriter``.
 struct CapturedChild {
     var pid: pid_t
     /// The read ends of the child's stdout and stderr.
     var descriptors: [Int32]
+    /// The write end of the child's standard input, when it was asked for: it closes when
+    /// snap ends, however it ends (SIGKILL included), so a child that watches its input
+    /// for the end of file can end with it.
+    var stdinWriter: Int32?
 
     /// Spawns `arguments` in a new process group (``ProcessSpawn/inNewGroup(_:environment:redirect:)``).
     ///
@@ -65,11 +70,13 @@ struct CapturedChild {
     /// them, and only the dup2'd copies survive in ours. A leaked write end would keep a read
     /// waiting for as long as a daemon the child started lives.
     /// - Parameter directory: the child's working directory, if not ours.
-    static func spawn(_ arguments: [String], environment: [String]?, directory: String? = nil)
-        -> Result<CapturedChild, SpawnFailure>
-    {
+    /// - Parameter stdinPipe: give the child a socket for standard input (``stdinWriter``).
+    static func spawn(
+        _ arguments: [String], environment: [String]?, directory: String? = nil, stdinPipe: Bool = false
+    ) -> Result<CapturedChild, SpawnFailure> {
         var outPipe: [Int32] = [-1, -1]
         var errPipe: [Int32] = [-1, -1]
+        var inPipe: [Int32] = [-1, -1]
         let kind = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
         guard socketpair(AF_UNIX, kind, 0, &outPipe) == 0 else { return .failure(SpawnFailure(code: errno)) }
         guard socketpair(AF_UNIX, kind, 0, &errPipe) == 0 else {
@@ -77,19 +84,35 @@ struct CapturedChild {
             outPipe.forEach { close($0) }
             return .failure(SpawnFailure(code: code))
         }
+        if stdinPipe {
+            guard socketpair(AF_UNIX, kind, 0, &inPipe) == 0 else {
+                let code = errno
+                (outPipe + errPipe).forEach { close($0) }
+                return .failure(SpawnFailure(code: code))
+            }
+        }
         let spawned = ProcessSpawn.inNewGroup(arguments, environment: environment) { actions in
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            if stdinPipe {
+                posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
+            } else {
+                posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            }
             posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
             posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
             if let directory { _ = spawnAddChdir(&actions, directory) }
         }
         close(outPipe[1])
         close(errPipe[1])
+        if stdinPipe { close(inPipe[0]) }
         switch spawned {
-        case .success(let pid): return .success(CapturedChild(pid: pid, descriptors: [outPipe[0], errPipe[0]]))
+        case .success(let pid):
+            return .success(
+                CapturedChild(
+                    pid: pid, descriptors: [outPipe[0], errPipe[0]], stdinWriter: stdinPipe ? inPipe[1] : nil))
         case .failure(let failure):
             close(outPipe[0])
             close(errPipe[0])
+            if stdinPipe { close(inPipe[1]) }
             return .failure(failure)
         }
     }
