@@ -37,13 +37,14 @@ struct ListCommand: ParsableCommand {
             return
         }
         Output.table(
-            ["ID", "VERSION", "CREATED", "NODE", "MODE", "SIZE", "VERIFIED", "TAGS"],
+            ["ID", "VERSION", "CREATED", "NODE", "MODE", "SIZE", "VERIFIED", "LOADED", "TAGS"],
             Array(
                 records.map { record in
                     [
                         record.id, "v\(record.version)", Output.time(record.created), record.node, record.mode.rawValue,
                         Output.size(record.bundleSize) + (record.deduplicated ? "*" : ""),
-                        record.verification.map { $0.ok ? "ok" : "FAILED" } ?? "-", record.tags.joined(separator: ","),
+                        record.verification.map { $0.ok ? "ok" : "FAILED" } ?? "-",
+                        record.load.map { $0.ok ? "ok" : "FAILED" } ?? "-", record.tags.joined(separator: ","),
                     ]
                 }))
     }

@@ -71,6 +71,15 @@ struct ShowCommand: ParsableCommand {
                 } ?? "never"
             ),
             (
+                "loaded",
+                record.load.map { verdict in
+                    verdict.ok
+                        ? "ok at \(Output.time(verdict.checked)) (\(VerifyCommand.describe(verdict)))"
+                        : "FAILED at \(Output.time(verdict.checked)): "
+                            + (verdict.problems ?? []).joined(separator: "; ")
+                } ?? "never (`snap verify --load \(record.id.prefix(8))` boots it in a private Mnesia)"
+            ),
+            (
                 "off site",
                 record.copies.map { copies in
                     copies.map { copy in

@@ -72,8 +72,9 @@ struct LoadRehearsal {
         if let failure = outcome.failure {
             problems.append("\(what) did not load: \(failure)\(said)")
         }
+        let when = outcome.failure == nil ? " within \(Int(timeout)) s" : ""
         for table in outcome.notLoaded.sorted() {
-            problems.append("table \(table) did not load from \(what) within \(Int(timeout)) s")
+            problems.append("table \(table) did not load from \(what)\(when)")
         }
         guard let path = outcome.dump else {
             if outcome.failure == nil {

@@ -34,7 +34,8 @@ extension VerifyOperation {
     /// Rehearses each plan outside the lock, then records the verdicts under it, audited as
     /// `verify-load`; a snapshot that does not load joins `report.failed`.
     static func rehearse(
-        _ plans: [LoadRehearsalPlan], into report: inout VerifyReport, store: Store, session: Session
+        _ plans: [LoadRehearsalPlan], into report: inout VerifyReport, store: Store, session: Session,
+        invocation: Invocation
     ) throws {
         var results: [LoadResult] = []
         for (index, plan) in plans.enumerated() {
@@ -58,15 +59,15 @@ extension VerifyOperation {
         // The failure thrown inside is only for the audit entry's outcome: the caller throws
         // with the whole report.
         do {
-            try recordVerdicts(results, failures: failures, report: report, store: store, session: session)
+            try recordVerdicts(results, failures: failures, report: report, store: store, invocation: invocation)
         } catch is VerificationFailed {}
     }
 
     private static func recordVerdicts(
         _ results: [LoadResult], failures: [VerifyReport.Failure], report: VerifyReport, store: Store,
-        session: Session
+        invocation: Invocation
     ) throws {
-        try store.withLock("verify-load", by: session.invocation) { locked, facts in
+        try store.withLock("verify-load", by: invocation) { locked, facts in
             facts.snapshots = results.map(\.id)
             facts.nodes = Array(Set(results.map(\.node))).sorted()
             for result in results {

@@ -36,8 +36,12 @@ extension VerifyOperation {
         let store = try session.openStore()
         var rehearsals: [LoadRehearsalPlan] = []
         var report: VerifyReport
+        // Rehearsals are meant to run side by side (their long part is outside the lock):
+        // one waits for another's short locked phases rather than give up at once.
+        var invocation = session.invocation
+        if load { invocation.lockWait = max(invocation.lockWait, Self.loadLockWait) }
         do {
-            report = try store.withLock("verify", by: session.invocation) { locked, facts in
+            report = try store.withLock("verify", by: invocation) { locked, facts in
                 let set = try store.loadRecords()
                 let records = try selection.records(in: set)
                 facts.snapshots = records.map(\.id)
@@ -73,10 +77,15 @@ extension VerifyOperation {
             // Audited as failed; the snapshots that verified are rehearsed all the same.
             report = failure.report
         }
-        if load { try rehearse(rehearsals, into: &report, store: store, session: session) }
+        if load { try rehearse(rehearsals, into: &report, store: store, session: session, invocation: invocation) }
         if !report.failed.isEmpty { throw VerificationFailed(report: report) }
         return report
     }
+}
+
+extension VerifyOperation {
+    /// How long `verify --load` waits for the store lock at least, in seconds.
+    static let loadLockWait: Double = 120
 }
 
 /// Verification found corruption (exit 4); the report says where.

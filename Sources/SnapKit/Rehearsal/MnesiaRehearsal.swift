@@ -69,7 +69,10 @@ struct MnesiaRehearsal: Sendable {
         let (stdout, stderr, status) = try runVM(arguments, environment: environment, directory: workDirectory)
         var outcome = Outcome(status: status)
         let lines = (stdout + "\n" + stderr).split(separator: "\n").map(String.init)
-        outcome.lastLines = lines.filter { !$0.hasPrefix(Self.prefix) }.suffix(8).map { String($0.prefix(300)) }
+        // Mnesia's own error lines say why first; the end of the output says how it ended.
+        let said = lines.filter { !$0.hasPrefix(Self.prefix) && !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        let errors = said.filter { $0.contains("** ERROR **") || $0.contains("** FATAL **") }.prefix(3)
+        outcome.lastLines = (errors + said.suffix(errors.isEmpty ? 8 : 3)).map { String($0.prefix(300)) }
         for line in lines where line.hasPrefix(Self.prefix) {
             let words = line.dropFirst(Self.prefix.count).split(separator: " ", maxSplits: 2).map(String.init)
             switch words.first {

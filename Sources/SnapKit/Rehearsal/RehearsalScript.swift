@@ -64,11 +64,21 @@ enum RehearsalScript {
         application:set_env(mnesia, dir, Dir),
         Local = fun() -> mnesia:system_info(local_tables) -- [schema] end,
         Loaded = fun(Tables) ->
-            case mnesia:wait_for_tables(Tables, Wait) of
-                ok -> [];
-                {timeout, Missing} -> Missing;
-                {error, Reason} -> Say("failed wait ~w", [Reason]), Quit(1)
-            end
+            Deadline = erlang:monotonic_time(millisecond) + Wait,
+            Poll = fun P() ->
+                case mnesia:wait_for_tables(Tables, 500) of
+                    ok -> [];
+                    {timeout, Missing} ->
+                        Running = mnesia:system_info(is_running) =:= yes,
+                        case Running andalso erlang:monotonic_time(millisecond) < Deadline of
+                            true -> P();
+                            false when Running -> Missing;
+                            false -> Say("failed Mnesia stopped while loading", []), Missing
+                        end;
+                    {error, Reason} -> Say("failed wait ~w", [Reason]), Quit(1)
+                end
+            end,
+            Poll()
         end,
         Start = fun() ->
             case mnesia:start() of
@@ -96,9 +106,13 @@ enum RehearsalScript {
                 end,
                 [Say("not-loaded ~s", [T]) || T <- Loaded(Local())]
         end,
-        case mnesia:dump_to_textfile(Out) of
-            ok -> Say("dumped", []);
-            DumpError -> Say("failed dump ~w", [DumpError])
+        case mnesia:system_info(is_running) of
+            yes ->
+                case mnesia:dump_to_textfile(Out) of
+                    ok -> Say("dumped", []);
+                    DumpError -> Say("failed dump ~w", [DumpError])
+                end;
+            _ -> Quit(1)
         end,
         Quit(0).
         """

@@ -1,0 +1,213 @@
+import Foundation
+import Glibc
+import SnapTestSupport
+import Testing
+
+/// `snap verify --load`: snapshots booted in a private Erlang node, every table counted.
+@Suite struct LoadVerifyTests {
+    /// The `load` verdict of `id`'s record, as `show --json` prints it.
+    static func verdict(_ id: String, _ run: ([String]) throws -> ProcessResult) throws -> [String: Any] {
+        let shown = try run(["show", id, "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any]
+        let record = try #require(object?["snapshot"] as? [String: Any], "\(shown.stdout)\(shown.stderr)")
+        return try #require(record["load"] as? [String: Any], "no load verdict in \(record)")
+    }
+
+    /// Rows per table of a summary list (`tables` of a record or a verdict).
+    static func rows(_ tables: Any?) -> [String: Int] {
+        let list = tables as? [[String: Any]] ?? []
+        return Dictionary(
+            list.map { ($0["name"] as? String ?? "?", $0["rows"] as? Int ?? -1) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Processes whose working directory is under `path` (a rehearsal's VM runs in its
+    /// private directory, under the store).
+    static func processes(under path: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return names.filter { Int($0) != nil }.compactMap { pid in
+            guard let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd"),
+                cwd.hasPrefix(path)
+            else { return nil }
+            let command = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? "?"
+            return "\(pid) \(command.trimmingCharacters(in: .whitespacesAndNewlines))"
+        }
+    }
+
+    @Test func aLivePairSnapshotLoadsWithEveryCountEqualBesideThePairItself() throws {
+        let pair = try StandinPair("load-live")
+        try pair.start()
+        _ = try pair.console(0, "create-user alice", "create-user bob", "add-bucket photos 05236")
+        #expect(try pair.snap(["init"]).status == 0)
+        let created = try pair.snap(["create", "--all"])
+        try #require(created.status == 0, "\(created.stderr)")
+        let before = try LiveCaptureTests.state(pair, 0)
+        let status = try pair.console(0, "status")
+
+        // The rehearsal boots nodes of the running pair's own names on the same machine.
+        let load = try pair.snap(["verify", "--load", "--latest"])
+        #expect(load.status == 0, "\(load.stdout)\(load.stderr)")
+        #expect(load.stdout.components(separatedBy: "LOADED  ").count == 3, "\(load.stdout)")
+        #expect(load.stdout.contains("rehearsed 2: 2 loaded, 0 did not"), "\(load.stdout)")
+        for node in ["manager_0", "manager_1"] {
+            let shown = try pair.snap(["show", "latest@\(node)", "--json"])
+            let object = try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any]
+            let record = try #require(object?["snapshot"] as? [String: Any])
+            let verdict = try #require(record["load"] as? [String: Any])
+            #expect(verdict["ok"] as? Bool == true)
+            #expect(Self.rows(verdict["tables"]) == Self.rows(record["tables"]))
+            #expect(Self.rows(verdict["tables"])["leo_s3_users"] == 3)  // _test_leofs, alice, bob
+            // Every table is held on the partner too: each was force-loaded, and it says so.
+            #expect((verdict["forced"] as? [String])?.contains("leo_s3_users") == true)
+            #expect(verdict["problems"] == nil)
+        }
+        let listed = try pair.snap(["list"])
+        #expect(listed.stdout.contains("LOADED"), "\(listed.stdout)")
+        let shown = try pair.snap(["show", "latest@manager_0"])
+        #expect(shown.stdout.contains("loaded        ok at "), "\(shown.stdout)")
+
+        // The running pair saw nothing: same answers, same data, still serving.
+        #expect(try pair.console(0, "status") == status)
+        #expect(try LiveCaptureTests.state(pair, 0) == before)
+        #expect(try pair.control(0, ["ping"]).status == 0)
+        #expect(try pair.control(1, ["ping"]).status == 0)
+        #expect(Self.processes(under: pair.store).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: pair.store + "/rehearsals").isEmpty)
+        // Audited.
+        let history = try pair.snap(["history", "--json"])
+        #expect(history.stdout.contains("\"verify-load\""), "\(history.stdout)")
+    }
+
+    /// Damage `verify` cannot see: a valid bundle of a directory whose table file was cut
+    /// short or swapped with another table's, captured with the dump taken before.
+    @Test(arguments: ["truncated", "swapped"])
+    func damagedTableFilesFailNamingTheTable(damage: String) throws {
+        let fixture = try StoreFixture("load-\(damage)")
+        let damaged = fixture.directory("damaged")
+        try FileManager.default.copyItem(atPath: fixture.mnesia, toPath: damaged)
+        // The file that holds the table's rows: its log (.DCL) until Mnesia folds it into .DCD.
+        func rowsFile(_ table: String) throws -> String {
+            let sizes = try ["DCD", "DCL"].map { kind -> (String, Int) in
+                let path = damaged + "/\(table).\(kind)"
+                let size =
+                    FileManager.default.fileExists(atPath: path)
+                    ? try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0 : 0
+                return (path, size)
+            }
+            return try #require(sizes.max { $0.1 < $1.1 }?.0)
+        }
+        let users = try rowsFile("leo_s3_users")
+        switch damage {
+        case "truncated":
+            let size = try #require(try FileManager.default.attributesOfItem(atPath: users)[.size] as? Int)
+            #expect(truncate(users, off_t(size / 2)) == 0)
+        default:
+            let other = damaged + "/leo_s3_buckets." + (users.hasSuffix("DCL") ? "DCL" : "DCD")
+            try FileManager.default.moveItem(atPath: users, toPath: damaged + "/swap")
+            try FileManager.default.moveItem(atPath: other, toPath: users)
+            try FileManager.default.moveItem(atPath: damaged + "/swap", toPath: other)
+        }
+        let created = try fixture.snap(["create", "--from-dir", damaged, "--node", "manager_0", "--dump", fixture.dump])
+        try #require(created.status == 0, "\(created.stderr)")
+        #expect(try fixture.snap(["verify", "latest"]).status == 0, "the bundle itself is sound")
+
+        let load = try fixture.snap(["verify", "--load", "latest"])
+        #expect(load.status == 4, "\(load.stdout)\(load.stderr)")
+        // A swap damages both tables: naming either is naming the damage.
+        let named = damage == "truncated" ? ["leo_s3_users"] : ["leo_s3_users", "leo_s3_buckets"]
+        #expect(load.stdout.contains("FAILED") && named.contains { load.stdout.contains($0) }, "\(load.stdout)")
+        #expect(named.contains { load.stderr.contains($0) }, "\(load.stderr)")
+        let verdict = try Self.verdict("latest") { try fixture.snap($0) }
+        #expect(verdict["ok"] as? Bool == false)
+        let problems = try #require(verdict["problems"] as? [String])
+        #expect(
+            problems.contains { line in named.contains { line.contains($0) } && line.contains("the Mnesia files") },
+            "\(problems)")
+        #expect(try fixture.snap(["list"]).stdout.contains("FAILED"))
+
+        // The undamaged directory with the same dump loads.
+        let good = try fixture.create()
+        let proof = try fixture.snap(["verify", "--load", good])
+        #expect(proof.status == 0, "\(proof.stdout)\(proof.stderr)")
+        #expect(try Self.verdict(good) { try fixture.snap($0) }["ok"] as? Bool == true)
+    }
+
+    @Test func aDumpWithARowEditedAfterCaptureFailsNamingTheTable() throws {
+        let fixture = try StoreFixture("load-edited")
+        let text = try String(contentsOfFile: fixture.dump, encoding: .utf8)
+        let edited = text.replacingOccurrences(
+            of: "{leo_s3_users,<<\"user_000007\">>", with: "{leo_s3_users,<<\"user_00000X\">>")
+        #expect(edited != text)
+        let path = fixture.directory("edited.dump")
+        try edited.write(toFile: path, atomically: true, encoding: .utf8)
+        let created = try fixture.snap(["create", "--from-dir", fixture.mnesia, "--node", "manager_0", "--dump", path])
+        try #require(created.status == 0, "\(created.stderr)")
+        #expect(try fixture.snap(["verify", "latest"]).status == 0)
+
+        let load = try fixture.snap(["verify", "--load", "latest"])
+        #expect(load.status == 4, "\(load.stdout)\(load.stderr)")
+        let problems = try #require(try Self.verdict("latest") { try fixture.snap($0) }["problems"] as? [String])
+        // Same count, other rows: the files and the dump disagree on that table, and only it.
+        #expect(problems.count == 1 && problems[0].contains("table leo_s3_users:"), "\(problems)")
+        #expect(problems[0].contains("other rows"), "\(problems)")
+    }
+
+    @Test func twoRehearsalsOfTheSameNodeAtOnceBothSucceed() throws {
+        let fixture = try StoreFixture("load-twice", rows: 20_000)
+        let id = try fixture.create()
+        let first = try SnapBinary.start(
+            ["verify", "--load", id, "--store", fixture.store], directory: fixture.directory.path)
+        let second = try SnapBinary.start(
+            ["verify", "--load", id, "--store", fixture.store], directory: fixture.directory.path)
+        let results = [first.wait(), second.wait()]
+        for result in results { #expect(result.status == 0, "\(result.stdout)\(result.stderr)") }
+        #expect(try Self.verdict(id) { try fixture.snap($0) }["ok"] as? Bool == true)
+        #expect(Self.processes(under: fixture.store).isEmpty)
+    }
+
+    /// snap killed mid-rehearsal: SIGTERM stops the VM and removes its files; after SIGKILL
+    /// the VM ends with snap (its input closes) and the next rehearsal removes the files.
+    @Test(arguments: [SIGTERM, SIGKILL])
+    func killedMidRehearsalLeavesNoErlangProcess(signal: Int32) throws {
+        let fixture = try StoreFixture("load-killed-\(signal)", rows: 60_000)
+        let id = try fixture.create()
+        let rehearsals = fixture.store + "/rehearsals"
+        let snap = try SnapBinary.start(
+            ["verify", "--load", id, "--store", fixture.store], directory: fixture.directory.path)
+        // Wait for the VM (a beam process in the private directory), then signal snap alone.
+        let deadline = Date().addingTimeInterval(60)
+        var seen: [String] = []
+        while Date() < deadline {
+            seen = Self.processes(under: rehearsals).filter { $0.contains("beam") }
+            if !seen.isEmpty { break }
+            usleep(20_000)
+        }
+        try #require(!seen.isEmpty, "no VM seen during the rehearsal")
+        snap.signal(signal)
+        let result = snap.wait()
+        #expect(result.status == (signal == SIGTERM ? 143 : SIGKILL), "\(result.stdout)\(result.stderr)")
+        var left = Self.processes(under: rehearsals)
+        let gone = Date().addingTimeInterval(10)
+        while !left.isEmpty && Date() < gone {
+            usleep(50_000)
+            left = Self.processes(under: rehearsals)
+        }
+        #expect(left.isEmpty, "left running: \(left)")
+        if signal == SIGTERM {
+            #expect(try FileManager.default.contentsOfDirectory(atPath: rehearsals).isEmpty)
+        }
+        // The next rehearsal clears what a killed one left, and proves the snapshot.
+        let again = try fixture.snap(["verify", "--load", id])
+        #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: rehearsals).isEmpty)
+    }
+
+    @Test func noErlangRuntimeIsAClearErrorThatSaysWhatToInstall() throws {
+        let fixture = try StoreFixture("load-no-erl")
+        let id = try fixture.create()
+        let result = try fixture.snap(["verify", "--load", id], environment: ["PATH": "/nonexistent"])
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("erlang-base") && result.stderr.contains("erlang-mnesia"), "\(result.stderr)")
+        let shown = try fixture.snap(["show", id, "--json"])
+        #expect(!shown.stdout.contains("\"load\""), "no verdict is recorded without a rehearsal")
+    }
+}
