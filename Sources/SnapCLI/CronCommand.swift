@@ -40,6 +40,7 @@ struct CronCommand: ParsableCommand {
             let said = [copy, prune].compactMap { $0 }
             if !said.isEmpty { Output.line("# Each run also " + said.joined(separator: " and ") + ".") }
         }
+        if let load = entry.loadSummary { Output.line("# Each run also \(load).") }
         Output.line("\(entry.schedule) \(command.map(Self.shellQuote).joined(separator: " "))")
     }
 

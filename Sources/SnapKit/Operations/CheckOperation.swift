@@ -19,7 +19,8 @@ package struct CheckOptions: Sendable {
     }
 }
 
-/// The monitoring use case: the age of each node's newest and newest verified snapshot,
+/// The monitoring use case: the age of each node's newest and newest verified snapshot (and,
+/// when the policy asks, of its newest copy off site and its newest snapshot proven to load),
 /// unfinished restores, damaged records and leftover rescues, each with a Nagios state.
 package enum CheckOperation {
     /// The thresholds for `options`: its own, else the policy's freshness, else 2 h and 6 h.
@@ -49,6 +50,9 @@ package enum CheckOperation {
         if let offsite = policy?.offsite, let warn = offsite.warn {
             FreshnessCheck.judgeOffsite(
                 &results, records: set.records, remote: offsite.remote, warn: warn, now: Date())
+        }
+        if let policy, policy.asksForLoad {
+            FreshnessCheck.judgeLoad(&results, records: set.records, warn: policy.freshnessLoadWarn, now: Date())
         }
         results += FreshnessCheck.rescueLines(store.remainingRescues())
         session.writeMetrics(

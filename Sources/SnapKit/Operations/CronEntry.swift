@@ -12,6 +12,10 @@ package struct CronEntry: Sendable {
     package var configPath: String
     /// The policy's `offsite`, which each run's create copies to (and its prune prunes).
     package var offsite: OffsitePolicy?
+    /// What each run does about proving snapshots load (the policy's `verify_load`), as
+    /// `snap cron` says it after "Each run also " (``Policy/VerifyLoad/cronSummary``); nil
+    /// when it does nothing about it.
+    package var loadSummary: String?
 
     /// The entry for `policy` (else the config's, else `default`).
     /// - Throws: ``PolicyError``, or ``CronError`` when the policy has no schedule or there is no config file.
@@ -23,6 +27,7 @@ package struct CronEntry: Sendable {
         policyPath = URL(fileURLWithPath: chosen.path).standardizedFileURL.path
         self.schedule = schedule
         offsite = chosen.offsite
+        loadSummary = chosen.verifyLoad.cronSummary
         configPath = URL(fileURLWithPath: config).standardizedFileURL.path
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 package enum MetricsFile {
     /// The metrics text for the store's records. "Newest" is the highest version of a node's
     /// regular captures (not its `pre-restore` snapshots); `snap_snapshots` counts them all.
+    /// A node never rehearsed (`verify --load`) has no `snap_last_load_*` sample.
     /// - Parameters:
     ///   - action: the command that ran (for `snap_run_duration_seconds`).
     ///   - duration: how long it ran.
@@ -53,6 +54,22 @@ package enum MetricsFile {
                             "\(Int($0.created.timeIntervalSince1970))"
                         )
                     }
+                }
+            })
+        // Per node, the rehearsals (`verify --load`): the newest rehearsed capture's verdict,
+        // and when the newest one that loaded was proven to (its `checked` time).
+        metric(
+            "snap_last_load_ok", "1 when the newest rehearsed snapshot of a node loaded (verify --load), 0 when not.",
+            "gauge",
+            nodes.compactMap { node in
+                newest(node) { $0.load != nil }?.load.map { (label(node), $0.ok ? "1" : "0") }
+            })
+        metric(
+            "snap_last_load_timestamp_seconds",
+            "When the newest snapshot of a node that loaded (verify --load) was proven to.", "gauge",
+            nodes.compactMap { node in
+                newest(node) { $0.load?.ok == true }?.load.map {
+                    (label(node), "\(Int($0.checked.timeIntervalSince1970))")
                 }
             })
         metric("snap_store_bytes", "Bytes of bundles in the store.", "gauge", [("", "\(storeBytes)")])

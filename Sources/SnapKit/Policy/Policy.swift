@@ -22,6 +22,11 @@ package struct Policy: Sendable, Equatable {
     /// Age of the newest snapshot that makes `snap check` warn, and go critical, in seconds.
     package var freshnessWarn: Double
     package var freshnessCrit: Double
+    /// Age of a node's newest snapshot proven to load (`load.ok`) that makes `snap check`
+    /// warn, in seconds (`freshness.load_warn`); nil: no such threshold.
+    package var freshnessLoadWarn: Double?
+    /// When `snap create` proves that snapshots load (`verify_load`, default off).
+    package var verifyLoad: VerifyLoad = .off
     /// Commands run around `snap create`, by event (`before_create`, `after_create`, `on_failure`).
     package var hooks: [String: String] = [:]
     /// Deadline of each hook, in seconds.
@@ -30,7 +35,8 @@ package struct Policy: Sendable, Equatable {
     package var offsite: OffsitePolicy?
 
     static let topKeys = [
-        "mode", "compression", "keep", "timezone", "schedule", "verify_after_create", "freshness", "hooks", "offsite",
+        "mode", "compression", "keep", "timezone", "schedule", "verify_after_create", "verify_load", "freshness",
+        "hooks", "offsite",
     ]
     static let hookKeys = ["before_create", "after_create", "on_failure", "timeout"]
     static let keepKeys = ["last", "hourly", "daily", "weekly", "monthly", "yearly", "within", "pre_restore"]
@@ -125,15 +131,24 @@ package struct Policy: Sendable, Equatable {
             case "verify_after_create":
                 guard let flag = value.bool else { throw fail("must be true or false") }
                 policy.verifyAfterCreate = flag
+            case "verify_load":
+                guard let verifyLoad = value.string.flatMap(VerifyLoad.init(name:)) else {
+                    throw fail("must be one of \(VerifyLoad.names.joined(separator: ", "))")
+                }
+                policy.verifyLoad = verifyLoad
             case "freshness":
-                let fields = try submapping(value, allowed: ["warn", "crit"], path: path, parent: name)
+                let fields = try submapping(value, allowed: ["warn", "crit", "load_warn"], path: path, parent: name)
                 for (level, field) in fields {
                     guard let seconds = try? DurationText.seconds(field.text), seconds > 0 else {
                         throw PolicyError.invalid(
                             path: path, line: field.line, key: "freshness.\(level)",
                             detail: "must be a duration like 2h")
                     }
-                    if level == "warn" { policy.freshnessWarn = seconds } else { policy.freshnessCrit = seconds }
+                    switch level {
+                    case "warn": policy.freshnessWarn = seconds
+                    case "crit": policy.freshnessCrit = seconds
+                    default: policy.freshnessLoadWarn = seconds
+                    }
                 }
                 if policy.freshnessWarn > policy.freshnessCrit { throw fail("warn must not be longer than crit") }
             case "hooks":

@@ -7,7 +7,8 @@ package struct RetentionDecision: Codable, Sendable, Equatable {
     package var version: Int
     package var created: Date
     package var keep: Bool
-    /// Every reason it is kept (`daily 2026-11-28`, `newest of manager_0`, `pinned`); empty when removed.
+    /// Every reason it is kept (`daily 2026-11-28`, `newest of manager_0`, `last loaded of
+    /// manager_0`, `pinned`); empty when removed.
     package var reasons: [String]
     /// The remote the decision is about, for a prune of an off-site copy (`offsite.keep`);
     /// nil for the store's own snapshots.
@@ -29,11 +30,11 @@ package struct RetentionDecision: Codable, Sendable, Equatable {
 /// - `within D` keeps everything created less than D before the `created` of the node's
 ///   highest version.
 /// - Rules are ORed; one snapshot may satisfy several.
-/// Above every rule: the node's newest regular capture, pinned snapshots and the node's
-/// newest regular capture that passed `verify` are always kept. `pre-restore` snapshots (the
-/// managers' files a restore replaced) are a series of their own: never "newest", never
-/// counted by the rules above, kept while younger than ``RetentionRules/preRestore``
-/// (counted from `now`).
+/// Above every rule: the node's newest regular capture, pinned snapshots, the node's newest
+/// regular capture that passed `verify` and its newest one proven to load (`verify --load`,
+/// `load.ok`) are always kept. `pre-restore` snapshots (the managers' files a restore
+/// replaced) are a series of their own: never "newest", never counted by the rules above,
+/// kept while younger than ``RetentionRules/preRestore`` (counted from `now`).
 package enum Retention {
     /// Decides for every record.
     /// - Parameters:
@@ -57,6 +58,9 @@ package enum Retention {
             keep(newest, "newest of \(node)")
             if let verified = group.first(where: { $0.verification?.ok == true }) {
                 keep(verified, "last verified of \(node)")
+            }
+            if let loaded = group.first(where: { $0.load?.ok == true }) {
+                keep(loaded, "last loaded of \(node)")
             }
             if let last = rules.last, last > 0 {
                 for record in group.prefix(last) { keep(record, "last \(last)") }

@@ -21,6 +21,38 @@ import Testing
         #expect(policy.mode == .auto)
         #expect(policy.timeZone.secondsFromGMT() == 0)
         #expect(policy.verifyAfterCreate)
+        #expect(policy.verifyLoad == .off && policy.freshnessLoadWarn == nil && !policy.asksForLoad)
+    }
+
+    @Test func conservativePolicyProvesADailyLoad() throws {
+        let policy = try Policy.load("conservative", searchDirectories: [PackagePaths.root + "/policies"])
+        #expect(policy.verifyLoad == .every(86_400))
+        #expect(policy.asksForLoad)
+    }
+
+    @Test(arguments: [
+        ("off", Policy.VerifyLoad.off),
+        ("after_create", .afterCreate),
+        ("hourly", .every(3600)),
+        ("daily", .every(86_400)),
+        ("weekly", .every(7 * 86_400)),
+    ])
+    func verifyLoadSaysWhenCreateProvesSnapshotsLoad(value: String, expected: Policy.VerifyLoad) throws {
+        let policy = try Policy.parse("keep:\n  last: 3\nverify_load: \(value)\n", path: "p.yaml")
+        #expect(policy.verifyLoad == expected)
+        #expect(policy.verifyLoad.name == value)
+        #expect(policy.asksForLoad == (expected != .off))
+        #expect(try Policy.parse("keep:\n  last: 3\n", path: "p.yaml").verifyLoad == .off)
+    }
+
+    @Test func loadWarnIsAFreshnessDurationOfItsOwn() throws {
+        let policy = try Policy.parse(
+            "keep:\n  last: 3\nfreshness:\n  warn: 1h\n  crit: 3h\n  load_warn: 2d\n", path: "p.yaml")
+        #expect(policy.freshnessLoadWarn == 2.0 * 86_400)
+        #expect(policy.freshnessWarn == 3600 && policy.freshnessCrit == 3 * 3600)
+        #expect(policy.verifyLoad == .off && policy.asksForLoad)
+        let alone = try Policy.parse("keep:\n  last: 3\nfreshness:\n  load_warn: 36h\n", path: "p.yaml")
+        #expect(alone.freshnessLoadWarn == 36.0 * 3600 && alone.freshnessWarn == 2 * 3600)
     }
 
     @Test(arguments: [
@@ -51,6 +83,19 @@ import Testing
             "p.yaml:3: freshness warn must not be longer than crit"
         ),
         ("mode: warm\nkeep:\n  daily: 7\n", "p.yaml:1: mode must be one of"),
+        (
+            "keep:\n  daily: 7\nverify_load: monthly\n",
+            "p.yaml:3: verify_load must be one of after_create, hourly, daily, weekly, off"
+        ),
+        ("keep:\n  daily: 7\nverify_load: true\n", "p.yaml:3: verify_load must be one of"),
+        ("keep:\n  daily: 7\nverify_load: 2d\n", "p.yaml:3: verify_load must be one of"),
+        ("keep:\n  daily: 7\nverify_load:\n  every: 1d\n", "p.yaml:3: verify_load must be one of"),
+        ("keep:\n  daily: 7\nfreshness:\n  load_warn: often\n", "p.yaml:4: freshness.load_warn must be a duration"),
+        ("keep:\n  daily: 7\nfreshness:\n  load_warn: 0h\n", "p.yaml:4: freshness.load_warn must be a duration"),
+        (
+            "keep:\n  daily: 7\nfreshness:\n  load: 2d\n",
+            "p.yaml:4: freshness.load unknown key; known: warn, crit, load_warn"
+        ),
         ("timezone: UTC\n", "p.yaml: keep is missing"),
         ("keep:\n  daily: 7\ncompression:\n  level: 40\n", "zstd accepts"),
         ("keep:\n  daily: 7\noffsite:\n  warn: 2h\n", "p.yaml:3: offsite.remote is missing"),

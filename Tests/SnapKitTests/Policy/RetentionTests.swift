@@ -149,6 +149,30 @@ import Testing
         #expect(later.first { $0.version == 4 }?.keep == false)
     }
 
+    @Test func theNewestSnapshotThatLoadedIsAlwaysKept() {
+        let now = VerifyLoadTests.now
+        let records = [
+            VerifyLoadTests.record(1, hoursAgo: 90, loaded: true),
+            VerifyLoadTests.record(2, hoursAgo: 80, loaded: true),
+            VerifyLoadTests.record(3, hoursAgo: 70, loaded: false),
+            VerifyLoadTests.record(4, hoursAgo: 60, loaded: true, preRestore: true),
+            VerifyLoadTests.record(5, hoursAgo: 50),
+            VerifyLoadTests.record(6, node: "manager_1", hoursAgo: 40, loaded: false),
+            VerifyLoadTests.record(7, node: "manager_1", hoursAgo: 30),
+        ]
+        let decisions = Retention.decide(
+            records, rules: RetentionRules(last: 1, preRestore: 3600), timeZone: Self.utc, pinned: [], now: now)
+        let byVersion = Dictionary(uniqueKeysWithValues: decisions.map { ($0.version, $0) })
+        // v2, not v1 (an older one that loaded) nor v3 (newer, but it failed) nor v4 (a
+        // pre-restore snapshot is no regular capture).
+        #expect(byVersion[2]?.reasons == ["last loaded of manager_0"])
+        #expect(byVersion[1]?.keep == false && byVersion[3]?.keep == false && byVersion[4]?.keep == false)
+        #expect(byVersion[5]?.reasons == ["newest of manager_0", "last 1"])
+        // Nothing of manager_1 ever loaded: no such reason there.
+        #expect(byVersion[6]?.keep == false)
+        #expect(decisions.allSatisfy { !$0.reasons.contains("last loaded of manager_1") })
+    }
+
     /// Versions kept when `created[i]` is the date of version i + 1 (tagged `pre-restore`
     /// when its index is in `preRestore`).
     static func keptVersions(

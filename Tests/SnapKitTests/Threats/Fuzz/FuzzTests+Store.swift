@@ -19,6 +19,9 @@ extension FuzzTests {
         record.verification = .init(checked: Date(timeIntervalSince1970: 1_700_000_000), ok: false, problem: "x")
         record.pinned = true
         record.nodename = "manager_0@127.0.0.1"
+        record.load = LoadVerdict(
+            checked: Date(timeIntervalSince1970: 1_700_000_100), ok: false, seconds: 1.5, tables: record.tables ?? [],
+            forced: ["leo_members"], problems: ["leo_s3_users: 2 rows, the summary says 3"], runtime: "erl OTP 25")
         try store.locked { try $0.save(record) }
         let path = store.recordPath(record.id)
         let rules = RetentionRules(last: 2, hourly: 3, daily: 4, weekly: 2, monthly: 2, yearly: 1, within: 3600)
@@ -47,9 +50,11 @@ extension FuzzTests {
                     _ = PruneOperation.decide(set.records, rules: rules, timeZone: zone, now: decoded.created)
                 }
                 // What monitoring, show and diff compute from a record's numbers and dates.
-                _ = FreshnessCheck.evaluate(
+                var results = FreshnessCheck.evaluate(
                     records: set.records, nodes: ["manager_0"], unfinishedRestores: [], warn: 3600, crit: 7200, now: now
                 )
+                FreshnessCheck.judgeLoad(&results, records: set.records, warn: 3600, now: now)
+                _ = Policy.VerifyLoad.every(3600).snapshotsToRehearse(created: [decoded], all: set.records, now: now)
                 _ = MetricsFile.render(
                     records: set.records, storeBytes: decoded.bundleSize, action: "create", duration: 1)
                 _ = SnapshotDiff.tableChanges(decoded.tables ?? [], record.tables ?? [])
