@@ -90,6 +90,22 @@ package enum CreateOperation {
         }
         hook("after_create", records.map(\.id), "ok", nil)
         created(records)
+        // The rehearsal is its own audited step, like the copy: a snapshot that does not
+        // load never undoes the capture, and what it found is what the run ends with.
+        var loadFailure: (any Error)?
+        if let policy, policy.verifyLoad != .off, !records.isEmpty {
+            let all = try store.loadRecords(.withoutTables).records
+            let chosen = policy.verifyLoad.snapshotsToRehearse(created: records, all: all, now: Date())
+            if !chosen.isEmpty {
+                do {
+                    _ = try VerifyOperation.run(.refs(chosen.map(\.id)), load: true, in: session)
+                } catch let error as Interrupted {
+                    throw error
+                } catch {
+                    loadFailure = error
+                }
+            }
+        }
         // The copy off site is its own audited step: a failed upload never undoes a capture,
         // and the prune still runs; the copy's failure is what the run then ends with.
         var copyFailure: (any Error)?
@@ -118,6 +134,7 @@ package enum CreateOperation {
             }
         }
         if let copyFailure { throw copyFailure }
+        if let loadFailure { throw loadFailure }
         return records
     }
 }

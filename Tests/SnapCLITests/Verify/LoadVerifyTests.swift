@@ -201,6 +201,47 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: rehearsals).isEmpty)
     }
 
+    /// `verify_load: after_create`: each create proves what it made; check and the metrics
+    /// follow the real verdicts, a damaged capture included.
+    @Test func aPolicyRehearsesEachCaptureAndCheckFollowsTheVerdicts() throws {
+        let fixture = try StoreFixture("load-policy")
+        let policy = fixture.directory("load.yaml")
+        try
+            "mode: auto\nkeep:\n  last: 5\nverify_load: after_create\nfreshness:\n  warn: 1h\n  crit: 2h\n  load_warn: 1h\n"
+            .write(toFile: policy, atomically: true, encoding: .utf8)
+        let metrics = fixture.directory("snap.prom")
+
+        let created = try fixture.snap(
+            ["create", "--from-dir", fixture.mnesia, "--node", "manager_0", "--dump", fixture.dump, "--policy", policy])
+        #expect(created.status == 0, "\(created.stdout)\(created.stderr)")
+        #expect(try Self.verdict("latest") { try fixture.snap($0) }["ok"] as? Bool == true)
+        let fresh = try fixture.snap(["check", "--policy", policy, "--metrics", metrics])
+        #expect(fresh.status == 0, "\(fresh.stdout)\(fresh.stderr)")
+        let written = try String(contentsOfFile: metrics, encoding: .utf8)
+        #expect(written.contains("snap_last_load_ok{node=\"manager_0\"} 1"), "\(written)")
+        #expect(written.contains("snap_last_load_timestamp_seconds{node=\"manager_0\"}"), "\(written)")
+
+        // A capture that does not load: the create says so (exit 4) and keeps it.
+        let damaged = fixture.directory("damaged")
+        try FileManager.default.copyItem(atPath: fixture.mnesia, toPath: damaged)
+        let edited = try String(contentsOfFile: fixture.dump, encoding: .utf8).replacingOccurrences(
+            of: "{leo_s3_users,<<\"user_000007\">>", with: "{leo_s3_users,<<\"user_00000X\">>")
+        try edited.write(toFile: fixture.directory("edited.dump"), atomically: true, encoding: .utf8)
+        let bad = try fixture.snap(
+            [
+                "create", "--from-dir", damaged, "--node", "manager_0", "--dump", fixture.directory("edited.dump"),
+                "--policy", policy,
+            ])
+        #expect(bad.status == 4, "\(bad.stdout)\(bad.stderr)")
+        #expect(bad.stdout.contains("created "), "\(bad.stdout)")
+        #expect(try fixture.list().count == 2)
+        let warned = try fixture.snap(["check", "--policy", policy, "--metrics", metrics])
+        #expect(warned.status == 1, "\(warned.stdout)\(warned.stderr)")
+        #expect(warned.stdout.contains("FAILED to load"), "\(warned.stdout)")
+        let after = try String(contentsOfFile: metrics, encoding: .utf8)
+        #expect(after.contains("snap_last_load_ok{node=\"manager_0\"} 0"), "\(after)")
+    }
+
     @Test func noErlangRuntimeIsAClearErrorThatSaysWhatToInstall() throws {
         let fixture = try StoreFixture("load-no-erl")
         let id = try fixture.create()
