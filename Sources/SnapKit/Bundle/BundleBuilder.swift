@@ -14,11 +14,20 @@ package struct BundleSources: Sendable {
     /// a copy of a running node is only trusted when nothing moved under it, including
     /// writes the node had committed but not yet flushed (see ``ManagerNode/settle``).
     package var stableFor: Double?
+    /// Files of the Mnesia directory (relative paths) that the running node only appends
+    /// to, such as Mnesia's transaction log `LATEST.LOG`: their bytes as of the scan are
+    /// captured while the node goes on writing, provided the file kept its inode and those
+    /// bytes did not change (the log as it stood at the scan, which Mnesia loads as such).
+    /// A log that was replaced (Mnesia dumped it into the tables' files) is a change.
+    package var appendOnly: Set<String>
 
-    package init(mnesiaDirectory: String?, dumpFile: String? = nil, stableFor: Double? = nil) {
+    package init(
+        mnesiaDirectory: String?, dumpFile: String? = nil, stableFor: Double? = nil, appendOnly: Set<String> = []
+    ) {
         self.mnesiaDirectory = mnesiaDirectory
         self.dumpFile = dumpFile
         self.stableFor = stableFor
+        self.appendOnly = appendOnly
     }
 }
 
@@ -121,7 +130,9 @@ package enum BundleBuilder {
                                 path: path, type: .symlink, mode: mode,
                                 size: Int64(target.utf8.count), target: target))
                     } else {
-                        let sha = try writer.addFile(path, from: item.absolutePath, status: item.status)
+                        let sha = try writer.addFile(
+                            path, from: item.absolutePath, status: item.status,
+                            appendOnly: sources.appendOnly.contains(item.relativePath))
                         entries.append(
                             ManifestEntry(
                                 path: path, type: .file, mode: mode,
@@ -144,7 +155,7 @@ package enum BundleBuilder {
                     usleep(UInt32(delay * 1_000_000))
                     // A signal cuts the settling short: the copy must not be trusted then.
                     try Interruption.check(leaving: interruptedState)
-                    try tree.checkUnchanged(against: SourceTree.scan(root))
+                    try tree.checkUnchanged(against: SourceTree.scan(root), allowingGrowthOf: sources.appendOnly)
                 }
                 let manifest = BundleManifest(entries: entries)
                 let manifestBytes = try manifest.encoded()

@@ -58,24 +58,36 @@ final class BundleWriter {
 
     /// Streams the regular file at `sourcePath` into the bundle, hashing it in the same pass.
     ///
-    /// - Parameter status: the `lstat` taken when the tree was scanned; any difference in
-    ///   inode, size, mtime or ctime, before or after reading, means the file changed.
-    /// - Returns: the file's SHA-256 in hex.
+    /// - Parameters:
+    ///   - status: the `lstat` taken when the tree was scanned; any difference in inode,
+    ///     size, mtime or ctime, before or after reading, means the file changed.
+    ///   - appendOnly: the file is a log its writer only appends to: its first
+    ///     `status.st_size` bytes are captured, and it changed only if it was replaced,
+    ///     shrank, or those bytes differ when read again.
+    /// - Returns: the SHA-256 in hex of what was captured.
     /// - Throws: ``BundleError/fileChanged(path:)`` when the file did not hold still;
     ///   ``Interrupted`` before a chunk when a signal came.
-    func addFile(_ path: String, from sourcePath: String, status: stat) throws -> String {
+    func addFile(_ path: String, from sourcePath: String, status: stat, appendOnly: Bool = false) throws -> String {
         let fd = open(sourcePath, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         if fd < 0 { throw SystemError("open", sourcePath, .last) }
         defer { close(fd) }
+        func holdsStill(_ now: stat) -> Bool {
+            appendOnly
+                ? now.st_ino == status.st_ino && now.st_dev == status.st_dev && now.st_size >= status.st_size
+                : sameFile(now, status)
+        }
         var before = stat()
         fstat(fd, &before)
-        guard sameFile(before, status) else { throw BundleError.fileChanged(path: sourcePath) }
+        guard holdsStill(before) else { throw BundleError.fileChanged(path: sourcePath) }
         try writeHeader(path, type: SNAP_AE_IFREG, status: status, size: Int64(status.st_size))
         var hasher = SHA256()
         var remaining = Int64(status.st_size)
         while true {
             try Interruption.check(leaving: BundleBuilder.interruptedState)
-            let count = read(fd, buffer.baseAddress, buffer.count)
+            // A growing log is read up to its size at the scan, never beyond.
+            let wanted = appendOnly ? Int(min(Int64(buffer.count), remaining)) : buffer.count
+            if wanted == 0 { break }
+            let count = read(fd, buffer.baseAddress, wanted)
             if count < 0 {
                 if errno == EINTR { continue }
                 throw SystemError("read", sourcePath, .last)
@@ -90,7 +102,30 @@ final class BundleWriter {
         guard remaining == 0 else { throw BundleError.fileChanged(path: sourcePath) }
         var after = stat()
         fstat(fd, &after)
-        guard sameFile(after, status) else { throw BundleError.fileChanged(path: sourcePath) }
+        guard holdsStill(after) else { throw BundleError.fileChanged(path: sourcePath) }
+        let sha = hasher.finalizeHex()
+        if appendOnly && !sameFile(after, status) {
+            guard try prefixHash(fd, length: Int64(status.st_size), path: sourcePath) == sha else {
+                throw BundleError.fileChanged(path: sourcePath)
+            }
+        }
+        return sha
+    }
+
+    /// The SHA-256 of the first `length` bytes of `fd`, read again.
+    private func prefixHash(_ fd: Int32, length: Int64, path: String) throws -> String {
+        var hasher = SHA256()
+        var offset: Int64 = 0
+        while offset < length {
+            let count = pread(fd, buffer.baseAddress, Int(min(Int64(buffer.count), length - offset)), off_t(offset))
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw SystemError("read", path, .last)
+            }
+            if count == 0 { throw BundleError.fileChanged(path: path) }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            offset += Int64(count)
+        }
         return hasher.finalizeHex()
     }
 

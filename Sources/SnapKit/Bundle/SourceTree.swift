@@ -122,11 +122,17 @@ struct SourceTree {
 
     /// Throws ``BundleError/fileChanged(path:)`` naming the first object that was added,
     /// removed, or changed in size, mtime or inode between the two listings.
-    func checkUnchanged(against later: SourceTree) throws {
+    func checkUnchanged(against later: SourceTree, allowingGrowthOf appendOnly: Set<String> = []) throws {
         let before = Dictionary(items.map { ($0.relativePath, $0) }, uniquingKeysWith: { first, _ in first })
         for item in later.items {
             guard let old = before[item.relativePath] else { throw BundleError.fileChanged(path: item.absolutePath) }
             if item.isDirectory && old.isDirectory { continue }
+            // An append-only log may have grown; its captured prefix was checked as it was read.
+            if appendOnly.contains(item.relativePath), old.status.st_ino == item.status.st_ino,
+                item.status.st_size >= old.status.st_size
+            {
+                continue
+            }
             if old.status.st_ino != item.status.st_ino || old.status.st_size != item.status.st_size
                 || old.status.st_mtim.tv_sec != item.status.st_mtim.tv_sec
                 || old.status.st_mtim.tv_nsec != item.status.st_mtim.tv_nsec

@@ -4,6 +4,12 @@ import Glibc
 /// Compares a Mnesia directory on disk with the `mnesia/` part of a snapshot's manifest:
 /// before a step empties or replaces a directory, what takes its place must be complete.
 enum MnesiaFilesCheck {
+    /// The files of a running node's Mnesia directory that Mnesia only appends to between
+    /// two dumps of its log: `LATEST.LOG`, where every committed transaction goes first
+    /// (its tables' `.DCD`/`.DCL` files change only when the log is dumped, which replaces
+    /// the log file). A hot copy may take such a file as it stood when the copy began.
+    static let appendOnlyLogs: Set<String> = ["LATEST.LOG"]
+
     /// The first way `directory` differs from the manifest's `mnesia/` files (a file
     /// missing, extra, of another size or, with `hashes`, another SHA-256), or nil when it
     /// holds exactly those files.

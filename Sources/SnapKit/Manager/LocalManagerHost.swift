@@ -76,7 +76,8 @@ struct LocalManagerHost: ManagerHost {
                 LocalBundler(
                     BundleSources(
                         mnesiaDirectory: sources.files == nil ? nil : node.mnesiaDirectory, dumpFile: dump,
-                        stableFor: sources.files.map { $0 == .live ? node.settle : 0 })))
+                        stableFor: sources.files.map { $0 == .live ? node.settle : 0 },
+                        appendOnly: sources.files == .live ? MnesiaFilesCheck.appendOnlyLogs : [])))
         }
         guard sources.dump else { return try bundle(dump: nil) }
         return try withDump { try bundle(dump: $0) }

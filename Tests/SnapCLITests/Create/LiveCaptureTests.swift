@@ -1,5 +1,6 @@
 import Foundation
 import SnapTestSupport
+import Synchronization
 import Testing
 
 /// `snap create` against a running stand-in pair started by each test.
@@ -57,6 +58,10 @@ import Testing
         // The pair is still serving after every mode (cold restarts it).
         #expect(try pair.control(0, ["ping"]).status == 0)
         #expect(try pair.control(1, ["ping"]).status == 0)
+        // Every capture boots in a private Mnesia with every table, beside the running pair.
+        let load = try pair.snap(["verify", "--load", "--all"])
+        #expect(load.status == 0, "\(load.stdout)\(load.stderr)")
+        #expect(load.stdout.contains("rehearsed \(records.count + (mode == "cold" ? 1 : 0)): "), "\(load.stdout)")
         try pair.stop()
 
         let fresh = try StandinPair("fresh-\(mode)", names: pair.names)
@@ -90,6 +95,36 @@ import Testing
         #expect(try Self.state(fresh, 0).contains("dora"))
         #expect(try Self.state(fresh, 0).contains("logs"))
         #expect(before.contains("dora"))
+    }
+
+    /// Hot copies taken while the console writes: users are created in a loop during each
+    /// `create --mode files`, and every snapshot still boots with every table.
+    @Test func hotCopiesUnderAWriteLoadLoad() throws {
+        let pair = try StandinPair("live-writes")
+        try pair.start()
+        #expect(try pair.snap(["init"]).status == 0)
+        let writing = Atomic<Bool>(true)
+        let written = Atomic<Int>(0)
+        let port = pair.consolePort(0)
+        let writer = Thread {
+            var index = 0
+            while writing.load(ordering: .relaxed) {
+                index += 1
+                _ = try? Console.exchange(port: port, "create-user load\(index)\n")
+                written.add(1, ordering: .relaxed)
+            }
+        }
+        writer.start()
+        defer { writing.store(false, ordering: .relaxed) }
+        for _ in 0..<3 {
+            let created = try pair.snap(["create", "--all", "--mode", "files"])
+            #expect(created.status == 0, "\(created.stdout)\(created.stderr)")
+        }
+        writing.store(false, ordering: .relaxed)
+        #expect(written.load(ordering: .relaxed) > 3, "the console was written to during the copies")
+        let load = try pair.snap(["verify", "--load", "--all"])
+        #expect(load.status == 0, "\(load.stdout)\(load.stderr)")
+        #expect(load.stdout.contains("rehearsed 6: 6 loaded, 0 did not"), "\(load.stdout)")
     }
 
     /// Removes everything in manager `index`'s Mnesia directory, as a killed restore may leave it.

@@ -1,0 +1,92 @@
+import Foundation
+import SnapKit
+import SnapTestSupport
+import Synchronization
+import Testing
+
+/// A running node's Mnesia transaction log grows during a hot copy: the bundle takes it as it
+/// stood at the scan, and anything else that moves is still a change.
+@Suite struct AppendOnlyLogTests {
+    /// Appends to `path` every 2 ms until `stop`, from another thread.
+    final class Appender: Sendable {
+        let running = Atomic<Bool>(true)
+        let appended = Atomic<Int>(0)
+
+        init(_ path: String) {
+            let thread = Thread { [self] in
+                guard let handle = FileHandle(forWritingAtPath: path) else { return }
+                defer { try? handle.close() }
+                while running.load(ordering: .relaxed) {
+                    _ = try? handle.seekToEnd()
+                    try? handle.write(contentsOf: Data(repeating: 0x61, count: 100))
+                    appended.add(1, ordering: .relaxed)
+                    usleep(2_000)
+                }
+            }
+            thread.start()
+        }
+
+        func stop() { running.store(false, ordering: .relaxed) }
+    }
+
+    func layout(_ directory: TemporaryDirectory) throws -> String {
+        let mnesia = directory("mnesia")
+        try MnesiaFixture.make(at: mnesia, rows: 50)
+        try Data(repeating: 0x62, count: 4096).write(to: URL(fileURLWithPath: mnesia + "/LATEST.LOG"))
+        try FileManager.default.createDirectory(atPath: directory("out"), withIntermediateDirectories: true)
+        return mnesia
+    }
+
+    @Test func aGrowingLogIsTakenAsItStoodAtTheScan() throws {
+        let directory = TemporaryDirectory("append-only")
+        let mnesia = try layout(directory)
+        let log = mnesia + "/LATEST.LOG"
+        let appender = Appender(log)
+        defer { appender.stop() }
+        usleep(20_000)
+        let built = try BundleBuilder.build(
+            BundleSources(mnesiaDirectory: mnesia, stableFor: 0.2, appendOnly: ["LATEST.LOG"]),
+            in: directory("out"), compression: .standard)
+        appender.stop()
+        usleep(10_000)
+        let entry = try #require(built.manifest.files.first { $0.path == "mnesia/LATEST.LOG" })
+        let final = try Data(contentsOf: URL(fileURLWithPath: log))
+        #expect(entry.size < Int64(final.count), "the log grew after the scan")
+        let target = directory("extracted")
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        _ = try BundleExtractor.extract(
+            bundlePath: built.temporaryPath, keys: .none,
+            expected: ExpectedContent(manifest: built.manifest, manifestBytes: built.manifestBytes), into: target)
+        let captured = try Data(contentsOf: URL(fileURLWithPath: target + "/mnesia/LATEST.LOG"))
+        #expect(captured.count == Int(entry.size) && final.prefix(captured.count) == captured)
+    }
+
+    @Test func withoutTheMarkAGrowingLogIsAChange() throws {
+        let directory = TemporaryDirectory("append-unmarked")
+        let mnesia = try layout(directory)
+        let appender = Appender(mnesia + "/LATEST.LOG")
+        defer { appender.stop() }
+        usleep(20_000)
+        #expect(throws: BundleError.self) {
+            try BundleBuilder.build(
+                BundleSources(mnesiaDirectory: mnesia, stableFor: 0.2), in: directory("out"), compression: .standard)
+        }
+    }
+
+    /// Mnesia dumps its log by starting a new file: the copy must not mix the two.
+    @Test func aReplacedLogIsAChange() throws {
+        let directory = TemporaryDirectory("append-replaced")
+        let mnesia = try layout(directory)
+        let replacer = Thread {
+            usleep(50_000)
+            try? Data(repeating: 0x63, count: 8192).write(
+                to: URL(fileURLWithPath: mnesia + "/LATEST.LOG"), options: .atomic)
+        }
+        replacer.start()
+        #expect(throws: BundleError.self) {
+            try BundleBuilder.build(
+                BundleSources(mnesiaDirectory: mnesia, stableFor: 0.3, appendOnly: ["LATEST.LOG"]),
+                in: directory("out"), compression: .standard)
+        }
+    }
+}
