@@ -110,7 +110,7 @@ enum RehearsalScript {
             yes ->
                 case mnesia:dump_to_textfile(Out) of
                     ok -> Say("dumped", []);
-                    DumpError -> Say("failed dump ~w", [DumpError])
+                    WriteError -> Say("failed dump ~w", [WriteError])
                 end;
             _ -> Quit(1)
         end,
