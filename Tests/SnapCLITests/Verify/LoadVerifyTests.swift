@@ -242,6 +242,26 @@ import Testing
         #expect(after.contains("snap_last_load_ok{node=\"manager_0\"} 0"), "\(after)")
     }
 
+    /// Plain and encrypted snapshots side by side both load; an encrypted one cannot be
+    /// rehearsed without an identity, and says so.
+    @Test func encryptedSnapshotsLoadWithTheirIdentity() throws {
+        let fixture = try StoreFixture("load-encrypted")
+        let plain = try fixture.create()
+        let key = try fixture.generateKey("age.key")
+        try fixture.encrypt(to: [key.recipient], identity: key.path)
+        let sealed = try fixture.create()
+        #expect(try fixture.bundlePath(of: sealed).hasSuffix(".tar.zst.age"))
+        let load = try fixture.snap(["verify", "--load", plain, sealed])
+        #expect(load.status == 0, "\(load.stdout)\(load.stderr)")
+        #expect(load.stdout.contains("rehearsed 2: 2 loaded"), "\(load.stdout)")
+        #expect(try Self.verdict(sealed) { try fixture.snap($0) }["ok"] as? Bool == true)
+
+        try fixture.encrypt(to: [key.recipient], identity: nil)
+        let blind = try fixture.snap(["verify", "--load", sealed])
+        #expect(blind.status == 1, "\(blind.stdout)\(blind.stderr)")
+        #expect(blind.stderr.contains("identity"), "\(blind.stderr)")
+    }
+
     @Test func noErlangRuntimeIsAClearErrorThatSaysWhatToInstall() throws {
         let fixture = try StoreFixture("load-no-erl")
         let id = try fixture.create()
