@@ -43,8 +43,10 @@ struct MnesiaRehearsal: Sendable {
     var timeout: Double
 
     /// Runs `source`; the tables go to `output`.
+    /// - Returns: what the VM said; one that missed its deadline was killed, and its
+    ///   outcome says so.
     /// - Throws: ``RehearsalError/noMnesia(erl:)``, ``Interrupted`` (the VM killed first),
-    ///   or ``CommandError`` when the VM cannot start or misses its deadline (killed).
+    ///   or ``CommandError`` when the VM cannot start.
     func run(_ source: Source, output: String, workDirectory: String) throws -> Outcome {
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SNAP_REHEARSAL_") }
         environment["ERL_EPMD_PORT"] = String(Self.unusedPort())
@@ -66,7 +68,8 @@ struct MnesiaRehearsal: Sendable {
             runtime.erl, "-noshell", "-dist_listen", "false", "-start_epmd", "false", "-setcookie", Self.randomCookie(),
             "-kernel", "dist_auto_connect", "never", "-kernel", "logger_level", "error", "-eval", RehearsalScript.text,
         ]
-        let (stdout, stderr, status) = try runVM(arguments, environment: environment, directory: workDirectory)
+        let (stdout, stderr, status, timedOut) = try runVM(
+            arguments, environment: environment, directory: workDirectory)
         var outcome = Outcome(status: status)
         let lines = (stdout + "\n" + stderr).split(separator: "\n").map(String.init)
         // Mnesia's own error lines say why first; the end of the output says how it ended.
@@ -84,7 +87,10 @@ struct MnesiaRehearsal: Sendable {
             default: break
             }
         }
-        if outcome.dump != nil && status != 0 && outcome.failure == nil {
+        if timedOut {
+            outcome.dump = nil
+            outcome.failure = "the VM did not finish within \(Int(timeout)) s (the manager's timeout) and was killed"
+        } else if outcome.dump != nil && status != 0 && outcome.failure == nil {
             outcome.failure = "the VM exited with status \(status)"
         }
         return outcome
@@ -92,9 +98,10 @@ struct MnesiaRehearsal: Sendable {
 
     static let prefix = "snap-rehearsal "
 
-    /// Runs the VM and collects its output; kills its group at the deadline or a signal.
+    /// Runs the VM and collects its output; kills its group at the deadline (then says it
+    /// timed out) or a signal (then throws ``Interrupted``).
     private func runVM(_ arguments: [String], environment: [String: String], directory: String) throws
-        -> (String, String, Int32)
+        -> (stdout: String, stderr: String, status: Int32, timedOut: Bool)
     {
         let display = "\(runtime.erl) (rehearsal)"
         let child: CapturedChild
@@ -119,6 +126,7 @@ struct MnesiaRehearsal: Sendable {
         var output: [[UInt8]] = [[], []]
         var open = [true, true]
         var buffer = [UInt8](repeating: 0, count: 65536)
+        func text(_ index: Int) -> String { String(decoding: output[index], as: UTF8.self) }
         while open.contains(true) {
             if Interruption.received != nil {
                 kill()
@@ -126,7 +134,7 @@ struct MnesiaRehearsal: Sendable {
             }
             if Date() >= deadline {
                 kill()
-                throw CommandError.timedOut(display, seconds: timeout)
+                return (text(0), text(1), 128 + SIGKILL, true)
             }
             var fds = child.descriptors.enumerated().filter { open[$0.offset] }.map {
                 pollfd(fd: $0.element, events: Int16(POLLIN), revents: 0)
@@ -144,7 +152,7 @@ struct MnesiaRehearsal: Sendable {
         // Whatever the VM left in its group (it starts none of its own) goes with it.
         Glibc.kill(-pid, SIGKILL)
         let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return (String(decoding: output[0], as: UTF8.self), String(decoding: output[1], as: UTF8.self), exitStatus)
+        return (text(0), text(1), exitStatus, false)
     }
 
     /// 32 random hex digits.

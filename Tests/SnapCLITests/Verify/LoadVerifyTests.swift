@@ -262,6 +262,32 @@ import Testing
         #expect(blind.stderr.contains("identity"), "\(blind.stderr)")
     }
 
+    /// A VM that hangs (here: the real erl told to sleep first) is killed at the manager's
+    /// `timeout`, with its files; the snapshot's verdict says so and the run goes on.
+    @Test func aHungVMIsKilledAtTheManagersTimeout() throws {
+        let fixture = try StoreFixture("load-hung")
+        let id = try fixture.create()
+        try fixture.writeConfig(
+            "managers:\n  - name: manager_0\n    home: \(fixture.directory("nohome"))\n    timeout: 3\n")
+        let bin = fixture.directory("bin")
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        let erl = try #require(
+            ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":").map { "\($0)/erl" }
+                .first { FileManager.default.isExecutableFile(atPath: $0) })
+        try "#!/bin/sh\nexec '\(erl)' -eval 'timer:sleep(600000)' \"$@\"\n".write(
+            toFile: bin + "/erl", atomically: true, encoding: .utf8)
+        chmod(bin + "/erl", 0o755)
+        let path = bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let started = Date()
+        let hung = try fixture.snap(["verify", "--load", id], environment: ["PATH": path])
+        #expect(hung.status == 4, "\(hung.stdout)\(hung.stderr)")
+        #expect(Date().timeIntervalSince(started) < 60)
+        #expect(hung.stdout.contains("did not finish within 3 s"), "\(hung.stdout)")
+        #expect(Self.processes(under: fixture.store).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.store + "/rehearsals").isEmpty)
+        #expect(try Self.verdict(id) { try fixture.snap($0) }["ok"] as? Bool == false)
+    }
+
     @Test func noErlangRuntimeIsAClearErrorThatSaysWhatToInstall() throws {
         let fixture = try StoreFixture("load-no-erl")
         let id = try fixture.create()
