@@ -64,6 +64,11 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: tmp).isEmpty)
         let verified = try bed.snap(["verify", "--all"])
         #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+        // Proven on the backup host, as the backup user, with its own erl: every mode's
+        // captures of both hosts load, nodes named for the hosts' addresses included.
+        let loaded = try bed.snap(["verify", "--load", "--all"])
+        #expect(loaded.status == 0, "\(loaded.stdout)\(loaded.stderr)")
+        #expect(loaded.stdout.contains("rehearsed 8: 8 loaded"), "\(loaded.stdout)")
         // The dump and the bundles were made on the hosts and are gone from them.
         #expect(try Self.leftovers(bed).isEmpty)
         let show = try bed.snap(["show", "latest@manager_0", "--json"])
