@@ -15,7 +15,11 @@ struct LoadRehearsal {
     /// The rehearsals' directory of `store`: `<store>/rehearsals`, one `<pid>-<hex>`
     /// directory per rehearsal, removed by it; those of processes that are gone (snap
     /// killed) are removed by the next rehearsal.
-    static func directory(in store: Store) -> String { store.root + "/rehearsals" }
+    /// Absolute: the VM, which is handed paths in it, runs with its working directory there.
+    static func directory(in store: Store) -> String {
+        let root = store.root.hasPrefix("/") ? store.root : FileManager.default.currentDirectoryPath + "/" + store.root
+        return root + "/rehearsals"
+    }
 
     /// Rehearses `record` of `store`.
     /// - Returns: the verdict; a snapshot that does not load is a verdict, not an error.

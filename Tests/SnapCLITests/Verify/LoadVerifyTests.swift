@@ -126,7 +126,9 @@ import Testing
 
         // The undamaged directory with the same dump loads.
         let good = try fixture.create()
-        let proof = try fixture.snap(["verify", "--load", good])
+        // Run from the store's parent with a relative --store, as an operator may.
+        let proof = try SnapBinary.run(
+            ["verify", "--load", good, "--store", "store"], directory: fixture.directory.path)
         #expect(proof.status == 0, "\(proof.stdout)\(proof.stderr)")
         #expect(try Self.verdict(good) { try fixture.snap($0) }["ok"] as? Bool == true)
     }
