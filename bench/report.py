@@ -28,6 +28,8 @@ OTHER_NAMES = {
     "hosts-manual-down": "manual line's own down time (same watcher)",
     "rclone": "rclone copy of the same bundle files (`--include '*.tar.zst'`)",
     "age-tar": "age -d -i KEY BUNDLE \\| tar --zstd -xf -",
+    "load-manual": "by hand (bench/load-manual): sha256sum, tar --zstd -xf, erl on the files, erl loading the "
+                   "dump into a fresh schema, both written out and compared",
 }
 
 # (operation, dataset, other command): ratio target from issue 7.
@@ -57,6 +59,8 @@ OFFSITE_COPY_RATIO = 1.2
 # create plain; an encrypted extract no slower than age -d piped into tar.
 ENCRYPTION_CREATE_RATIO = 1.10
 ENCRYPTION_EXTRACT_RATIO = 1.0
+# Load rehearsal: `snap verify --load` no slower than the manual steps giving the same proof.
+LOAD_RATIO = 1.0
 
 
 def load_env(path):
@@ -183,6 +187,10 @@ class Report:
             mnesia = self.hosts_mnesia_bytes()
             return (f"two-host test bed, {s.get('pair_rows')} rows"
                     + (f" (manager_0's Mnesia dir {size(mnesia)})" if mnesia else ""))
+        if d == "load":
+            snapshot = self.load_snapshot() or {}
+            return (f"(a) captured as files + dump: {snapshot.get('rows', 0):,} rows in {snapshot.get('tables')} "
+                    f"tables, bundle {size(snapshot.get('bundle_bytes'))}")
         if d == "offsite":
             copy = self.offsite_copy() or {}
             return (f"{copy.get('captures')} captures of (a) in a store: {copy.get('bundles')} bundles, "
@@ -331,6 +339,69 @@ class Report:
                 self.absolute.append({"operation": f"{label}, stand-in pair of {self.settings.get('pair_rows')} rows",
                                       "value": drill[key], "unit": "s", "target": None, "met": None, "runs": count})
 
+    def load_snapshot(self):
+        path = os.path.join(self.raw, "load", "snapshot.json")
+        return json.load(open(path)) if os.path.exists(path) else None
+
+    def load_profile(self):
+        """The untimed profile runs of `snap verify --load` (bench/peak-rss, the `erl` shim):
+        snap's own peak RSS and the tree's, each VM's peak RSS, and where the time goes."""
+        runs = []
+        for path in sorted(glob.glob(os.path.join(self.raw, "load", "profile-*.json")),
+                           key=lambda p: int(re.search(r"profile-(\d+)\.json$", p).group(1))):
+            r = int(re.search(r"profile-(\d+)\.json$", path).group(1))
+            run = json.load(open(path))
+            vm_log = os.path.join(self.raw, "load", f"profile-{r}-vm.log")
+            stamps = [float(line.split()[0]) for line in open(vm_log) if line.strip()] if os.path.exists(vm_log) else []
+            vm_rss = os.path.join(self.raw, "load", f"profile-{r}-vm-rss.txt")
+            kib = [int(line) for line in open(vm_rss) if line.strip().isdigit()] if os.path.exists(vm_rss) else []
+            run["vm_peak_kib"] = kib
+            if len(stamps) == 4:
+                start, end = run["start"], run["end"]
+                run["phases"] = {
+                    "before": stamps[0] - start, "vm_files": stamps[1] - stamps[0], "between": stamps[2] - stamps[1],
+                    "vm_dump": stamps[3] - stamps[2], "after": end - stamps[3]}
+            runs.append(run)
+        if not runs:
+            return None
+        median = lambda values: statistics.median(values) if values else None
+        phased = [r["phases"] for r in runs if "phases" in r]
+        bare_path = os.path.join(self.raw, "load", "bare-vm.txt")
+        bare = [float(line) for line in open(bare_path) if line.strip()] if os.path.exists(bare_path) else []
+        return {"runs": runs,
+                "own_peak_mib": median([r["own_peak_kib"] / KIB for r in runs]),
+                "tree_peak_mib": median([r["tree_peak_kib"] / KIB for r in runs]),
+                "seconds": median([r["seconds"] for r in runs]),
+                "vm_files_peak_mib": median([r["vm_peak_kib"][0] / KIB for r in runs if len(r["vm_peak_kib"]) == 2]),
+                "vm_dump_peak_mib": median([r["vm_peak_kib"][1] / KIB for r in runs if len(r["vm_peak_kib"]) == 2]),
+                "phases": {k: median([p[k] for p in phased]) for k in phased[0]} if phased else None,
+                "bare_vm_s": median(bare)}
+
+    def load_manual_steps(self):
+        """Medians of the manual steps' times over the timed runs (bench/load-manual's log)."""
+        path = os.path.join(self.raw, "load", "manual.log")
+        if not os.path.exists(path):
+            return None
+        steps, previous = {}, None
+        for line in open(path):
+            stamp, _, step = line.strip().partition(" ")
+            if step == "START":
+                previous = float(stamp)
+            elif previous is not None:
+                steps.setdefault(step, []).append(float(stamp) - previous)
+                previous = float(stamp)
+        return {step: statistics.median(t) for step, t in steps.items()} if steps else None
+
+    def load_rows(self):
+        group = self.groups.get("load-a", {})
+        if "snap" in group and "manual" in group:
+            snap, manual = group["snap"]["median"], group["manual"]["median"]
+            self.rows.append({
+                "operation": "`snap verify --load` (the usual checks, unpack, boot the Mnesia files, load the dump "
+                             "into a fresh Mnesia, both compared with the record)",
+                "dataset": "load", "snap_median_s": snap, "other": "load-manual", "other_median_s": manual,
+                "ratio": snap / manual, "target": LOAD_RATIO, "met": snap / manual <= LOAD_RATIO})
+
     def encryption_bundle(self):
         path = os.path.join(self.raw, "encryption-b-bundle.json")
         return json.load(open(path)) if os.path.exists(path) else None
@@ -433,6 +504,22 @@ class Report:
                 # One tree only, so no (b) vs (c) growth check.
                 self.rss_rows.append({"tool": label, "dataset": "b", **self.rss[key], "limit_mib": RSS_LIMIT_MIB,
                                       "target_text": f"≤ {RSS_LIMIT_MIB} MiB"})
+        profile = self.load_profile()
+        if profile:
+            runs = len(profile["runs"])
+            self.rss_rows.append({"tool": "snap verify --load, snap alone (VmHWM, sampled every 2 ms; profile runs)",
+                                  "dataset": "load", "median_mib": profile["own_peak_mib"], "runs": runs,
+                                  "limit_mib": RSS_LIMIT_MIB, "target_text": f"≤ {RSS_LIMIT_MIB} MiB"})
+            for key, label in (("vm_files_peak_mib", "its Erlang VM on the Mnesia files (/usr/bin/time on the VM)"),
+                               ("vm_dump_peak_mib", "its Erlang VM loading the dump (/usr/bin/time on the VM)")):
+                if profile[key] is not None:
+                    self.rss_rows.append({"tool": label, "dataset": "load", "median_mib": profile[key], "runs": runs,
+                                          "limit_mib": None})
+        for key, label in (("load-a-snap", "snap verify --load with its VMs (%M: the largest of snap and the VMs it "
+                                           "waited for; timed runs)"),
+                           ("load-a-manual", "manual steps (%M: the largest of their commands, i.e. an erl; timed runs)")):
+            if key in self.rss:
+                self.rss_rows.append({"tool": label, "dataset": "load", **self.rss[key], "limit_mib": None})
         for row in self.rss_rows:
             if row["limit_mib"] is None:
                 row["met"] = None
@@ -516,6 +603,7 @@ class Report:
         lines += self.hosts_markdown()
         lines += self.offsite_markdown()
         lines += self.encryption_markdown()
+        lines += self.load_markdown()
         lines += ["", "## Notes", ""] + [f"- {n}" for n in self.notes()]
         return "\n".join(lines) + "\n"
 
@@ -593,6 +681,42 @@ class Report:
                     f"{labels[n]} " + ", ".join(secs(t) for t in group[n]["times"]) for n in names if n in group) + "."]
         return lines
 
+    def load_markdown(self):
+        group, profile, manual = self.groups.get("load-a", {}), self.load_profile(), self.load_manual_steps()
+        if not group and not profile:
+            return []
+        snapshot = self.load_snapshot() or {}
+        lines = ["", f"## Load rehearsal ({self.dataset_label('load')}, {self.machine.get('erlang', 'OTP ?')})", ""]
+        if group:
+            lines.append(f"Snapshot {snapshot.get('id')}, booted as {snapshot.get('node')}. Round by round: " + "; ".join(
+                f"{label} " + ", ".join(secs(t) for t in group[name]["times"])
+                for name, label in (("snap", "snap verify --load"), ("manual", "by hand")) if name in group) + ".")
+        if profile and profile["phases"]:
+            p = profile["phases"]
+            lines += ["", f"Where snap's time goes (medians of {len(profile['runs'])} untimed profile run(s), "
+                      f"{secs(profile['seconds'])} each under bench/peak-rss and an `erl` shim that stamps each VM's "
+                      "start and end):", "", "| part | time |", "|---|---:|",
+                      f"| start until the first VM: open the store, the usual verify (bundle's SHA-256, every member "
+                      f"against the manifest), unpack into the private directory | {secs(p['before'])} |",
+                      f"| VM on the Mnesia files: boot, start Mnesia, load every table, dump_to_textfile, halt | "
+                      f"{secs(p['vm_files'])} |",
+                      f"| between the VMs: the written tables parsed, counted, digested and compared | "
+                      f"{secs(p['between'])} |",
+                      f"| VM on the dump: boot, fresh schema, load_textfile, dump_to_textfile, halt | {secs(p['vm_dump'])} |",
+                      f"| after: the second output parsed and compared, the directory removed, the verdict recorded "
+                      f"(lock, record, audit) | {secs(p['after'])} |"]
+            if profile["bare_vm_s"] is not None:
+                lines += ["", f"A bare VM boot and halt (`erl -noshell -dist_listen false -start_epmd false -eval "
+                          f"'halt().'`) takes {secs(profile['bare_vm_s'])}; each arm boots two VMs."]
+        if manual:
+            labels = {"sha256sum": "sha256sum of the bundle", "tar": "tar --zstd -xf", "erl-files":
+                      "erl on the Mnesia files (force-load, dump_to_textfile)", "erl-dump":
+                      "erl loading the dump into a fresh schema (load_textfile, dump_to_textfile)",
+                      "compare": "both outputs' rows sorted and digested, compared with the reference"}
+            lines += ["", "The manual steps (medians over the timed runs):", "", "| step | time |", "|---|---:|"]
+            lines += [f"| {labels.get(step, step)} | {secs(t)} |" for step, t in manual.items()]
+        return lines
+
     def notes(self):
         m, s = self.machine, self.settings
         return [
@@ -648,6 +772,15 @@ class Report:
             "capture, against `age -d -i KEY BUNDLE | tar --zstd -xf -` of the same bundle file and `snap extract` "
             "from a store holding the same tree plain; both encrypted readers' output was checked against the tree "
             "(diff -r) before timing.",
+            "Load rehearsal: `snap verify --load ID` of the files + dump capture of (a), on a fresh copy of the store "
+            "each round (it records its verdict), with a config naming nothing (erl from the PATH); against "
+            "bench/load-manual: sha256sum of the bundle against its name, tar --zstd -xf, `erl -name NODE` on the "
+            "files (start Mnesia, force-load every table, wait_for_tables, dump_to_textfile), `erl` with a fresh "
+            "schema (create_schema, load_textfile of the bundle's dump, wait_for_tables, dump_to_textfile), and both "
+            "outputs' rows sorted and digested against a digest of the bundle's dump made once before timing (as "
+            "snap's record holds the table summary from the create). The manual steps check no file against the "
+            "manifest (snap does, in the verify and again in the unpack). /usr/bin/time's %M for snap is the "
+            "largest of snap and the VMs it waited for, so snap's own peak comes from bench/peak-rss (VmHWM).",
             "Record commands: a store made by bench/gen-store.py (one real bundle reused by every record, audit "
             "chain computed as AuditLog does); `snap list` and `snap audit verify` checked it before timing.",
         ]
@@ -658,12 +791,15 @@ class Report:
         self.hosts_rows()
         self.offsite_rows()
         self.encryption_rows()
+        self.load_rows()
         self.rss_table()
         document = {"machine": self.machine, "settings": self.settings, "phases_s": self.phases,
                     "quick": self.quick, "comparisons": self.rows, "absolute": self.absolute,
                     "peak_rss": self.rss_rows, "store_growth": self.series(), "cold": self.cold(), "hosts_restore": self.hosts_restore(),
                     "offsite": {"copy": self.offsite_copy(), "drill": self.offsite_drill()},
                     "encryption": {"bundle": self.encryption_bundle()},
+                    "load": {"snapshot": self.load_snapshot(), "profile": self.load_profile(),
+                             "manual_steps_s": self.load_manual_steps()},
                     "groups": self.groups, "notes": self.notes()}
         with open(os.path.join(self.out, "latest.json"), "w") as f:
             json.dump(document, f, indent=2)
