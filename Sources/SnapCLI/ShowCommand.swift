@@ -73,10 +73,11 @@ struct ShowCommand: ParsableCommand {
             (
                 "loaded",
                 record.load.map { verdict in
-                    verdict.ok
+                    (verdict.ok
                         ? "ok at \(Output.time(verdict.checked)) (\(VerifyCommand.describe(verdict)))"
                         : "FAILED at \(Output.time(verdict.checked)): "
-                            + (verdict.problems ?? []).joined(separator: "; ")
+                            + (verdict.problems ?? []).joined(separator: "; "))
+                        + (verdict.notes.map { "; noted: " + $0.joined(separator: "; ") } ?? "")
                 } ?? "never (`snap verify --load \(record.id.prefix(8))` boots it in a private Mnesia)"
             ),
             (

@@ -83,6 +83,7 @@ struct VerifyCommand: ParsableCommand {
             for failure in report.failed { Output.line("FAILED  \(failure.id)  \(failure.node)  \(failure.problem)") }
             for result in report.loads where result.verdict.ok {
                 Output.line("LOADED  \(result.id)  \(result.node)  \(Self.describe(result.verdict))")
+                for note in result.verdict.notes ?? [] { Output.line("        note: \(note)") }
             }
             Output.line("verified \(report.checked) snapshots: \(report.ok) ok, \(report.failed.count) failed")
             if !report.loads.isEmpty {

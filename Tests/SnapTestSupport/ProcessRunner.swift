@@ -77,6 +77,9 @@ package final class RunningProcess: @unchecked Sendable {
     package var pid: Int32 { process.processIdentifier }
 
     /// Sends `number` (SIGINT, SIGTERM, ...) to the process alone, not its group.
+    /// Whether the process has not ended yet.
+    package var isRunning: Bool { process.isRunning }
+
     package func signal(_ number: Int32) {
         kill(pid, number)
     }

@@ -116,7 +116,12 @@ package enum BundleBuilder {
                     output: output.descriptor, outputPath: output.path, compression: compression,
                     recipients: recipients)
                 var entries: [ManifestEntry] = []
-                for item in tree.items {
+                // Append-only logs go last, as they stand after the settling wait: then they
+                // hold every transaction committed before the copy began, flushed meanwhile.
+                let growing = tree.items.filter {
+                    !$0.isDirectory && !$0.isSymlink && sources.appendOnly.contains($0.relativePath)
+                }
+                for item in tree.items where !growing.contains(where: { $0.relativePath == item.relativePath }) {
                     try Interruption.check(leaving: interruptedState)
                     let path = item.relativePath.isEmpty ? mnesiaPrefix : mnesiaPrefix + "/" + item.relativePath
                     let mode = item.status.st_mode & 0o7777
@@ -130,9 +135,7 @@ package enum BundleBuilder {
                                 path: path, type: .symlink, mode: mode,
                                 size: Int64(target.utf8.count), target: target))
                     } else {
-                        let sha = try writer.addFile(
-                            path, from: item.absolutePath, status: item.status,
-                            appendOnly: sources.appendOnly.contains(item.relativePath))
+                        let sha = try writer.addFile(path, from: item.absolutePath, status: item.status)
                         entries.append(
                             ManifestEntry(
                                 path: path, type: .file, mode: mode,
@@ -151,10 +154,27 @@ package enum BundleBuilder {
                             path: dumpPath, type: .file, mode: 0o600,
                             size: Int64(status.st_size), sha256: sha))
                 }
-                if let delay = sources.stableFor, let root = sources.mnesiaDirectory {
+                if let delay = sources.stableFor, delay > 0 {
                     usleep(UInt32(delay * 1_000_000))
                     // A signal cuts the settling short: the copy must not be trusted then.
                     try Interruption.check(leaving: interruptedState)
+                }
+                for item in growing {
+                    // The same file as scanned, grown or not: taken as it stands now.
+                    guard let now = try FileOps.status(item.absolutePath), now.st_ino == item.status.st_ino,
+                        now.st_dev == item.status.st_dev, now.st_size >= item.status.st_size
+                    else { throw BundleError.fileChanged(path: item.absolutePath) }
+                    var status = item.status
+                    status.st_size = now.st_size
+                    status.st_mtim = now.st_mtim
+                    let path = mnesiaPrefix + "/" + item.relativePath
+                    let sha = try writer.addFile(path, from: item.absolutePath, status: status, appendOnly: true)
+                    entries.append(
+                        ManifestEntry(
+                            path: path, type: .file, mode: status.st_mode & 0o7777, size: Int64(status.st_size),
+                            sha256: sha))
+                }
+                if sources.stableFor != nil, let root = sources.mnesiaDirectory {
                     try tree.checkUnchanged(against: SourceTree.scan(root), allowingGrowthOf: sources.appendOnly)
                 }
                 let manifest = BundleManifest(entries: entries)

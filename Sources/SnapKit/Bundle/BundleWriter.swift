@@ -63,7 +63,7 @@ final class BundleWriter {
     ///     size, mtime or ctime, before or after reading, means the file changed.
     ///   - appendOnly: the file is a log its writer only appends to: its first
     ///     `status.st_size` bytes are captured, and it changed only if it was replaced,
-    ///     shrank, or those bytes differ when read again.
+    ///     shrank, or those bytes differ when read again (always, as they are few).
     /// - Returns: the SHA-256 in hex of what was captured.
     /// - Throws: ``BundleError/fileChanged(path:)`` when the file did not hold still;
     ///   ``Interrupted`` before a chunk when a signal came.
@@ -104,7 +104,7 @@ final class BundleWriter {
         fstat(fd, &after)
         guard holdsStill(after) else { throw BundleError.fileChanged(path: sourcePath) }
         let sha = hasher.finalizeHex()
-        if appendOnly && !sameFile(after, status) {
+        if appendOnly {
             guard try prefixHash(fd, length: Int64(status.st_size), path: sourcePath) == sha else {
                 throw BundleError.fileChanged(path: sourcePath)
             }

@@ -51,6 +51,9 @@ package struct LiveCapture {
         request.requiresMnesiaSchema = requiresMnesiaSchema
         // Before anything is stopped or dumped.
         if requiresMnesiaSchema && recorded != .dump { try host.checkMnesiaDirectory() }
+        // Read first: LeoFS records each console command in a table of its own, so a
+        // `status` between the dump and the copy would make the two halves differ.
+        request.ringHashes = ringHashes()
         switch recorded {
         case .files:
             return try hotCopy(request, dump: false)
@@ -120,9 +123,7 @@ package struct LiveCapture {
     }
 
     func record(_ request: CaptureRequest) throws -> SnapshotRecord {
-        var request = request
-        request.ringHashes = ringHashes()
-        return try SnapshotRecorder.record(request, in: store)
+        try SnapshotRecorder.record(request, in: store)
     }
 
     /// The console's ring hashes, or nil (with a warning) when it does not answer.

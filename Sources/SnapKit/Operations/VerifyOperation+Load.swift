@@ -7,18 +7,30 @@ struct LoadRehearsalPlan {
     var timeout: Double
 
     /// The runtime of `record`'s manager release when snap.yaml has it on this machine,
-    /// else `erl` from the PATH; its `timeout` (120 s by default) bounds each VM. A record
-    /// that does not name its Erlang node (a `--from-dir` capture) is rehearsed as the
-    /// configured manager of its name on this machine, when there is one.
-    /// - Throws: ``RehearsalError/noRuntime(searched:)``.
-    init(_ record: SnapshotRecord, session: Session) throws {
+    /// else `erl` from the PATH (each found once, in `runtimes`); its `timeout` (120 s by
+    /// default) bounds each VM. A record that does not name its Erlang node (a `--from-dir`
+    /// capture) is rehearsed as the configured manager of its name on this machine, when
+    /// there is one.
+    /// - Throws: ``RehearsalError/noRuntime(searched:found:)``; ``BundleKeyError`` for an
+    ///   encrypted snapshot when no identity is configured (or its file cannot be read).
+    init(_ record: SnapshotRecord, in store: Store, session: Session, runtimes: inout [String: ErlangRuntime]) throws {
+        // An encrypted snapshot is refused before any VM starts when there is no key to read it.
+        if record.encryption != nil {
+            _ = try store.keys.identities(toOpen: store.bundlePath(of: record))
+        }
         let entry = session.config?.managers.first { $0.name == record.node }
         let local = entry.flatMap { $0.ssh == nil ? $0 : nil }
         self.record = record
         if self.record.nodename == nil, let local, let node = try? ManagerNode.resolve(local) {
             self.record.nodename = node.nodename
         }
-        runtime = try ErlangRuntime.locate(managerHome: local?.home)
+        let key = local?.home ?? ""
+        if let known = runtimes[key] {
+            runtime = known
+        } else {
+            runtime = try ErlangRuntime.locate(managerHome: local?.home)
+            runtimes[key] = runtime
+        }
         timeout = entry?.overrides["timeout"].flatMap(Double.init) ?? 120
     }
 }
@@ -41,11 +53,29 @@ extension VerifyOperation {
         for (index, plan) in plans.enumerated() {
             try Interruption.check(
                 leaving: "\(index) of the \(plans.count) snapshots were rehearsed; their verdicts were not recorded")
-            session.invocation.logger.info(
-                "rehearsing \(plan.record.id) of \(plan.record.node) with \(plan.runtime.erl)")
-            let rehearsal = LoadRehearsal(
-                runtime: plan.runtime, timeout: plan.timeout, root: LoadRehearsal.directory(in: store))
-            let verdict = try rehearsal.rehearse(plan.record, from: store)
+            session.invocation.logger.info("rehearsing \(plan.record.id) of \(plan.record.node) with \(plan.runtime)")
+            let rehearsal = LoadRehearsal(runtime: plan.runtime, timeout: plan.timeout, root: LoadRehearsal.directory())
+            let verdict: LoadVerdict
+            do {
+                verdict = try rehearsal.rehearse(plan.record, from: store)
+            } catch let error as Interrupted {
+                throw error
+            } catch let error as RehearsalError {
+                throw error
+            } catch {
+                // Read outside the lock: a prune or rekey may have taken the bundle meanwhile.
+                if !FileOps.exists(store.recordPath(plan.record.id))
+                    || !FileOps.exists(store.bundlePath(of: plan.record))
+                {
+                    session.invocation.warn(
+                        "\(plan.record.id) was not rehearsed: its bundle went meanwhile (pruned or rekeyed)")
+                    continue
+                }
+                verdict = LoadVerdict(
+                    checked: Date(), ok: false, seconds: 0, tables: [],
+                    problems: ["it could not be unpacked for the rehearsal: \(error)"],
+                    runtime: plan.runtime.description)
+            }
             results.append(LoadResult(id: plan.record.id, node: plan.record.node, verdict: verdict))
         }
         report.loads = results

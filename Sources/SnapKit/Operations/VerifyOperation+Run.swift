@@ -66,8 +66,9 @@ extension VerifyOperation {
                 }
                 if load {
                     let failed = Set(report.failed.map(\.id))
+                    var runtimes: [String: ErlangRuntime] = [:]
                     rehearsals = try records.filter { !failed.contains($0.id) }.map {
-                        try LoadRehearsalPlan($0, session: session)
+                        try LoadRehearsalPlan($0, in: store, session: session, runtimes: &runtimes)
                     }
                 }
                 if !report.failed.isEmpty { throw VerificationFailed(report: report) }

@@ -28,6 +28,8 @@ struct MnesiaRehearsal: Sendable {
         var dump: String?
         /// Tables force-loaded because they are also held on the absent partner.
         var forced: [String] = []
+        /// Tables whose force load Mnesia refused, with its answer.
+        var refused: [String: String] = [:]
         /// Tables that did not load within the deadline.
         var notLoaded: [String] = []
         /// Why the VM gave up (its own words), when it did.
@@ -48,7 +50,13 @@ struct MnesiaRehearsal: Sendable {
     /// - Throws: ``RehearsalError/noMnesia(erl:)``, ``Interrupted`` (the VM killed first),
     ///   or ``CommandError`` when the VM cannot start.
     func run(_ source: Source, output: String, workDirectory: String) throws -> Outcome {
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SNAP_REHEARSAL_") }
+        // Nothing of the caller's Erlang settings reaches the VM: flags that could name it,
+        // give it a cookie or a listener (ERL_FLAGS and kin), code (ERL_LIBS), or a
+        // `~/.erlang` to run (HOME is the private directory).
+        var environment = ProcessInfo.processInfo.environment.filter {
+            !$0.key.hasPrefix("SNAP_REHEARSAL_") && !Self.erlangVariables.contains($0.key)
+        }
+        environment["HOME"] = workDirectory
         environment["ERL_EPMD_PORT"] = String(Self.unusedPort())
         environment["SNAP_REHEARSAL_WAIT_MS"] = String(Int(max(1, timeout - 5) * 1000))
         environment["SNAP_REHEARSAL_DUMP_OUT"] = output
@@ -79,7 +87,8 @@ struct MnesiaRehearsal: Sendable {
         for line in lines where line.hasPrefix(Self.prefix) {
             let words = line.dropFirst(Self.prefix.count).split(separator: " ", maxSplits: 2).map(String.init)
             switch words.first {
-            case "forced" where words.count > 1: outcome.forced.append(words[1])
+            case "forced" where words.count > 2 && words[2] == "yes": outcome.forced.append(words[1])
+            case "forced" where words.count > 2: outcome.refused[words[1]] = String(words[2].prefix(200))
             case "not-loaded" where words.count > 1: outcome.notLoaded.append(words[1])
             case "dumped": outcome.dump = output
             case "no-mnesia": throw RehearsalError.noMnesia(erl: runtime.erl)
@@ -97,6 +106,11 @@ struct MnesiaRehearsal: Sendable {
     }
 
     static let prefix = "snap-rehearsal "
+    /// The environment variables `erl` reads for flags, code or a cookie.
+    static let erlangVariables: Set<String> = [
+        "ERL_AFLAGS", "ERL_FLAGS", "ERL_ZFLAGS", "ERL_LIBS", "ERL_CRASH_DUMP", "ERL_INETRC",
+        "ERL_EPMD_ADDRESS", "ERLANG_COOKIE",
+    ]
 
     /// Runs the VM and collects its output; kills its group at the deadline (then says it
     /// timed out) or a signal (then throws ``Interrupted``).
@@ -140,17 +154,21 @@ struct MnesiaRehearsal: Sendable {
                 pollfd(fd: $0.element, events: Int16(POLLIN), revents: 0)
             }
             let ready = poll(&fds, nfds_t(fds.count), 200)
-            if ready < 0 && errno != EINTR { break }
+            if ready < 0 && errno != EINTR {
+                kill()
+                throw SystemError("wait for the rehearsal's VM", runtime.erl, .last)
+            }
             for fd in fds where fd.revents != 0 {
                 guard let index = child.descriptors.firstIndex(of: fd.fd) else { continue }
                 let count = read(fd.fd, &buffer, buffer.count)
                 if count <= 0 { open[index] = false } else { output[index] += buffer[0..<count] }
             }
         }
+        // The VM closed its output (it halted): whatever it left in its group goes with it,
+        // before it is reaped, while the group's number cannot have been given to another.
+        Glibc.kill(-pid, SIGKILL)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        // Whatever the VM left in its group (it starts none of its own) goes with it.
-        Glibc.kill(-pid, SIGKILL)
         let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return (text(0), text(1), exitStatus, false)
     }

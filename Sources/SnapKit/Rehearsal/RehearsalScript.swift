@@ -9,9 +9,10 @@
 ///   `SNAP_REHEARSAL_DUMP_IN` with `mnesia:load_textfile/1`, as a takeover does.
 ///
 /// Then it writes every table with `mnesia:dump_to_textfile/1` to `SNAP_REHEARSAL_DUMP_OUT`
-/// for snap to count and digest. It waits `SNAP_REHEARSAL_WAIT_MS` for tables. It speaks
-/// in `snap-rehearsal ...` lines on standard output (`forced TABLE yes`, `not-loaded
-/// TABLE`, `dumped`, `failed WHAT REASON`, `no-mnesia`); anything else it prints is Mnesia's
+/// for snap to count and digest. It speaks
+/// in `snap-rehearsal ...` lines on standard output (`forced TABLE yes` or Mnesia's other
+/// answer, `not-loaded TABLE`, `dumped`, `failed WHAT REASON`, `no-mnesia`), and waits for
+/// tables until `SNAP_REHEARSAL_WAIT_MS` after it started; anything else it prints is Mnesia's
 /// own, kept for the report. A process watches standard input and halts the VM at its end:
 /// snap holds the only write end, so the VM ends with snap, even after a SIGKILL.
 enum RehearsalScript {
@@ -56,15 +57,15 @@ enum RehearsalScript {
             {"", _} -> 'snap_rehearsal@127.0.0.1';
             {Name, _} -> list_to_atom(Name)
         end,
-        NameKind = case string:find(atom_to_list(Node), ".") of nomatch -> shortnames; _ -> longnames end,
+        NameKind = case lists:member($., atom_to_list(Node)) of true -> longnames; false -> shortnames end,
         case net_kernel:start([Node, NameKind]) of
             {ok, _} -> ok;
             NetError -> Say("failed distribution ~w", [NetError]), Quit(1)
         end,
         application:set_env(mnesia, dir, Dir),
         Local = fun() -> mnesia:system_info(local_tables) -- [schema] end,
+        Deadline = erlang:monotonic_time(millisecond) + Wait,
         Loaded = fun(Tables) ->
-            Deadline = erlang:monotonic_time(millisecond) + Wait,
             Poll = fun P() ->
                 case mnesia:wait_for_tables(Tables, 500) of
                     ok -> [];
@@ -91,8 +92,13 @@ enum RehearsalScript {
                 Start(),
                 Tables = Local(),
                 Shared = [T || T <- Tables, lists:usort(mnesia:table_info(T, all_nodes)) =/= [node()]],
-                [Say("forced ~s ~w", [T, mnesia:force_load_table(T)]) || T <- Shared],
-                [Say("not-loaded ~s", [T]) || T <- Loaded(Tables)];
+                %% force_load_table waits for its table without a deadline: one process each,
+                %% and the deadline is the wait for all of them.
+                Self = self(),
+                [spawn(fun() -> Self ! {forced, T, mnesia:force_load_table(T)} end) || T <- Shared],
+                NotLoaded = Loaded(Tables),
+                [receive {forced, T, Result} -> Say("forced ~s ~w", [T, Result]) after 0 -> ok end || T <- Shared],
+                [Say("not-loaded ~s", [T]) || T <- NotLoaded];
             "dump" ->
                 case mnesia:create_schema([node()]) of
                     ok -> ok;
@@ -106,13 +112,14 @@ enum RehearsalScript {
                 end,
                 [Say("not-loaded ~s", [T]) || T <- Loaded(Local())]
         end,
-        case mnesia:system_info(is_running) of
-            yes ->
+        %% Only a Mnesia that runs with every table loaded is written out.
+        case mnesia:system_info(is_running) =:= yes andalso mnesia:wait_for_tables(Local(), 0) =:= ok of
+            true ->
                 case mnesia:dump_to_textfile(Out) of
                     ok -> Say("dumped", []);
                     WriteError -> Say("failed dump ~w", [WriteError])
                 end;
-            _ -> Quit(1)
+            false -> Quit(1)
         end,
         Quit(0).
         """

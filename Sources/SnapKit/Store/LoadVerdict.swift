@@ -18,12 +18,15 @@ package struct LoadVerdict: Codable, Sendable, Equatable {
     package var forced: [String]?
     /// What did not load or differed, one line each; nil when ok.
     package var problems: [String]?
-    /// The Erlang runtime that ran it (`erl`'s path and OTP release).
+    /// What differed without failing: a hot copy's files against the dump the running node
+    /// wrote just before (a write in between explains it); one line each.
+    package var notes: [String]?
+    /// The Erlang runtime that ran it: `erl`'s path and OTP release (`/usr/bin/erl (OTP 25)`).
     package var runtime: String?
 
     package init(
         checked: Date, ok: Bool, seconds: Double, tables: [TableSummary], forced: [String]? = nil,
-        problems: [String]? = nil, runtime: String? = nil
+        problems: [String]? = nil, notes: [String]? = nil, runtime: String? = nil
     ) {
         self.checked = checked
         self.ok = ok
@@ -31,6 +34,7 @@ package struct LoadVerdict: Codable, Sendable, Equatable {
         self.tables = tables
         self.forced = forced
         self.problems = problems
+        self.notes = notes
         self.runtime = runtime
     }
 }

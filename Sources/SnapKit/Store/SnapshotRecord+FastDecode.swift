@@ -125,7 +125,7 @@ extension SnapshotRecord {
 
         private static func load(_ reader: inout JSONPullReader, tables readsTables: Bool) -> LoadVerdict? {
             var checked: Date?, ok: Bool?, seconds: Double?, tables: [TableSummary]?, forced: [String]?
-            var problems: [String]?, runtime: String?
+            var problems: [String]?, notes: [String]?, runtime: String?
             let read = reader.object { reader, key in
                 switch key {
                 case "checked": return keep(reader.string().flatMap(UTCTime.parse), in: &checked)
@@ -135,6 +135,7 @@ extension SnapshotRecord {
                 case "tables": return keep(Self.tables(&reader), in: &tables)
                 case "forced": return reader.null() || keep(reader.strings(), in: &forced)
                 case "problems": return reader.null() || keep(reader.strings(), in: &problems)
+                case "notes": return reader.null() || keep(reader.strings(), in: &notes)
                 case "runtime": return reader.null() || keep(reader.string(), in: &runtime)
                 default: return reader.skipValue()
                 }
@@ -145,7 +146,7 @@ extension SnapshotRecord {
             }
             return LoadVerdict(
                 checked: checked, ok: ok, seconds: seconds, tables: tables, forced: forced, problems: problems,
-                runtime: runtime)
+                notes: notes, runtime: runtime)
         }
 
         private static func verification(_ reader: inout JSONPullReader) -> Verification? {

@@ -20,16 +20,35 @@ import Testing
             list.map { ($0["name"] as? String ?? "?", $0["rows"] as? Int ?? -1) }, uniquingKeysWith: { a, _ in a })
     }
 
-    /// Processes whose working directory is under `path` (a rehearsal's VM runs in its
-    /// private directory, under the store).
-    static func processes(under path: String) -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return names.filter { Int($0) != nil }.compactMap { pid in
-            guard let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd"),
-                cwd.hasPrefix(path)
-            else { return nil }
-            let command = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? "?"
-            return "\(pid) \(command.trimmingCharacters(in: .whitespacesAndNewlines))"
+    /// Where a test's rehearsals go (snap's `TMPDIR`), and what of them is left.
+    struct Rehearsals {
+        let tmp: String
+
+        init(_ directory: TemporaryDirectory) throws {
+            tmp = directory("tmp")
+            try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        }
+
+        var environment: [String: String] { ["TMPDIR": tmp] }
+        var root: String { tmp + "/snap-rehearsals-\(getuid())" }
+
+        /// The private directories left.
+        func left() -> [String] { (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] }
+
+        /// Every process a rehearsal of this test started, whatever it became (a VM, an
+        /// epmd it might have started, a port program): they all carry the rehearsal's
+        /// environment.
+        func processes() -> [String] {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+            return names.filter { Int($0) != nil }.compactMap { pid in
+                guard let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return nil }
+                let variables = environ.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+                guard variables.contains("TMPDIR=\(tmp)"),
+                    variables.contains(where: { $0.hasPrefix("SNAP_REHEARSAL_MODE=") })
+                else { return nil }
+                let command = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? "?"
+                return "\(pid) \(command.trimmingCharacters(in: .whitespacesAndNewlines))"
+            }
         }
     }
 
@@ -44,7 +63,8 @@ import Testing
         let status = try pair.console(0, "status")
 
         // The rehearsal boots nodes of the running pair's own names on the same machine.
-        let load = try pair.snap(["verify", "--load", "--latest"])
+        let rehearsals = try Rehearsals(pair.directory)
+        let load = try pair.snap(["verify", "--load", "--latest"], environment: rehearsals.environment)
         #expect(load.status == 0, "\(load.stdout)\(load.stderr)")
         #expect(load.stdout.components(separatedBy: "LOADED  ").count == 3, "\(load.stdout)")
         #expect(load.stdout.contains("rehearsed 2: 2 loaded, 0 did not"), "\(load.stdout)")
@@ -70,8 +90,9 @@ import Testing
         #expect(try LiveCaptureTests.state(pair, 0) == before)
         #expect(try pair.control(0, ["ping"]).status == 0)
         #expect(try pair.control(1, ["ping"]).status == 0)
-        #expect(Self.processes(under: pair.store).isEmpty)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: pair.store + "/rehearsals").isEmpty)
+        #expect(rehearsals.processes().isEmpty)
+        #expect(rehearsals.left().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: pair.store + "/rehearsals"), "nothing unpacked in the store")
         // Audited.
         let history = try pair.snap(["history", "--json"])
         #expect(history.stdout.contains("\"verify-load\""), "\(history.stdout)")
@@ -154,32 +175,42 @@ import Testing
     }
 
     @Test func twoRehearsalsOfTheSameNodeAtOnceBothSucceed() throws {
-        let fixture = try StoreFixture("load-twice", rows: 20_000)
+        let fixture = try StoreFixture("load-twice", rows: 40_000)
         let id = try fixture.create()
-        let first = try SnapBinary.start(
-            ["verify", "--load", id, "--store", fixture.store], directory: fixture.directory.path)
-        let second = try SnapBinary.start(
-            ["verify", "--load", id, "--store", fixture.store], directory: fixture.directory.path)
+        let rehearsals = try Rehearsals(fixture.directory)
+        let arguments = ["verify", "--load", id, "--store", fixture.store]
+        let first = try SnapBinary.start(arguments, environment: rehearsals.environment)
+        let second = try SnapBinary.start(arguments, environment: rehearsals.environment)
+        // They overlap: two VMs of the same node name are seen at once.
+        var most = 0
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline && (first.isRunning || second.isRunning) {
+            most = max(most, rehearsals.processes().filter { $0.contains("beam") }.count)
+            usleep(20_000)
+        }
         let results = [first.wait(), second.wait()]
         for result in results { #expect(result.status == 0, "\(result.stdout)\(result.stderr)") }
+        #expect(most >= 2, "the two rehearsals never ran at once")
         #expect(try Self.verdict(id) { try fixture.snap($0) }["ok"] as? Bool == true)
-        #expect(Self.processes(under: fixture.store).isEmpty)
+        #expect(rehearsals.processes().isEmpty)
+        #expect(rehearsals.left().isEmpty)
     }
 
     /// snap killed mid-rehearsal: SIGTERM stops the VM and removes its files; after SIGKILL
     /// the VM ends with snap (its input closes) and the next rehearsal removes the files.
+    /// Nothing the rehearsal started is left: no VM, no epmd, no port program.
     @Test(arguments: [SIGTERM, SIGKILL])
     func killedMidRehearsalLeavesNoErlangProcess(signal: Int32) throws {
         let fixture = try StoreFixture("load-killed-\(signal)", rows: 60_000)
         let id = try fixture.create()
-        let rehearsals = fixture.store + "/rehearsals"
+        let rehearsals = try Rehearsals(fixture.directory)
         let snap = try SnapBinary.start(
-            ["verify", "--load", id, "--store", fixture.store], directory: fixture.directory.path)
-        // Wait for the VM (a beam process in the private directory), then signal snap alone.
+            ["verify", "--load", id, "--store", fixture.store], environment: rehearsals.environment)
+        // Wait for the VM, then signal snap alone.
         let deadline = Date().addingTimeInterval(60)
         var seen: [String] = []
         while Date() < deadline {
-            seen = Self.processes(under: rehearsals).filter { $0.contains("beam") }
+            seen = rehearsals.processes().filter { $0.contains("beam") }
             if !seen.isEmpty { break }
             usleep(20_000)
         }
@@ -187,20 +218,18 @@ import Testing
         snap.signal(signal)
         let result = snap.wait()
         #expect(result.status == (signal == SIGTERM ? 143 : SIGKILL), "\(result.stdout)\(result.stderr)")
-        var left = Self.processes(under: rehearsals)
+        var left = rehearsals.processes()
         let gone = Date().addingTimeInterval(10)
         while !left.isEmpty && Date() < gone {
             usleep(50_000)
-            left = Self.processes(under: rehearsals)
+            left = rehearsals.processes()
         }
         #expect(left.isEmpty, "left running: \(left)")
-        if signal == SIGTERM {
-            #expect(try FileManager.default.contentsOfDirectory(atPath: rehearsals).isEmpty)
-        }
+        if signal == SIGTERM { #expect(rehearsals.left().isEmpty) }
         // The next rehearsal clears what a killed one left, and proves the snapshot.
-        let again = try fixture.snap(["verify", "--load", id])
+        let again = try fixture.snap(["verify", "--load", id], environment: rehearsals.environment)
         #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: rehearsals).isEmpty)
+        #expect(rehearsals.left().isEmpty)
     }
 
     /// `verify_load: after_create`: each create proves what it made; check and the metrics
@@ -276,18 +305,61 @@ import Testing
         let erl = try #require(
             ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":").map { "\($0)/erl" }
                 .first { FileManager.default.isExecutableFile(atPath: $0) })
-        try "#!/bin/sh\nexec '\(erl)' -eval 'timer:sleep(600000)' \"$@\"\n".write(
-            toFile: bin + "/erl", atomically: true, encoding: .utf8)
+        // The rehearsal's VM (not snap's version probe) sleeps before anything else.
+        try
+            "#!/bin/sh\ncase \"$*\" in *dist_listen*) exec '\(erl)' -eval 'timer:sleep(600000)' \"$@\";; esac\nexec '\(erl)' \"$@\"\n"
+            .write(
+                toFile: bin + "/erl", atomically: true, encoding: .utf8)
         chmod(bin + "/erl", 0o755)
         let path = bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
         let started = Date()
-        let hung = try fixture.snap(["verify", "--load", id], environment: ["PATH": path])
+        let rehearsals = try Rehearsals(fixture.directory)
+        let hung = try fixture.snap(
+            ["verify", "--load", id], environment: rehearsals.environment.merging(["PATH": path]) { $1 })
         #expect(hung.status == 4, "\(hung.stdout)\(hung.stderr)")
         #expect(Date().timeIntervalSince(started) < 60)
         #expect(hung.stdout.contains("did not finish within 3 s"), "\(hung.stdout)")
-        #expect(Self.processes(under: fixture.store).isEmpty)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.store + "/rehearsals").isEmpty)
+        #expect(rehearsals.processes().isEmpty)
+        #expect(rehearsals.left().isEmpty)
         #expect(try Self.verdict(id) { try fixture.snap($0) }["ok"] as? Bool == false)
+    }
+
+    /// On a manager's host the release's own runtime is used when it is OTP 23 or newer;
+    /// an older one (LeoFS ships OTP 18 to 21) gives way to the PATH's.
+    @Test func theManagerReleasesOwnRuntimeIsUsedWhenRecentEnough() throws {
+        let fixture = try StoreFixture("load-release")
+        let id = try fixture.create()
+        let home = fixture.directory("leo_manager_0")
+        let erl = try #require(
+            ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":").map { "\($0)/erl" }
+                .first { FileManager.default.isExecutableFile(atPath: $0) })
+        func install(_ erts: String, _ script: String) throws {
+            let bin = "\(home)/\(erts)/bin"
+            try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+            try script.write(toFile: bin + "/erl", atomically: true, encoding: .utf8)
+            chmod(bin + "/erl", 0o755)
+        }
+        try fixture.writeConfig("managers:\n  - name: manager_0\n    home: \(home)\n")
+        // A release runtime: this machine's OTP, reached through the release's path.
+        try install("erts-13.1.5", "#!/bin/sh\nexec '\(erl)' \"$@\"\n")
+        // An older one beside it that must not be chosen (erts-9 sorts after erts-13 as text).
+        try install("erts-9.3", "#!/bin/sh\necho 20\n")
+        let own = try fixture.snap(["verify", "--load", id])
+        #expect(own.status == 0, "\(own.stdout)\(own.stderr)")
+        let runtime = try #require(try Self.verdict(id) { try fixture.snap($0) }["runtime"] as? String)
+        #expect(runtime.hasPrefix("\(home)/erts-13.1.5/bin/erl (OTP "), "\(runtime)")
+
+        // Only an old release runtime: the PATH's erl rehearses instead.
+        try FileManager.default.removeItem(atPath: "\(home)/erts-13.1.5")
+        try install("erts-10.7", "#!/bin/sh\necho 21\n")
+        let fallback = try fixture.snap(["verify", "--load", id])
+        #expect(fallback.status == 0, "\(fallback.stdout)\(fallback.stderr)")
+        let used = try #require(try Self.verdict(id) { try fixture.snap($0) }["runtime"] as? String)
+        #expect(used.hasPrefix("\(erl) (OTP "), "\(used)")
+        // And with no other erl, it says which runtimes were too old.
+        let none = try fixture.snap(["verify", "--load", id], environment: ["PATH": "/nonexistent"])
+        #expect(none.status == 1, "\(none.stdout)\(none.stderr)")
+        #expect(none.stderr.contains("OTP 21") && none.stderr.contains("erlang-base"), "\(none.stderr)")
     }
 
     @Test func noErlangRuntimeIsAClearErrorThatSaysWhatToInstall() throws {

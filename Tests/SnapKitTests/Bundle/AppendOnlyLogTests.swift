@@ -37,21 +37,29 @@ import Testing
         return mnesia
     }
 
-    @Test func aGrowingLogIsTakenAsItStoodAtTheScan() throws {
+    @Test func aGrowingLogIsTakenAsItStandsAfterTheSettlingWait() throws {
         let directory = TemporaryDirectory("append-only")
         let mnesia = try layout(directory)
         let log = mnesia + "/LATEST.LOG"
         let appender = Appender(log)
         defer { appender.stop() }
         usleep(20_000)
+        let atStart = try #require(try FileManager.default.attributesOfItem(atPath: log)[.size] as? Int)
         let built = try BundleBuilder.build(
             BundleSources(mnesiaDirectory: mnesia, stableFor: 0.2, appendOnly: ["LATEST.LOG"]),
             in: directory("out"), compression: .standard)
+        // Let it append after the build took the log, then stop it.
+        let taken = try #require(built.manifest.files.first { $0.path == "mnesia/LATEST.LOG" }).size
+        while (try FileManager.default.attributesOfItem(atPath: log)[.size] as? Int ?? 0) <= Int(taken) {
+            usleep(2_000)
+        }
         appender.stop()
         usleep(10_000)
         let entry = try #require(built.manifest.files.first { $0.path == "mnesia/LATEST.LOG" })
         let final = try Data(contentsOf: URL(fileURLWithPath: log))
-        #expect(entry.size < Int64(final.count), "the log grew after the scan")
+        // Everything written before the build began, and what came during the wait.
+        #expect(entry.size > Int64(atStart), "the log is taken after the settling wait")
+        #expect(entry.size < Int64(final.count), "the log grew after it was taken")
         let target = directory("extracted")
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
         _ = try BundleExtractor.extract(
@@ -77,12 +85,20 @@ import Testing
     @Test func aReplacedLogIsAChange() throws {
         let directory = TemporaryDirectory("append-replaced")
         let mnesia = try layout(directory)
+        let replacing = Atomic<Bool>(true)
+        // The log is replaced again and again, so one replacement lands during the build
+        // whatever the machine's load.
         let replacer = Thread {
-            usleep(50_000)
-            try? Data(repeating: 0x63, count: 8192).write(
-                to: URL(fileURLWithPath: mnesia + "/LATEST.LOG"), options: .atomic)
+            var round: UInt8 = 0
+            while replacing.load(ordering: .relaxed) {
+                round &+= 1
+                try? Data(repeating: round, count: 8192).write(
+                    to: URL(fileURLWithPath: mnesia + "/LATEST.LOG"), options: .atomic)
+                usleep(5_000)
+            }
         }
         replacer.start()
+        defer { replacing.store(false, ordering: .relaxed) }
         #expect(throws: BundleError.self) {
             try BundleBuilder.build(
                 BundleSources(mnesiaDirectory: mnesia, stableFor: 0.3, appendOnly: ["LATEST.LOG"]),
