@@ -49,7 +49,7 @@ struct VerifyCommand: ParsableCommand {
         }
         let ways = [!refs.isEmpty, all, latest].filter { $0 }.count
         if ways == 0 { throw ValidationError("name snapshots to verify, or pass --all or --latest") }
-        if ways > 1 { throw ValidationError("pass one of snapshot references, --all and --latest") }
+        if ways > 1 { throw ValidationError("pass snapshot references, --all or --latest: only one of them") }
     }
 
     func run() throws {

@@ -103,7 +103,10 @@ import Testing
         (["create", "--mode", "warm"], "warm"),
         (["create", "--from-dir", "/x"], "--node"),
         (["frobnicate"], "Unexpected argument"),
-        (["verify", "v1", "--all"], "not both"),
+        (["verify", "v1", "--all"], "only one of them"),
+        (["verify", "--all", "--latest"], "only one of them"),
+        (["verify"], "name snapshots to verify, or pass --all or --latest"),
+        (["verify", "--remote", "r", "--load"], "--remote verifies the whole remote"),
         (["list", "--quiet", "--verbose"], "cannot be used together"),
     ])
     func usageErrorsExit2(arguments: [String], message: String) throws {
