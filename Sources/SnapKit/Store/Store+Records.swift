@@ -85,6 +85,7 @@ extension Store {
         }
         if detail == .withoutTables {
             record.tables = nil
+            record.load?.tables = []  // the rehearsal's per-table counts, left out as well
             record.tablesOmitted = true
         }
         return record
