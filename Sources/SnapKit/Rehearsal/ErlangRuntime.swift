@@ -54,12 +54,27 @@ package struct ErlangRuntime: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// What `erl` says `erlang:system_info(otp_release)` is, or nil when it does not start
-    /// within 30 s.
+    /// within 30 s. It runs with the environment a rehearsal's VM gets (``environment``).
     static func otpRelease(of erl: String) -> Int? {
         let probe = try? CommandRunner().run(
             [erl, "-noshell", "-eval", "io:format(\"~s\", [erlang:system_info(otp_release)]), halt()."],
-            environment: ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent"], directory: "/", timeout: 30)
+            environment: environment(home: "/"), directory: "/", timeout: 30)
         guard let probe, probe.status == 0 else { return nil }
         return Int(probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
     }
+
+    /// The environment every VM of a rehearsal gets: snap's, without the variables `erl`
+    /// reads for flags, code or a cookie (``erlangVariables``), with `HOME` at `home` (no
+    /// `~/.erlang` of the caller's runs).
+    static func environment(home: String) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment.filter { !erlangVariables.contains($0.key) }
+        environment["HOME"] = home
+        return environment
+    }
+
+    /// The environment variables `erl` reads for flags, code or a cookie.
+    static let erlangVariables: Set<String> = [
+        "ERL_AFLAGS", "ERL_FLAGS", "ERL_ZFLAGS", "ERL_LIBS", "ERL_CRASH_DUMP", "ERL_INETRC", "ERL_EPMD_ADDRESS",
+        "ERLANG_COOKIE",
+    ]
 }

@@ -53,10 +53,9 @@ struct MnesiaRehearsal: Sendable {
         // Nothing of the caller's Erlang settings reaches the VM: flags that could name it,
         // give it a cookie or a listener (ERL_FLAGS and kin), code (ERL_LIBS), or a
         // `~/.erlang` to run (HOME is the private directory).
-        var environment = ProcessInfo.processInfo.environment.filter {
-            !$0.key.hasPrefix("SNAP_REHEARSAL_") && !Self.erlangVariables.contains($0.key)
+        var environment = ErlangRuntime.environment(home: workDirectory).filter {
+            !$0.key.hasPrefix("SNAP_REHEARSAL_")
         }
-        environment["HOME"] = workDirectory
         environment["ERL_EPMD_PORT"] = String(Self.unusedPort())
         environment["SNAP_REHEARSAL_WAIT_MS"] = String(Int(max(1, timeout - 5) * 1000))
         environment["SNAP_REHEARSAL_DUMP_OUT"] = output
@@ -106,11 +105,6 @@ struct MnesiaRehearsal: Sendable {
     }
 
     static let prefix = "snap-rehearsal "
-    /// The environment variables `erl` reads for flags, code or a cookie.
-    static let erlangVariables: Set<String> = [
-        "ERL_AFLAGS", "ERL_FLAGS", "ERL_ZFLAGS", "ERL_LIBS", "ERL_CRASH_DUMP", "ERL_INETRC",
-        "ERL_EPMD_ADDRESS", "ERLANG_COOKIE",
-    ]
 
     /// Runs the VM and collects its output; kills its group at the deadline (then says it
     /// timed out) or a signal (then throws ``Interrupted``).
