@@ -16,9 +16,10 @@ package struct BundleSources: Sendable {
     package var stableFor: Double?
     /// Files of the Mnesia directory (relative paths) that the running node only appends
     /// to, such as Mnesia's transaction log `LATEST.LOG`: their bytes as of the scan are
-    /// captured while the node goes on writing, provided the file kept its inode and those
-    /// bytes did not change (the log as it stood at the scan, which Mnesia loads as such).
-    /// A log that was replaced (Mnesia dumped it into the tables' files) is a change.
+    /// captured while the node goes on writing, provided the file kept its inode and still
+    /// starts with those bytes (the log as it stood at the scan, which Mnesia loads as such).
+    /// A log that was replaced (Mnesia dumped it into the tables' files) is a change, also
+    /// when the new file got the old one's inode number.
     package var appendOnly: Set<String>
 
     package init(
@@ -87,9 +88,15 @@ package enum BundleBuilder {
         try build(scan(sources), in: directory, compression: compression, recipients: recipients)
     }
 
-    /// Lists what `sources` holds, reading no content.
+    /// Lists what `sources` holds, reading no content but the append-only logs' (whose bytes
+    /// as of now the bundle must start with).
     static func scan(_ sources: BundleSources) throws -> ScannedSources {
         let tree = try sources.mnesiaDirectory.map(SourceTree.scan) ?? SourceTree(items: [])
+        var logs: [String: LogPrefix] = [:]
+        for item in tree.items
+        where !item.isDirectory && !item.isSymlink && sources.appendOnly.contains(item.relativePath) {
+            logs[item.relativePath] = try LogPrefix.read(item.absolutePath, status: item.status)
+        }
         // The dump may be named through a link; the content is what counts.
         let dumpFile = sources.dumpFile.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path }
         let dumpStatus = try dumpFile.map { path -> stat in
@@ -98,7 +105,7 @@ package enum BundleBuilder {
             }
             return status
         }
-        return ScannedSources(sources: sources, tree: tree, dumpFile: dumpFile, dumpStatus: dumpStatus)
+        return ScannedSources(sources: sources, tree: tree, dumpFile: dumpFile, dumpStatus: dumpStatus, logs: logs)
     }
 
     /// Writes a bundle of what `scan` listed.
@@ -118,9 +125,7 @@ package enum BundleBuilder {
                 var entries: [ManifestEntry] = []
                 // Append-only logs go last, as they stand after the settling wait: then they
                 // hold every transaction committed before the copy began, flushed meanwhile.
-                let growing = tree.items.filter {
-                    !$0.isDirectory && !$0.isSymlink && sources.appendOnly.contains($0.relativePath)
-                }
+                let growing = tree.items.filter { scanned.logs[$0.relativePath] != nil }
                 for item in tree.items where !growing.contains(where: { $0.relativePath == item.relativePath }) {
                     try Interruption.check(leaving: interruptedState)
                     let path = item.relativePath.isEmpty ? mnesiaPrefix : mnesiaPrefix + "/" + item.relativePath
@@ -168,7 +173,8 @@ package enum BundleBuilder {
                     status.st_size = now.st_size
                     status.st_mtim = now.st_mtim
                     let path = mnesiaPrefix + "/" + item.relativePath
-                    let sha = try writer.addFile(path, from: item.absolutePath, status: status, appendOnly: true)
+                    let sha = try writer.addFile(
+                        path, from: item.absolutePath, status: status, scannedLog: scanned.logs[item.relativePath])
                     entries.append(
                         ManifestEntry(
                             path: path, type: .file, mode: status.st_mode & 0o7777, size: Int64(status.st_size),
@@ -205,6 +211,8 @@ struct ScannedSources {
     /// The dump's real path, links resolved.
     var dumpFile: String?
     var dumpStatus: stat?
+    /// The append-only logs' bytes at the scan, by relative path.
+    var logs: [String: LogPrefix] = [:]
 
     /// A digest of how the sources look on disk, reading no content: every path, type,
     /// mode, size, device, inode, mtime and ctime, and the link targets. Equal signatures

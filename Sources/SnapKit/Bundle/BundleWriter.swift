@@ -61,16 +61,18 @@ final class BundleWriter {
     /// - Parameters:
     ///   - status: the `lstat` taken when the tree was scanned; any difference in inode,
     ///     size, mtime or ctime, before or after reading, means the file changed.
-    ///   - appendOnly: the file is a log its writer only appends to: its first
-    ///     `status.st_size` bytes are captured, and it changed only if it was replaced,
-    ///     shrank, or those bytes differ when read again (always, as they are few).
+    ///   - scannedLog: the file is a log its writer only appends to, which held these bytes
+    ///     when the tree was scanned: its first `status.st_size` bytes are captured, and it
+    ///     changed only if it was replaced, shrank, does not start with `scannedLog`'s bytes,
+    ///     or the captured bytes differ when read again (always, as they are few).
     /// - Returns: the SHA-256 in hex of what was captured.
     /// - Throws: ``BundleError/fileChanged(path:)`` when the file did not hold still;
     ///   ``Interrupted`` before a chunk when a signal came.
-    func addFile(_ path: String, from sourcePath: String, status: stat, appendOnly: Bool = false) throws -> String {
+    func addFile(_ path: String, from sourcePath: String, status: stat, scannedLog: LogPrefix? = nil) throws -> String {
         let fd = open(sourcePath, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         if fd < 0 { throw SystemError("open", sourcePath, .last) }
         defer { close(fd) }
+        let appendOnly = scannedLog != nil
         func holdsStill(_ now: stat) -> Bool {
             appendOnly
                 ? now.st_ino == status.st_ino && now.st_dev == status.st_dev && now.st_size >= status.st_size
@@ -104,29 +106,12 @@ final class BundleWriter {
         fstat(fd, &after)
         guard holdsStill(after) else { throw BundleError.fileChanged(path: sourcePath) }
         let sha = hasher.finalizeHex()
-        if appendOnly {
-            guard try prefixHash(fd, length: Int64(status.st_size), path: sourcePath) == sha else {
-                throw BundleError.fileChanged(path: sourcePath)
-            }
+        if let scannedLog {
+            guard try LogPrefix.digest(fd, length: Int64(status.st_size), path: sourcePath) == sha,
+                try LogPrefix.digest(fd, length: scannedLog.length, path: sourcePath) == scannedLog.sha256
+            else { throw BundleError.fileChanged(path: sourcePath) }
         }
         return sha
-    }
-
-    /// The SHA-256 of the first `length` bytes of `fd`, read again.
-    private func prefixHash(_ fd: Int32, length: Int64, path: String) throws -> String {
-        var hasher = SHA256()
-        var offset: Int64 = 0
-        while offset < length {
-            let count = pread(fd, buffer.baseAddress, Int(min(Int64(buffer.count), length - offset)), off_t(offset))
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw SystemError("read", path, .last)
-            }
-            if count == 0 { throw BundleError.fileChanged(path: path) }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-            offset += Int64(count)
-        }
-        return hasher.finalizeHex()
     }
 
     /// Adds a small file held in memory (the manifest, the checksums).

@@ -105,4 +105,35 @@ import Testing
                 in: directory("out"), compression: .standard)
         }
     }
+
+    /// A replaced log may get the old one's inode number back (the filesystem reuses it as
+    /// soon as the old file is gone): the same inode rewritten in place stands for that.
+    @Test func aLogWithTheSameInodeButOtherBytesIsAChange() throws {
+        let directory = TemporaryDirectory("append-reused")
+        let mnesia = try layout(directory)
+        let log = mnesia + "/LATEST.LOG"
+        let rewriting = Atomic<Bool>(true)
+        let rewriter = Thread {
+            guard let handle = FileHandle(forWritingAtPath: log) else { return }
+            defer { try? handle.close() }
+            var round: UInt32 = 0
+            while rewriting.load(ordering: .relaxed) {
+                round &+= 1
+                let bytes = withUnsafeBytes(of: round.bigEndian) { Data($0) }
+                try? handle.seek(toOffset: 0)
+                try? handle.write(contentsOf: Data((0..<1024).flatMap { _ in bytes }))
+                usleep(5_000)
+            }
+        }
+        rewriter.start()
+        defer { rewriting.store(false, ordering: .relaxed) }
+        let before = try #require(try FileManager.default.attributesOfItem(atPath: log)[.systemFileNumber] as? Int)
+        #expect(throws: BundleError.self) {
+            try BundleBuilder.build(
+                BundleSources(mnesiaDirectory: mnesia, stableFor: 0.3, appendOnly: ["LATEST.LOG"]),
+                in: directory("out"), compression: .standard)
+        }
+        let after = try #require(try FileManager.default.attributesOfItem(atPath: log)[.systemFileNumber] as? Int)
+        #expect(before == after, "the log kept its inode throughout")
+    }
 }
