@@ -47,7 +47,8 @@ OPERATIONS = {
     "extract": ("extract", ["tar", "borg", "restic", "cp-a"]),
 }
 RSS_LIMIT_MIB = 64
-ABSOLUTE_TARGETS = {"list": 0.2, "prune-dry-run": 1.0, "history": 1.0}
+ABSOLUTE_TARGETS = {"list": 0.2, "prune-dry-run": 1.0, "history": 1.0, "report": 2.0}
+REPORT_BYTES_LIMIT = 5 * 1024 * 1024
 # Two hosts (issue 15): snap over ssh at most this much slower than snap local to the same
 # files, and at most this ratio of ssh + tar + zstd + sha256sum.
 HOSTS_SSH_MARGIN_S = 0.3
@@ -473,13 +474,20 @@ class Report:
             group.update(self.groups.get(f"records-{name}", {}))
         labels = {"list": f"snap list over {self.settings.get('records')} records",
                   "prune-dry-run": f"snap prune --dry-run --keep-last 5 over {self.settings.get('records')} records",
-                  "history": f"snap history over {self.settings.get('audit_entries')} audit entries"}
+                  "history": f"snap history over {self.settings.get('audit_entries')} audit entries",
+                  "report": f"snap report --html over {self.settings.get('records')} records and "
+                            f"{self.settings.get('audit_entries')} audit entries"}
         for name, label in labels.items():
             if name in group:
                 value = group[name]["median"]
                 target = ABSOLUTE_TARGETS[name]
                 self.absolute.append({"operation": label, "value": value, "unit": "s", "target": target,
                                       "met": value <= target, "runs": group[name]["runs"]})
+        path = os.path.join(self.raw, "report-bytes")
+        if os.path.exists(path):
+            size = int(open(path).read().strip())
+            self.absolute.append({"operation": "size of that report's HTML page", "value": size, "unit": "bytes",
+                                  "target": REPORT_BYTES_LIMIT, "met": size <= REPORT_BYTES_LIMIT})
         path = os.path.join(self.raw, "resnap-b-bytes.json")
         if os.path.exists(path):
             added = json.load(open(path))

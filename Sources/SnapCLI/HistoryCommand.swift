@@ -55,16 +55,18 @@ struct HistoryCommand: ParsableCommand {
             try Output.json(shown)
             return
         }
-        Output.table(
-            ["SEQ", "TIME", "USER", "HOST", "ACTION", "OUTCOME", "MS", "SNAPSHOTS", "COMMAND"],
-            shown.map { entry in
-                [
-                    String(entry.seq), Output.time(entry.time), entry.user, entry.host, entry.action,
-                    entry.outcome + (entry.error.map { ": \($0.prefix(60))" } ?? ""), String(entry.durationMs),
-                    entry.snapshots.isEmpty ? "-" : entry.snapshots.joined(separator: ","),
-                    entry.argv.map { FileOps.lastComponent(of: $0) == "snap" ? "snap" : $0 }.joined(
-                        separator: " "),
-                ]
-            })
+        let header = ["SEQ", "TIME", "USER", "HOST", "ACTION", "OUTCOME", "MS", "SNAPSHOTS", "COMMAND"]
+        let rows = shown.map { entry in
+            [
+                String(entry.seq), Output.time(entry.time), entry.user, entry.host, entry.action,
+                entry.outcome + (entry.error.map { ": \($0.prefix(60))" } ?? ""), String(entry.durationMs),
+                entry.snapshots.isEmpty ? "-" : entry.snapshots.joined(separator: ","),
+                entry.argv.map { FileOps.lastComponent(of: $0) == "snap" ? "snap" : $0 }.joined(
+                    separator: " "),
+            ]
+        }
+        // On a terminal the snapshot list and the command are shortened to fit its width
+        // (marked `+N` and `…`); pipes and --json get them whole.
+        Output.table(header, Output.fittingWidth.map { Output.fitted(header, rows, width: $0, list: 7) } ?? rows)
     }
 }

@@ -20,7 +20,7 @@ struct SnapCommand: ParsableCommand {
             InitCommand.self, CreateCommand.self, ListCommand.self, ShowCommand.self, VerifyCommand.self,
             DiffCommand.self, ExtractCommand.self, RestoreCommand.self, CopyCommand.self, PruneCommand.self,
             PinCommand.self, UnpinCommand.self, KeyCommand.self, RekeyCommand.self, CheckCommand.self, CronCommand.self,
-            HistoryCommand.self, AuditCommand.self,
+            HistoryCommand.self, ReportCommand.self, AuditCommand.self,
             AgentCommand.self,
         ]
     )

@@ -192,16 +192,20 @@ record_commands() {
     # in $record_budget s (at least 3, at most $runs_small), judged from one probe run that
     # also warms the cache.
     local name cmd t n
-    for name in list prune-dry-run history; do
+    # The report is audited: each run adds an entry to this copy of the store, which the
+    # next run reads too (a few entries more than $audit_entries).
+    for name in list prune-dry-run history report; do
         case "$name" in
             list) cmd="$snap list --store $s" ;;
             prune-dry-run) cmd="$snap prune --dry-run --keep-last 5 --store $s" ;;
             history) cmd="$snap history --store $s" ;;
+            report) cmd="$snap report --html $work/report.html --policy $policy --store $s" ;;
         esac
         t=$(now); $cmd >/dev/null; t=$(since "$t")
         n=$(awk -v t="$t" -v budget="$record_budget" -v max="$runs_small" 'BEGIN { n = int(budget / t); print (n < 3 ? 3 : (n > max ? max : n)) }')
         hf "records-$name" "$n" -n "$name" "$cmd"
     done
+    stat -c %s "$work/report.html" >"$raw/report-bytes"
 }
 
 # store_growth SERIES COUNT: COUNT captures of (a), ~1% of rows changed between them, by

@@ -41,22 +41,30 @@ package enum CheckOperation {
         let started = Date()
         let store = try session.openStore()
         let set = try store.loadRecords()
+        let policy = try? session.policies.chooseIfAny(named: options.policy, configured: session.config?.policy)
+        let results = judge(set, in: store, thresholds: thresholds, policy: policy, session: session, now: started)
+        session.writeMetrics(
+            to: options.metricsPath, store: store, action: "check", started: started, records: set.records)
+        return results
+    }
+
+    /// The results for `set`, the store's records, at `now`: what `run` reports, without
+    /// writing anything (``ReportOperation`` shows them too).
+    static func judge(
+        _ set: RecordSet, in store: Store, thresholds: (warn: Double, crit: Double), policy: Policy?,
+        session: Session, now: Date
+    ) -> [FreshnessCheck.NodeResult] {
         var results = FreshnessCheck.evaluate(
             records: set.records, nodes: session.config?.managers.map(\.name) ?? [],
             unfinishedRestores: store.unfinishedRestores(),
             damagedRecords: set.damaged.map { $0.path ?? $0.description }, warn: thresholds.warn,
-            crit: thresholds.crit, now: Date())
-        let policy = try? session.policies.chooseIfAny(named: options.policy, configured: session.config?.policy)
+            crit: thresholds.crit, now: now)
         if let offsite = policy?.offsite, let warn = offsite.warn {
-            FreshnessCheck.judgeOffsite(
-                &results, records: set.records, remote: offsite.remote, warn: warn, now: Date())
+            FreshnessCheck.judgeOffsite(&results, records: set.records, remote: offsite.remote, warn: warn, now: now)
         }
         if let policy, policy.asksForLoad {
-            FreshnessCheck.judgeLoad(&results, records: set.records, warn: policy.freshnessLoadWarn, now: Date())
+            FreshnessCheck.judgeLoad(&results, records: set.records, warn: policy.freshnessLoadWarn, now: now)
         }
-        results += FreshnessCheck.rescueLines(store.remainingRescues())
-        session.writeMetrics(
-            to: options.metricsPath, store: store, action: "check", started: started, records: set.records)
-        return results
+        return results + FreshnessCheck.rescueLines(store.remainingRescues())
     }
 }

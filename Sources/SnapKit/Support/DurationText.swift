@@ -34,7 +34,7 @@ package enum DurationText {
     }
 
     /// A rounded age for people: `45s`, `12m`, `5h`, `3d`.
-    static func approximate(_ seconds: Double) -> String {
+    package static func approximate(_ seconds: Double) -> String {
         let value = max(seconds, 0)
         if value < 120 { return "\(Int(value))s" }
         if value < 7200 { return "\(Int(value / 60))m" }
