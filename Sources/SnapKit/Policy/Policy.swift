@@ -15,7 +15,8 @@ package struct Policy: Sendable, Equatable {
     package var keep: RetentionRules
     /// The zone calendar buckets are taken in (IANA name).
     package var timeZone: TimeZone
-    /// Cron expression for `snap cron`.
+    /// Cron expression for `snap cron`, as written; ``parse(_:path:)`` checked that
+    /// ``CronSchedule`` reads it.
     package var schedule: String?
     /// Verify every new snapshot right after it was made.
     package var verifyAfterCreate: Bool
@@ -51,6 +52,10 @@ package struct Policy: Sendable, Equatable {
             threads: compressionThreads == 0 ? CompressionSettings.standard.threads : compressionThreads,
             unchecked: ())
     }
+
+    /// The schedule as ``CronSchedule`` reads it; nil when the policy has none
+    /// (``parse(_:path:)`` refused any it cannot read).
+    package var cronSchedule: CronSchedule? { schedule.flatMap { try? CronSchedule(parsing: $0) } }
 
     /// Finds a policy by name (`default` → `policies/default.yaml` in `searchDirectories`) or path.
     /// - Throws: ``PolicyError/notFound(_:searched:)`` listing where it looked.
@@ -124,8 +129,13 @@ package struct Policy: Sendable, Equatable {
                 }
                 policy.timeZone = zone
             case "schedule":
-                guard let schedule = value.string, schedule.split(separator: " ").count == 5 else {
+                guard let schedule = value.string else {
                     throw fail("must be a cron expression with five fields, such as \"17 * * * *\"")
+                }
+                do {
+                    _ = try CronSchedule(parsing: schedule)
+                } catch let error as CronScheduleError {
+                    throw fail(error.detail)
                 }
                 policy.schedule = schedule
             case "verify_after_create":

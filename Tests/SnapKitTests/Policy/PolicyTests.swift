@@ -79,6 +79,16 @@ import Testing
         ("keep:\n  daily: 7\ntimezone: Mars/Olympus\n", "p.yaml:3: timezone must be an IANA time zone"),
         ("keep:\n  daily: 7\nschedule: hourly\n", "p.yaml:3: schedule must be a cron expression"),
         (
+            "keep:\n  daily: 7\nschedule: \"61 * * * *\"\n",
+            "p.yaml:3: schedule must be a cron expression: its minute field \"61\" has 61, outside 0-59"
+        ),
+        (
+            "keep:\n  daily: 7\nschedule: \"0 3 * * funday\"\n",
+            "p.yaml:3: schedule must be a cron expression: its day-of-week field \"funday\""
+        ),
+        ("keep:\n  daily: 7\nschedule: \"5/10 * * * *\"\n", "write 5-59/10"),
+        ("keep:\n  daily: 7\nschedule: \"@reboot\"\n", "p.yaml:3: schedule must be a cron expression of five fields"),
+        (
             "keep:\n  daily: 7\nfreshness:\n  warn: 9h\n  crit: 1h\n",
             "p.yaml:3: freshness warn must not be longer than crit"
         ),
@@ -113,6 +123,14 @@ import Testing
         } throws: { error in
             "\(error)".contains(message)
         }
+    }
+
+    @Test(arguments: ["17 * * * *", "0 3 * * mon-fri", "*/15 1-5 1,15 jan-jun *", "@daily"])
+    func aScheduleCronReadsIsKeptAsWritten(schedule: String) throws {
+        let policy = try Policy.parse("keep:\n  last: 3\nschedule: \"\(schedule)\"\n", path: "p.yaml")
+        #expect(policy.schedule == schedule)
+        #expect(policy.cronSchedule == (try CronSchedule(parsing: schedule)))
+        #expect(try Policy.parse("keep:\n  last: 3\n", path: "p.yaml").cronSchedule == nil)
     }
 
     @Test(arguments: [
