@@ -31,4 +31,7 @@ package enum PackagePaths {
 
     /// The Mnesia fixture maker under `Tests/Testbed`.
     package static var mnesiaFixture: String { root + "/Tests/Testbed/mnesia-fixture" }
+
+    /// The script that renders an HTML file in headless Chromium (``HeadlessChromium``).
+    package static var chromiumProbe: String { root + "/Tests/Testbed/chromium-probe" }
 }
