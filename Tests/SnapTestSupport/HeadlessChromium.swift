@@ -108,4 +108,18 @@ package enum HeadlessChromium {
                 page: htmlPath, stdout: result.stdout, reason: String(describing: error))
         }
     }
+
+    /// Where screenshots are kept after a run for people to look at: `$SNAP_TEST_ARTIFACTS`,
+    /// else `.build/test-artifacts` in the package.
+    package static var artifactsDirectory: String {
+        ProcessInfo.processInfo.environment["SNAP_TEST_ARTIFACTS"] ?? PackagePaths.root + "/.build/test-artifacts"
+    }
+
+    /// Copies `path` into ``artifactsDirectory`` as `name` (replacing an older one).
+    package static func keepArtifact(_ path: String, as name: String) throws {
+        try FileManager.default.createDirectory(atPath: artifactsDirectory, withIntermediateDirectories: true)
+        let target = artifactsDirectory + "/" + name
+        try? FileManager.default.removeItem(atPath: target)
+        try FileManager.default.copyItem(atPath: path, toPath: target)
+    }
 }

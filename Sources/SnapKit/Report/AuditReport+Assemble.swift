@@ -57,7 +57,8 @@ extension AuditReport {
             policy: sources.policy.map { policy in
                 PolicyFacts(
                     path: policy.path, schedule: policy.schedule, timeZone: policy.timeZone.identifier,
-                    freshnessWarnSeconds: policy.freshnessWarn, freshnessCritSeconds: policy.freshnessCrit)
+                    hostTimeZone: TimeZone.current.identifier, freshnessWarnSeconds: policy.freshnessWarn,
+                    freshnessCritSeconds: policy.freshnessCrit)
             },
             nodes: nodes, snapshots: marks(shown, all: sources.records), events: events(entries),
             sizes: sizes(shown, all: sources.records),
@@ -91,13 +92,14 @@ extension AuditReport {
             newestOffsite: brief(mine.first { ($0.copies ?? []).contains { $0.pruned == nil } }, now: now),
             snapshots: shown.filter { $0.node == node }.count, expectedRuns: nil, missedRuns: nil, failedRuns: nil,
             unmetRuns: [])
-        guard let policy = sources.policy, let text = policy.schedule, let schedule = try? CronSchedule(parsing: text)
-        else { return row }
+        // The schedule is read in the policy's time zone (``PolicyFacts/hostTimeZone`` says
+        // when cron's, this host's, is another).
+        guard let policy = sources.policy, let schedule = policy.cronSchedule else { return row }
         let captures = mine.map { (id: $0.id, created: $0.created) }
         let failures = entries.filter { $0.action == "create" && $0.outcome != "ok" && $0.nodes.contains(node) }
             .map(\.time)
         let runs = ScheduledRuns.runs(
-            of: schedule, in: policy.timeZone, since: period.since, until: period.until, captures: captures,
+            of: schedule, in: policy.timeZone, from: period.since ?? .distantPast, to: period.until, captures: captures,
             failures: failures)
         row.expectedRuns = runs.count
         row.missedRuns = runs.filter { $0.outcome == .missed }.count

@@ -26,7 +26,8 @@ package struct AuditReport: Codable, Sendable, Equatable {
     /// Who ran what in the period.
     package var actors: [Actor]
     package var evidence: Evidence
-    /// What the next `prune` under the policy would do, snapshot by snapshot.
+    /// What the next `prune` under the policy would do, snapshot by snapshot (none without
+    /// a policy).
     package var retention: [RetentionDecision]
 
     /// The report's time window.
@@ -51,7 +52,11 @@ package struct AuditReport: Codable, Sendable, Equatable {
     package struct PolicyFacts: Codable, Sendable, Equatable {
         package var path: String
         package var schedule: String?
+        /// The zone the schedule's expected runs are read in (the policy's `timezone`).
         package var timeZone: String
+        /// This host's zone, which cron fires in: when it is another, the expected runs are
+        /// off by the difference, and the page says so.
+        package var hostTimeZone: String
         package var freshnessWarnSeconds: Double
         package var freshnessCritSeconds: Double
     }
