@@ -21,8 +21,9 @@ extension ReportPage {
         table { border-collapse: collapse; margin: 8px 0; font-size: 13px; }
         th, td { border: 1px solid #d0d7de; padding: 3px 6px; text-align: left; vertical-align: top; }
         th { background: #f6f8fa; }
-        td { overflow-wrap: anywhere; }
+        td { overflow-wrap: break-word; }
         td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+        td.id, table.events td:nth-child(6), table.removed td:nth-child(3) { white-space: nowrap; }
         td.never { color: #6e7781; font-style: italic; }
         td.warn { color: #9a6700; font-weight: 600; }
         td.crit, .crit-text { color: #cf222e; font-weight: 600; }

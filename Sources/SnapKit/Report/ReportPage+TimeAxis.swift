@@ -65,9 +65,14 @@ extension ReportPage {
             for tick in ticks() {
                 html.markup(
                     "<line class=\"grid\" x1=\"\(c(tick.x))\" y1=\"\(c(top))\" x2=\"\(c(tick.x))\" y2=\"\(c(bottom))\"/>"
-                        + "<text class=\"tick\" x=\"\(c(tick.x))\" y=\"\(c(bottom + 14))\">")
-                html.text(tick.label)
-                html.markup("</text>\n")
+                )
+                // A label centred on a tick at the plot's right edge would be cut off.
+                if tick.x <= right - 32 {
+                    html.markup("<text class=\"tick\" x=\"\(c(tick.x))\" y=\"\(c(bottom + 14))\">")
+                    html.text(tick.label)
+                    html.markup("</text>")
+                }
+                html.markup("\n")
             }
         }
     }

@@ -2,7 +2,7 @@ import Foundation
 
 extension ReportPage {
     static let plotWidth = 1100.0
-    private static let laneLeft = 150.0
+    private static let laneLeft = 180.0
     private static let laneHeight = 26.0
     private static let eventBand = 30.0
     private static let axisBand = 26.0
@@ -61,7 +61,7 @@ extension ReportPage {
                 )
             }
             html.markup("<text class=\"lane-name\" x=\"\(c(laneLeft - 8))\" y=\"\(c(top + laneHeight / 2 + 4))\">")
-            html.text(name.count > 22 ? String(name.prefix(21)) + "…" : name)
+            html.text(name.count > 26 ? String(name.prefix(25)) + "…" : name)
             html.markup("<title>")
             html.text(name)
             html.markup("</title></text>\n")
