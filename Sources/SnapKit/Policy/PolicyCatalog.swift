@@ -14,7 +14,11 @@ package struct PolicyCatalog: Sendable {
     package static func standard(configPath: String?, environment: [String: String]) -> PolicyCatalog {
         var directories: [String] = []
         if let directory = environment["SNAP_POLICY_DIR"] { directories.append(directory) }
-        if let configPath { directories.append(FileOps.parent(of: configPath) + "/policies") }
+        if let configPath {
+            // `snap.yaml` found in the working directory has no parent in its path.
+            let parent = FileOps.parent(of: configPath)
+            directories.append((parent.isEmpty ? "." : parent) + "/policies")
+        }
         directories.append("/etc/snap/policies")
         var url = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
         while url.path != "/" {

@@ -88,22 +88,27 @@ package enum ScheduledRuns {
 
     /// The runs a node's schedule expected between `from` and `to`.
     ///
-    /// The window begins at the later of `from` and the node's first capture (a node does not
-    /// miss runs before it was ever backed up) and ends at `to - grace` (a run still within
-    /// its grace is not missed yet).
+    /// The window begins at the later of `from` and the run the node's first capture answered
+    /// (the last expected time at most ``earliness`` after it and less than `grace` before it;
+    /// the capture itself when there is none): a node does not miss runs before it was ever
+    /// backed up. It ends at `to - grace` (a run still within its grace is not missed yet).
     /// - Parameters:
     ///   - schedule: the policy's schedule.
     ///   - timeZone: the zone cron runs in.
     ///   - firstCapture: when the node's first regular capture was created; nil (never
     ///     captured) expects nothing.
-    /// - Returns: the times in [max(from, firstCapture), to − grace), ascending.
+    /// - Returns: the times in [max(from, start), to − grace), ascending.
     package static func expected(
         by schedule: CronSchedule, in timeZone: TimeZone, from: Date, to: Date, firstCapture: Date?,
         grace: TimeInterval = defaultGrace
     ) -> [Date] {
         guard let firstCapture else { return [] }
+        let answered = schedule.occurrences(
+            from: firstCapture.addingTimeInterval(-grace), to: firstCapture.addingTimeInterval(earliness + 0.001),
+            in: timeZone
+        ).last
         return schedule.occurrences(
-            from: max(from, firstCapture), to: to.addingTimeInterval(-grace), in: timeZone)
+            from: max(from, answered ?? firstCapture), to: to.addingTimeInterval(-grace), in: timeZone)
     }
 
     /// A node's expected runs between `from` and `to`, classified: ``expected(by:in:from:to:firstCapture:grace:)``

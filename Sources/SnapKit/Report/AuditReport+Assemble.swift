@@ -49,7 +49,7 @@ extension AuditReport {
             period.node.map { $0 == name } ?? true
         }
         let nodes = nodeNames.sorted().map { node in
-            nodeRow(node, records: records, shown: shown, entries: entries, sources: sources, period: period, now: now)
+            nodeRow(node, records: records, shown: shown, sources: sources, period: period, now: now)
         }
         return AuditReport(
             generated: now, snapVersion: ToolInfo.version, user: ToolInfo.user, host: ToolInfo.host,
@@ -57,7 +57,9 @@ extension AuditReport {
             policy: sources.policy.map { policy in
                 PolicyFacts(
                     path: policy.path, schedule: policy.schedule, timeZone: policy.timeZone.identifier,
-                    hostTimeZone: TimeZone.current.identifier, freshnessWarnSeconds: policy.freshnessWarn,
+                    hostTimeZone: sameClock(policy.timeZone, .current, around: now)
+                        ? policy.timeZone.identifier : TimeZone.current.identifier,
+                    freshnessWarnSeconds: policy.freshnessWarn,
                     freshnessCritSeconds: policy.freshnessCrit)
             },
             nodes: nodes, snapshots: marks(shown, all: sources.records), events: events(entries),
@@ -72,6 +74,15 @@ extension AuditReport {
             retention: sources.retention.filter { period.node == nil || $0.node == period.node })
     }
 
+    /// Whether two zones keep the same time (`UTC` and `Etc/UTC`, say): the same offset on
+    /// the first of every month of the year around `date`.
+    static func sameClock(_ lhs: TimeZone, _ rhs: TimeZone, around date: Date) -> Bool {
+        (0..<13).allSatisfy { month in
+            let instant = date.addingTimeInterval(Double(month - 6) * 30 * 86_400)
+            return lhs.secondsFromGMT(for: instant) == rhs.secondsFromGMT(for: instant)
+        }
+    }
+
     private static func brief(_ record: SnapshotRecord?, now: Date) -> SnapshotBrief? {
         record.map {
             SnapshotBrief(
@@ -80,7 +91,7 @@ extension AuditReport {
     }
 
     private static func nodeRow(
-        _ node: String, records: [SnapshotRecord], shown: [SnapshotRecord], entries: [AuditEntry],
+        _ node: String, records: [SnapshotRecord], shown: [SnapshotRecord],
         sources: ReportSources, period: Period, now: Date
     ) -> NodeRow {
         let mine = records.filter { $0.node == node && !$0.isPreRestore }.sorted { $0.version > $1.version }
@@ -95,9 +106,15 @@ extension AuditReport {
         // The schedule is read in the policy's time zone (``PolicyFacts/hostTimeZone`` says
         // when cron's, this host's, is another).
         guard let policy = sources.policy, let schedule = policy.cronSchedule else { return row }
-        let captures = mine.map { (id: $0.id, created: $0.created) }
-        let failures = entries.filter { $0.action == "create" && $0.outcome != "ok" && $0.nodes.contains(node) }
-            .map(\.time)
+        // Captures are the node's snapshots the store holds, and the runs the audit log says
+        // made one that was pruned since; failures, the runs that did not end well.
+        let held = Set(records.filter { $0.node == node }.map(\.id))
+        let creates = sources.entries.filter { $0.action == "create" && $0.nodes.contains(node) }
+        let pruned = creates.filter { $0.outcome == "ok" && !$0.snapshots.contains(where: held.contains) }
+        let captures =
+            mine.map { (id: $0.id, created: $0.created) }
+            + pruned.map { (id: $0.snapshots.first ?? "audit entry \($0.seq)", created: $0.time) }
+        let failures = creates.filter { $0.outcome != "ok" }.map(\.time)
         let runs = ScheduledRuns.runs(
             of: schedule, in: policy.timeZone, from: period.since ?? .distantPast, to: period.until, captures: captures,
             failures: failures)

@@ -162,4 +162,13 @@ import Testing
             "\(error)".contains("/etc/snap/policies/nightly.yaml")
         }
     }
+
+    /// A config found as `snap.yaml` in the working directory has its policies in
+    /// `./policies`, not in `/policies`.
+    @Test func policiesBesideAConfigInTheWorkingDirectory() {
+        let relative = PolicyCatalog.standard(configPath: "snap.yaml", environment: [:])
+        #expect(relative.directories.first == "./policies")
+        let absolute = PolicyCatalog.standard(configPath: "/etc/snap/snap.yaml", environment: [:])
+        #expect(absolute.directories.first == "/etc/snap/policies")
+    }
 }

@@ -88,17 +88,30 @@ import Testing
             ])
     }
 
-    @Test func theWindowStartsAtTheFirstCaptureAndEndsAGraceBeforeNow() throws {
+    @Test func theWindowStartsAtTheRunTheFirstCaptureAnsweredAndEndsAGraceBeforeNow() throws {
         let hourly = try CronSchedule(parsing: "0 * * * *")
         let from = Self.date("2026-05-01T00:00:00Z")
         let to = Self.date("2026-05-01T06:00:00Z")
+        // The 01:00 run that the capture at 01:00:05 answered counts (and is met).
         #expect(
             ScheduledRuns.expected(
                 by: hourly, in: Self.utc, from: from, to: to, firstCapture: Self.date("2026-05-01T01:00:05Z"),
                 grace: 3600)
                 == Self.dates([
-                    "2026-05-01T02:00:00Z", "2026-05-01T03:00:00Z", "2026-05-01T04:00:00Z",
+                    "2026-05-01T01:00:00Z", "2026-05-01T02:00:00Z", "2026-05-01T03:00:00Z", "2026-05-01T04:00:00Z",
                 ]))
+        // A capture a few seconds early answers the run it came before; one made by hand
+        // between runs, more than the grace after the last, starts the window at itself.
+        #expect(
+            ScheduledRuns.expected(
+                by: hourly, in: Self.utc, from: from, to: to, firstCapture: Self.date("2026-05-01T01:59:30Z"),
+                grace: 3600
+            ).first == Self.date("2026-05-01T02:00:00Z"))
+        #expect(
+            ScheduledRuns.expected(
+                by: hourly, in: Self.utc, from: from, to: to, firstCapture: Self.date("2026-05-01T01:40:00Z"),
+                grace: 1800
+            ).first == Self.date("2026-05-01T02:00:00Z"))
         #expect(
             ScheduledRuns.expected(
                 by: hourly, in: Self.utc, from: from, to: to, firstCapture: Self.date("2026-04-01T00:00:00Z"),

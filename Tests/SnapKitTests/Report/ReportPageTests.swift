@@ -29,7 +29,8 @@ import Testing
             store: .init(id: "store-\(text)", path: "/srv/snap/\(text)", snapshots: 14, bytes: 54 << 20),
             period: .init(since: start.addingTimeInterval(-day), until: start.addingTimeInterval(7 * day), node: nil),
             policy: .init(
-                path: "/etc/snap/policy.yaml", schedule: "0 3 * * *", timeZone: "UTC", freshnessWarnSeconds: 36 * 3600,
+                path: "/etc/snap/policy.yaml", schedule: "0 3 * * *", timeZone: "UTC", hostTimeZone: "UTC",
+                freshnessWarnSeconds: 36 * 3600,
                 freshnessCritSeconds: 72 * 3600),
             nodes: [
                 .init(
