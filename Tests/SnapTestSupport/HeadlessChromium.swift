@@ -91,13 +91,15 @@ package enum HeadlessChromium {
     ///   - screenshot: where the PNG goes (overwritten).
     ///   - width: the viewport's width in CSS pixels.
     ///   - height: the viewport's height in CSS pixels.
+    ///   - viewportOnly: the screenshot holds the top of the page that fits the viewport.
     /// - Throws: ``HeadlessChromiumError`` when Chromium is missing, fails, or times out.
     package static func render(
-        _ htmlPath: String, screenshot: String, width: Int = 1280, height: Int = 900
+        _ htmlPath: String, screenshot: String, width: Int = 1280, height: Int = 900, viewportOnly: Bool = false
     ) throws -> RenderedPage {
         let result = try ProcessRunner.run(
             PackagePaths.chromiumProbe,
-            [htmlPath, "--screenshot", screenshot, "--width", String(width), "--height", String(height)])
+            [htmlPath, "--screenshot", screenshot, "--width", String(width), "--height", String(height)]
+                + (viewportOnly ? ["--viewport-only"] : []))
         guard result.status == 0, result.signal == nil else {
             throw HeadlessChromiumError.probeFailed(page: htmlPath, status: result.status, stderr: result.stderr)
         }

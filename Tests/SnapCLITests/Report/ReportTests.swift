@@ -113,6 +113,12 @@ import Testing
         #expect(rendered.requests.isEmpty, "the page loads nothing: \(rendered.requests)")
         #expect(rendered.distinctColors > 8, "the screenshot is not blank")
         try HeadlessChromium.keepArtifact(screenshot, as: "report-e2e.png")
+        // The top of the page, as the README shows it (docs/report.png is one of these).
+        let top = pair.directory("report-top.png")
+        #expect(
+            try HeadlessChromium.render(page, screenshot: top, width: 1100, height: 820, viewportOnly: true).height
+                == 820)
+        try HeadlessChromium.keepArtifact(top, as: "report-top.png")
 
         let history = try pair.snap(["history", "--action", "report", "--json"])
         #expect(history.stdout.contains("\"outcome\" : \"ok\""))
