@@ -2,14 +2,14 @@ import Foundation
 import Glibc
 
 extension Output {
-    /// The width tables are fitted to: `COLUMNS` when set to a number, else the terminal's
-    /// when standard output is one; nil when it goes to a pipe or a file, which get every
-    /// value whole.
+    /// The width tables are fitted to when standard output is a terminal: `COLUMNS` when set
+    /// to a number, else the terminal's; nil when output goes to a pipe or a file, which get
+    /// every value whole. `SNAP_COLUMNS` sets it whatever the output is (for tests).
     static var fittingWidth: Int? {
-        if let columns = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init), columns > 0 {
-            return columns
-        }
+        let environment = ProcessInfo.processInfo.environment
+        if let columns = environment["SNAP_COLUMNS"].flatMap(Int.init), columns > 0 { return columns }
         guard isatty(STDOUT_FILENO) == 1 else { return nil }
+        if let columns = environment["COLUMNS"].flatMap(Int.init), columns > 0 { return columns }
         var size = winsize()
         return ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 ? Int(size.ws_col) : nil
     }
@@ -51,10 +51,12 @@ extension Output {
         let room = max(24, width - fixed - 2)
         let listWidth = min(widths[list], max(header[list].count, Int(Double(room) * listShare)))
         let textWidth = max(header[last].count, room - listWidth)
+        // Cut as shown: a control character is shown escaped, which makes it wider.
         return rows.map { row in
             var row = row
-            row[list] = shortened(list: row[list].split(separator: ",").map(String.init), to: listWidth)
-            row[last] = shortened(row[last], to: textWidth)
+            row[list] = shortened(
+                list: row[list].split(separator: ",").map { String($0).escapedForTerminal }, to: listWidth)
+            row[last] = shortened(row[last].escapedForTerminal, to: textWidth)
             return row
         }
     }

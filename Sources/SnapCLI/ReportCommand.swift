@@ -51,7 +51,7 @@ struct ReportCommand: ParsableCommand {
             return
         }
         if let path = options.htmlPath {
-            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? nil
             Output.line("report written to \(path) (\(Output.size(size ?? 0)))")
             return
         }

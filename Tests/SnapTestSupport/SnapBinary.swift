@@ -29,13 +29,16 @@ package enum SnapBinary {
 
     /// Runs `snap` with its clock `offset` away from the real one (`-3d`, `+365d`), as on a
     /// host whose clock is wrong: through Debian's `faketime` (libfaketime, which intercepts
-    /// `clock_gettime` and `time` for the process).
+    /// `clock_gettime` and `time` for the process), or at an absolute time (`@2026-12-06
+    /// 08:30:00`, UTC) from which it runs on.
     @discardableResult
     package static func run(_ arguments: [String], clockOffset offset: String, directory: String? = nil) throws
         -> ProcessResult
     {
+        // faketime reads an absolute time ("@2026-12-06 08:30:00") in the local zone: UTC.
         try ProcessRunner.run(
-            "/usr/bin/faketime", ["-f", offset, path] + arguments, environment: baseEnvironment, directory: directory)
+            "/usr/bin/faketime", ["-f", offset, path] + arguments,
+            environment: baseEnvironment.merging(["TZ": "UTC"]) { $1 }, directory: directory)
     }
 
     /// Starts `snap` without waiting for it: ``RunningProcess/signal(_:)`` can interrupt it.

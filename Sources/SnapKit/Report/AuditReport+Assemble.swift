@@ -8,6 +8,11 @@ package struct ReportSources: Sendable {
     package var verification: AuditVerification
     package var store: AuditReport.StoreFacts
     package var policy: Policy?
+    /// The nodes cron captures (snap.yaml's managers), whose runs the schedule is held
+    /// against; nil: every node the store has snapshots of.
+    package var scheduledNodes: [String]?
+    /// The zone cron reads the schedule in: this host's.
+    package var scheduleZone: TimeZone
     /// What `snap check` says of each node: its state label and message.
     package var states: [String: (state: String, message: String)]
     /// Every restore, from its journal.
@@ -17,7 +22,8 @@ package struct ReportSources: Sendable {
 
     package init(
         records: [SnapshotRecord], entries: [AuditEntry], verification: AuditVerification,
-        store: AuditReport.StoreFacts, policy: Policy?, states: [String: (state: String, message: String)],
+        store: AuditReport.StoreFacts, policy: Policy?, scheduledNodes: [String]? = nil,
+        scheduleZone: TimeZone, states: [String: (state: String, message: String)],
         restores: [AuditReport.RestoreRow], retention: [RetentionDecision]
     ) {
         self.records = records
@@ -25,6 +31,8 @@ package struct ReportSources: Sendable {
         self.verification = verification
         self.store = store
         self.policy = policy
+        self.scheduledNodes = scheduledNodes
+        self.scheduleZone = scheduleZone
         self.states = states
         self.restores = restores
         self.retention = retention
@@ -39,7 +47,9 @@ extension AuditReport {
     ]
 
     /// The report of `sources` over `period` (the node filter included), made at `now`.
-    package static func assemble(_ sources: ReportSources, period: Period, now: Date) -> AuditReport {
+    package static func assemble(
+        _ sources: ReportSources, period: Period, now: Date, by maker: (user: String, host: String)
+    ) -> AuditReport {
         func inPeriod(_ date: Date) -> Bool { (period.since.map { date >= $0 } ?? true) && date <= period.until }
         func forNode(_ nodes: [String]) -> Bool { period.node.map { nodes.isEmpty || nodes.contains($0) } ?? true }
         let records = sources.records.filter { period.node == nil || $0.node == period.node }
@@ -52,35 +62,28 @@ extension AuditReport {
             nodeRow(node, records: records, shown: shown, sources: sources, period: period, now: now)
         }
         return AuditReport(
-            generated: now, snapVersion: ToolInfo.version, user: ToolInfo.user, host: ToolInfo.host,
+            generated: now, snapVersion: ToolInfo.version, user: maker.user, host: maker.host,
             store: sources.store, period: period,
             policy: sources.policy.map { policy in
                 PolicyFacts(
                     path: policy.path, schedule: policy.schedule, timeZone: policy.timeZone.identifier,
-                    hostTimeZone: sameClock(policy.timeZone, .current, around: now)
-                        ? policy.timeZone.identifier : TimeZone.current.identifier,
+                    scheduleTimeZone: sources.scheduleZone.identifier,
                     freshnessWarnSeconds: policy.freshnessWarn,
                     freshnessCritSeconds: policy.freshnessCrit)
             },
             nodes: nodes, snapshots: marks(shown, all: sources.records), events: events(entries),
             sizes: sizes(shown, all: sources.records),
             restores: sources.restores.filter { restore in
-                inPeriod(restore.started) && (period.node.map { restore.targets.contains($0) } ?? true)
+                // A restore whose journal cannot be read is always shown: it may be any node's.
+                restore.phase == "unreadable"
+                    || (restore.started.map(inPeriod) ?? true
+                        && (period.node.map { restore.targets.contains($0) } ?? true))
             }, actors: actors(entries),
             evidence: Evidence(
                 chainOk: sources.verification.ok, entries: sources.verification.count,
                 headSeq: sources.verification.headSeq, headHash: sources.verification.headHash,
                 problem: sources.verification.problem, tornTailBytes: sources.verification.tornTailBytes),
             retention: sources.retention.filter { period.node == nil || $0.node == period.node })
-    }
-
-    /// Whether two zones keep the same time (`UTC` and `Etc/UTC`, say): the same offset on
-    /// the first of every month of the year around `date`.
-    static func sameClock(_ lhs: TimeZone, _ rhs: TimeZone, around date: Date) -> Bool {
-        (0..<13).allSatisfy { month in
-            let instant = date.addingTimeInterval(Double(month - 6) * 30 * 86_400)
-            return lhs.secondsFromGMT(for: instant) == rhs.secondsFromGMT(for: instant)
-        }
     }
 
     private static func brief(_ record: SnapshotRecord?, now: Date) -> SnapshotBrief? {
@@ -103,21 +106,33 @@ extension AuditReport {
             newestOffsite: brief(mine.first { ($0.copies ?? []).contains { $0.pruned == nil } }, now: now),
             snapshots: shown.filter { $0.node == node }.count, expectedRuns: nil, missedRuns: nil, failedRuns: nil,
             unmetRuns: [])
-        // The schedule is read in the policy's time zone (``PolicyFacts/hostTimeZone`` says
-        // when cron's, this host's, is another).
-        guard let policy = sources.policy, let schedule = policy.cronSchedule else { return row }
+        // The schedule is held against the nodes cron captures, read in cron's zone.
+        guard let policy = sources.policy, let schedule = policy.cronSchedule,
+            sources.scheduledNodes?.contains(node) ?? true
+        else { return row }
         // Captures are the node's snapshots the store holds, and the runs the audit log says
-        // made one that was pruned since; failures, the runs that did not end well.
+        // made one of it that was pruned since (a partial run that made as many snapshots as
+        // it named nodes, too); failures, the other runs. A run counts from when it began.
         let held = Set(records.filter { $0.node == node }.map(\.id))
         let creates = sources.entries.filter { $0.action == "create" && $0.nodes.contains(node) }
-        let pruned = creates.filter { $0.outcome == "ok" && !$0.snapshots.contains(where: held.contains) }
+        func began(_ entry: AuditEntry) -> Date { entry.time.addingTimeInterval(-Double(entry.durationMs) / 1000) }
+        func madeOne(_ entry: AuditEntry) -> Bool {
+            entry.outcome == "ok" || (entry.outcome == "partial" && entry.snapshots.count >= entry.nodes.count)
+        }
+        let remembered = creates.filter { madeOne($0) && !$0.snapshots.contains(where: held.contains) }
         let captures =
             mine.map { (id: $0.id, created: $0.created) }
-            + pruned.map { (id: $0.snapshots.first ?? "audit entry \($0.seq)", created: $0.time) }
-        let failures = creates.filter { $0.outcome != "ok" }.map(\.time)
-        let runs = ScheduledRuns.runs(
-            of: schedule, in: policy.timeZone, from: period.since ?? .distantPast, to: period.until, captures: captures,
-            failures: failures)
+            + remembered.map { (id: $0.snapshots.first ?? "audit entry \($0.seq)", created: began($0)) }
+        let failures = creates.filter { !madeOne($0) && !$0.snapshots.contains(where: held.contains) }.map(began)
+        // Runs are expected from the first attempt, kept or failed: a node whose every run
+        // failed has missed them all. They are judged up to the period's end, or an hour
+        // (the grace) before now.
+        let grace = ScheduledRuns.defaultGrace
+        let first = (captures.map(\.created) + failures).min()
+        let expected = ScheduledRuns.expected(
+            by: schedule, in: sources.scheduleZone, from: period.since ?? .distantPast,
+            to: min(period.until.addingTimeInterval(grace), now), firstCapture: first, grace: grace)
+        let runs = ScheduledRuns.classify(expected: expected, captures: captures, failures: failures, grace: grace)
         row.expectedRuns = runs.count
         row.missedRuns = runs.filter { $0.outcome == .missed }.count
         row.failedRuns = runs.filter { $0.outcome == .failed }.count

@@ -52,11 +52,10 @@ package struct AuditReport: Codable, Sendable, Equatable {
     package struct PolicyFacts: Codable, Sendable, Equatable {
         package var path: String
         package var schedule: String?
-        /// The zone the schedule's expected runs are read in (the policy's `timezone`).
+        /// The policy's zone, for its calendar buckets.
         package var timeZone: String
-        /// This host's zone, which cron fires in: when it is another, the expected runs are
-        /// off by the difference, and the page says so.
-        package var hostTimeZone: String
+        /// The zone the schedule's expected runs are read in: this host's, which cron fires in.
+        package var scheduleTimeZone: String
         package var freshnessWarnSeconds: Double
         package var freshnessCritSeconds: Double
     }
@@ -148,8 +147,10 @@ package struct AuditReport: Codable, Sendable, Equatable {
         package var mode: String
         package var modeReason: String
         package var targets: [String]
-        package var started: Date
-        package var updated: Date
+        /// When it started and last wrote its journal; for a journal that cannot be read, when
+        /// its folder last changed (nil when even that cannot be told).
+        package var started: Date?
+        package var updated: Date?
         package var seconds: Double
         /// `running`, `completed`, `rolled-back`, ...
         package var phase: String

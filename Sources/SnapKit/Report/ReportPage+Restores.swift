@@ -24,7 +24,7 @@ extension ReportPage {
             }
             html.markup("</td>")
             html.cell(row.targets.joined(separator: ", "))
-            html.cell(time(row.started))
+            html.cell(row.started.map(time) ?? "unknown")
             html.cell(DurationText.approximate(row.seconds), classes: "n")
             html.markup("<td>")
             html.element("span", row.phase, classes: "badge b-\(phaseKind(row.phase))")

@@ -68,19 +68,23 @@ extension ReportPage {
         }
         axis.draw(top: eventBand - 4, bottom: lanesBottom, into: &html)
 
-        for item in unmet {
-            guard let lane = laneIndex[item.node] else { continue }
-            let x = axis.x(item.run.expected)
+        // Unmet runs a few pixels apart merge into one bar: a year of hourly misses is a
+        // band, not nine thousand bars.
+        for streak in streaks(unmet, on: axis) {
+            guard let lane = laneIndex[streak.node] else { continue }
             let top = eventBand + Double(lane) * laneHeight + 2
-            let kind = item.run.outcome == "missed" ? "um-miss" : "um-fail"
+            let kind = streak.outcome == "missed" ? "um-miss" : "um-fail"
             html.markup(
-                "<rect class=\"\(kind)\" x=\"\(c(x - 3))\" y=\"\(c(top))\" width=\"6\" height=\"\(c(laneHeight - 4))\">"
-                    + "<title>")
-            html.text(unmetText(node: item.node, item.run))
+                "<rect class=\"\(kind)\" x=\"\(c(streak.from - 3))\" y=\"\(c(top))\" "
+                    + "width=\"\(c(streak.to - streak.from + 6))\" height=\"\(c(laneHeight - 4))\"><title>")
+            html.text(streak.text)
             html.markup("</title></rect>\n")
         }
 
-        for mark in report.snapshots {
+        // One mark per lane, pixel and look: ten thousand snapshots draw at most a lane's
+        // width of marks, the newest one's tooltip saying how many share it.
+        for group in pixelGroups(report.snapshots, x: { axis.x($0.created) }, key: { markKey($0, lane: laneIndex) }) {
+            let mark = group.last
             let x = c(axis.x(mark.created))
             let y = middle(laneIndex[mark.node] ?? 0)
             let yText = c(y)
@@ -102,39 +106,105 @@ extension ReportPage {
                 html.markup("<circle class=\"\(verdict(mark))\(pre)\" cx=\"\(x)\" cy=\"\(yText)\" r=\"4\">")
             }
             html.markup("<title>")
-            html.text(markText(mark))
+            html.text(markText(mark) + more(group.count, "snapshot"))
             html.markup("</title></\(tag)>\n")
         }
 
         var lastLabel = -Double.infinity
-        for event in report.events {
+        let lines = report.events.filter { eventKind($0) != nil || $0.outcome == "ok" }
+        for group in pixelGroups(lines, x: { axis.x($0.time) }, key: { "\(eventKind($0) ?? "other") \($0.outcome)" }) {
+            let event = group.last
             let x = axis.x(event.time)
-            let failed = event.outcome != "ok"
             let kind = eventKind(event)
-            if kind != nil || !failed {
-                let classes = "vr \(kind ?? "other")\(failed ? " fail" : "")"
-                html.markup(
-                    "<line class=\"\(classes)\" x1=\"\(c(x))\" y1=\"\(c(eventBand - 12))\" x2=\"\(c(x))\" "
-                        + "y2=\"\(c(lanesBottom))\"><title>")
-                html.text(eventText(event))
-                html.markup("</title></line>\n")
-                if x - lastLabel >= 44 {
-                    lastLabel = x
-                    html.markup("<text class=\"vl \(kind ?? "other")\" x=\"\(c(x + 2))\" y=\"\(c(eventBand - 16))\">")
-                    html.text(kind ?? event.action)
-                    html.markup("</text>\n")
-                }
-            }
-            guard failed else { continue }
-            let eventLanes = event.nodes.compactMap { laneIndex[$0] }
-            for lane in eventLanes.isEmpty ? [nil] : eventLanes.map(Optional.some) {
-                let y = lane.map(middle) ?? (eventBand - 8)
-                html.markup("<path class=\"tri\" d=\"M\(c(x)) \(c(y - 6))l5.5 10h-11z\"><title>")
-                html.text(eventText(event))
-                html.markup("</title></path>\n")
+            let classes = "vr \(kind ?? "other")\(event.outcome != "ok" ? " fail" : "")"
+            html.markup(
+                "<line class=\"\(classes)\" x1=\"\(c(x))\" y1=\"\(c(eventBand - 12))\" x2=\"\(c(x))\" "
+                    + "y2=\"\(c(lanesBottom))\"><title>")
+            html.text(eventText(event) + more(group.count, kind ?? event.action))
+            html.markup("</title></line>\n")
+            if x - lastLabel >= 44 {
+                lastLabel = x
+                html.markup("<text class=\"vl \(kind ?? "other")\" x=\"\(c(x + 2))\" y=\"\(c(eventBand - 16))\">")
+                html.text(kind ?? event.action)
+                html.markup("</text>\n")
             }
         }
+        let failures = report.events.filter { $0.outcome != "ok" }.flatMap { event in
+            let lanes = event.nodes.compactMap { laneIndex[$0] }
+            return (lanes.isEmpty ? [-1] : lanes).map { (lane: $0, event: event) }
+        }
+        for group in pixelGroups(failures, x: { axis.x($0.event.time) }, key: { String($0.lane) }) {
+            let (lane, event) = group.last
+            let x = axis.x(event.time)
+            let y = lane < 0 ? eventBand - 8 : middle(lane)
+            html.markup("<path class=\"tri\" d=\"M\(c(x)) \(c(y - 6))l5.5 10h-11z\"><title>")
+            html.text(eventText(event) + more(group.count, "run that did not end well"))
+            html.markup("</title></path>\n")
+        }
         html.markup("</svg>\n")
+    }
+
+    /// `items` (in time order) grouped by `key` and by the pixel `x` puts them on, each
+    /// group in time order; groups in the order of their first item.
+    private static func pixelGroups<Item>(
+        _ items: [Item], x: (Item) -> Double, key: (Item) -> String
+    ) -> [(last: Item, count: Int)] {
+        var groups: [(last: Item, count: Int)] = []
+        var index: [String: Int] = [:]
+        for item in items {
+            let id = "\(Int(x(item).rounded())) \(key(item))"
+            if let at = index[id] {
+                groups[at] = (item, groups[at].count + 1)
+            } else {
+                index[id] = groups.count
+                groups.append((item, 1))
+            }
+        }
+        return groups
+    }
+
+    /// What makes two snapshots' marks look alike: lane, shape and fill.
+    private static func markKey(_ mark: AuditReport.SnapshotMark, lane: [String: Int]) -> String {
+        "\(lane[mark.node] ?? 0) \(mark.mode.contains("dump")) \(String(describing: mark.verified)) "
+            + "\(String(describing: mark.loaded)) \(mark.preRestore)"
+    }
+
+    /// `" (and 3 more snapshots here)"` for a group of 4; nothing for one.
+    private static func more(_ count: Int, _ what: String) -> String {
+        count > 1 ? " (and \(count - 1) more \(what)\(count > 2 ? "s" : "") here)" : ""
+    }
+
+    /// A node's unmet runs of one outcome whose bars would touch, merged: from, to (x), and
+    /// the words for the tooltip.
+    private static func streaks(
+        _ unmet: [(node: String, run: AuditReport.UnmetRun)], on axis: TimeAxis
+    ) -> [(node: String, outcome: String, from: Double, to: Double, text: String)] {
+        var streaks: [(node: String, outcome: String, from: Double, to: Double, text: String)] = []
+        let byNode = Dictionary(grouping: unmet, by: \.node)
+        for node in byNode.keys.sorted() {
+            let runs = (byNode[node] ?? []).map(\.run).sorted { $0.expected < $1.expected }
+            var index = 0
+            while index < runs.count {
+                let first = runs[index]
+                var last = first
+                var end = index + 1
+                while end < runs.count, runs[end].outcome == first.outcome,
+                    axis.x(runs[end].expected) - axis.x(last.expected) <= 6
+                {
+                    last = runs[end]
+                    end += 1
+                }
+                let count = end - index
+                let text =
+                    count == 1
+                    ? unmetText(node: node, first)
+                    : "\(first.outcome): \(count) runs of \(node) expected from \(time(first.expected)) to "
+                        + time(last.expected)
+                streaks.append((node, first.outcome, axis.x(first.expected), axis.x(last.expected), text))
+                index = end
+            }
+        }
+        return streaks
     }
 
     /// `ok` for a snapshot that passed verification, `uv` for one never verified.
@@ -240,11 +310,17 @@ extension ReportPage {
             html.markup("<p class=\"empty\">None in the period.</p>\n")
             return
         }
+        // The newest rows only, as an hourly prune alone makes thousands.
+        let limit = 300
+        if events.count > limit {
+            html.element(
+                "p", "The newest \(limit) of \(events.count); all of them are in snap report --json.", classes: "more")
+        }
         html.markup(
             "<table class=\"events\">\n<thead><tr><th>Seq</th><th>Time</th><th>Action</th><th>Outcome</th><th>Nodes</th>"
                 + "<th>Snapshots</th><th>By</th><th>Error</th></tr></thead>\n<tbody>\n")
-        // Cells take their look from the table's style, not a class each: up to 2,000 rows.
-        for event in events {
+        // Cells take their look from the table's style, not a class each.
+        for event in events.suffix(limit) {
             html.markup("<tr>")
             html.cell(String(event.seq))
             html.cell(time(event.time))

@@ -56,12 +56,8 @@ package enum ReportPage {
         if let policy = report.policy {
             fact("Policy", policy.path)
             fact("Schedule", policy.schedule ?? "none (expected runs are not judged)")
-            fact(
-                "Time zone",
-                policy.timeZone == policy.hostTimeZone
-                    ? policy.timeZone
-                    : "\(policy.timeZone), the policy's: expected runs are read in it, but cron on this host fires in "
-                        + "\(policy.hostTimeZone), so they may be off by the difference")
+            fact("Time zone", "\(policy.timeZone) (the policy's, for retention's calendar)")
+            fact("Runs read in", "\(policy.scheduleTimeZone) (this host's zone, which cron fires in)")
             fact(
                 "Freshness",
                 "warning past \(DurationText.format(policy.freshnessWarnSeconds)), critical past "

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// Outcome of walking the audit chain.
@@ -25,21 +26,25 @@ extension AuditLog {
     }
 
     /// Walks the chain of `lines` (complete lines, without newlines) from `genesisHash`.
-    static func verify(lines: [ArraySlice<UInt8>], genesisHash: String, tornTail: Int = 0) -> AuditVerification {
-        let decoder = JSONCoding.decoder(for: AuditEntry.self)
+    ///
+    /// Each line is decoded, re-encoded and hashed on its own, on every core; then the chain
+    /// is walked in order, the first problem ending it.
+    package static func verify(lines: [ArraySlice<UInt8>], genesisHash: String, tornTail: Int = 0) -> AuditVerification
+    {
+        let checked = lines.concurrentMap(CheckedLine.init)
         var previousHash = genesisHash
         var count = 0
-        for (index, raw) in lines.enumerated() {
+        for (index, checkedLine) in checked.enumerated() {
             let line = index + 1
             func failed(_ problem: String) -> AuditVerification {
                 AuditVerification(
                     ok: false, count: count, headHash: previousHash, headSeq: count,
                     problem: problem, tornTailBytes: tornTail)
             }
-            guard let entry = try? decoder.decode(AuditEntry.self, from: Data(raw)) else {
+            guard let entry = checkedLine.entry else {
                 return failed("line \(line) is not a valid audit entry: it was edited or damaged")
             }
-            guard let hash = entry.hash, hash == (try? entry.computedHash()) else {
+            guard let hash = entry.hash, hash == checkedLine.computedHash else {
                 return failed("entry \(entry.seq) (line \(line)) was edited: its hash does not match its content")
             }
             guard entry.seq == line else {
@@ -50,7 +55,7 @@ extension AuditLog {
                     "entry \(entry.seq) (line \(line)) does not chain to the entry before it: that entry was edited, removed or reordered"
                 )
             }
-            guard let canonical = try? entry.canonicalLine(), Array(raw) == Array(canonical.dropLast()) else {
+            guard checkedLine.canonical else {
                 return failed("entry \(entry.seq) (line \(line)) was edited: it is not in the form snap wrote")
             }
             previousHash = hash
@@ -59,5 +64,44 @@ extension AuditLog {
         return AuditVerification(
             ok: true, count: count, headHash: previousHash, headSeq: count,
             problem: nil, tornTailBytes: tornTail)
+    }
+}
+
+/// One audit line checked on its own: decoded, whether it is exactly the form snap writes,
+/// and the hash its content calls for.
+private struct CheckedLine: Sendable {
+    var entry: AuditEntry?
+    var canonical = false
+    var computedHash: String?
+
+    init(_ raw: ArraySlice<UInt8>) {
+        guard
+            let entry = AuditEntry.fastDecode(raw)
+                ?? (try? JSONCoding.decoder(for: AuditEntry.self).decode(AuditEntry.self, from: Data(raw)))
+        else { return }
+        self.entry = entry
+        let written = try? entry.canonicalLine()
+        canonical = written.map { raw.elementsEqual($0.dropLast()) } ?? false
+        // A line in the form snap writes is its unhashed form with the `hash` member added
+        // (keys are sorted): taking the member out again gives the hashed bytes without
+        // encoding the entry a second time.
+        if canonical, let hash = entry.hash, let unhashed = Self.removing(member: "hash", valued: hash, from: raw) {
+            computedHash = SHA256.hex(of: unhashed)
+        } else {
+            computedHash = try? entry.computedHash()
+        }
+    }
+
+    /// `raw` without `"name":"value",` (or `,"name":"value"` when it is the last member); nil
+    /// when the value needs escaping or the member is not there as such.
+    static func removing(member name: String, valued value: String, from raw: ArraySlice<UInt8>) -> [UInt8]? {
+        guard value.utf8.allSatisfy({ $0 != 0x22 && $0 != 0x5c && $0 >= 0x20 }) else { return nil }
+        let member = Array("\"\(name)\":\"\(value)\"".utf8)
+        let bytes = Array(raw)
+        guard let start = bytes.firstRange(of: member)?.lowerBound else { return nil }
+        let end = start + member.count
+        if end < bytes.count, bytes[end] == 0x2c { return Array(bytes[..<start] + bytes[(end + 1)...]) }
+        if start > 0, bytes[start - 1] == 0x2c { return Array(bytes[..<(start - 1)] + bytes[end...]) }
+        return nil
     }
 }

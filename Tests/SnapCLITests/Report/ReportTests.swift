@@ -169,14 +169,14 @@ import Testing
         for _ in 0..<6 { try fixture.create(extra: ["--note", String(repeating: "long note ", count: 12)]) }
         let pruned = try fixture.snap(["prune", "--keep-last", "1"])
         #expect(pruned.status == 0)
-        let narrow = try fixture.snap(["history"], environment: ["COLUMNS": "120"])
+        let narrow = try fixture.snap(["history"], environment: ["SNAP_COLUMNS": "120"])
         let lines = narrow.stdout.split(separator: "\n")
         #expect(lines.count >= 9, "a header, init, six creates and the prune")
         #expect(lines.allSatisfy { $0.count <= 120 }, "\(lines.map(\.count))")
         #expect(narrow.stdout.contains("…"), "a shortened command is marked")
         let prune = try #require(lines.last { $0.contains("prune") })
         #expect((1...5).contains { prune.contains("+\($0)") }, "a shortened snapshot list says how many more: \(prune)")
-        let whole = try fixture.snap(["history"])
+        let whole = try fixture.snap(["history"], environment: ["COLUMNS": "120"])  // a pipe: whole
         #expect(whole.stdout.contains(String(repeating: "long note ", count: 12).trimmingCharacters(in: .whitespaces)))
         let json = try fixture.snap(["history", "--json"])
         #expect(json.stdout.contains(String(repeating: "long note ", count: 12)))

@@ -32,6 +32,32 @@ import Testing
         #expect(result.headHash == (try log.entries().entries.last?.hash))
     }
 
+    /// Entries whose strings hold what JSON escapes (quotes, backslashes, control
+    /// characters, non-ASCII, a `"hash":"` of their own), with and without an error: each
+    /// chains, so the hash verify takes from the line's bytes is the one the entry calls for;
+    /// and an edit inside such a string is still caught.
+    @Test func trickyStringsVerifyAndEditsInThemAreCaught() throws {
+        let directory = TemporaryDirectory("audit-tricky")
+        let log = AuditLog(path: directory("audit.log"), storeId: "store-t")
+        let strings = [
+            "quote \" back\\slash", "\"hash\":\"feed\",", "tab\tnew\nline\u{1}", "naïve – 日本", "a/b </script>",
+        ]
+        for (index, text) in strings.enumerated() {
+            try log.append(
+                AuditDraft(
+                    argv: ["snap", "create", "--note", text], action: "create", snapshots: [text], nodes: [text],
+                    outcome: index.isMultiple(of: 2) ? "ok" : "failed", error: index.isMultiple(of: 2) ? nil : text,
+                    durationMs: index))
+        }
+        let result = try log.verify()
+        #expect(result.ok && result.count == strings.count, "\(result.problem ?? "")")
+        var all = try lines(log)
+        all[3] = all[3].replacingOccurrences(of: "naïve", with: "naive")
+        try write(all, to: log)
+        let edited = try log.verify()
+        #expect(!edited.ok && edited.count == 3 && edited.problem?.contains("entry 4") == true)
+    }
+
     @Test func editedEntryIsCaught() throws {
         let directory = TemporaryDirectory("audit")
         let log = try logWithEntries(5, in: directory)
