@@ -64,14 +64,21 @@ import Testing
         try pair.start()
         try #require(try pair.snap(["init"]).status == 0)
         var generator = SeededGenerator(seed: 0x5349_474E_414C)
-        // Six SIGINTs spread over the whole run (a cold capture of the stand-in takes about
-        // 4 s: ping, stop, copy, start, wait_ready, compress, verify), one per second-long
-        // slot; then a SIGTERM and a SIGHUP while the node is most likely down.
-        var rounds: [(signal: Int32, delay: Double)] = (0..<6).map { slot in
-            (SIGINT, 0.2 + (Double(slot) + Double.random(in: 0..<1, using: &generator)) * 0.95)
+        // One cold capture left alone says how long one takes on this machine (ping, stop,
+        // copy, start, wait_ready, compress, verify: 2 to 4 s); then six SIGINTs spread over
+        // that time and a little past it (so that some captures finish first), one per slot,
+        // and a SIGTERM and a SIGHUP while the node is most likely down. (Fixed delays let a
+        // fast machine finish most captures before the signal.)
+        let timed = Date()
+        try #require(try pair.snap(["create", "--node", "manager_0", "--mode", "cold"]).status == 0)
+        let duration = Date().timeIntervalSince(timed)
+        let slot = duration * 1.2 / 6
+        var rounds: [(signal: Int32, delay: Double)] = (0..<6).map { index in
+            (SIGINT, duration * 0.05 + (Double(index) + Double.random(in: 0..<1, using: &generator)) * slot)
         }
-        rounds.append((SIGTERM, Double.random(in: 0.8...3, using: &generator)))
-        rounds.append((SIGHUP, Double.random(in: 0.8...3, using: &generator)))
+        rounds.append((SIGTERM, duration * Double.random(in: 0.2...0.7, using: &generator)))
+        rounds.append((SIGHUP, duration * Double.random(in: 0.2...0.7, using: &generator)))
+        print("a cold capture takes \(String(format: "%.2f", duration)) s here")
         var interrupted = 0
         var finished = 0
         for (index, round) in rounds.enumerated() {
