@@ -51,8 +51,8 @@ struct ReportCommand: ParsableCommand {
             return
         }
         if let path = options.htmlPath {
-            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? nil
-            Output.line("report written to \(path) (\(Output.size(size ?? 0)))")
+            let size = (try? FileOps.status(path))??.st_size ?? 0
+            Output.line("report written to \(path) (\(Output.size(Int64(size))))")
             return
         }
         Output.table(

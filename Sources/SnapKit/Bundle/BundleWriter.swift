@@ -83,6 +83,9 @@ final class BundleWriter {
         guard holdsStill(before) else { throw BundleError.fileChanged(path: sourcePath) }
         try writeHeader(path, type: SNAP_AE_IFREG, status: status, size: Int64(status.st_size))
         var hasher = SHA256()
+        // What the scan read of a log is hashed as it streams by: the capture must start with it.
+        var scannedPart = SHA256()
+        var scannedLeft = scannedLog?.length ?? 0
         var remaining = Int64(status.st_size)
         while true {
             try Interruption.check(leaving: BundleBuilder.interruptedState)
@@ -98,6 +101,11 @@ final class BundleWriter {
             guard Int64(count) <= remaining else { throw BundleError.fileChanged(path: sourcePath) }
             let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
             hasher.update(bufferPointer: chunk)
+            if scannedLeft > 0 {
+                let part = Int(min(Int64(count), scannedLeft))
+                scannedPart.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<part]))
+                scannedLeft -= Int64(part)
+            }
             try writeData(chunk)
             remaining -= Int64(count)
         }
@@ -107,8 +115,8 @@ final class BundleWriter {
         guard holdsStill(after) else { throw BundleError.fileChanged(path: sourcePath) }
         let sha = hasher.finalizeHex()
         if let scannedLog {
-            guard try LogPrefix.digest(fd, length: Int64(status.st_size), path: sourcePath) == sha,
-                try LogPrefix.digest(fd, length: scannedLog.length, path: sourcePath) == scannedLog.sha256
+            guard scannedLeft == 0, scannedPart.finalizeHex() == scannedLog.sha256,
+                try LogPrefix.digest(fd, length: Int64(status.st_size), path: sourcePath) == sha
             else { throw BundleError.fileChanged(path: sourcePath) }
         }
         return sha

@@ -49,11 +49,9 @@ package enum ReportOperation {
             if let node = options.node, !known.contains(node) {
                 throw ReportError.unknownNode(node, known: known.sorted())
             }
-            let contents = try store.audit.read()
+            let audit = try store.audit.verifiedEntries()
             return ReportSources(
-                records: set.records, entries: AuditLog.entries(of: contents.lines).entries,
-                verification: AuditLog.verify(
-                    lines: contents.lines, genesisHash: store.audit.genesisHash, tornTail: contents.tornTail),
+                records: set.records, entries: audit.entries, verification: audit.verification,
                 store: AuditReport.StoreFacts(
                     id: store.storeId, path: store.root, snapshots: set.records.count,
                     bytes: Dictionary(set.records.map { ($0.bundleSha256, $0.bundleSize) }, uniquingKeysWith: max)

@@ -47,7 +47,7 @@ package enum ScheduledRuns {
 
     /// Classifies each expected run.
     /// - Parameters:
-    ///   - expected: the schedule's times, as ``expected(by:in:from:to:firstCapture:grace:)``
+    ///   - expected: the schedule's times, as ``expected(by:in:from:to:firstAttempt:grace:)``
     ///     gives them; any order.
     ///   - captures: (id, created) of the node's regular captures (not `pre-restore` ones), any
     ///     order.
@@ -88,31 +88,33 @@ package enum ScheduledRuns {
 
     /// The runs a node's schedule expected between `from` and `to`.
     ///
-    /// The window begins at the later of `from` and the run the node's first capture answered
+    /// The window begins at the later of `from` and the run the node's first attempt answered
     /// (the last expected time at most ``earliness`` after it and less than `grace` before it;
     /// the capture itself when there is none): a node does not miss runs before it was ever
     /// backed up. It ends at `to - grace` (a run still within its grace is not missed yet).
     /// - Parameters:
     ///   - schedule: the policy's schedule.
     ///   - timeZone: the zone cron runs in.
-    ///   - firstCapture: when the node's first regular capture was created; nil (never
-    ///     captured) expects nothing.
+    ///   - firstAttempt: when the node's first capture was made or its first run failed
+    ///     (a node whose every run failed has failed runs, not none); nil (never
+    ///     tried) expects nothing.
     /// - Returns: the times in [max(from, start), to − grace), ascending.
     package static func expected(
-        by schedule: CronSchedule, in timeZone: TimeZone, from: Date, to: Date, firstCapture: Date?,
+        by schedule: CronSchedule, in timeZone: TimeZone, from: Date, to: Date, firstAttempt: Date?,
         grace: TimeInterval = defaultGrace
     ) -> [Date] {
-        guard let firstCapture else { return [] }
+        guard let firstAttempt else { return [] }
         let answered = schedule.occurrences(
-            from: firstCapture.addingTimeInterval(-grace), to: firstCapture.addingTimeInterval(earliness + 0.001),
+            from: firstAttempt.addingTimeInterval(-grace), to: firstAttempt.addingTimeInterval(earliness + 0.001),
             in: timeZone
         ).last
         return schedule.occurrences(
-            from: max(from, answered ?? firstCapture), to: to.addingTimeInterval(-grace), in: timeZone)
+            from: max(from, answered ?? firstAttempt), to: to.addingTimeInterval(-grace), in: timeZone)
     }
 
-    /// A node's expected runs between `from` and `to`, classified: ``expected(by:in:from:to:firstCapture:grace:)``
-    /// with the node's earliest capture, then ``classify(expected:captures:failures:grace:)``.
+    /// A node's expected runs between `from` and `to`, classified: ``expected(by:in:from:to:firstAttempt:grace:)``
+    /// from the node's first attempt (capture or failure), then
+    /// ``classify(expected:captures:failures:grace:)``.
     /// - Parameters:
     ///   - captures: (id, created) of the node's regular captures, any order.
     ///   - failures: times of failed `create` runs that touched the node.
@@ -121,7 +123,8 @@ package enum ScheduledRuns {
         captures: [(id: String, created: Date)], failures: [Date], grace: TimeInterval = defaultGrace
     ) -> [ScheduledRun] {
         let expected = expected(
-            by: schedule, in: timeZone, from: from, to: to, firstCapture: captures.map(\.created).min(), grace: grace)
+            by: schedule, in: timeZone, from: from, to: to, firstAttempt: (captures.map(\.created) + failures).min(),
+            grace: grace)
         return classify(expected: expected, captures: captures, failures: failures, grace: grace)
     }
 }

@@ -53,7 +53,9 @@ extension AuditReport {
         func inPeriod(_ date: Date) -> Bool { (period.since.map { date >= $0 } ?? true) && date <= period.until }
         func forNode(_ nodes: [String]) -> Bool { period.node.map { nodes.isEmpty || nodes.contains($0) } ?? true }
         let records = sources.records.filter { period.node == nil || $0.node == period.node }
-        let shown = records.filter { inPeriod($0.created) }.sorted { ($0.created, $0.id) < ($1.created, $1.id) }
+        // Every snapshot of the store, oldest first: a bundle's bytes count for the first to use it.
+        let chronological = sources.records.sorted { ($0.created, $0.id) < ($1.created, $1.id) }
+        let shown = chronological.filter { (period.node == nil || $0.node == period.node) && inPeriod($0.created) }
         let entries = sources.entries.filter { inPeriod($0.time) && forNode($0.nodes) }
         let nodeNames = Set(records.map(\.node)).union(sources.states.keys).filter { name in
             period.node.map { $0 == name } ?? true
@@ -71,8 +73,8 @@ extension AuditReport {
                     freshnessWarnSeconds: policy.freshnessWarn,
                     freshnessCritSeconds: policy.freshnessCrit)
             },
-            nodes: nodes, snapshots: marks(shown, all: sources.records), events: events(entries),
-            sizes: sizes(shown, all: sources.records),
+            nodes: nodes, snapshots: marks(shown, all: chronological), events: events(entries),
+            sizes: sizes(shown, all: chronological),
             restores: sources.restores.filter { restore in
                 // A restore whose journal cannot be read is always shown: it may be any node's.
                 restore.phase == "unreadable"
@@ -124,15 +126,11 @@ extension AuditReport {
             mine.map { (id: $0.id, created: $0.created) }
             + remembered.map { (id: $0.snapshots.first ?? "audit entry \($0.seq)", created: began($0)) }
         let failures = creates.filter { !madeOne($0) && !$0.snapshots.contains(where: held.contains) }.map(began)
-        // Runs are expected from the first attempt, kept or failed: a node whose every run
-        // failed has missed them all. They are judged up to the period's end, or an hour
-        // (the grace) before now.
-        let grace = ScheduledRuns.defaultGrace
-        let first = (captures.map(\.created) + failures).min()
-        let expected = ScheduledRuns.expected(
-            by: schedule, in: sources.scheduleZone, from: period.since ?? .distantPast,
-            to: min(period.until.addingTimeInterval(grace), now), firstCapture: first, grace: grace)
-        let runs = ScheduledRuns.classify(expected: expected, captures: captures, failures: failures, grace: grace)
+        // Runs are judged up to the period's end, or an hour (the grace) before now.
+        let runs = ScheduledRuns.runs(
+            of: schedule, in: sources.scheduleZone, from: period.since ?? .distantPast,
+            to: min(period.until.addingTimeInterval(ScheduledRuns.defaultGrace), now), captures: captures,
+            failures: failures)
         row.expectedRuns = runs.count
         row.missedRuns = runs.filter { $0.outcome == .missed }.count
         row.failedRuns = runs.filter { $0.outcome == .failed }.count
@@ -142,11 +140,11 @@ extension AuditReport {
         return row
     }
 
-    /// Marks of `shown`; a bundle's bytes are new the first time any snapshot of the store uses it.
+    /// Marks of `shown`; a bundle's bytes are new the first time any snapshot of the store
+    /// (`all`, oldest first) uses it.
     private static func marks(_ shown: [SnapshotRecord], all: [SnapshotRecord]) -> [SnapshotMark] {
         var firstUse: [String: String] = [:]
-        for record in all.sorted(by: { ($0.created, $0.id) < ($1.created, $1.id) })
-        where firstUse[record.bundleSha256] == nil {
+        for record in all where firstUse[record.bundleSha256] == nil {
             firstUse[record.bundleSha256] = record.id
         }
         return shown.map { record in
@@ -160,13 +158,13 @@ extension AuditReport {
     }
 
     /// The store's bytes after each snapshot in `shown`: every distinct bundle of the store's
-    /// snapshots taken by then.
+    /// snapshots (`all`, oldest first) taken by then.
     private static func sizes(_ shown: [SnapshotRecord], all: [SnapshotRecord]) -> [SizePoint] {
         var seen: Set<String> = []
         var bytes: Int64 = 0
         var points: [SizePoint] = []
         let first = shown.first.map { ($0.created, $0.id) }
-        for record in all.sorted(by: { ($0.created, $0.id) < ($1.created, $1.id) }) {
+        for record in all {
             if seen.insert(record.bundleSha256).inserted { bytes += record.bundleSize }
             if let first, (record.created, record.id) >= first,
                 shown.last.map({ record.created <= $0.created }) ?? false

@@ -35,7 +35,7 @@ package struct AuditLog: Sendable {
     /// Path of `audit.log`.
     package let path: String
     /// `prev_hash` of the first entry.
-    package let genesisHash: String
+    let genesisHash: String
 
     package init(path: String, storeId: String) {
         self.path = path
@@ -63,13 +63,7 @@ package struct AuditLog: Sendable {
     /// (``verify()`` says more) and the size of a torn tail.
     package func entries() throws -> (entries: [AuditEntry], damagedLines: [Int], tornTail: Int) {
         let contents = try read()
-        let (entries, damaged) = Self.entries(of: contents.lines)
-        return (entries, damaged, contents.tornTail)
-    }
-
-    /// The entries of `lines` that decode, and the line numbers of those that do not.
-    package static func entries(of lines: [ArraySlice<UInt8>]) -> (entries: [AuditEntry], damagedLines: [Int]) {
-        let decoded = lines.concurrentMap { line in
+        let decoded = contents.lines.concurrentMap { line in
             AuditEntry.fastDecode(line)
                 ?? (try? JSONCoding.decoder(for: AuditEntry.self).decode(AuditEntry.self, from: Data(line)))
         }
@@ -78,7 +72,7 @@ package struct AuditLog: Sendable {
         for (index, entry) in decoded.enumerated() {
             if let entry { entries.append(entry) } else { damaged.append(index + 1) }
         }
-        return (entries, damaged)
+        return (entries, damaged, contents.tornTail)
     }
 
     /// Appends one entry, durably. The caller holds the store lock.

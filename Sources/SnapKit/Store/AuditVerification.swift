@@ -29,9 +29,22 @@ extension AuditLog {
     ///
     /// Each line is decoded, re-encoded and hashed on its own, on every core; then the chain
     /// is walked in order, the first problem ending it.
-    package static func verify(lines: [ArraySlice<UInt8>], genesisHash: String, tornTail: Int = 0) -> AuditVerification
-    {
-        let checked = lines.concurrentMap(CheckedLine.init)
+    static func verify(lines: [ArraySlice<UInt8>], genesisHash: String, tornTail: Int = 0) -> AuditVerification {
+        walk(lines.concurrentMap(CheckedLine.init), genesisHash: genesisHash, tornTail: tornTail)
+    }
+
+    /// ``verify()`` and the entries that decode, from one read and one decode of each line
+    /// (`snap report` shows both).
+    package func verifiedEntries() throws -> (verification: AuditVerification, entries: [AuditEntry]) {
+        let contents = try read()
+        let checked = contents.lines.concurrentMap(CheckedLine.init)
+        return (
+            Self.walk(checked, genesisHash: genesisHash, tornTail: contents.tornTail), checked.compactMap(\.entry)
+        )
+    }
+
+    /// The chain over lines checked one by one, in order, the first problem ending it.
+    private static func walk(_ checked: [CheckedLine], genesisHash: String, tornTail: Int) -> AuditVerification {
         var previousHash = genesisHash
         var count = 0
         for (index, checkedLine) in checked.enumerated() {

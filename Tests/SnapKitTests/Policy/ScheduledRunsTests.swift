@@ -95,7 +95,7 @@ import Testing
         // The 01:00 run that the capture at 01:00:05 answered counts (and is met).
         #expect(
             ScheduledRuns.expected(
-                by: hourly, in: Self.utc, from: from, to: to, firstCapture: Self.date("2026-05-01T01:00:05Z"),
+                by: hourly, in: Self.utc, from: from, to: to, firstAttempt: Self.date("2026-05-01T01:00:05Z"),
                 grace: 3600)
                 == Self.dates([
                     "2026-05-01T01:00:00Z", "2026-05-01T02:00:00Z", "2026-05-01T03:00:00Z", "2026-05-01T04:00:00Z",
@@ -104,25 +104,25 @@ import Testing
         // between runs, more than the grace after the last, starts the window at itself.
         #expect(
             ScheduledRuns.expected(
-                by: hourly, in: Self.utc, from: from, to: to, firstCapture: Self.date("2026-05-01T01:59:30Z"),
+                by: hourly, in: Self.utc, from: from, to: to, firstAttempt: Self.date("2026-05-01T01:59:30Z"),
                 grace: 3600
             ).first == Self.date("2026-05-01T02:00:00Z"))
         #expect(
             ScheduledRuns.expected(
-                by: hourly, in: Self.utc, from: from, to: to, firstCapture: Self.date("2026-05-01T01:40:00Z"),
+                by: hourly, in: Self.utc, from: from, to: to, firstAttempt: Self.date("2026-05-01T01:40:00Z"),
                 grace: 1800
             ).first == Self.date("2026-05-01T02:00:00Z"))
         #expect(
             ScheduledRuns.expected(
-                by: hourly, in: Self.utc, from: from, to: to, firstCapture: Self.date("2026-04-01T00:00:00Z"),
+                by: hourly, in: Self.utc, from: from, to: to, firstAttempt: Self.date("2026-04-01T00:00:00Z"),
                 grace: 1800)
                 == Self.dates([
                     "2026-05-01T00:00:00Z", "2026-05-01T01:00:00Z", "2026-05-01T02:00:00Z", "2026-05-01T03:00:00Z",
                     "2026-05-01T04:00:00Z", "2026-05-01T05:00:00Z",
                 ]))
-        #expect(ScheduledRuns.expected(by: hourly, in: Self.utc, from: from, to: to, firstCapture: nil).isEmpty)
+        #expect(ScheduledRuns.expected(by: hourly, in: Self.utc, from: from, to: to, firstAttempt: nil).isEmpty)
         #expect(
-            ScheduledRuns.expected(by: hourly, in: Self.utc, from: from, to: to, firstCapture: to).isEmpty)
+            ScheduledRuns.expected(by: hourly, in: Self.utc, from: from, to: to, firstAttempt: to).isEmpty)
     }
 
     @Test func runsOfANodeFromItsFirstCapture() throws {
