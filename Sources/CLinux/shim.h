@@ -18,6 +18,10 @@ static inline int snap_start_writeback(int fd, long long offset, long long lengt
     return (int)syscall(SYS_sync_file_range, fd, offset, length, 2 /* SYNC_FILE_RANGE_WRITE */);
 }
 
+// open(2)'s O_TMPFILE (__O_TMPFILE | O_DIRECTORY on Linux): an unnamed file in a directory,
+// gone when its descriptor closes, also when the process is killed.
+static const int SNAP_O_TMPFILE = 020000000 | 0200000;
+
 // Asks for the cache line at `address` ahead of a read the CPU cannot predict.
 static inline void snap_prefetch(const void *address) {
     __builtin_prefetch(address);

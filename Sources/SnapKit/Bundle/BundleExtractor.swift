@@ -16,6 +16,7 @@ package enum BundleExtractor {
     /// - Parameters:
     ///   - bundlePath: the `.tar.zst` (or `.tar.zst.age`) to read.
     ///   - keys: what opens it when it is encrypted.
+    ///   - reference: its base's tar, when it is a delta bundle.
     ///   - expected: what each entry must be; anything else is refused.
     ///   - target: an existing directory, normally empty and private to this call.
     ///   - select: maps a bundle path to a path under `target`, or `nil` to skip the entry.
@@ -26,8 +27,8 @@ package enum BundleExtractor {
     ///   signal came; the caller discards `target`.
     @discardableResult
     package static func extract(
-        bundlePath: String, keys: BundleKeys, expected: ExpectedContent, into target: String,
-        select: (String) -> String? = { $0 }
+        bundlePath: String, keys: BundleKeys, reference: DeltaReference? = nil, expected: ExpectedContent,
+        into target: String, select: (String) -> String? = { $0 }
     ) throws -> (sha256: String, size: Int64) {
         let root = open(target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         if root < 0 { throw SystemError("open directory", target, .last) }
@@ -38,7 +39,7 @@ package enum BundleExtractor {
         guard budget.declared <= available else {
             throw BundleError.insufficientSpace(target: target, needed: budget.declared, available: available)
         }
-        let reader = try BundleReader(path: bundlePath, keys: keys)
+        let reader = try BundleReader(path: bundlePath, keys: keys, reference: reference)
         let parents = OpenDirectory(root: root)
         var directories: [(path: [String], entry: BundleEntry)] = []
         var links: Set<String> = []

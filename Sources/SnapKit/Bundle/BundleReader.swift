@@ -35,10 +35,10 @@ package final class BundleReader {
     package let path: String
 
     /// Opens the bundle at `path`; one named `.tar.zst.age` is decrypted with the identities
-    /// of `keys` as it is read.
+    /// of `keys` as it is read, and a delta bundle is decoded against `reference`, its base.
     /// - Throws: ``SystemError`` when it cannot be opened, ``BundleError`` when libarchive
     ///   refuses it, ``BundleKeyError`` when it is encrypted and no identity is usable.
-    package init(path: String, keys: BundleKeys = .none) throws {
+    package init(path: String, keys: BundleKeys = .none, reference: DeltaReference? = nil) throws {
         let decryptor = BundleName.isEncrypted(path) ? AgeDecryptor(identities: try keys.identities(toOpen: path)) : nil
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw SystemError("open bundle", path, .last) }
@@ -50,7 +50,7 @@ package final class BundleReader {
         self.path = path
         do {
             self.source = try DecompressingSource(
-                fd: fd, path: path, decryptor: decryptor, identityPath: keys.identityPath)
+                fd: fd, path: path, decryptor: decryptor, identityPath: keys.identityPath, reference: reference)
         } catch {
             close(fd)
             archive_read_free(archive)

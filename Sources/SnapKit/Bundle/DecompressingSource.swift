@@ -8,7 +8,8 @@ import Glibc
 /// decompresses them, and hands the tar stream over in blocks through a small bounded queue.
 ///
 /// Memory stays fixed whatever the bundle's size: four 1 MiB blocks in flight, one input
-/// buffer, and the zstd window (at most 128 MiB for a hostile bundle, 2–8 MiB for snap's).
+/// buffer, and the zstd window (at most 128 MiB for a hostile bundle, 2–8 MiB for snap's,
+/// one frame's 1 MiB for a delta, whose base the caller holds).
 /// All state shared between the two threads is guarded by `condition`.
 final class DecompressingSource: @unchecked Sendable {
     private struct Block {
@@ -37,13 +38,17 @@ final class DecompressingSource: @unchecked Sendable {
     /// - Parameters:
     ///   - decryptor: opens an encrypted bundle; nil for a plain one.
     ///   - identityPath: the identity file the decryptor holds, for messages.
-    init(fd: Int32, path: String, decryptor: AgeDecryptor? = nil, identityPath: String? = nil) throws {
+    ///   - reference: the base tar of a delta bundle, which its frames are decoded against.
+    init(
+        fd: Int32, path: String, decryptor: AgeDecryptor? = nil, identityPath: String? = nil,
+        reference: DeltaReference? = nil
+    ) throws {
         self.fd = fd
         self.path = path
         self.decryptor = decryptor
         self.identityPath = identityPath
         self.spare = (0..<Self.blocksInFlight).map { _ in .allocate(byteCount: Self.blockSize, alignment: 64) }
-        let decompressor = try ZstdDecompressor()
+        let decompressor = try ZstdDecompressor(reference: reference)
         let thread = Thread { [self] in
             produce(decompressor)
             stopped.signal()

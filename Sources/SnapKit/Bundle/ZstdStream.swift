@@ -51,7 +51,7 @@ final class ZstdCompressor {
         while true {
             var sink = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
             let remaining = ZSTD_compressStream2(context, &sink, &source, directive)
-            if ZSTD_isError(remaining) != 0 { throw BundleError.badCompression("zstd: \(errorName(remaining))") }
+            if ZSTD_isError(remaining) != 0 { throw BundleError.badCompression("zstd: \(zstdErrorName(remaining))") }
             if sink.pos > 0 { try emit(UnsafeRawBufferPointer(rebasing: output[0..<sink.pos])) }
             let consumed = source.pos == source.size
             if end ? remaining == 0 : consumed && sink.pos < sink.size { return }
@@ -62,7 +62,7 @@ final class ZstdCompressor {
         let result = ZSTD_CCtx_setParameter(context, parameter, Int32(value))
         if ZSTD_isError(result) != 0 {
             throw BundleError.badCompression(
-                "zstd refused parameter \(parameter.rawValue)=\(value): \(errorName(result))")
+                "zstd refused parameter \(parameter.rawValue)=\(value): \(zstdErrorName(result))")
         }
     }
 }
@@ -71,6 +71,8 @@ final class ZstdCompressor {
 /// another, it is only ever used by one thread at a time.
 final class ZstdDecompressor: @unchecked Sendable {
     private let context: OpaquePointer
+    /// The base a delta bundle's frames are decoded against; kept alive with the context.
+    private let reference: DeltaReference?
     /// Whether the last frame seen has ended; a stream that stops while this is false is
     /// truncated.
     private(set) var atFrameEnd = true
@@ -79,13 +81,18 @@ final class ZstdDecompressor: @unchecked Sendable {
     /// more is refused rather than allowed to claim memory.
     static let windowLogMax: Int32 = 27
 
-    init() throws {
+    /// - Parameter reference: the base every frame is decoded against, for a delta bundle.
+    init(reference: DeltaReference? = nil) throws {
         guard let context = ZSTD_createDCtx() else { throw BundleError.badCompression("zstd: out of memory") }
         self.context = context
-        let result = ZSTD_DCtx_setParameter(context, ZSTD_d_windowLogMax, Self.windowLogMax)
+        self.reference = reference
+        var result = ZSTD_DCtx_setParameter(context, ZSTD_d_windowLogMax, Self.windowLogMax)
+        if ZSTD_isError(result) == 0, let reference {
+            result = ZSTD_DCtx_refDDict(context, try reference.dictionaryForDecoding())
+        }
         if ZSTD_isError(result) != 0 {
             ZSTD_freeDCtx(context)
-            throw BundleError.badCompression("zstd: \(errorName(result))")
+            throw BundleError.badCompression("zstd: \(zstdErrorName(result))")
         }
     }
 
@@ -97,7 +104,7 @@ final class ZstdDecompressor: @unchecked Sendable {
     func decompress(_ input: inout ZSTD_inBuffer, into output: inout ZSTD_outBuffer) -> String? {
         let (consumed, produced) = (input.pos, output.pos)
         let result = ZSTD_decompressStream(context, &output, &input)
-        if ZSTD_isError(result) != 0 { return errorName(result) }
+        if ZSTD_isError(result) != 0 { return zstdErrorName(result) }
         // A call that moved nothing (an output buffer filled exactly at a frame's end,
         // then handed back) returns the next frame's header size: not a frame begun.
         if result == 0 {
@@ -109,6 +116,6 @@ final class ZstdDecompressor: @unchecked Sendable {
     }
 }
 
-private func errorName(_ code: Int) -> String {
+func zstdErrorName(_ code: Int) -> String {
     String(cString: ZSTD_getErrorName(code))
 }

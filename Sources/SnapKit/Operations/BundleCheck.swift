@@ -27,7 +27,11 @@ package struct BundleCheck: Sendable {
     /// Reads the bundle of `record` in `store`, with the store's copy of its manifest. An
     /// encrypted bundle is opened with the store's identity; without one it is checked as far
     /// as that goes (``runSealed(_:in:)``), unless `contentRequired`, which sets ``keyError``.
-    package static func run(_ record: SnapshotRecord, in store: Store, contentRequired: Bool = false) -> BundleCheck {
+    /// A delta is read against its base, decoded from the chain (of `records`, else the
+    /// store's): a base that is gone or damaged is a problem of this snapshot too.
+    package static func run(
+        _ record: SnapshotRecord, in store: Store, records: [SnapshotRecord]? = nil, contentRequired: Bool = false
+    ) -> BundleCheck {
         let copyPath = store.manifestPath(record.bundleSha256)
         let path = store.bundlePath(of: record)
         if let encryption = record.encryption, store.keys.identityPath == nil {
@@ -38,7 +42,23 @@ package struct BundleCheck: Sendable {
             }
             return check
         }
-        var check = run(path: path, storedManifest: try? FileOps.readFile(copyPath), keys: store.keys)
+        var reference: DeltaReference?
+        if record.deltaBase != nil {
+            do {
+                reference = try store.deltaReference(
+                    for: record, in: records ?? store.loadRecords(.withoutTables).records)
+            } catch let error as BundleKeyError {
+                let digest = try? FileOps.sha256(ofFile: path)
+                var check = BundleCheck(path: path, sha256: digest?.sha256, size: digest?.size, problems: [])
+                check.keyError = error.naming(recipients: record.encryption?.recipients ?? [])
+                return check
+            } catch {
+                let digest = try? FileOps.sha256(ofFile: path)
+                return BundleCheck(path: path, sha256: digest?.sha256, size: digest?.size, problems: ["\(error)"])
+            }
+        }
+        var check = run(
+            path: path, storedManifest: try? FileOps.readFile(copyPath), keys: store.keys, reference: reference)
         if let problem = check.manifestCopyProblem {
             check.manifestCopyProblem = "\(copyPath): \(problem)"
         }
@@ -61,7 +81,9 @@ package struct BundleCheck: Sendable {
     /// An entry is only decompressed up to what the store's manifest promises for it (an
     /// entry it does not list is not decompressed at all), so a bundle crafted to unpack to
     /// far more than it holds is reported, not inflated into memory.
-    package static func run(path: String, storedManifest: [UInt8]?, keys: BundleKeys = .none) -> BundleCheck {
+    package static func run(
+        path: String, storedManifest: [UInt8]?, keys: BundleKeys = .none, reference: DeltaReference? = nil
+    ) -> BundleCheck {
         guard FileOps.exists(path) else {
             return BundleCheck(path: path, problems: ["bundle \(path) is missing"])
         }
@@ -73,7 +95,7 @@ package struct BundleCheck: Sendable {
         var problems: [String] = []
         var digest: (sha256: String, size: Int64)?
         do {
-            let reader = try BundleReader(path: path, keys: keys)
+            let reader = try BundleReader(path: path, keys: keys, reference: reference)
             while let entry = try reader.next() {
                 if case .file = entry.kind, entry.size > limits.limit(for: entry.path) {
                     if entry.path == BundleBuilder.manifestPath || entry.path == BundleBuilder.checksumsPath {

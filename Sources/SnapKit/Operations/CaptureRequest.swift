@@ -11,6 +11,8 @@ package struct CaptureRequest: Sendable {
     package var cluster: String?
     package var partner: String?
     package var compression: CompressionSettings
+    /// How captures chain as delta bundles (the policy's `delta:`); nil: a whole bundle.
+    package var delta: DeltaSettings?
     /// Table summary parsed from the dump, when there is one.
     package var tables: [TableSummary]?
     /// The manager's host, as the record names it (default: this machine).

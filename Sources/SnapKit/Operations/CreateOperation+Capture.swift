@@ -6,6 +6,8 @@ extension CreateOperation {
         var options: CreateOptions
         var session: Session
         var compression: CompressionSettings
+        /// The policy's `delta:`.
+        var delta: DeltaSettings?
         /// How live managers are captured.
         var mode: SnapshotRecord.CaptureMode.Requested
         var verify: Bool
@@ -22,6 +24,7 @@ extension CreateOperation {
             // Read as a live capture reads its own dump: a damaged one is refused now, not
             // found by a restore, and the record gets the table summary `diff` compares.
             request.summarizesDump = true
+            request.delta = delta
             request.requiresMnesiaSchema = !options.allowIncomplete
             let record = try SnapshotRecorder.record(request, in: locked)
             facts.snapshots = [record.id]
@@ -55,7 +58,7 @@ extension CreateOperation {
                 }
                 do {
                     let capture = LiveCapture(
-                        store: locked, host: try session.host(manager), compression: compression)
+                        store: locked, host: try session.host(manager), compression: compression, delta: delta)
                     records.append(
                         try capture.capture(
                             mode: mode, tags: options.tags, note: options.note, cluster: session.config?.cluster,

@@ -73,7 +73,8 @@ package enum CreateOperation {
             session.invocation.warn("\(error); the new snapshots are written all the same")
         }
         let capture = Capture(
-            options: options, session: session, compression: compression, mode: options.mode ?? policy?.mode ?? .auto,
+            options: options, session: session, compression: compression, delta: policy?.delta,
+            mode: options.mode ?? policy?.mode ?? .auto,
             verify: options.verify ?? (policy?.verifyAfterCreate == true))
         let records: [SnapshotRecord]
         do {

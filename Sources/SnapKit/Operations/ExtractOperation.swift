@@ -26,6 +26,9 @@ package enum ExtractOperation {
         let bundle = store.bundlePath(of: record)
         guard FileOps.exists(bundle) else { throw StoreError.missingBundle(snapshot: record.id, path: bundle) }
         let (manifest, manifestBytes) = try DamageFound.said { try store.manifest(for: record) }
+        let reference = try record.deltaBase.flatMap { _ in
+            try store.deltaReference(for: record, in: store.loadRecords(.withoutTables).records)
+        }
         let absolute = target.hasPrefix("/") ? target : FileManager.default.currentDirectoryPath + "/" + target
         let parent = FileOps.parent(of: absolute)
         let staging = parent + "/.snap-extract-" + FileOps.randomHex(bytes: 6)
@@ -33,7 +36,7 @@ package enum ExtractOperation {
         do {
             let digest = try BundleKeyError.sayingDamage(of: bundle, recorded: record.bundleSha256) {
                 try BundleExtractor.extract(
-                    bundlePath: bundle, keys: store.keys,
+                    bundlePath: bundle, keys: store.keys, reference: reference,
                     expected: ExpectedContent(manifest: manifest, manifestBytes: manifestBytes), into: staging)
             }
             guard digest.sha256 == record.bundleSha256 else {

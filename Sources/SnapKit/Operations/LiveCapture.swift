@@ -11,11 +11,16 @@ package struct LiveCapture {
     /// The manager captured, reached only through this seam.
     package var host: any ManagerHost
     package var compression: CompressionSettings
+    /// The policy's `delta:`; nil writes whole bundles.
+    package var delta: DeltaSettings?
 
-    package init(store: LockedStore, host: any ManagerHost, compression: CompressionSettings) {
+    package init(
+        store: LockedStore, host: any ManagerHost, compression: CompressionSettings, delta: DeltaSettings? = nil
+    ) {
         self.store = store
         self.host = host
         self.compression = compression
+        self.delta = delta
     }
 
     var logger: Logger { store.logger }
@@ -46,6 +51,7 @@ package struct LiveCapture {
             node: node.name, bundler: LocalBundler(BundleSources(mnesiaDirectory: nil)), mode: recorded, tags: tags,
             note: note, role: node.role, cluster: node.cluster ?? cluster, partner: node.partner,
             compression: compression)
+        request.delta = delta
         request.nodename = node.nodename
         request.host = host.hostName
         request.requiresMnesiaSchema = requiresMnesiaSchema

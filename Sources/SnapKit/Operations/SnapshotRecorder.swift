@@ -63,8 +63,8 @@ package enum SnapshotRecorder {
             }
             return try record(
                 request, bundle: (newest.bundleSha256, newest.bundleSize, newest.encryption),
-                manifest: stored.manifest, deduplicated: true, signature: signature, in: locked, existing: existing,
-                now: now)
+                manifest: stored.manifest, deduplicated: true, signature: signature, sharing: newest, in: locked,
+                existing: existing, now: now)
         }
         var request = request
         // The dump is read for its summary while the bundle is compressed, and waited for
@@ -73,7 +73,7 @@ package enum SnapshotRecorder {
         let dumpSummary =
             request.summarizesDump
             ? BackgroundWork(name: "snap-dump-summary") { [sources = request.sources] in try sources.tables() } : nil
-        let built: BuiltBundle
+        var built: BuiltBundle
         do {
             built = try scanned.build(
                 in: store.bundlesDirectory, compression: request.compression, recipients: store.keys.recipients)
@@ -96,14 +96,28 @@ package enum SnapshotRecorder {
             logger.info("content unchanged since \(newest.id); reusing its bundle")
             return try record(
                 request, bundle: (newest.bundleSha256, newest.bundleSize, newest.encryption),
-                manifest: built.manifest, deduplicated: true, signature: signature, in: locked, existing: existing,
-                now: now)
+                manifest: built.manifest, deduplicated: true, signature: signature, sharing: newest, in: locked,
+                existing: existing, now: now)
+        }
+        // With `delta:`, the whole bundle is written again as a delta of the node's newest
+        // snapshot when the chain allows (and stays whole otherwise).
+        var delta: (base: SnapshotRecord.DeltaBase, tar: (sha256: String, size: Int64))?
+        if let settings = request.delta, let base = existing.newest(of: request.node), sealedAsNew(base),
+            let written = Self.delta(
+                of: built, base: base, settings: settings, records: existing.records,
+                level: request.compression.level, in: store, logger: logger)
+        {
+            unlink(built.temporaryPath)
+            built = written.bundle
+            delta = (written.base, written.tar)
         }
         let encrypted = built.encryption != nil
         if isIntact(built.sha256, encrypted: encrypted) {
             return try record(
                 request, bundle: (built.sha256, built.size, built.encryption), manifest: built.manifest,
-                deduplicated: true, signature: signature, in: locked, existing: existing, now: now)
+                deduplicated: true, signature: signature,
+                sharing: existing.records.first { $0.bundleSha256 == built.sha256 }, delta: delta, in: locked,
+                existing: existing, now: now)
         }
         let bundlePath = store.bundlePath(built.sha256, encrypted: encrypted)
         let manifestPath = store.manifestPath(built.sha256)
@@ -122,7 +136,7 @@ package enum SnapshotRecorder {
             }
             let saved = try record(
                 request, bundle: (built.sha256, built.size, built.encryption), manifest: built.manifest,
-                deduplicated: false, signature: signature, in: locked, existing: existing, now: now)
+                deduplicated: false, signature: signature, delta: delta, in: locked, existing: existing, now: now)
             unlink(store.pendingPath(built.sha256))
             return saved
         } catch {
@@ -148,8 +162,9 @@ package enum SnapshotRecorder {
 
     private static func record(
         _ request: CaptureRequest, bundle: (sha256: String, size: Int64, encryption: BundleEncryption?),
-        manifest: BundleManifest,
-        deduplicated: Bool, signature: String?, in locked: LockedStore, existing: RecordSet, now: Date
+        manifest: BundleManifest, deduplicated: Bool, signature: String?, sharing: SnapshotRecord? = nil,
+        delta: (base: SnapshotRecord.DeltaBase, tar: (sha256: String, size: Int64))? = nil, in locked: LockedStore,
+        existing: RecordSet, now: Date
     ) throws -> SnapshotRecord {
         let store = locked.store
         let info = try locked.info()
@@ -179,6 +194,10 @@ package enum SnapshotRecorder {
         record.downtimeSeconds = request.downtimeSeconds
         record.coordinator = ToolInfo.host
         record.encryption = bundle.encryption
+        // A reused bundle keeps the base it is a delta of.
+        record.deltaBase = sharing?.deltaBase ?? delta?.base
+        record.tarSha256 = sharing?.tarSha256 ?? delta?.tar.sha256
+        record.tarSize = sharing?.tarSize ?? delta?.tar.size
         try locked.save(record)
         var updated = info
         updated.lastVersion = version

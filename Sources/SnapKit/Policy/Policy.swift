@@ -34,10 +34,12 @@ package struct Policy: Sendable, Equatable {
     var hookTimeout: Double = 60
     /// Copies off site, and their retention.
     package var offsite: OffsitePolicy?
+    /// Delta bundles (`delta: {max_chain, max_ratio}`); nil: every capture a whole bundle.
+    package var delta: DeltaSettings?
 
     static let topKeys = [
         "mode", "compression", "keep", "timezone", "schedule", "verify_after_create", "verify_load", "freshness",
-        "hooks", "offsite",
+        "hooks", "offsite", "delta",
     ]
     static let hookKeys = ["before_create", "after_create", "on_failure", "timeout"]
     static let keepKeys = ["last", "hourly", "daily", "weekly", "monthly", "yearly", "within", "pre_restore"]
@@ -123,6 +125,8 @@ package struct Policy: Sendable, Equatable {
                 policy.keep = try keepRules(value, path: path, parent: name, line: line)
             case "offsite":
                 policy.offsite = try OffsitePolicy.parse(value, path: path, line: line)
+            case "delta":
+                policy.delta = try deltaSettings(value, path: path)
             case "timezone":
                 guard let zone = value.string.flatMap(TimeZone.init(identifier:)) else {
                     throw fail("must be an IANA time zone name such as UTC or Europe/Berlin")
@@ -183,6 +187,29 @@ package struct Policy: Sendable, Equatable {
                 path: path, line: nil, key: "keep", detail: "is missing: a policy must say what to keep")
         }
         return policy
+    }
+
+    /// Reads the `delta:` mapping; what it leaves out takes ``DeltaSettings/standard``'s value.
+    static func deltaSettings(_ value: Node, path: String) throws -> DeltaSettings {
+        var settings = DeltaSettings.standard
+        for (key, field) in try submapping(value, allowed: ["max_chain", "max_ratio"], path: path, parent: "delta") {
+            if key == "max_chain" {
+                guard let count = Int(field.text), (1...DeltaSettings.chainLimit).contains(count) else {
+                    throw PolicyError.invalid(
+                        path: path, line: field.line, key: "delta.max_chain",
+                        detail: "must be a whole number from 1 to \(DeltaSettings.chainLimit)")
+                }
+                settings.maxChain = count
+            } else {
+                guard let ratio = Double(field.text), ratio > 0, ratio <= 100 else {
+                    throw PolicyError.invalid(
+                        path: path, line: field.line, key: "delta.max_ratio",
+                        detail: "must be a number above 0 and at most 100, such as 1.0")
+                }
+                settings.maxRatio = ratio
+            }
+        }
+        return settings
     }
 
     /// Reads a `keep:` mapping (`parent` names it in errors).

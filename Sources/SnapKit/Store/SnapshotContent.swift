@@ -15,6 +15,8 @@ package struct BundleFile: Sendable {
     package var encryption: BundleEncryption?
     /// The keys that open it, when it is encrypted.
     package var keys: BundleKeys
+    /// Its base's tar, when it is a delta bundle: decoded from the store's chain.
+    package var reference: DeltaReference?
 
     package init(
         path: String, sha256: String, manifest: BundleManifest, manifestBytes: [UInt8],
@@ -33,12 +35,17 @@ package struct BundleFile: Sendable {
 }
 
 extension Store {
-    /// The bundle of `record` with its manifest.
+    /// The bundle of `record` with its manifest, and its base's tar when it is a delta.
+    /// - Throws: ``DeltaBaseError`` when a base it needs is gone or damaged.
     package func bundleFile(of record: SnapshotRecord) throws -> BundleFile {
         let (manifest, bytes) = try self.manifest(for: record)
-        return BundleFile(
+        var file = BundleFile(
             path: bundlePath(of: record), sha256: record.bundleSha256, manifest: manifest, manifestBytes: bytes,
             encryption: record.encryption, keys: keys)
+        if record.deltaBase != nil {
+            file.reference = try deltaReference(for: record, in: loadRecords(.withoutTables).records)
+        }
+        return file
     }
 }
 
@@ -62,7 +69,7 @@ package enum SnapshotContent {
     private static func extract(_ bundle: BundleFile, _ target: String, select: (String) -> String?) throws {
         let digest = try BundleKeyError.sayingDamage(of: bundle.path, recorded: bundle.sha256) {
             try BundleExtractor.extract(
-                bundlePath: bundle.path, keys: bundle.keys,
+                bundlePath: bundle.path, keys: bundle.keys, reference: bundle.reference,
                 expected: ExpectedContent(manifest: bundle.manifest, manifestBytes: bundle.manifestBytes),
                 into: target, select: select)
         }

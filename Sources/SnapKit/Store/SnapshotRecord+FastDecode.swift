@@ -23,6 +23,7 @@ extension SnapshotRecord {
         var verification: Verification?, tables: [TableSummary]?, ringHashes: RingHashes?, pinned: Bool?
         var nodename: String?, sourceSignature: String?, downtimeSeconds: Double?, coordinator: String?
         var copies: [OffsiteCopy]?, encryption: BundleEncryption?, load: LoadVerdict?, seal: String?
+        var deltaBase: DeltaBase?, tarSha256: String?, tarSize: Int?
 
         mutating func read(_ reader: inout JSONPullReader, key: String) -> Bool {
             switch key {
@@ -59,6 +60,9 @@ extension SnapshotRecord {
             case "encryption": return reader.null() || keep(Self.encryption(&reader), in: &encryption)
             case "load": return reader.null() || keep(Self.load(&reader, tables: readsTables), in: &load)
             case "seal": return reader.null() || keep(reader.string(), in: &seal)
+            case "delta_base": return reader.null() || keep(Self.deltaBase(&reader), in: &deltaBase)
+            case "tar_sha256": return reader.null() || keep(reader.string(), in: &tarSha256)
+            case "tar_size": return reader.null() || keep(reader.integer(), in: &tarSize)
             default: return reader.skipValue()
             }
         }
@@ -85,7 +89,24 @@ extension SnapshotRecord {
             record.encryption = encryption
             record.load = load
             record.seal = seal
+            record.deltaBase = deltaBase
+            record.tarSha256 = tarSha256
+            record.tarSize = tarSize.map(Int64.init)
             return record
+        }
+
+        private static func deltaBase(_ reader: inout JSONPullReader) -> DeltaBase? {
+            var snapshot: String?, version: Int?, tarSha256: String?
+            let read = reader.object { reader, key in
+                switch key {
+                case "snapshot": return keep(reader.string(), in: &snapshot)
+                case "version": return keep(reader.integer(), in: &version)
+                case "tar_sha256": return keep(reader.string(), in: &tarSha256)
+                default: return reader.skipValue()
+                }
+            }
+            guard read, let snapshot, let version, let tarSha256 else { return nil }
+            return DeltaBase(snapshot: snapshot, version: version, tarSha256: tarSha256)
         }
 
         private static func copies(_ reader: inout JSONPullReader) -> [OffsiteCopy]? {

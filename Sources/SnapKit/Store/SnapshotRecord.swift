@@ -71,6 +71,27 @@ package struct SnapshotRecord: Codable, Sendable, Equatable, SnakeCaseKeys {
         }
     }
 
+    /// The snapshot a delta bundle is encoded against: its bundle's payload is zstd frames
+    /// that `zstd -d --patch-from=BASE.tar` decodes, BASE.tar being that snapshot's tar.
+    package struct DeltaBase: Codable, Sendable, Equatable {
+        /// The base snapshot's id.
+        package var snapshot: String
+        /// The base snapshot's version, for people.
+        package var version: Int
+        /// SHA-256 of the base's uncompressed tar, checked whenever the base is decoded.
+        package var tarSha256: String
+
+        package init(snapshot: String, version: Int, tarSha256: String) {
+            self.snapshot = snapshot
+            self.version = version
+            self.tarSha256 = tarSha256
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case snapshot, version, tarSha256 = "tar_sha256"
+        }
+    }
+
     /// Random hex id; unique prefixes of 6 or more characters name it too.
     package var id: String
     /// Store-wide increasing number, given out under the lock.
@@ -138,6 +159,12 @@ package struct SnapshotRecord: Codable, Sendable, Equatable, SnakeCaseKeys {
     package var encryption: BundleEncryption?
     /// The last `verify --load` rehearsal, if any.
     package var load: LoadVerdict?
+    /// The base this snapshot's bundle is a delta of; nil for a whole bundle.
+    package var deltaBase: DeltaBase?
+    /// SHA-256 and size of the bundle's uncompressed tar, when snap has read it (a delta
+    /// create does; a delta's base names it too).
+    package var tarSha256: String?
+    package var tarSize: Int64?
     /// The record file's own checksum (``RecordSeal``), set when it is written.
     package var seal: String?
     /// True when the record was read without its ``tables`` (``Store/loadRecords(_:)``
@@ -178,6 +205,7 @@ package struct SnapshotRecord: Codable, Sendable, Equatable, SnakeCaseKeys {
         case hasDump = "has_dump", verification, tables, ringHashes = "ring_hashes", pinned, nodename
         case sourceSignature = "source_signature", downtimeSeconds = "downtime_seconds", coordinator, copies
         case encryption, load, seal
+        case deltaBase = "delta_base", tarSha256 = "tar_sha256", tarSize = "tar_size"
     }
 
     package init(

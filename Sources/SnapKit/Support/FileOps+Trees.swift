@@ -179,10 +179,15 @@ extension FileOps {
 }
 
 extension FileOps {
+    /// `$TMPDIR`, else /tmp.
+    static var temporaryBase: String {
+        ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+    }
+
     /// Makes a new private directory under `$TMPDIR` (else /tmp) named `<prefix>-XXXXXX`.
     /// - Throws: ``SystemError`` when it cannot be made.
     package static func makeTemporaryDirectory(prefix: String) throws -> String {
-        let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        let base = temporaryBase
         var template = Array("\(base)/\(prefix)-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw SystemError("create directory", base, .last) }
         return String(cString: made)

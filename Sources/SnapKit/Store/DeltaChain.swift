@@ -1,0 +1,102 @@
+import Foundation
+
+/// How a policy's captures chain as delta bundles (`delta: {max_chain, max_ratio}`).
+package struct DeltaSettings: Sendable, Equatable {
+    /// Deltas in a row after a whole bundle; the next capture is whole again.
+    package var maxChain: Int
+    /// A chain whose deltas' bytes would pass this many times its whole bundle's ends: the
+    /// capture is written whole instead.
+    package var maxRatio: Double
+
+    package init(maxChain: Int, maxRatio: Double) {
+        self.maxChain = maxChain
+        self.maxRatio = maxRatio
+    }
+
+    /// What `delta:` means when it leaves a key out.
+    package static let standard = DeltaSettings(maxChain: 24, maxRatio: 1.0)
+    /// The longest chain a policy may ask for.
+    static let chainLimit = 1000
+}
+
+/// A delta's base that cannot be used: gone, or damaged. Exit 4, as a damaged bundle.
+package struct DeltaBaseError: SnapFailure {
+    /// The snapshot whose content needs the base.
+    package var snapshot: String
+    /// The base (or the base's base...) at fault, as `v41 (id)`.
+    package var base: String
+    /// What is wrong with it.
+    package var detail: String
+
+    package var exitStatus: ExitStatus { .verificationFailed }
+    package var description: String {
+        "snapshot \(snapshot) is a delta that needs \(base), and \(detail); restore from another snapshot "
+            + "(\(Remedy.verifyAll) lists every one this breaks)"
+    }
+}
+
+extension Store {
+    /// The snapshots `record`'s bundle needs to be read, base first: a whole bundle, then
+    /// each delta up to `record`'s own base. Empty when `record` is a whole bundle.
+    /// - Throws: ``DeltaBaseError`` when a base's record is gone.
+    package func deltaChain(of record: SnapshotRecord, in records: [SnapshotRecord]) throws -> [SnapshotRecord] {
+        var chain: [SnapshotRecord] = []
+        var link = record
+        while let base = link.deltaBase {
+            guard
+                let found = records.first(where: { $0.id == base.snapshot })
+                    ?? records.first(where: { $0.tarSha256 == base.tarSha256 && $0.id != link.id })
+            else {
+                throw DeltaBaseError(
+                    snapshot: record.id, base: "v\(base.version) (\(base.snapshot))", detail: "its record is gone")
+            }
+            guard chain.count < DeltaSettings.chainLimit, !chain.contains(where: { $0.id == found.id }) else {
+                throw DeltaBaseError(
+                    snapshot: record.id, base: "v\(found.version) (\(found.id))", detail: "the chain loops")
+            }
+            chain.insert(found, at: 0)
+            link = found
+        }
+        return chain
+    }
+
+    /// Decodes `record`'s chain and returns its base's tar, checked link by link: each bundle
+    /// hashes to its record, and each decoded tar to the SHA-256 its dependent names. Nil
+    /// for a whole bundle.
+    /// - Throws: ``DeltaBaseError`` naming the first link that is gone or damaged.
+    package func deltaReference(for record: SnapshotRecord, in records: [SnapshotRecord]) throws -> DeltaReference? {
+        guard record.deltaBase != nil else { return nil }
+        let chain = try deltaChain(of: record, in: records)
+        var reference: DeltaReference?
+        for (index, link) in chain.enumerated() {
+            let named = "v\(link.version) (\(link.id))"
+            let expected = (chain.indices.contains(index + 1) ? chain[index + 1] : record).deltaBase?.tarSha256
+            let path = bundlePath(of: link)
+            guard FileOps.exists(path) else {
+                throw DeltaBaseError(snapshot: record.id, base: named, detail: "its bundle \(path) is missing")
+            }
+            do {
+                let digest = try BundleArchive.materialize(path, keys: keys, over: &reference)
+                guard digest.file.sha256 == link.bundleSha256 else {
+                    throw DeltaBaseError(
+                        snapshot: record.id, base: named,
+                        detail: "its bundle hashes to \(digest.file.sha256), not to its name")
+                }
+                guard digest.tar.sha256 == expected else {
+                    throw DeltaBaseError(
+                        snapshot: record.id, base: named,
+                        detail: "its content hashes to \(digest.tar.sha256), not \(expected ?? "?")")
+                }
+            } catch let error as DeltaBaseError {
+                throw error
+            } catch let error as BundleKeyError {
+                throw error
+            } catch let error as Interrupted {
+                throw error
+            } catch {
+                throw DeltaBaseError(snapshot: record.id, base: named, detail: "it is damaged: \(error)")
+            }
+        }
+        return reference
+    }
+}
