@@ -54,26 +54,19 @@ package enum BundleArchive {
         return Digest(file: file, tar: (hasher.finalizeHex(), size))
     }
 
-    /// Decodes the bundle's whole tar into memory, as the base of the next link of a chain:
-    /// `reference` goes in as this bundle's base (nil for a whole bundle) and comes out as
-    /// this bundle's tar. The tar goes through an unlinked temporary file under `$TMPDIR`
-    /// first, and the old reference is let go before the new one is read back, so two tars
-    /// are never in memory at once.
+    /// Decodes the bundle's whole tar into an unlinked temporary file under `$TMPDIR`, for
+    /// ``Spooled/load()`` to read into memory once the caller has let go of `reference` (the
+    /// base of this bundle, if a delta): two tars are never in memory at once.
     /// - Throws: ``BundleError/tooLarge(path:limit:)`` when the tar passes
-    ///   ``DeltaReference/maxBytes``; as ``stream(_:keys:reference:to:)``. `reference` is
-    ///   nil after a failure.
-    package static func materialize(_ path: String, keys: BundleKeys, over reference: inout DeltaReference?) throws
-        -> Digest
-    {
+    ///   ``DeltaReference/maxBytes``; as ``stream(_:keys:reference:to:)``.
+    package static func spool(_ path: String, keys: BundleKeys, reference: DeltaReference?) throws -> Spooled {
         let directory = FileOps.temporaryBase
         let fd = open(directory, SNAP_O_TMPFILE | O_RDWR | O_CLOEXEC, 0o600)
         if fd < 0 { throw SystemError("create temporary file in", directory, .last) }
-        defer { close(fd) }
+        let spooled = Spooled(fd: fd, path: path)
         let limit = Int64(DeltaReference.maxBytes + DeltaReference.frameBytes)
         var written: Int64 = 0
-        let base = reference
-        reference = nil
-        let digest = try stream(path, keys: keys, reference: base) { chunk in
+        spooled.digest = try stream(path, keys: keys, reference: reference) { chunk in
             written += Int64(chunk.count)
             guard written <= limit else { throw BundleError.tooLarge(path: path, limit: limit) }
             var offset = 0
@@ -84,12 +77,30 @@ package enum BundleArchive {
                 offset += count
             }
         }
-        withExtendedLifetime(base) {}
-        let loaded = try DeltaReference.read(fd, size: Int(digest.tar.size), path: path)
-        guard loaded.sha256 == digest.tar.sha256 else {
-            throw SystemError("read back", directory + " (temporary file)", .ioError)
+        return spooled
+    }
+
+    /// A bundle's tar in an unlinked temporary file (closed, and so gone, with this value).
+    package final class Spooled {
+        private let fd: Int32
+        private let path: String
+        /// What reading the bundle found.
+        package fileprivate(set) var digest = Digest(file: ("", 0), tar: ("", 0))
+
+        fileprivate init(fd: Int32, path: String) {
+            self.fd = fd
+            self.path = path
         }
-        reference = loaded
-        return digest
+
+        deinit { close(fd) }
+
+        /// The tar, read into memory as a delta's base and checked against its digest.
+        package func load() throws -> DeltaReference {
+            let loaded = try DeltaReference.read(fd, size: Int(digest.tar.size), path: path)
+            guard loaded.sha256 == digest.tar.sha256 else {
+                throw SystemError("read back", FileOps.temporaryBase + " (temporary file)", .ioError)
+            }
+            return loaded
+        }
     }
 }

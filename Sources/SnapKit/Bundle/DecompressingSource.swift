@@ -30,6 +30,9 @@ final class DecompressingSource: @unchecked Sendable {
     private var cancelled = false
     private var failure: (any Error)?
     private var digest: (sha256: String, size: Int64)?
+    /// The reading thread's decompressor; let go in ``close()``, so that a delta's base is
+    /// freed when the caller lets go of it, whenever the thread object itself goes.
+    private var decompressor: ZstdDecompressor?
 
     private static let blockSize = 1 << 20
     private static let blocksInFlight = 4
@@ -49,8 +52,9 @@ final class DecompressingSource: @unchecked Sendable {
         self.identityPath = identityPath
         self.spare = (0..<Self.blocksInFlight).map { _ in .allocate(byteCount: Self.blockSize, alignment: 64) }
         let decompressor = try ZstdDecompressor(reference: reference)
+        self.decompressor = decompressor
         let thread = Thread { [self] in
-            produce(decompressor)
+            produce()
             stopped.signal()
         }
         thread.name = "snap-bundle-reader"
@@ -102,6 +106,7 @@ final class DecompressingSource: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
         stopped.wait()
+        decompressor = nil
         Glibc.close(fd)
         for buffer in spare { buffer.deallocate() }
         for block in ready { block.buffer.deallocate() }
@@ -113,7 +118,8 @@ final class DecompressingSource: @unchecked Sendable {
 
     // MARK: The reading thread
 
-    private func produce(_ decompressor: ZstdDecompressor) {
+    private func produce() {
+        guard let decompressor else { return }
         let input = UnsafeMutableRawBufferPointer.allocate(byteCount: max(ZSTD_DStreamInSize(), 1 << 20), alignment: 64)
         defer { input.deallocate() }
         var hasher = SHA256()

@@ -10,7 +10,12 @@ enum BundleFetch {
     @discardableResult
     static func ensure(_ records: [SnapshotRecord], in locked: LockedStore, session: Session) throws -> Int {
         var byRemote: [String: Set<String>] = [:]
-        for record in records {
+        // A delta is read against its bases: theirs come too.
+        let all = try? locked.store.loadRecords(.withoutTables).records
+        let needed = records.flatMap { record in
+            (record.deltaBase == nil ? [] : (try? locked.store.deltaChain(of: record, in: all ?? [])) ?? []) + [record]
+        }
+        for record in needed {
             if let remote = locked.store.remoteHolding(record) {
                 byRemote[remote, default: []].insert(RemoteLayout.bundle(of: record))
             }

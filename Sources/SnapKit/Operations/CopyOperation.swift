@@ -41,6 +41,13 @@ package enum CopyOperation {
                     !named[..<index].contains { $0.id == record.id }
                 }.map(\.element)
             }
+            // A delta is of no use there without its bases: they go along.
+            for record in chosen where record.deltaBase != nil {
+                for base in (try? store.deltaChain(of: record, in: set.records)) ?? []
+                where !chosen.contains(where: { $0.id == base.id }) {
+                    chosen.append(base)
+                }
+            }
             facts.nodes = Array(Set(chosen.map(\.node))).sorted()
             var copier = OffsiteCopier(locked: locked, remote: remote, progress: options.progress)
             copier.reseed = options.reseed

@@ -43,7 +43,10 @@ extension PruneOperation {
             let local = try store.loadRecords(.withoutTables).records
             let pinnedHere = Set(local.filter { $0.pinned == true }.map(\.id))
             let pinned = Set(catalog.records.filter { $0.pinned == true || pinnedHere.contains($0.id) }.map(\.id))
-            return Retention.decide(catalog.records, rules: keep, timeZone: policy.timeZone, pinned: pinned, now: now)
+            // The copies there are read as the store's are: a kept delta keeps its bases there.
+            let decided = Retention.decide(
+                catalog.records, rules: keep, timeZone: policy.timeZone, pinned: pinned, now: now)
+            return Retention.keepingBases(decided, of: catalog.records)
                 .map { decision in
                     var onRemote = decision
                     onRemote.remote = remote.name

@@ -79,13 +79,16 @@ package enum PruneOperation {
         held: [String: String] = [:]
     ) -> [RetentionDecision] {
         let pinned = Set(records.filter { $0.pinned == true }.map(\.id))
-        return Retention.decide(records, rules: rules, timeZone: timeZone, pinned: pinned, now: now).map { decision in
+        let decided = Retention.decide(records, rules: rules, timeZone: timeZone, pinned: pinned, now: now).map {
+            decision in
             guard let reason = held[decision.id] else { return decision }
             var kept = decision
             kept.keep = true
             kept.reasons.append(reason)
             return kept
         }
+        // Last: whatever kept them, kept deltas keep their bases.
+        return Retention.keepingBases(decided, of: records)
     }
 
     /// Removes the snapshots `decisions` drop: records first (each an atomic unlink), then

@@ -43,7 +43,10 @@ extension SnapshotRecorder {
         var reference: DeltaReference?
         do {
             reference = try store.deltaReference(for: base, in: records)
-            let digest = try BundleArchive.materialize(store.bundlePath(of: base), keys: store.keys, over: &reference)
+            let spooled = try BundleArchive.spool(store.bundlePath(of: base), keys: store.keys, reference: reference)
+            reference = nil
+            reference = try spooled.load()
+            let digest = spooled.digest
             guard digest.file.sha256 == base.bundleSha256, base.tarSha256.map({ $0 == digest.tar.sha256 }) ?? true
             else { return whole("the base v\(base.version)'s bundle does not read back as recorded") }
         } catch {

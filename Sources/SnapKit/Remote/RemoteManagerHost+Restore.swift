@@ -43,7 +43,8 @@ extension RemoteManagerHost {
     package func discardRescue(_ rescue: String) throws { try call(request(.discardRescue) { $0.path = rescue }) }
 
     package func unpackSnapshot(_ record: SnapshotRecord, from store: Store, owner: TargetDirectory) throws {
-        let bundle = try store.bundleFile(of: record)
+        let bundle = try store.bundleFile(of: record).whole(in: FileOps.temporaryBase)
+        defer { if bundle.isTemporaryWhole { unlink(bundle.path) } }
         try call(
             request(.unpack) {
                 $0.owner = owner
@@ -62,7 +63,9 @@ extension RemoteManagerHost {
 
     package func putBack(_ previous: PreviousMnesiaFiles, from store: Store) throws {
         let needed = previous.liveWasReplaced && previous.original.existed
-        let bundle = needed ? try previous.preRestore.map { try store.bundleFile(of: $0) } : nil
+        let bundle =
+            needed ? try previous.preRestore.map { try store.bundleFile(of: $0).whole(in: FileOps.temporaryBase) } : nil
+        defer { if let bundle, bundle.isTemporaryWhole { unlink(bundle.path) } }
         try call(
             request(.putBack) {
                 $0.previous = PreviousPayload(

@@ -40,6 +40,13 @@ extension Store {
     /// each delta up to `record`'s own base. Empty when `record` is a whole bundle.
     /// - Throws: ``DeltaBaseError`` when a base's record is gone.
     package func deltaChain(of record: SnapshotRecord, in records: [SnapshotRecord]) throws -> [SnapshotRecord] {
+        try Self.deltaChain(of: record, in: records)
+    }
+
+    /// ``deltaChain(of:in:)`` of any set of records (the store's, or a remote's).
+    package static func deltaChain(of record: SnapshotRecord, in records: [SnapshotRecord]) throws
+        -> [SnapshotRecord]
+    {
         var chain: [SnapshotRecord] = []
         var link = record
         while let base = link.deltaBase {
@@ -76,7 +83,11 @@ extension Store {
                 throw DeltaBaseError(snapshot: record.id, base: named, detail: "its bundle \(path) is missing")
             }
             do {
-                let digest = try BundleArchive.materialize(path, keys: keys, over: &reference)
+                let spooled = try BundleArchive.spool(path, keys: keys, reference: reference)
+                // The base this link was decoded against goes before the link's own tar comes in.
+                reference = nil
+                reference = try spooled.load()
+                let digest = spooled.digest
                 guard digest.file.sha256 == link.bundleSha256 else {
                     throw DeltaBaseError(
                         snapshot: record.id, base: named,

@@ -1,4 +1,6 @@
+import Crypto
 import Foundation
+import Glibc
 
 /// A snapshot's bundle file with what it must hold: in the store, or as it reached a
 /// manager's host.
@@ -17,6 +19,8 @@ package struct BundleFile: Sendable {
     package var keys: BundleKeys
     /// Its base's tar, when it is a delta bundle: decoded from the store's chain.
     package var reference: DeltaReference?
+    /// True for a whole bundle ``whole(in:)`` wrote for this use only.
+    package var isTemporaryWhole = false
 
     package init(
         path: String, sha256: String, manifest: BundleManifest, manifestBytes: [UInt8],
@@ -75,6 +79,41 @@ package enum SnapshotContent {
         }
         guard digest.sha256 == bundle.sha256 else {
             throw BundleError.contentMismatch(path: bundle.path, detail: "bundle hash differs from the record")
+        }
+    }
+}
+
+extension BundleFile {
+    /// This bundle as a whole `.tar.zst` that needs no base, for a host that does not hold
+    /// the chain (a manager's host over SSH): itself when it is whole, else its tar decoded
+    /// against its base and compressed again into a new file in `directory`, which the
+    /// caller removes (``isTemporaryWhole``). The manifest is the same; what the receiver
+    /// checks the stream against is the new file's SHA-256.
+    /// - Throws: what decoding the delta or writing the file throws.
+    package func whole(in directory: String) throws -> BundleFile {
+        guard let reference else { return self }
+        let output = try FileOps.createTemporary(in: directory)
+        do {
+            let sha256 = try output.descriptor.closeAfter {
+                let compressor = try ZstdCompressor(.standard)
+                var hasher = SHA256()
+                func emit(_ bytes: UnsafeRawBufferPointer) throws {
+                    hasher.update(bufferPointer: bytes)
+                    try FileOps.writeAll(output.descriptor, bytes, path: output.path)
+                }
+                _ = try BundleArchive.stream(path, keys: keys, reference: reference) { chunk in
+                    try compressor.compress(chunk, end: false, emit: emit)
+                }
+                try compressor.compress(UnsafeRawBufferPointer(start: nil, count: 0), end: true, emit: emit)
+                return hasher.finalizeHex()
+            }
+            var whole = BundleFile(
+                path: output.path, sha256: sha256, manifest: manifest, manifestBytes: manifestBytes)
+            whole.isTemporaryWhole = true
+            return whole
+        } catch {
+            unlink(output.path)
+            throw error
         }
     }
 }
