@@ -1,9 +1,10 @@
 import CLinux
 import Crypto
 import Glibc
+import SystemPackage
 
-/// A bundle's tar stream as bytes, unparsed: what `zstd -d` (with `--patch-from` for a
-/// delta) gives back. Delta bundles are made from it and decoded against it.
+/// A bundle's tar as bytes, unparsed: what `zstd -d` (with `--patch-from` for a delta)
+/// gives back. Delta bundles are made from it and decoded against it.
 package enum BundleArchive {
     /// What reading a bundle's archive found.
     package struct Digest: Sendable, Equatable {
@@ -18,20 +19,29 @@ package enum BundleArchive {
     }
 
     /// Streams the tar inside the bundle at `path` to `body`, decrypting it with `keys` and
-    /// decoding it against `reference` when it is a delta.
+    /// decoding it against `reference` when it is a delta (through ``spool(_:keys:reference:)``).
+    /// Whether it is an age file is `encrypted`, else what its name says (a temporary file's
+    /// does not).
     /// - Throws: ``BundleError`` when the file is damaged or is a delta of another base
-    ///   (a frame's checksum fails), ``BundleKeyError`` without a usable identity, or what
+    ///   (its frame's checksum fails), ``BundleKeyError`` without a usable identity, or what
     ///   `body` throws.
     package static func stream(
-        _ path: String, keys: BundleKeys, reference: DeltaReference?, to body: (UnsafeRawBufferPointer) throws -> Void
+        _ path: String, keys: BundleKeys, reference: DeltaReference?, encrypted: Bool? = nil,
+        to body: (UnsafeRawBufferPointer) throws -> Void
     ) throws -> Digest {
-        let decryptor = BundleName.isEncrypted(path) ? AgeDecryptor(identities: try keys.identities(toOpen: path)) : nil
+        if reference != nil {
+            let spooled = try spool(path, keys: keys, reference: reference, encrypted: encrypted)
+            try FileOps.readChunks(descriptor: spooled.fd, path: path, chunkSize: 1 << 20, body)
+            return spooled.digest
+        }
+        let decryptor =
+            encrypted ?? BundleName.isEncrypted(path)
+            ? AgeDecryptor(identities: try keys.identities(toOpen: path)) : nil
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw SystemError("open bundle", path, .last) }
         let source: DecompressingSource
         do {
-            source = try DecompressingSource(
-                fd: fd, path: path, decryptor: decryptor, identityPath: keys.identityPath, reference: reference)
+            source = try DecompressingSource(fd: fd, path: path, decryptor: decryptor, identityPath: keys.identityPath)
         } catch {
             close(fd)
             throw error
@@ -54,35 +64,37 @@ package enum BundleArchive {
         return Digest(file: file, tar: (hasher.finalizeHex(), size))
     }
 
-    /// Decodes the bundle's whole tar into an unlinked temporary file under `$TMPDIR`, for
-    /// ``Spooled/load()`` to read into memory once the caller has let go of `reference` (the
-    /// base of this bundle, if a delta): two tars are never in memory at once.
+    /// Decodes the bundle's whole tar into an unlinked temporary file under `$TMPDIR`: for
+    /// ``Spooled/load()`` to map as the next link's base, or for libarchive to read.
     /// - Throws: ``BundleError/tooLarge(path:limit:)`` when the tar passes
     ///   ``DeltaReference/maxBytes``; as ``stream(_:keys:reference:to:)``.
-    package static func spool(_ path: String, keys: BundleKeys, reference: DeltaReference?) throws -> Spooled {
+    package static func spool(_ path: String, keys: BundleKeys, reference: DeltaReference?, encrypted: Bool? = nil)
+        throws -> Spooled
+    {
         let directory = FileOps.temporaryBase
         let fd = open(directory, SNAP_O_TMPFILE | O_RDWR | O_CLOEXEC, 0o600)
         if fd < 0 { throw SystemError("create temporary file in", directory, .last) }
         let spooled = Spooled(fd: fd, path: path)
-        let limit = Int64(DeltaReference.maxBytes + DeltaReference.frameBytes)
+        let limit = DeltaReference.maxBytes
+        if let reference {
+            spooled.digest = try DeltaDecoder.decode(
+                path, keys: keys, encrypted: encrypted ?? BundleName.isEncrypted(path), against: reference, into: fd,
+                limit: limit)
+            return spooled
+        }
         var written: Int64 = 0
-        spooled.digest = try stream(path, keys: keys, reference: reference) { chunk in
+        spooled.digest = try stream(path, keys: keys, reference: nil, encrypted: encrypted) { chunk in
             written += Int64(chunk.count)
-            guard written <= limit else { throw BundleError.tooLarge(path: path, limit: limit) }
-            var offset = 0
-            while offset < chunk.count {
-                let count = Glibc.write(fd, chunk.baseAddress! + offset, chunk.count - offset)
-                if count < 0 && errno == EINTR { continue }
-                if count < 0 { throw SystemError("write", directory + " (temporary file)", .last) }
-                offset += count
-            }
+            guard written <= Int64(limit) else { throw BundleError.tooLarge(path: path, limit: Int64(limit)) }
+            try FileOps.writeAll(FileDescriptor(rawValue: fd), chunk, path: directory + " (temporary file)")
         }
         return spooled
     }
 
     /// A bundle's tar in an unlinked temporary file (closed, and so gone, with this value).
     package final class Spooled {
-        private let fd: Int32
+        /// The temporary file, holding the tar from offset 0.
+        let fd: Int32
         private let path: String
         /// What reading the bundle found.
         package fileprivate(set) var digest = Digest(file: ("", 0), tar: ("", 0))
@@ -94,13 +106,11 @@ package enum BundleArchive {
 
         deinit { close(fd) }
 
-        /// The tar, read into memory as a delta's base and checked against its digest.
+        /// The tar, mapped as a delta's base (or a delta's input).
         package func load() throws -> DeltaReference {
-            let loaded = try DeltaReference.read(fd, size: Int(digest.tar.size), path: path)
-            guard loaded.sha256 == digest.tar.sha256 else {
-                throw SystemError("read back", FileOps.temporaryBase + " (temporary file)", .ioError)
-            }
-            return loaded
+            let copy = dup(fd)
+            if copy < 0 { throw SystemError("map", FileOps.temporaryBase + " (temporary file)", .last) }
+            return try DeltaReference(mapping: copy, size: Int(digest.tar.size), sha256: digest.tar.sha256, path: path)
         }
     }
 }

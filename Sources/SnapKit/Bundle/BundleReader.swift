@@ -30,15 +30,34 @@ package struct BundleEntry: Sendable {
 /// the thread and frees them.
 package final class BundleReader {
     private let archive: OpaquePointer
-    private let source: DecompressingSource
+    /// The reading thread of a whole bundle; nil for a delta, decoded into ``spooled`` first.
+    private let source: DecompressingSource?
+    private let spooled: BundleArchive.Spooled?
     /// The bundle's path, for messages.
     package let path: String
 
     /// Opens the bundle at `path`; one named `.tar.zst.age` is decrypted with the identities
-    /// of `keys` as it is read, and a delta bundle is decoded against `reference`, its base.
+    /// of `keys` as it is read. A delta bundle is decoded against `reference`, its base, into
+    /// a temporary file first (``BundleArchive/spool(_:keys:reference:)``), which libarchive
+    /// then reads.
     /// - Throws: ``SystemError`` when it cannot be opened, ``BundleError`` when libarchive
     ///   refuses it, ``BundleKeyError`` when it is encrypted and no identity is usable.
     package init(path: String, keys: BundleKeys = .none, reference: DeltaReference? = nil) throws {
+        if let reference {
+            let spooled = try BundleArchive.spool(path, keys: keys, reference: reference)
+            guard let archive = archive_read_new() else {
+                throw BundleError.archive(operation: "open", path: path, detail: "out of memory")
+            }
+            self.archive = archive
+            self.path = path
+            self.source = nil
+            self.spooled = spooled
+            archive_read_support_format_tar(archive)
+            lseek(spooled.fd, 0, SEEK_SET)
+            if archive_read_open_fd(archive, spooled.fd, 1 << 20) != ARCHIVE_OK { throw failure("open") }
+            return
+        }
+        self.spooled = nil
         let decryptor = BundleName.isEncrypted(path) ? AgeDecryptor(identities: try keys.identities(toOpen: path)) : nil
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw SystemError("open bundle", path, .last) }
@@ -48,14 +67,15 @@ package final class BundleReader {
         }
         self.archive = archive
         self.path = path
+        let source: DecompressingSource
         do {
-            self.source = try DecompressingSource(
-                fd: fd, path: path, decryptor: decryptor, identityPath: keys.identityPath, reference: reference)
+            source = try DecompressingSource(fd: fd, path: path, decryptor: decryptor, identityPath: keys.identityPath)
         } catch {
             close(fd)
             archive_read_free(archive)
             throw error
         }
+        self.source = source
         archive_read_support_format_tar(archive)
         let client = Unmanaged.passUnretained(source).toOpaque()
         if archive_read_open(archive, client, nil, decompressingSourceRead, nil) != ARCHIVE_OK {
@@ -65,7 +85,7 @@ package final class BundleReader {
 
     deinit {
         archive_read_free(archive)
-        source.close()
+        source?.close()
     }
 
     /// The next entry's header, or `nil` at the end of the archive.
@@ -150,11 +170,12 @@ package final class BundleReader {
     /// Reads whatever the archive did not consume and returns the SHA-256 and size of the
     /// whole bundle file.
     package func finish() throws -> (sha256: String, size: Int64) {
-        try source.drain()
+        guard let source else { return spooled?.digest.file ?? ("", 0) }
+        return try source.drain()
     }
 
     private func failure(_ operation: String) -> any Error {
-        if let error = source.error { return error }
+        if let error = source?.error { return error }
         let detail = archive_error_string(archive).map { String(cString: $0) } ?? "unreadable archive"
         return BundleError.archive(operation: operation, path: path, detail: detail)
     }

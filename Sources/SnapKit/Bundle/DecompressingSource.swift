@@ -8,8 +8,7 @@ import Glibc
 /// decompresses them, and hands the tar stream over in blocks through a small bounded queue.
 ///
 /// Memory stays fixed whatever the bundle's size: four 1 MiB blocks in flight, one input
-/// buffer, and the zstd window (at most 128 MiB for a hostile bundle, 2–8 MiB for snap's,
-/// one frame's 1 MiB for a delta, whose base the caller holds).
+/// buffer, and the zstd window (at most 128 MiB for a hostile bundle, 2–8 MiB for snap's).
 /// All state shared between the two threads is guarded by `condition`.
 final class DecompressingSource: @unchecked Sendable {
     private struct Block {
@@ -30,9 +29,6 @@ final class DecompressingSource: @unchecked Sendable {
     private var cancelled = false
     private var failure: (any Error)?
     private var digest: (sha256: String, size: Int64)?
-    /// The reading thread's decompressor; let go in ``close()``, so that a delta's base is
-    /// freed when the caller lets go of it, whenever the thread object itself goes.
-    private var decompressor: ZstdDecompressor?
 
     private static let blockSize = 1 << 20
     private static let blocksInFlight = 4
@@ -41,20 +37,15 @@ final class DecompressingSource: @unchecked Sendable {
     /// - Parameters:
     ///   - decryptor: opens an encrypted bundle; nil for a plain one.
     ///   - identityPath: the identity file the decryptor holds, for messages.
-    ///   - reference: the base tar of a delta bundle, which its frames are decoded against.
-    init(
-        fd: Int32, path: String, decryptor: AgeDecryptor? = nil, identityPath: String? = nil,
-        reference: DeltaReference? = nil
-    ) throws {
+    init(fd: Int32, path: String, decryptor: AgeDecryptor? = nil, identityPath: String? = nil) throws {
         self.fd = fd
         self.path = path
         self.decryptor = decryptor
         self.identityPath = identityPath
         self.spare = (0..<Self.blocksInFlight).map { _ in .allocate(byteCount: Self.blockSize, alignment: 64) }
-        let decompressor = try ZstdDecompressor(reference: reference)
-        self.decompressor = decompressor
+        let decompressor = try ZstdDecompressor()
         let thread = Thread { [self] in
-            produce()
+            produce(decompressor)
             stopped.signal()
         }
         thread.name = "snap-bundle-reader"
@@ -106,7 +97,6 @@ final class DecompressingSource: @unchecked Sendable {
         condition.broadcast()
         condition.unlock()
         stopped.wait()
-        decompressor = nil
         Glibc.close(fd)
         for buffer in spare { buffer.deallocate() }
         for block in ready { block.buffer.deallocate() }
@@ -118,8 +108,7 @@ final class DecompressingSource: @unchecked Sendable {
 
     // MARK: The reading thread
 
-    private func produce() {
-        guard let decompressor else { return }
+    private func produce(_ decompressor: ZstdDecompressor) {
         let input = UnsafeMutableRawBufferPointer.allocate(byteCount: max(ZSTD_DStreamInSize(), 1 << 20), alignment: 64)
         defer { input.deallocate() }
         var hasher = SHA256()

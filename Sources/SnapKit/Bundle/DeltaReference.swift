@@ -1,85 +1,70 @@
-import CZstd
-import Crypto
 import Glibc
 
-/// The uncompressed tar of a delta's base, held in memory while a delta bundle is written
-/// or read: zstd encodes the delta as matches into these bytes, so every byte of them must
-/// be at hand while a frame is decoded (`zstd -d --patch-from=BASE.tar` holds it too).
+/// An uncompressed tar in an unlinked temporary file under `$TMPDIR`, mapped read-only for
+/// zstd: a delta's base (the delta is matches into its bytes, so all of them must be at hand
+/// while it is decoded, as `zstd -d --patch-from=BASE.tar` maps its base), or the new tar a
+/// delta is encoded from.
 ///
-/// Owns the bytes and the zstd dictionaries made over them by reference (nothing copied).
+/// zstd walks both mostly front to back; ``releaseResident()`` gives the pages it has read
+/// back to the page cache, so that the process holds a few MiB of them, never the whole tar.
+/// Owns the descriptor and the mapping.
 package final class DeltaReference: @unchecked Sendable {
-    /// The base tar's bytes.
-    let bytes: UnsafeMutableRawBufferPointer
-    /// SHA-256 of the base tar, which the delta's record names.
+    /// The mapped bytes.
+    let bytes: UnsafeRawBufferPointer
+    /// The temporary file.
+    let fd: Int32
+    /// SHA-256 of the tar.
     package let sha256: String
-    private var decodingDictionary: OpaquePointer?
 
-    /// The largest base tar a delta may use. Reading a delta holds its base, one 1 MiB frame
-    /// at a time and snap's own ~31 MiB (the static binary extracting a whole bundle): with a
-    /// 24.2 MB base, `extract` peaked at 58.8 MB and `verify` at 62.2 MB (`/usr/bin/time`),
-    /// inside the 64 MiB budget. A larger base gets a whole bundle instead.
-    package static let maxBytes = 24 << 20
+    /// The largest tar a delta may be a delta of, or decode to. Reading a delta maps both
+    /// tars and gives their pages back as it goes, so its memory does not grow with them
+    /// (`extract` and `verify` of dataset (a)'s 23 MB tars: 63.2 MiB at most, the static
+    /// binary's own 31 MiB included); writing one holds the base while zstd indexes it
+    /// (`create`: 46 MiB + the base). 28 MiB keeps a delta's window (base and content) at
+    /// 2^26 bytes, which `zstd -d --patch-from` opens without `--memory`, and `create` of
+    /// dataset (a)'s captures (23–28 MB) possible. A larger capture, or the capture after a
+    /// larger one, is written as a whole bundle.
+    package static let maxBytes = 28 << 20
 
-    /// Bytes of the new tar each delta frame encodes: the decoder's window buffer is this
-    /// big, not the base's size, because every frame says its content size.
-    static let frameBytes = 1 << 20
+    /// How much zstd reads or writes between two ``releaseResident()`` calls.
+    static let releaseStep = 4 << 20
 
-    /// Takes ownership of `bytes`, the first `count` of which are the tar.
-    init(taking bytes: UnsafeMutableRawBufferPointer, sha256: String) {
-        self.bytes = bytes
+    /// Maps `size` bytes of `fd` (taking the descriptor) as a tar whose SHA-256 is `sha256`.
+    /// - Throws: ``SystemError`` when the mapping fails; `fd` is closed then.
+    init(mapping fd: Int32, size: Int, sha256: String, path: String) throws {
+        guard size > 0 else {
+            close(fd)
+            throw BundleError.contentMismatch(path: path, detail: "its archive is empty")
+        }
+        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), address != MAP_FAILED else {
+            let error = SystemError("map", path, .last)
+            close(fd)
+            throw error
+        }
+        self.fd = fd
+        self.bytes = UnsafeRawBufferPointer(start: address, count: size)
         self.sha256 = sha256
     }
 
     deinit {
-        if let decodingDictionary { ZSTD_freeDDict(decodingDictionary) }
-        bytes.deallocate()
+        munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count)
+        close(fd)
     }
 
-    /// Size of the base tar.
+    /// Size of the tar.
     package var count: Int { bytes.count }
 
-    /// The window a frame needs to reach from its last byte back to the base's first.
-    var windowLog: Int32 {
+    /// Drops the pages read so far from this process (they stay in the page cache and come
+    /// back on the next read).
+    func releaseResident() {
+        _ = madvise(UnsafeMutableRawPointer(mutating: bytes.baseAddress), bytes.count, MADV_DONTNEED)
+    }
+
+    /// log2 of the window a delta of `content` bytes against this base needs: every byte of
+    /// the delta may reach back to the base's first.
+    func windowLog(content: Int) -> Int32 {
         var log: Int32 = 10
-        while (1 << log) < bytes.count + Self.frameBytes { log += 1 }
+        while (1 << log) < bytes.count + content { log += 1 }
         return log
-    }
-
-    /// A dictionary for decoding, made once, over the bytes as raw content.
-    func dictionaryForDecoding() throws -> OpaquePointer {
-        if let decodingDictionary { return decodingDictionary }
-        guard
-            let made = ZSTD_createDDict_advanced(
-                bytes.baseAddress, bytes.count, ZSTD_dlm_byRef, ZSTD_dct_rawContent, ZSTD_defaultCMem)
-        else { throw BundleError.badCompression("zstd: cannot reference the delta's base (out of memory)") }
-        decodingDictionary = made
-        return made
-    }
-
-    /// Reads a whole tar from `fd` (at most ``maxBytes`` plus one frame) into a new reference,
-    /// hashing it.
-    /// - Throws: ``BundleError/tooLarge(path:limit:)`` past the limit, ``SystemError`` on a
-    ///   read error.
-    static func read(_ fd: Int32, size: Int, path: String) throws -> DeltaReference {
-        let limit = maxBytes + frameBytes
-        guard size <= limit else { throw BundleError.tooLarge(path: path, limit: Int64(limit)) }
-        guard size > 0 else { throw BundleError.contentMismatch(path: path, detail: "the base's archive is empty") }
-        let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
-        var hasher = SHA256()
-        var offset = 0
-        do {
-            while offset < size {
-                let count = pread(fd, bytes.baseAddress! + offset, size - offset, off_t(offset))
-                if count < 0 && errno == EINTR { continue }
-                if count < 0 { throw SystemError("read", path, .last) }
-                if count == 0 { throw SystemError("read", path, .ioError) }
-                offset += count
-            }
-        } catch {
-            bytes.deallocate()
-            throw error
-        }
-        hasher.update(bufferPointer: UnsafeRawBufferPointer(bytes))
-        return DeltaReference(taking: bytes, sha256: hasher.finalizeHex())
     }
 }

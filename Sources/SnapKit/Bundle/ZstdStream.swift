@@ -71,8 +71,6 @@ final class ZstdCompressor {
 /// another, it is only ever used by one thread at a time.
 final class ZstdDecompressor: @unchecked Sendable {
     private let context: OpaquePointer
-    /// The base a delta bundle's frames are decoded against; kept alive with the context.
-    private let reference: DeltaReference?
     /// Whether the last frame seen has ended; a stream that stops while this is false is
     /// truncated.
     private(set) var atFrameEnd = true
@@ -81,15 +79,10 @@ final class ZstdDecompressor: @unchecked Sendable {
     /// more is refused rather than allowed to claim memory.
     static let windowLogMax: Int32 = 27
 
-    /// - Parameter reference: the base every frame is decoded against, for a delta bundle.
-    init(reference: DeltaReference? = nil) throws {
+    init() throws {
         guard let context = ZSTD_createDCtx() else { throw BundleError.badCompression("zstd: out of memory") }
         self.context = context
-        self.reference = reference
-        var result = ZSTD_DCtx_setParameter(context, ZSTD_d_windowLogMax, Self.windowLogMax)
-        if ZSTD_isError(result) == 0, let reference {
-            result = ZSTD_DCtx_refDDict(context, try reference.dictionaryForDecoding())
-        }
+        let result = ZSTD_DCtx_setParameter(context, ZSTD_d_windowLogMax, Self.windowLogMax)
         if ZSTD_isError(result) != 0 {
             ZSTD_freeDCtx(context)
             throw BundleError.badCompression("zstd: \(zstdErrorName(result))")

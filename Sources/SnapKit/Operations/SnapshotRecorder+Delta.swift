@@ -38,7 +38,7 @@ extension SnapshotRecorder {
         guard estimate <= Int64(DeltaReference.maxBytes) else {
             return whole(
                 "the base v\(base.version)'s archive (\(estimate) bytes) is larger than a delta's base may be "
-                    + "(\(DeltaReference.maxBytes) bytes, to read it within 64 MiB)")
+                    + "(\(DeltaReference.maxBytes) bytes)")
         }
         var reference: DeltaReference?
         do {
@@ -56,7 +56,8 @@ extension SnapshotRecorder {
         let written: (delta: BuiltBundle, tar: (sha256: String, size: Int64))
         do {
             written = try DeltaBundle.write(
-                from: built.temporaryPath, keys: store.keys, against: reference, level: level,
+                from: built.temporaryPath, sourceEncrypted: built.encryption != nil, keys: store.keys,
+                against: reference, level: level,
                 recipients: store.keys.recipients, manifest: built.manifest, manifestBytes: built.manifestBytes,
                 in: store.bundlesDirectory)
         } catch {

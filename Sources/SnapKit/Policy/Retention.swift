@@ -123,4 +123,3 @@ extension Retention {
         return decisions
     }
 }
-

@@ -92,13 +92,23 @@ extension FileOps {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw SystemError("open", path, .last) }
         defer { close(fd) }
+        try readChunks(descriptor: fd, path: path, chunkSize: chunkSize, body)
+    }
+
+    /// Streams what `fd` holds from its start (read with `pread`, leaving its offset) to
+    /// `body` in chunks; `path` names it in errors.
+    static func readChunks(
+        descriptor fd: Int32, path: String, chunkSize: Int = 1 << 20, _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 64)
+        var offset: off_t = 0
         defer { buffer.deallocate() }
         while true {
-            let count = read(fd, buffer.baseAddress, buffer.count)
+            let count = pread(fd, buffer.baseAddress, buffer.count, offset)
             if count < 0 && errno == EINTR { continue }
             if count < 0 { throw SystemError("read", path, .last) }
             if count == 0 { return }
+            offset += off_t(count)
             try body(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
         }
     }
