@@ -131,6 +131,58 @@ import Testing
         print("encrypted crash harness: \(kills) kills survived; landed while snap ran: \(Self.tally(counts))")
     }
 
+    /// With delta bundles: kills during `create` (the base decoded, the delta written over
+    /// it) and `prune` (which keeps every base a kept delta needs) leave every listed snapshot
+    /// verifying, its whole chain read, and no delta without its base.
+    @Test func killedDuringDeltaCreateAndPruneEveryListedSnapshotVerifies() throws {
+        let fixture = try StoreFixture("crash-delta", rows: 3000)
+        var generator = SeededGenerator(seed: 20_261_207)
+        let noise = (0..<(8 << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        try Data(noise).write(to: URL(fileURLWithPath: fixture.mnesia + "/noise.DAT"))
+        let policy = fixture.directory("delta.yaml")
+        try "keep:\n  last: 2\nverify_after_create: false\ndelta:\n  max_chain: 4\n  max_ratio: 1.0\n".write(
+            toFile: policy, atomically: true, encoding: .utf8)
+        try Data("round start".utf8).write(to: URL(fileURLWithPath: fixture.mnesia + "/LATEST.LOG"))
+        #expect(
+            try fixture.snap(["create", "--from-dir", fixture.mnesia, "--node", "manager_0", "--policy", policy]).status
+                == 0)
+        let kills = max(Self.kills / 3, 10)
+        var counts: [String: Int] = [:]
+        for round in 0..<kills {
+            let operation = ["create", "create", "create", "prune"][Int.random(in: 0..<4, using: &generator)]
+            let arguments: [String]
+            let delay: UInt32
+            if operation == "create" {
+                try Data("round \(round)".utf8).write(to: URL(fileURLWithPath: fixture.mnesia + "/LATEST.LOG"))
+                arguments = [
+                    "create", "--from-dir", fixture.mnesia, "--node", "manager_\(round % 2)", "--policy", policy,
+                    "--wait", "30",
+                ]
+                delay = UInt32.random(in: 0...120_000, using: &generator)
+            } else {
+                arguments = ["prune", "--policy", policy, "--wait", "30"]
+                delay = UInt32.random(in: 0...40_000, using: &generator)
+            }
+            if try Self.kill(arguments, after: delay, in: fixture) { counts[operation, default: 0] += 1 }
+            try Self.checkInvariants(fixture, after: "round \(round) (\(operation))")
+            let records = try fixture.list()
+            for record in records {
+                guard let base = record["delta_base"] as? [String: Any], let id = base["snapshot"] as? String else {
+                    continue
+                }
+                #expect(
+                    records.contains { $0["id"] as? String == id }, "round \(round): the base of \(record["id"] ?? "?")"
+                )
+            }
+        }
+        let deltas = try fixture.list().filter { $0["delta_base"] != nil }.count
+        try Self.checkTheNextWriterCleansUp(fixture)
+        #expect(counts["create", default: 0] > 0)
+        print(
+            "delta crash harness: \(kills) kills survived; landed while snap ran: \(Self.tally(counts)); \(deltas) deltas listed at the end"
+        )
+    }
+
     @Test func eightProcessesAtOnceNeverCorruptTheStore() throws {
         let fixture = try StoreFixture("concurrency", rows: 500)
         try fixture.create()
