@@ -9,12 +9,15 @@ import Glibc
 enum DeltaDecoder {
     /// Decodes the delta at `path` against `base` into `fd` (an empty file, left holding the
     /// tar), at most `limit` bytes.
+    /// - Parameter hashing: whether the tar's SHA-256 is computed (else it is empty): the
+    ///   frame's own checksum always checks what was decoded.
     /// - Returns: SHA-256 and size of the bundle file and of the tar.
     /// - Throws: ``BundleError`` when the file is damaged, holds more than one frame, is a
     ///   delta of another base (its checksum fails), or decodes to more than `limit`;
     ///   ``BundleKeyError`` without a usable identity; ``Interrupted``.
     static func decode(
-        _ path: String, keys: BundleKeys, encrypted: Bool, against base: DeltaReference, into fd: Int32, limit: Int
+        _ path: String, keys: BundleKeys, encrypted: Bool, against base: DeltaReference, into fd: Int32, limit: Int,
+        hashing: Bool
     ) throws -> BundleArchive.Digest {
         let decryptor = encrypted ? AgeDecryptor(identities: try keys.identities(toOpen: path)) : nil
         let input = open(path, O_RDONLY | O_CLOEXEC)
@@ -26,6 +29,7 @@ enum DeltaDecoder {
         }
         defer { munmap(mapped, limit) }
         var frame = try Frame(path: path, base: base, output: mapped, limit: limit)
+        frame.hashing = hashing
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
         defer { chunk.deallocate() }
         var fileHasher = SHA256()
@@ -76,6 +80,7 @@ enum DeltaDecoder {
         var hashed = 0
         var released = 0
         var ended = false
+        var hashing = true
         var hasher = SHA256()
         private(set) var sha256 = ""
 
@@ -116,7 +121,10 @@ enum DeltaDecoder {
                 }
                 position = sink.pos
                 ended = result == 0
-                hasher.update(bufferPointer: UnsafeRawBufferPointer(start: output + hashed, count: position - hashed))
+                if hashing {
+                    hasher.update(
+                        bufferPointer: UnsafeRawBufferPointer(start: output + hashed, count: position - hashed))
+                }
                 hashed = position
                 if position - released >= DeltaReference.releaseStep { release() }
                 if result != 0 && source.pos == source.size { break }
@@ -134,7 +142,7 @@ enum DeltaDecoder {
         /// The tar's size, once its last byte is decoded.
         mutating func finish() -> Int {
             release()
-            sha256 = hasher.finalizeHex()
+            sha256 = hashing ? hasher.finalizeHex() : ""
             return position
         }
     }

@@ -46,7 +46,7 @@ package struct BundleCheck: Sendable {
         if record.deltaBase != nil {
             do {
                 reference = try store.deltaReference(
-                    for: record, in: records ?? store.loadRecords(.withoutTables).records)
+                    for: record, in: records ?? store.loadRecords(.withoutTables).records, hashingContent: true)
             } catch let error as BundleKeyError {
                 let digest = try? FileOps.sha256(ofFile: path)
                 var check = BundleCheck(path: path, sha256: digest?.sha256, size: digest?.size, problems: [])

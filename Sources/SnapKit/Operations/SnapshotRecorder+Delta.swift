@@ -43,12 +43,14 @@ extension SnapshotRecorder {
         var reference: DeltaReference?
         do {
             reference = try store.deltaReference(for: base, in: records)
-            let spooled = try BundleArchive.spool(store.bundlePath(of: base), keys: store.keys, reference: reference)
+            // The base's tar is named by its record once a delta create has hashed it.
+            let spooled = try BundleArchive.spool(
+                store.bundlePath(of: base), keys: store.keys, reference: reference, hashing: base.tarSha256 == nil)
             reference = nil
-            reference = try spooled.load()
-            let digest = spooled.digest
-            guard digest.file.sha256 == base.bundleSha256, base.tarSha256.map({ $0 == digest.tar.sha256 }) ?? true
-            else { return whole("the base v\(base.version)'s bundle does not read back as recorded") }
+            reference = try spooled.load(sha256: base.tarSha256)
+            guard spooled.digest.file.sha256 == base.bundleSha256 else {
+                return whole("the base v\(base.version)'s bundle does not hash to its name")
+            }
         } catch {
             return whole("the base v\(base.version) could not be read: \(error)")
         }

@@ -68,10 +68,13 @@ extension Store {
     }
 
     /// Decodes `record`'s chain and returns its base's tar, checked link by link: each bundle
-    /// hashes to its record, and each decoded tar to the SHA-256 its dependent names. Nil
-    /// for a whole bundle.
+    /// hashes to its record and each frame to its own checksum (a link decoded against any
+    /// other base fails it); with `hashingContent` (`verify`), each decoded tar also hashes
+    /// to the SHA-256 its dependent names. Nil for a whole bundle.
     /// - Throws: ``DeltaBaseError`` naming the first link that is gone or damaged.
-    package func deltaReference(for record: SnapshotRecord, in records: [SnapshotRecord]) throws -> DeltaReference? {
+    package func deltaReference(
+        for record: SnapshotRecord, in records: [SnapshotRecord], hashingContent: Bool = false
+    ) throws -> DeltaReference? {
         guard record.deltaBase != nil else { return nil }
         let chain = try deltaChain(of: record, in: records)
         var reference: DeltaReference?
@@ -83,17 +86,17 @@ extension Store {
                 throw DeltaBaseError(snapshot: record.id, base: named, detail: "its bundle \(path) is missing")
             }
             do {
-                let spooled = try BundleArchive.spool(path, keys: keys, reference: reference)
+                let spooled = try BundleArchive.spool(path, keys: keys, reference: reference, hashing: hashingContent)
                 // The base this link was decoded against goes before the link's own tar comes in.
                 reference = nil
-                reference = try spooled.load()
+                reference = try spooled.load(sha256: hashingContent ? nil : expected)
                 let digest = spooled.digest
                 guard digest.file.sha256 == link.bundleSha256 else {
                     throw DeltaBaseError(
                         snapshot: record.id, base: named,
                         detail: "its bundle hashes to \(digest.file.sha256), not to its name")
                 }
-                guard digest.tar.sha256 == expected else {
+                guard !hashingContent || digest.tar.sha256 == expected else {
                     throw DeltaBaseError(
                         snapshot: record.id, base: named,
                         detail: "its content hashes to \(digest.tar.sha256), not \(expected ?? "?")")
