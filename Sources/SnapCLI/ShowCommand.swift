@@ -52,6 +52,10 @@ struct ShowCommand: ParsableCommand {
                 } ?? "no"
             ),
             ("bundle size", "\(Output.size(record.bundleSize)) (\(record.bundleSize) bytes)"),
+            (
+                "delta of",
+                record.deltaBase.map { "v\($0.version) (\($0.snapshot)), whose tar hashes to \($0.tarSha256)" }
+            ),
             ("deduplicated", record.deduplicated ? "yes (bundle shared with an earlier snapshot)" : "no"),
             ("tree digest", record.treeDigest),
             ("files", "\(record.fileCount) (\(Output.size(record.unpackedSize)) unpacked)"),
