@@ -32,7 +32,8 @@ package final class BundleReader {
     private let archive: OpaquePointer
     /// The reading thread of a whole bundle; nil for a delta, decoded into ``spooled`` first.
     private let source: DecompressingSource?
-    private let spooled: BundleArchive.Spooled?
+    /// A delta's tar, decoded into a temporary file that libarchive reads.
+    package let spooled: BundleArchive.Spooled?
     /// The bundle's path, for messages.
     package let path: String
 

@@ -23,14 +23,19 @@ package struct BundleCheck: Sendable {
     package var contentChecked = true
     /// Why an encrypted bundle could not be opened: no identity, or none that fits.
     package var keyError: BundleKeyError?
+    /// A delta's tar as this read decoded it, when asked for (``DeltaTarCache``).
+    var tar: DeltaReference?
 
     /// Reads the bundle of `record` in `store`, with the store's copy of its manifest. An
     /// encrypted bundle is opened with the store's identity; without one it is checked as far
     /// as that goes (``runSealed(_:in:)``), unless `contentRequired`, which sets ``keyError``.
     /// A delta is read against its base, decoded from the chain (of `records`, else the
     /// store's): a base that is gone or damaged is a problem of this snapshot too.
+    /// With `cache` (`verify`, in version order), a delta is read against the tar the cache
+    /// kept of its base, and this snapshot's tar is kept for the next.
     package static func run(
-        _ record: SnapshotRecord, in store: Store, records: [SnapshotRecord]? = nil, contentRequired: Bool = false
+        _ record: SnapshotRecord, in store: Store, records: [SnapshotRecord]? = nil, contentRequired: Bool = false,
+        cache: DeltaTarCache? = nil
     ) -> BundleCheck {
         let copyPath = store.manifestPath(record.bundleSha256)
         let path = store.bundlePath(of: record)
@@ -43,10 +48,12 @@ package struct BundleCheck: Sendable {
             return check
         }
         var reference: DeltaReference?
-        if record.deltaBase != nil {
+        if let base = record.deltaBase {
             do {
-                reference = try store.deltaReference(
-                    for: record, in: records ?? store.loadRecords(.withoutTables).records, hashingContent: true)
+                reference =
+                    try cache?.reference(for: base)
+                    ?? store.deltaReference(
+                        for: record, in: records ?? store.loadRecords(.withoutTables).records, hashingContent: true)
             } catch let error as BundleKeyError {
                 let digest = try? FileOps.sha256(ofFile: path)
                 var check = BundleCheck(path: path, sha256: digest?.sha256, size: digest?.size, problems: [])
@@ -58,7 +65,20 @@ package struct BundleCheck: Sendable {
             }
         }
         var check = run(
-            path: path, storedManifest: try? FileOps.readFile(copyPath), keys: store.keys, reference: reference)
+            path: path, storedManifest: try? FileOps.readFile(copyPath), keys: store.keys, reference: reference,
+            keepingTar: cache != nil)
+        if let cache {
+            var tar = check.problems.isEmpty ? check.tar : nil
+            // A whole bundle is read by streaming; spooled again only when a delta needs it.
+            if tar == nil, check.problems.isEmpty, record.deltaBase == nil, cache.isBase(record),
+                let spooled = try? BundleArchive.spool(path, keys: store.keys, reference: nil),
+                spooled.digest.file.sha256 == record.bundleSha256
+            {
+                tar = try? spooled.load()
+            }
+            cache.keep(tar)
+            check.tar = nil
+        }
         if let problem = check.manifestCopyProblem {
             check.manifestCopyProblem = "\(copyPath): \(problem)"
         }
@@ -82,7 +102,8 @@ package struct BundleCheck: Sendable {
     /// entry it does not list is not decompressed at all), so a bundle crafted to unpack to
     /// far more than it holds is reported, not inflated into memory.
     package static func run(
-        path: String, storedManifest: [UInt8]?, keys: BundleKeys = .none, reference: DeltaReference? = nil
+        path: String, storedManifest: [UInt8]?, keys: BundleKeys = .none, reference: DeltaReference? = nil,
+        keepingTar: Bool = false
     ) -> BundleCheck {
         guard FileOps.exists(path) else {
             return BundleCheck(path: path, problems: ["bundle \(path) is missing"])
@@ -94,8 +115,10 @@ package struct BundleCheck: Sendable {
         var oversizedMetadata: Set<String> = []
         var problems: [String] = []
         var digest: (sha256: String, size: Int64)?
+        var tar: DeltaReference?
         do {
             let reader = try BundleReader(path: path, keys: keys, reference: reference)
+            if keepingTar { tar = try reader.spooled?.load() }
             while let entry = try reader.next() {
                 if case .file = entry.kind, entry.size > limits.limit(for: entry.path) {
                     if entry.path == BundleBuilder.manifestPath || entry.path == BundleBuilder.checksumsPath {
@@ -146,6 +169,7 @@ package struct BundleCheck: Sendable {
             digest = try? FileOps.sha256(ofFile: path)
         }
         var check = BundleCheck(path: path, sha256: digest?.sha256, size: digest?.size, problems: problems)
+        check.tar = tar
         if storedManifest == nil {
             check.manifestCopyProblem = "the store's copy of the manifest is missing or unreadable"
         }

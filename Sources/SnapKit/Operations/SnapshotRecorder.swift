@@ -100,9 +100,16 @@ package enum SnapshotRecorder {
                 existing: existing, now: now)
         }
         // With `delta:`, the whole bundle is written again as a delta of the node's newest
-        // snapshot when the chain allows (and stays whole otherwise).
+        // snapshot when the chain allows (and stays whole otherwise). A damaged newest is no
+        // base: its own base is, so that the same content gives the damaged delta's very
+        // bytes, which take its place.
         var delta: (base: SnapshotRecord.DeltaBase, tar: (sha256: String, size: Int64))?
-        if let settings = request.delta, let base = existing.newest(of: request.node), sealedAsNew(base),
+        var base = existing.newest(of: request.node)
+        if request.delta != nil, let newest = base, !isIntact(newest.bundleSha256, encrypted: newest.encryption != nil)
+        {
+            base = newest.deltaBase.flatMap { link in existing.records.first { $0.id == link.snapshot } }
+        }
+        if let settings = request.delta, let base, sealedAsNew(base),
             let written = Self.delta(
                 of: built, base: base, settings: settings, records: existing.records,
                 level: request.compression.level, in: store, logger: logger)

@@ -42,20 +42,24 @@ package enum VerifyOperation {
         let store = locked.store
         let logger = locked.logger
         var checks: [String: BundleCheck] = [:]
-        var failures: [VerifyReport.Failure] = []
         var repaired: [String] = []
         var sealedOnly: [String] = []
-        for (index, var record) in records.enumerated() {
+        // Oldest first, so that each delta's base was read just before it (and failures are
+        // reported in the order asked).
+        let cache = DeltaTarCache(records: records)
+        var failed: [(index: Int, failure: VerifyReport.Failure)] = []
+        for (done, index) in records.indices.sorted(by: { records[$0].version < records[$1].version }).enumerated() {
+            var record = records[index]
             try Interruption.check(
-                leaving: "\(index) of the \(records.count) snapshots were checked and keep their verdict "
-                    + "(\(failures.count) failed); verify again to check the rest")
+                leaving: "\(done) of the \(records.count) snapshots were checked and keep their verdict "
+                    + "(\(failed.count) failed); verify again to check the rest")
             let check: BundleCheck
             if let cached = checks[record.bundleSha256] {
                 check = cached
             } else {
                 logger.info("verifying bundle \(record.bundleSha256) of \(record.id)")
                 check = repairingManifestCopy(
-                    BundleCheck.run(record, in: store), of: record, in: locked, repaired: &repaired)
+                    BundleCheck.run(record, in: store, cache: cache), of: record, in: locked, repaired: &repaired)
                 checks[record.bundleSha256] = check
             }
             try check.requireKey(for: record)
@@ -65,11 +69,12 @@ package enum VerifyOperation {
                 contentChecked: check.contentChecked ? nil : false)
             if !check.contentChecked { sealedOnly.append(record.id) }
             if !problems.isEmpty {
-                failures.append(.init(id: record.id, node: record.node, problem: summary(problems)))
+                failed.append((index, .init(id: record.id, node: record.node, problem: summary(problems))))
             }
             // A record that vanished or was damaged meanwhile is reported, not resurrected.
             if FileOps.exists(store.recordPath(record.id)) { try locked.save(record) }
         }
+        let failures = failed.sorted { $0.index < $1.index }.map(\.failure)
         return VerifyReport(
             checked: records.count, ok: records.count - failures.count, failed: failures, repaired: repaired,
             contentNotChecked: sealedOnly)

@@ -97,27 +97,22 @@ package enum Retention {
 extension Retention {
     /// `decisions` with every base a kept delta needs kept too (`base of v41`), down its
     /// whole chain: a delta cannot be read without them, so no rule may remove one while a
-    /// kept snapshot depends on it. A chain whose base is already gone keeps what is left.
+    /// kept snapshot depends on it. A chain that cannot be read (a base already gone) keeps
+    /// nothing more.
     package static func keepingBases(_ decisions: [RetentionDecision], of records: [SnapshotRecord])
         -> [RetentionDecision]
     {
         var decisions = decisions
         let index = Dictionary(decisions.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
-        for record in records.sorted(by: { $0.version > $1.version }) where record.deltaBase != nil {
-            guard let position = index[record.id], decisions[position].keep,
-                let chain = try? Store.deltaChain(of: record, in: records)
-            else { continue }
+        // The snapshots kept for their own sake; a base kept only as a base names them.
+        let keptByRules = Set(decisions.filter(\.keep).map(\.id))
+        for record in records.sorted(by: { $0.version > $1.version })
+        where record.deltaBase != nil && keptByRules.contains(record.id) {
+            guard let chain = try? Store.deltaChain(of: record, in: records) else { continue }
             for base in chain {
-                guard let at = index[base.id] else { continue }
-                let reason = "base of v\(record.version)"
-                if !decisions[at].keep {
-                    decisions[at].keep = true
-                    decisions[at].reasons = [reason]
-                } else if decisions[at].reasons.allSatisfy({ $0.hasPrefix("base of ") }),
-                    !decisions[at].reasons.contains(reason)
-                {
-                    decisions[at].reasons.append(reason)
-                }
+                guard let at = index[base.id], !keptByRules.contains(base.id) else { continue }
+                decisions[at].keep = true
+                decisions[at].reasons.append("base of v\(record.version)")
             }
         }
         return decisions
