@@ -109,6 +109,30 @@ import Testing
         #expect(try Self.leftovers(bed).isEmpty)
     }
 
+    /// A delta (made on the backup host, of a bundle made on the manager's host) restored to
+    /// both hosts: each agent is sent a whole `.tar.zst` made from the chain, as it has no base.
+    @Test func aDeltaSnapshotIsRestoredAcrossHostsFromItsChain() throws {
+        let bed = try Self.started("two-delta")
+        let policy = bed.backupHome + "/delta.yaml"
+        try "keep:\n  last: 10\ndelta:\n  max_chain: 8\n".write(toFile: policy, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: policy)
+        #expect(try bed.snap(["create", "--all", "--policy", policy]).status == 0)
+        _ = try bed.console(0, "create-user bob")
+        let second = try bed.snap(["create", "--all", "--policy", policy, "-v"])
+        #expect(second.status == 0, "\(second.stderr)")
+        let newest = try #require(try Self.records(bed).first { $0["node"] as? String == "manager_0" })
+        #expect(newest["delta_base"] != nil, "\(second.stderr)")
+        let snapshot = try Self.state(bed)
+        _ = try bed.console(0, "create-user mallory", "delete-user alice")
+        let restored = try bed.snap(["restore", "latest@manager_0", "--to", "manager_0", "--to", "manager_1", "--yes"])
+        #expect(restored.status == 0, "\(restored.stdout)\(restored.stderr)")
+        #expect(try Self.state(bed, 0) == snapshot)
+        #expect(try Self.state(bed, 1) == snapshot)
+        #expect(try Self.leftovers(bed).isEmpty)
+        let verified = try bed.snap(["verify", "--all"])
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+    }
+
     /// With encryption on, bundles made on the manager hosts are encrypted as they reach the
     /// backup host, and restores send the managers the decrypted `.tar.zst`: the identity
     /// never leaves the backup host, and both restore cases work across hosts.
