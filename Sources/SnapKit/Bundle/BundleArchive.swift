@@ -51,7 +51,6 @@ package enum BundleArchive {
         var size: Int64 = 0
         var block: UnsafeRawPointer?
         while true {
-            try Interruption.check(leaving: "reading \(path) stopped")
             let count = source.read(&block)
             if count < 0 { throw source.error ?? SystemError("read bundle", path, .ioError) }
             if count == 0 { break }
@@ -75,8 +74,7 @@ package enum BundleArchive {
         _ path: String, keys: BundleKeys, reference: DeltaReference?, encrypted: Bool? = nil, hashing: Bool = true
     ) throws -> Spooled {
         let directory = FileOps.temporaryBase
-        let fd = open(directory, SNAP_O_TMPFILE | O_RDWR | O_CLOEXEC, 0o600)
-        if fd < 0 { throw SystemError("create temporary file in", directory, .last) }
+        let fd = try FileOps.unnamedTemporaryFile()
         let spooled = Spooled(fd: fd, path: path)
         let limit = DeltaReference.maxBytes
         if let reference {

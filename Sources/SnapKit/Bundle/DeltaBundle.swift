@@ -24,7 +24,7 @@ package enum DeltaBundle {
                 let spooled = try BundleArchive.spool(
                     source, keys: keys, reference: nil, encrypted: sourceEncrypted)
                 let input = try spooled.load()
-                try DeltaEncoder(level: level).encode(input, against: reference, level: level, emit: sink.write)
+                try DeltaEncoder().encode(input, against: reference, level: level, emit: sink.write)
                 let digest = spooled.digest
                 let sealed = try sink.finish()
                 try FileOps.sync(output.descriptor, path: output.path)

@@ -22,7 +22,7 @@ final class DeltaEncoder {
     static let step = 128 << 10
 
     /// - Throws: ``BundleError/badCompression(_:)`` when libzstd refuses a setting.
-    init(level: Int) throws {
+    init() throws {
         guard let context = ZSTD_createCCtx() else { throw BundleError.badCompression("zstd: out of memory") }
         self.context = context
         self.output = .allocate(byteCount: ZSTD_CStreamOutSize(), alignment: 64)
@@ -53,7 +53,6 @@ final class DeltaEncoder {
         // page of both tars before they could be given back.
         var source = ZSTD_inBuffer(src: input.bytes.baseAddress, size: 0, pos: 0)
         while true {
-            try Interruption.check(leaving: BundleBuilder.interruptedState)
             source.size = min(input.count, source.pos + Self.step)
             let directive = source.size == input.count ? ZSTD_e_end : ZSTD_e_continue
             var sink = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)

@@ -11,9 +11,9 @@ enum BundleFetch {
     static func ensure(_ records: [SnapshotRecord], in locked: LockedStore, session: Session) throws -> Int {
         var byRemote: [String: Set<String>] = [:]
         // A delta is read against its bases: theirs come too.
-        let all = try? locked.store.loadRecords(.withoutTables).records
+        let links = DeltaLinks((try? locked.store.loadRecords(.withoutTables).records) ?? [])
         let needed = records.flatMap { record in
-            (record.deltaBase == nil ? [] : (try? locked.store.deltaChain(of: record, in: all ?? [])) ?? []) + [record]
+            (record.deltaBase == nil ? [] : (try? Store.deltaChain(of: record, in: links)) ?? []) + [record]
         }
         for record in needed {
             if let remote = locked.store.remoteHolding(record) {

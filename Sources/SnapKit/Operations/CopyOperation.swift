@@ -42,9 +42,10 @@ package enum CopyOperation {
                 }.map(\.element)
             }
             // A delta is of no use there without its bases: they go along.
+            let links = DeltaLinks(set.records)
+            var ids = Set(chosen.map(\.id))
             for record in chosen where record.deltaBase != nil {
-                for base in (try? store.deltaChain(of: record, in: set.records)) ?? []
-                where !chosen.contains(where: { $0.id == base.id }) {
+                for base in (try? Store.deltaChain(of: record, in: links)) ?? [] where ids.insert(base.id).inserted {
                     chosen.append(base)
                 }
             }

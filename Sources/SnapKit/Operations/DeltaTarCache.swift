@@ -23,7 +23,6 @@ package final class DeltaTarCache {
 
     /// Keeps `tar`, letting the one kept before go; nil keeps nothing.
     func keep(_ tar: DeltaReference?) {
-        self.tar = nil
         self.tar = tar
     }
 }

@@ -38,9 +38,19 @@ extension InitOperation {
         guard problems.isEmpty else {
             throw RemoteHistoryError(remote: remote.shown, problem: problems.joined(separator: "; "))
         }
-        let adopted = catalog.records.filter(catalog.isComplete)
-        let skipped = catalog.records.filter { !catalog.isComplete($0) }.map {
-            "snapshot \($0.id) (\($0.node) v\($0.version)): its bundle is not on the remote; not adopted"
+        // A delta is adopted only with its whole chain there: without a base it reads nothing.
+        let links = DeltaLinks(catalog.records)
+        func chainIsThere(_ record: SnapshotRecord) -> Bool {
+            guard record.deltaBase != nil else { return true }
+            guard let chain = try? Store.deltaChain(of: record, in: links) else { return false }
+            return chain.allSatisfy(catalog.isComplete)
+        }
+        let adopted = catalog.records.filter { catalog.isComplete($0) && chainIsThere($0) }
+        let skipped = catalog.records.filter { !catalog.isComplete($0) || !chainIsThere($0) }.map {
+            "snapshot \($0.id) (\($0.node) v\($0.version)): "
+                + (catalog.isComplete($0)
+                    ? "a base it is a delta of is not on the remote" : "its bundle is not on the remote")
+                + "; not adopted"
         }
         for line in skipped { session.invocation.warn(line) }
         var info = catalog.info

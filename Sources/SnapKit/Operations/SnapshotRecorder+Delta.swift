@@ -54,7 +54,7 @@ extension SnapshotRecorder {
         } catch {
             return whole("the base v\(base.version) could not be read: \(error)")
         }
-        guard let reference else { return nil }
+        guard let reference else { return whole("the base v\(base.version) gave no archive") }
         let written: (delta: BuiltBundle, tar: (sha256: String, size: Int64))
         do {
             written = try DeltaBundle.write(

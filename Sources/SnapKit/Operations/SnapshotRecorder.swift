@@ -201,10 +201,10 @@ package enum SnapshotRecorder {
         record.downtimeSeconds = request.downtimeSeconds
         record.coordinator = ToolInfo.host
         record.encryption = bundle.encryption
-        // A reused bundle keeps the base it is a delta of.
-        record.deltaBase = sharing?.deltaBase ?? delta?.base
-        record.tarSha256 = sharing?.tarSha256 ?? delta?.tar.sha256
-        record.tarSize = sharing?.tarSize ?? delta?.tar.size
+        // A reused bundle keeps the base it is a delta of (the one just checked first).
+        record.deltaBase = delta?.base ?? sharing?.deltaBase
+        record.tarSha256 = delta?.tar.sha256 ?? sharing?.tarSha256
+        record.tarSize = delta?.tar.size ?? sharing?.tarSize
         try locked.save(record)
         var updated = info
         updated.lastVersion = version

@@ -44,11 +44,14 @@ package enum VerifyOperation {
         var checks: [String: BundleCheck] = [:]
         var repaired: [String] = []
         var sealedOnly: [String] = []
-        // Oldest first, so that each delta's base was read just before it (and failures are
-        // reported in the order asked).
+        // Node by node, oldest first, so that each delta's base was read just before it (and
+        // failures are reported in the order asked).
         let cache = DeltaTarCache(records: records)
         var failed: [(index: Int, failure: VerifyReport.Failure)] = []
-        for (done, index) in records.indices.sorted(by: { records[$0].version < records[$1].version }).enumerated() {
+        let order = records.indices.sorted {
+            (records[$0].node, records[$0].version) < (records[$1].node, records[$1].version)
+        }
+        for (done, index) in order.enumerated() {
             var record = records[index]
             try Interruption.check(
                 leaving: "\(done) of the \(records.count) snapshots were checked and keep their verdict "

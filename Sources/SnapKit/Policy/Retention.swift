@@ -97,8 +97,8 @@ package enum Retention {
 extension Retention {
     /// `decisions` with every base a kept delta needs kept too (`base of v41`), down its
     /// whole chain: a delta cannot be read without them, so no rule may remove one while a
-    /// kept snapshot depends on it. A chain that cannot be read (a base already gone) keeps
-    /// nothing more.
+    /// kept snapshot depends on it. When a kept delta's chain cannot be read (a link's record
+    /// damaged or gone), every older snapshot of its node is kept.
     package static func keepingBases(_ decisions: [RetentionDecision], of records: [SnapshotRecord])
         -> [RetentionDecision]
     {
@@ -106,9 +106,19 @@ extension Retention {
         let index = Dictionary(decisions.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
         // The snapshots kept for their own sake; a base kept only as a base names them.
         let keptByRules = Set(decisions.filter(\.keep).map(\.id))
+        let links = DeltaLinks(records)
         for record in records.sorted(by: { $0.version > $1.version })
         where record.deltaBase != nil && keptByRules.contains(record.id) {
-            guard let chain = try? Store.deltaChain(of: record, in: records) else { continue }
+            guard let chain = try? Store.deltaChain(of: record, in: links) else {
+                // A link's record cannot be read (damaged, or gone): whatever the chain
+                // holds of what is left is kept, every older snapshot of the node.
+                for older in records where older.node == record.node && older.version < record.version {
+                    guard let at = index[older.id], !keptByRules.contains(older.id) else { continue }
+                    decisions[at].keep = true
+                    decisions[at].reasons.append("older than v\(record.version), whose chain cannot be read")
+                }
+                continue
+            }
             for base in chain {
                 guard let at = index[base.id], !keptByRules.contains(base.id) else { continue }
                 decisions[at].keep = true

@@ -43,7 +43,7 @@ extension RemoteManagerHost {
     package func discardRescue(_ rescue: String) throws { try call(request(.discardRescue) { $0.path = rescue }) }
 
     package func unpackSnapshot(_ record: SnapshotRecord, from store: Store, owner: TargetDirectory) throws {
-        let bundle = try store.bundleFile(of: record).whole(in: FileOps.temporaryBase)
+        let bundle = try store.bundleFile(of: record).whole(in: store.bundlesDirectory)
         defer { if bundle.isTemporaryWhole { unlink(bundle.path) } }
         try call(
             request(.unpack) {
@@ -64,7 +64,8 @@ extension RemoteManagerHost {
     package func putBack(_ previous: PreviousMnesiaFiles, from store: Store) throws {
         let needed = previous.liveWasReplaced && previous.original.existed
         let bundle =
-            needed ? try previous.preRestore.map { try store.bundleFile(of: $0).whole(in: FileOps.temporaryBase) } : nil
+            needed
+            ? try previous.preRestore.map { try store.bundleFile(of: $0).whole(in: store.bundlesDirectory) } : nil
         defer { if let bundle, bundle.isTemporaryWhole { unlink(bundle.path) } }
         try call(
             request(.putBack) {

@@ -189,7 +189,7 @@ final class RemoteManagerHost: ManagerHost, @unchecked Sendable {
     /// The snapshot's bundle goes to the host, which unpacks the dump from it (checked) and
     /// loads it: nothing but the compressed bundle crosses the network.
     package func load(dumpOf record: SnapshotRecord, from store: Store) throws {
-        let bundle = try store.bundleFile(of: record).whole(in: FileOps.temporaryBase)
+        let bundle = try store.bundleFile(of: record).whole(in: store.bundlesDirectory)
         defer { if bundle.isTemporaryWhole { unlink(bundle.path) } }
         try call(request(.loadDump) { $0.bundle = Self.payload(bundle) }, sending: bundle)
     }

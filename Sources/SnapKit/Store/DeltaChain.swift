@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// How a policy's captures chain as delta bundles (`delta: {max_chain, max_ratio}`).
 package struct DeltaSettings: Sendable, Equatable {
@@ -35,6 +36,19 @@ package struct DeltaBaseError: SnapFailure {
     }
 }
 
+/// Records by id and by the SHA-256 of their tar: where a chain's links are looked up.
+package struct DeltaLinks: Sendable {
+    let byId: [String: SnapshotRecord]
+    let byTar: [String: SnapshotRecord]
+
+    package init(_ records: [SnapshotRecord]) {
+        byId = Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        byTar = Dictionary(
+            records.compactMap { record in record.tarSha256.map { ($0, record) } },
+            uniquingKeysWith: { first, _ in first })
+    }
+}
+
 extension Store {
     /// The snapshots `record`'s bundle needs to be read, base first: a whole bundle, then
     /// each delta up to `record`'s own base. Empty when `record` is a whole bundle.
@@ -47,12 +61,17 @@ extension Store {
     package static func deltaChain(of record: SnapshotRecord, in records: [SnapshotRecord]) throws
         -> [SnapshotRecord]
     {
+        try deltaChain(of: record, in: DeltaLinks(records))
+    }
+
+    /// ``deltaChain(of:in:)`` through an index made once, for callers that walk many chains.
+    package static func deltaChain(of record: SnapshotRecord, in links: DeltaLinks) throws -> [SnapshotRecord] {
         var chain: [SnapshotRecord] = []
         var link = record
         while let base = link.deltaBase {
             guard
-                let found = records.first(where: { $0.id == base.snapshot })
-                    ?? records.first(where: { $0.tarSha256 == base.tarSha256 && $0.id != link.id })
+                let found = links.byId[base.snapshot]
+                    ?? links.byTar[base.tarSha256].flatMap({ $0.id == link.id ? nil : $0 })
             else {
                 throw DeltaBaseError(
                     snapshot: record.id, base: "v\(base.version) (\(base.snapshot))", detail: "its record is gone")
@@ -75,7 +94,26 @@ extension Store {
     package func deltaReference(
         for record: SnapshotRecord, in records: [SnapshotRecord], hashingContent: Bool = false
     ) throws -> DeltaReference? {
-        guard record.deltaBase != nil else { return nil }
+        guard let base = record.deltaBase else { return nil }
+        // A restore unpacks the same snapshot for each target, its managers stopped: the
+        // chain is decoded once (the bundles were checked then; a file changed since fails
+        // its frame's checksum).
+        let key = root + "\u{0}" + base.snapshot + "\u{0}" + base.tarSha256
+        if !hashingContent, let reference = Self.lastReference.withLock({ $0?.key == key ? $0?.reference : nil }) {
+            return reference
+        }
+        let reference = try decodeChain(of: record, in: records, hashingContent: hashingContent)
+        Self.lastReference.withLock { $0 = reference.map { (key, $0) } }
+        return reference
+    }
+
+    /// The base tar ``deltaReference(for:in:hashingContent:)`` gave out last, by store, base
+    /// snapshot and tar SHA-256.
+    private static let lastReference = Mutex<(key: String, reference: DeltaReference)?>(nil)
+
+    private func decodeChain(of record: SnapshotRecord, in records: [SnapshotRecord], hashingContent: Bool) throws
+        -> DeltaReference?
+    {
         let chain = try deltaChain(of: record, in: records)
         var reference: DeltaReference?
         for (index, link) in chain.enumerated() {
@@ -86,7 +124,10 @@ extension Store {
                 throw DeltaBaseError(snapshot: record.id, base: named, detail: "its bundle \(path) is missing")
             }
             do {
-                let spooled = try BundleArchive.spool(path, keys: keys, reference: reference, hashing: hashingContent)
+                // A damaged age header is damage, not a missing key.
+                let spooled = try BundleKeyError.sayingDamage(of: path, recorded: link.bundleSha256) {
+                    try BundleArchive.spool(path, keys: keys, reference: reference, hashing: hashingContent)
+                }
                 // The base this link was decoded against goes before the link's own tar comes in.
                 reference = nil
                 reference = try spooled.load(sha256: hashingContent ? nil : expected)
@@ -106,6 +147,9 @@ extension Store {
             } catch let error as BundleKeyError {
                 throw error
             } catch let error as Interrupted {
+                throw error
+            } catch let error as SystemError where error.path != path {
+                // The temporary files' space, not the link: said as it is, not as damage.
                 throw error
             } catch {
                 throw DeltaBaseError(snapshot: record.id, base: named, detail: "it is damaged: \(error)")

@@ -86,7 +86,8 @@ package enum SnapshotContent {
 extension BundleFile {
     /// This bundle as a whole `.tar.zst` that needs no base, for a host that does not hold
     /// the chain (a manager's host over SSH): itself when it is whole, else its tar decoded
-    /// against its base and compressed again into a new file in `directory`, which the
+    /// against its base and compressed again into a new temporary file in `directory` (the
+    /// store's bundles, whose crashed writers' files the next writer removes), which the
     /// caller removes (``isTemporaryWhole``). The manifest is the same; what the receiver
     /// checks the stream against is the new file's SHA-256.
     /// - Throws: what decoding the delta or writing the file throws.
@@ -94,21 +95,25 @@ extension BundleFile {
         guard let reference else { return self }
         let output = try FileOps.createTemporary(in: directory)
         do {
-            let sha256 = try output.descriptor.closeAfter {
+            let written = try output.descriptor.closeAfter {
                 let compressor = try ZstdCompressor(.standard)
                 var hasher = SHA256()
                 func emit(_ bytes: UnsafeRawBufferPointer) throws {
                     hasher.update(bufferPointer: bytes)
                     try FileOps.writeAll(output.descriptor, bytes, path: output.path)
                 }
-                _ = try BundleArchive.stream(path, keys: keys, reference: reference) { chunk in
+                let read = try BundleArchive.stream(path, keys: keys, reference: reference) { chunk in
                     try compressor.compress(chunk, end: false, emit: emit)
+                }
+                guard read.file.sha256 == self.sha256 else {
+                    throw BundleError.contentMismatch(
+                        path: path, detail: "the file hashes to \(read.file.sha256), the record says \(self.sha256)")
                 }
                 try compressor.compress(UnsafeRawBufferPointer(start: nil, count: 0), end: true, emit: emit)
                 return hasher.finalizeHex()
             }
             var whole = BundleFile(
-                path: output.path, sha256: sha256, manifest: manifest, manifestBytes: manifestBytes)
+                path: output.path, sha256: written, manifest: manifest, manifestBytes: manifestBytes)
             whole.isTemporaryWhole = true
             return whole
         } catch {

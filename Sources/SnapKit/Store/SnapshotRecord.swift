@@ -161,9 +161,10 @@ package struct SnapshotRecord: Codable, Sendable, Equatable, SnakeCaseKeys {
     package var load: LoadVerdict?
     /// The base this snapshot's bundle is a delta of; nil for a whole bundle.
     package var deltaBase: DeltaBase?
-    /// SHA-256 and size of the bundle's uncompressed tar, when snap has read it (a delta
-    /// create does; a delta's base names it too).
+    /// SHA-256 of the bundle's uncompressed tar, when snap has read it (a delta create
+    /// does; a delta's base names it too).
     package var tarSha256: String?
+    /// Size of the bundle's uncompressed tar, when snap has read it.
     package var tarSize: Int64?
     /// The record file's own checksum (``RecordSeal``), set when it is written.
     package var seal: String?

@@ -1,3 +1,4 @@
+import CLinux
 import Crypto
 import Foundation
 import Glibc
@@ -22,6 +23,24 @@ extension FileOps {
             unlink(temporary.path)
             throw error
         }
+    }
+
+    /// Opens an unnamed file under `$TMPDIR` (`O_TMPFILE`; on a file system without it, a
+    /// file made and unlinked at once), gone when its descriptor closes; the caller owns it.
+    /// - Throws: ``SystemError`` naming the directory.
+    static func unnamedTemporaryFile() throws -> Int32 {
+        let directory = temporaryBase
+        let fd = open(directory, SNAP_O_TMPFILE | O_RDWR | O_CLOEXEC, 0o600)
+        if fd >= 0 { return fd }
+        guard [EOPNOTSUPP, EISDIR, EINVAL].contains(errno) else {
+            throw SystemError("create temporary file in", directory, .last)
+        }
+        var template = Array("\(directory)/.snap-XXXXXX".utf8CString)
+        let made = mkstemp(&template)
+        if made < 0 { throw SystemError("create temporary file in", directory, .last) }
+        unlink(String(cString: template))
+        _ = fcntl(made, F_SETFD, FD_CLOEXEC)
+        return made
     }
 
     /// Creates a new temporary file in `directory`; the caller owns the descriptor.

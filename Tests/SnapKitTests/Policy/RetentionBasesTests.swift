@@ -59,7 +59,7 @@ import Testing
         #expect(kept.first { $0.version == 3 }?.reasons == ["pinned"], "kept for its own sake, named as such")
     }
 
-    @Test func aChainWhoseBaseIsGoneKeepsNothingMore() {
+    @Test func aChainThatCannotBeReadKeepsEverythingOlderOfItsNode() {
         let records = Self.records().filter { $0.version != 2 }
         var decisions = Retention.decide(
             records, rules: RetentionRules(last: 1), timeZone: RetentionTests.utc, pinned: [],
@@ -67,7 +67,11 @@ import Testing
         let at = decisions.firstIndex { $0.version == 5 }!
         decisions[at].keep = true
         let kept = Retention.keepingBases(decisions, of: records)
-        // v5's chain cannot be read past the missing v2: nothing is kept for it, nothing crashes.
-        #expect(kept.first { $0.version == 1 }?.keep == false)
+        // v5's chain cannot be read past the missing v2 (its record damaged, say): all that is
+        // older of manager_0 stays, in case the record is mended.
+        for version in [1, 3, 4] {
+            #expect(kept.first { $0.version == version }?.reasons == ["older than v5, whose chain cannot be read"])
+        }
+        #expect(kept.first { $0.version == 8 }?.keep == true, "another node's newest, kept by the rules")
     }
 }
