@@ -1,0 +1,56 @@
+# Delta bundles (sourced by bench/run, issue 19, item 6): on the two snap stores holding
+# (a)'s captures that store_growth leaves in $work/series (whole bundles with bench.yaml,
+# a delta chain with delta.yaml; made here, snap arms only, when the growth part did not
+# run), hyperfine rounds of the deepest snapshot's extract and verify against the same on
+# whole bundles, and of the last capture's create into a copy of each store holding the
+# captures before it, with each one's policy ($delta_policy, $policy). Peak RSS of each
+# (rss/delta-GROUP-ARM.txt).
+
+# delta_suite SERIES COUNT: the checks, then the rounds.
+delta_suite() {
+    local series="$1" count="$2" w="$work/series" d="$work/delta" last
+    last="$series/$(printf %02d $(($2 - 1)))"
+    if [ ! -e "$w/.kept" ]; then
+        log "delta bundles: $count captures of (a) into a store with deltas and one without"
+        growth_stores "$series" "$count" "$w" snap snap-delta
+        touch "$w/.kept"
+    fi
+    rm -rf "$d" && mkdir -p "$d" "$raw/delta"
+    delta_chain "$w/snap-delta" >"$raw/delta/chain.json"
+    # Harness checks, not timed: how deep the newest snapshot is (a new full before the last
+    # capture would make the rows measure less than they say: the report shows the depth),
+    # and that both extracts give back the last capture.
+    local depth
+    depth=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["newest_depth"])' "$raw/delta/chain.json")
+    [ "$depth" -eq $((count - 1)) ] ||
+        echo "bench: the delta store's newest snapshot is $depth deltas deep, not $((count - 1)) (see delta.yaml)" >&2
+    local arm
+    for arm in snap snap-delta; do
+        "$snap" extract latest --to "$d/check-$arm" --store "$w/$arm" -q
+        diff -r "$last" "$d/check-$arm/mnesia" >/dev/null || die "snap extract latest of the $arm store differs from capture $count"
+        rm -rf "$d/check-$arm"
+    done
+
+    local x="$d/extract" c="$d/create" warm_paths="$w/snap $w/snap-delta"
+    log "delta bundles: extract and verify of the newest snapshot ($depth deltas deep) and of a whole bundle"
+    warm_cache "$w/snap" "$w/snap-delta"
+    hf delta-extract "$runs_a" \
+        -n delta --prepare "rm -rf $x" "$(rss delta-extract-delta) $snap extract latest --to $x --store $w/snap-delta -q" \
+        -n whole --prepare "rm -rf $x" "$(rss delta-extract-whole) $snap extract latest --to $x --store $w/snap -q"
+    rm -rf "$x"
+    hf delta-verify "$runs_a" \
+        -n delta --prepare true "$(rss delta-verify-delta) $snap verify latest --store $w/snap-delta -q" \
+        -n whole --prepare true "$(rss delta-verify-whole) $snap verify latest --store $w/snap -q"
+
+    log "delta bundles: capture $count created into a store holding the $((count - 1)) before it, with deltas and without"
+    warm_paths="$w/snap.prev $w/snap-delta.prev $w/mnesia"
+    warm_cache "$w/snap.prev" "$w/snap-delta.prev" "$w/mnesia"
+    hf delta-create "$runs_a" \
+        -n delta --prepare "rm -rf $c-delta && cp -a $w/snap-delta.prev $c-delta" \
+        "$(rss delta-create-delta) $snap create --store $c-delta --from-dir $w/mnesia --node manager_0 --policy $delta_policy -q" \
+        -n whole --prepare "rm -rf $c-whole && cp -a $w/snap.prev $c-whole" \
+        "$(rss delta-create-whole) $snap create --store $c-whole --from-dir $w/mnesia --node manager_0 --policy $policy -q"
+    # What the timed delta create made: a delta on the chain, as deep as the newest above.
+    delta_chain "$c-delta" >"$raw/delta/create-chain.json"
+    rm -rf "$d"
+}
