@@ -4,7 +4,8 @@
 # run), hyperfine rounds of the deepest snapshot's extract and verify against the same on
 # whole bundles, and of the last capture's create into a copy of each store holding the
 # captures before it, with each one's policy ($delta_policy, $policy). Peak RSS of each
-# (rss/delta-GROUP-ARM.txt).
+# (rss/delta-GROUP-ARM.txt). Then Case 1 restores of the stand-in pair from a chain of its
+# own captures (delta_restore).
 
 # delta_suite SERIES COUNT: the checks, then the rounds.
 delta_suite() {
@@ -52,5 +53,59 @@ delta_suite() {
         "$(rss delta-create-whole) $snap create --store $c-whole --from-dir $w/mnesia --node manager_0 --policy $policy -q"
     # What the timed delta create made: a delta on the chain, as deep as the newest above.
     delta_chain "$c-delta" >"$raw/delta/create-chain.json"
+    rm -rf "$d"
+    delta_restore "$pair" "$count"
+}
+
+# delta_restore PAIR COUNT: Case 1 of the stand-in pair from manager_0's newest snapshot,
+# 23 deltas deep against a whole bundle. On a copy of the stopped pair (the cached one stays
+# as it is): COUNT captures of manager_0, stopped (a plain copy), into a store with deltas
+# and one without, with ~1% of the users rewritten between captures (the pair started,
+# bench/standin-load, stopped); then rounds of `snap restore latest@manager_0 --to manager_0
+# --to manager_1 --yes` from a fresh cp -a of each store, the pair stopped before each.
+delta_restore() {
+    local d="$work/delta-restore" i base users=$((pair_users / 100))
+    [ $users -ge 1 ] || users=1
+    log "delta bundles: $2 captures of the stand-in pair's manager_0, with deltas and without"
+    rm -rf "$d" && mkdir -p "$d"
+    cp -a "$1" "$d/pair"
+    rm -rf "$d/pair/store" "$d/pair/snap.yaml"
+    base=$(free_port_base)
+    sed -i -e "s/^console.port.cui = .*/console.port.cui = $base/" -e "s/^console.port.json = .*/console.port.json = $((base + 10))/" \
+        "$d/pair/leo_manager_0/etc/leo_manager.conf"
+    sed -i -e "s/^console.port.cui = .*/console.port.cui = $((base + 1))/" -e "s/^console.port.json = .*/console.port.json = $((base + 11))/" \
+        "$d/pair/leo_manager_1/etc/leo_manager.conf"
+    # Every command names its store with --store.
+    printf 'cluster: leofs_1\nmanagers:\n  - name: manager_0\n    home: %s\n  - name: manager_1\n    home: %s\n' \
+        "$d/pair/leo_manager_0" "$d/pair/leo_manager_1" >"$d/snap.yaml"
+    chmod 0600 "$d/snap.yaml"
+    "$snap" init --store "$d/whole" -q >/dev/null
+    "$snap" init --store "$d/delta" -q >/dev/null
+    require_free_node_names
+    for ((i = 0; i < $2; i++)); do
+        if [ $i -gt 0 ]; then
+            running_pair="$d/pair"
+            "$testbed/leofs-testbed" start "$d/pair" >/dev/null
+            "$here/standin-load" "${pair_names%%,*}" 401321b4 "$users" "$((seed + i))" >/dev/null
+            "$testbed/leofs-testbed" stop "$d/pair" >/dev/null
+            running_pair=""
+        fi
+        "$snap" create --node manager_0 --config "$d/snap.yaml" --store "$d/whole" --policy "$policy" -q
+        "$snap" create --node manager_0 --config "$d/snap.yaml" --store "$d/delta" --policy "$delta_policy" -q
+    done
+    delta_chain "$d/delta" >"$raw/delta/restore-chain.json"
+    du -sb "$d/pair/leo_manager_0/work/mnesia/127.0.0.1" | cut -f1 >"$raw/delta/restore-mnesia-bytes"
+
+    log "delta bundles: Case 1 restores of the pair from the newest snapshot, with deltas and without"
+    local warm_paths="$d/delta $d/whole" arm prepare=() stop="$testbed/leofs-testbed stop $d/pair >/dev/null 2>&1"
+    warm_cache "$d/delta" "$d/whole"
+    running_pair="$d/pair"
+    for arm in delta whole; do
+        prepare+=(-n "$arm" --prepare "$stop; rm -rf $d/store-$arm && cp -a $d/$arm $d/store-$arm"
+            "$snap restore latest@manager_0 --to manager_0 --to manager_1 --yes --config $d/snap.yaml --store $d/store-$arm -q")
+    done
+    hf delta-restore "$runs_a" "${prepare[@]}"
+    "$testbed/leofs-testbed" stop "$d/pair" >/dev/null 2>&1 || true
+    running_pair=""
     rm -rf "$d"
 }
