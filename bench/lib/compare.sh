@@ -289,7 +289,7 @@ PY
 # store_growth SERIES COUNT: COUNT captures of (a), ~1% of rows changed between them, by
 # snap (whole bundles), snap with delta bundles (delta.yaml), restic and borg; each one's
 # size after the first capture and after all of them, and the delta store's bundles. The two
-# snap stores stay in $work/series (marked .kept) for the delta part.
+# snap stores stay in $work/series (marked .kept) when the delta part runs next.
 store_growth() {
     local series="$1" w="$work/series" arm
     log "store size after $2 captures of (a), with delta bundles and without"
@@ -305,5 +305,5 @@ document["delta_chain"] = json.loads(chain)
 print(json.dumps(document))' "$2" "$(du -sb "$series/00" | cut -f1)" "$w/growth.json" "$(delta_chain "$w/snap-delta")" \
         >"$raw/series.json"
     rm -rf "$w/restic" "$w/borg"
-    touch "$w/.kept"
+    if wanted delta; then touch "$w/.kept"; else rm -rf "$w"; fi
 }

@@ -53,7 +53,7 @@ delta_suite() {
         "$(rss delta-create-whole) $snap create --store $c-whole --from-dir $w/mnesia --node manager_0 --policy $policy -q"
     # What the timed delta create made: a delta on the chain, as deep as the newest above.
     delta_chain "$c-delta" >"$raw/delta/create-chain.json"
-    rm -rf "$d"
+    rm -rf "$d" "$w"
     delta_restore "$pair" "$count"
 }
 
