@@ -668,8 +668,8 @@ class Report:
             mnesia = int(open(path).read().strip()) if os.path.exists(path) else None
             lines += ["", f"Restore: on a copy of the stand-in pair ({self.settings.get('pair_rows')} rows; manager_0's "
                       f"Mnesia directory {size(mnesia)} at the end), {restore['records']} captures of the stopped "
-                      "manager_0 into a store with deltas and one without, ~1% of the users rewritten between captures "
-                      f"(the pair started, bench/standin-load, stopped); the delta store holds {len(restore['full'])} "
+                      "manager_0 into a store with deltas and one without, the first 1% of the users written again between "
+                      f"captures (the pair started, bench/standin-load, stopped); the delta store holds {len(restore['full'])} "
                       f"full bundle(s) and {len(restore['delta'])} delta(s), its newest snapshot "
                       f"{restore['newest_depth']} deltas deep. Each round stops the pair and gives each arm a fresh "
                       "cp -a of its store; the time is the whole restore: preflight (the snapshot verified), the "

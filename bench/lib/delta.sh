@@ -60,9 +60,10 @@ delta_suite() {
 # delta_restore PAIR COUNT: Case 1 of the stand-in pair from manager_0's newest snapshot,
 # 23 deltas deep against a whole bundle. On a copy of the stopped pair (the cached one stays
 # as it is): COUNT captures of manager_0, stopped (a plain copy), into a store with deltas
-# and one without, with ~1% of the users rewritten between captures (the pair started,
-# bench/standin-load, stopped); then rounds of `snap restore latest@manager_0 --to manager_0
-# --to manager_1 --yes` from a fresh cp -a of each store, the pair stopped before each.
+# and one without, with the first 1% of the users written again between captures (the pair
+# started, bench/standin-load with the capture's seed: rows rewritten, a new credential each;
+# the pair stopped); then rounds of `snap restore latest@manager_0 --to manager_0 --to
+# manager_1 --yes` from a fresh cp -a of each store, the pair stopped before each.
 delta_restore() {
     local d="$work/delta-restore" i base users=$((pair_users / 100))
     [ $users -ge 1 ] || users=1
