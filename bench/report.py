@@ -600,6 +600,10 @@ class Report:
         path = os.path.join(self.raw, "delta", "restore-chain.json")
         return json.load(open(path)) if os.path.exists(path) else None
 
+    def delta_create_chain(self):
+        path = os.path.join(self.raw, "delta", "create-chain.json")
+        return json.load(open(path)) if os.path.exists(path) else None
+
     def delta_rows(self):
         """Delta bundles (issue 19, item 6): each target's figure with deltas beside its
         reference, the ratio, and whether it is met."""
@@ -626,7 +630,9 @@ class Report:
             row(f"create, all {n} captures in sequence (not hyperfine)", series["seconds"].get("snap-delta"),
                 "the same captures, whole bundles", series["seconds"].get("snap"), "s", None)
         for group, what, target in (
-                ("delta-create", f"create of capture {n or 'N'} into a store holding the ones before it", DELTA_CREATE_RATIO),
+                ("delta-create", f"create of capture {n or 'N'} into a store holding the ones before it (the new "
+                                 f"snapshot {(self.delta_create_chain() or {}).get('newest_depth', '?')} deltas deep)",
+                 DELTA_CREATE_RATIO),
                 ("delta-extract", f"`snap extract latest` of the newest snapshot ({chain.get('newest_depth', '?')} "
                                   "deltas over a full bundle)", DELTA_EXTRACT_RATIO),
                 ("delta-verify", "`snap verify latest` of the newest snapshot", None),

@@ -7,7 +7,7 @@
 # (rss/delta-GROUP-ARM.txt). Then Case 1 restores of the stand-in pair from a chain of its
 # own captures (delta_restore).
 
-# delta_suite SERIES COUNT: the checks, then the rounds.
+# delta_suite SERIES COUNT PAIR: the checks, then the rounds; then delta_restore on PAIR.
 delta_suite() {
     local series="$1" count="$2" w="$work/series" d="$work/delta" last
     last="$series/$(printf %02d $(($2 - 1)))"
@@ -54,7 +54,7 @@ delta_suite() {
     # What the timed delta create made: a delta on the chain, as deep as the newest above.
     delta_chain "$c-delta" >"$raw/delta/create-chain.json"
     rm -rf "$d" "$w"
-    delta_restore "$pair" "$count"
+    delta_restore "$3" "$count"
 }
 
 # delta_restore PAIR COUNT: Case 1 of the stand-in pair from manager_0's newest snapshot,
@@ -65,7 +65,7 @@ delta_suite() {
 # the pair stopped); then rounds of `snap restore latest@manager_0 --to manager_0 --to
 # manager_1 --yes` from a fresh cp -a of each store, the pair stopped before each.
 delta_restore() {
-    local d="$work/delta-restore" i base users=$((pair_users / 100))
+    local d="$work/delta-restore" i base depth users=$((pair_users / 100))
     [ $users -ge 1 ] || users=1
     log "delta bundles: $2 captures of the stand-in pair's manager_0, with deltas and without"
     rm -rf "$d" && mkdir -p "$d"
@@ -95,17 +95,20 @@ delta_restore() {
         "$snap" create --node manager_0 --config "$d/snap.yaml" --store "$d/delta" --policy "$delta_policy" -q
     done
     delta_chain "$d/delta" >"$raw/delta/restore-chain.json"
+    depth=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["newest_depth"])' "$raw/delta/restore-chain.json")
+    [ "$depth" -eq $(($2 - 1)) ] ||
+        echo "bench: the pair's delta store's newest snapshot is $depth deltas deep, not $(($2 - 1)) (see delta.yaml)" >&2
     du -sb "$d/pair/leo_manager_0/work/mnesia/127.0.0.1" | cut -f1 >"$raw/delta/restore-mnesia-bytes"
 
     log "delta bundles: Case 1 restores of the pair from the newest snapshot, with deltas and without"
-    local warm_paths="$d/delta $d/whole" arm prepare=() stop="$testbed/leofs-testbed stop $d/pair >/dev/null 2>&1"
+    local warm_paths="$d/delta $d/whole" arm arms=() stop="$testbed/leofs-testbed stop $d/pair >/dev/null 2>&1"
     warm_cache "$d/delta" "$d/whole"
     running_pair="$d/pair"
     for arm in delta whole; do
-        prepare+=(-n "$arm" --prepare "$stop; rm -rf $d/store-$arm && cp -a $d/$arm $d/store-$arm"
+        arms+=(-n "$arm" --prepare "$stop; rm -rf $d/store-$arm && cp -a $d/$arm $d/store-$arm"
             "$snap restore latest@manager_0 --to manager_0 --to manager_1 --yes --config $d/snap.yaml --store $d/store-$arm -q")
     done
-    hf delta-restore "$runs_a" "${prepare[@]}"
+    hf delta-restore "$runs_a" "${arms[@]}"
     "$testbed/leofs-testbed" stop "$d/pair" >/dev/null 2>&1 || true
     running_pair=""
     rm -rf "$d"
