@@ -536,10 +536,10 @@ class Report:
                            ("growth-snap", "snap create, whole bundles, each capture of the series (largest)"),
                            ("delta-create-delta", "snap create of the last capture, delta bundles"),
                            ("delta-create-whole", "snap create of the last capture, whole bundles"),
-                           ("delta-extract-delta", "snap extract of the newest snapshot, delta chain"),
-                           ("delta-extract-whole", "snap extract of the newest snapshot, whole bundle"),
-                           ("delta-verify-delta", "snap verify of the newest snapshot, delta chain"),
-                           ("delta-verify-whole", "snap verify of the newest snapshot, whole bundle")):
+                           ("delta-extract-delta", "snap extract of the deepest snapshot, delta chain"),
+                           ("delta-extract-whole", "snap extract of the deepest snapshot, whole bundle"),
+                           ("delta-verify-delta", "snap verify of the deepest snapshot, delta chain"),
+                           ("delta-verify-whole", "snap verify of the deepest snapshot, whole bundle")):
             kib = rss_kib(self.raw, key)
             if kib:
                 # The series' creates are one run each at growing depth: their largest counts.
@@ -619,6 +619,12 @@ class Report:
                          "met": met})
 
         n = series.get("captures") or int(self.settings.get("series", 0)) or None
+
+        def deepest(c):
+            """The deepest snapshot's REF and how deep it is."""
+            d = (c or {}).get("deepest")
+            return (f"v{d['version']}", f"{d['depth']} deltas over a full bundle") if d else ("vN", "the deepest")
+
         if "snap-delta" in series and "borg" in series:
             row(f"store after {n} captures (du -sb)", series["snap-delta"], "borg's repository", series["borg"],
                 "bytes", DELTA_STORE_RATIO)
@@ -633,19 +639,18 @@ class Report:
                 ("delta-create", f"create of capture {n or 'N'} into a store holding the ones before it (the new "
                                  f"snapshot {(self.delta_create_chain() or {}).get('newest_depth', '?')} deltas deep)",
                  DELTA_CREATE_RATIO),
-                ("delta-extract", f"`snap extract latest` of the newest snapshot ({chain.get('newest_depth', '?')} "
-                                  "deltas over a full bundle)", DELTA_EXTRACT_RATIO),
-                ("delta-verify", "`snap verify latest` of the newest snapshot", None),
-                ("delta-restore", "Case 1 restore of the stopped stand-in pair from manager_0's newest snapshot "
-                                  f"({(self.delta_restore_chain() or {}).get('newest_depth', '?')} deltas over a full "
-                                  "bundle; `--to manager_0 --to manager_1`)", None)):
+                ("delta-extract", "`snap extract %s --to DIR` (%s)" % deepest(chain), DELTA_EXTRACT_RATIO),
+                ("delta-verify", "`snap verify %s` (%s)" % deepest(chain), None),
+                ("delta-restore", "Case 1 restore of the stopped stand-in pair from manager_0's deepest snapshot "
+                                  "(`snap restore %s --to manager_0 --to manager_1`: %s)" % deepest(self.delta_restore_chain()),
+                 None)):
             g = self.groups.get(group, {})
             if "delta" in g and "whole" in g:
                 row(what, g["delta"]["median"], "the same, whole bundles", g["whole"]["median"], "s", target)
         for key, what, use_max in (("growth-snap-delta", f"peak RSS, create of each of the {n} captures (largest)", True),
                                    ("delta-create-delta", "peak RSS, create of the last capture", False),
-                                   ("delta-extract-delta", "peak RSS, extract of the newest snapshot", False),
-                                   ("delta-verify-delta", "peak RSS, verify of the newest snapshot", False)):
+                                   ("delta-extract-delta", "peak RSS, extract of the deepest snapshot", False),
+                                   ("delta-verify-delta", "peak RSS, verify of the deepest snapshot", False)):
             kib = rss_kib(self.raw, key)
             if kib:
                 mib = (max(kib) if use_max else statistics.median(kib)) / KIB
@@ -665,7 +670,10 @@ class Report:
             lines.append(
                 f"The delta store (bench/policy/delta.yaml: bench.yaml plus `delta: {{max_chain: 24, max_ratio: 1.0}}`) "
                 f"holds {len(chain['full'])} full bundle(s) and {len(deltas)} delta bundle(s); its newest snapshot is "
-                f"{chain['newest_depth']} deltas over a full bundle. The first (full) bundle is {size(chain['first_full'])}"
+                f"{chain['newest_depth']} deltas over a full bundle, its deepest"
+                + (f" v{chain['deepest']['version']}, {chain['deepest']['depth']} deltas deep" if chain.get("deepest") else "")
+                + " (extract and verify take the deepest, the same capture from the whole-bundle store beside it). "
+                f"The first (full) bundle is {size(chain['first_full'])}"
                 + (f"; the delta bundles {size(int(chain['delta_median']))} median ({size(min(deltas))} to "
                    f"{size(max(deltas))})" if deltas else "") + ".")
         restore = self.delta_restore_chain()
@@ -677,7 +685,10 @@ class Report:
                       "manager_0 into a store with deltas and one without, the first 1% of the users written again between "
                       f"captures (the pair started, bench/standin-load, stopped); the delta store holds {len(restore['full'])} "
                       f"full bundle(s) and {len(restore['delta'])} delta(s), its newest snapshot "
-                      f"{restore['newest_depth']} deltas deep. Each round stops the pair and gives each arm a fresh "
+                      f"{restore['newest_depth']} deltas deep, its deepest (restored, and the same capture from the "
+                      "whole-bundle store)"
+                      + (f" v{restore['deepest']['version']}, {restore['deepest']['depth']} deltas deep"
+                         if restore.get("deepest") else "") + ". Each round stops the pair and gives each arm a fresh "
                       "cp -a of its store; the time is the whole restore: preflight (the snapshot verified), the "
                       "pre-restore capture, the unpack of both targets, the start of both and wait_ready, the checks."]
         groups = [self.groups.get(g, {}) for g in ("delta-create", "delta-extract", "delta-verify", "delta-restore")]
@@ -959,7 +970,7 @@ class Report:
             "Delta bundles (issue 19): bench/policy/delta.yaml is bench.yaml plus `delta: {max_chain: 24, "
             "max_ratio: 1.0}`. Store growth captures the series into a fourth store with it (each capture by every "
             "tool in turn; snap's two arms under /usr/bin/time for their peak RSS). The delta part works on the two "
-            "snap stores: extract and verify of the newest snapshot, and the last capture's create into a fresh "
+            "snap stores: extract and verify of the deepest snapshot (the newest unless a new full cut the chain), and the last capture's create into a fresh "
             "copy of each store as it was before it; both extracts were checked against the capture (diff -r) "
             "before timing.",
             "Record commands: a store made by bench/gen-store.py (one real bundle reused by every record, audit "

@@ -261,8 +261,10 @@ print(json.dumps({"first": {a: int(f) for a, f, _ in rows}, "seconds": {a: float
 }
 
 # delta_chain STORE: the store's bundles in the order captured (the records' version), which
-# are deltas (the record has a delta_base) and their file sizes, and how many deltas deep the
-# newest snapshot is (its delta_base chain followed to a full bundle), as JSON.
+# are deltas (the record has a delta_base) and their file sizes, how many deltas deep the
+# newest snapshot is (its delta_base chain followed to a full bundle), and the deepest
+# snapshot (the newest of those deepest; the newest itself when no new full cut the chain),
+# as JSON.
 delta_chain() {
     python3 - "$1" <<'PY'
 import glob, json, os, statistics, sys
@@ -275,14 +277,19 @@ def size(r):
     return os.path.getsize(path) if os.path.exists(path) else r.get("bundle_size")
 full = [size(r) for r in records if not r.get("delta_base")]
 delta = [size(r) for r in records if r.get("delta_base")]
-depth, r = 0, records[-1] if records else None
-while r is not None and r.get("delta_base"):
-    depth += 1
-    r = by_id.get(r["delta_base"].get("snapshot"))
+def depth(r):
+    n = 0
+    while r is not None and r.get("delta_base"):
+        n += 1
+        r = by_id.get(r["delta_base"].get("snapshot"))
+    return n
+deepest = max(records, key=lambda r: (depth(r), r["version"])) if records else None
 print(json.dumps({"records": len(records), "full": full, "delta": delta,
                   "first_full": full[0] if full else None,
                   "delta_median": statistics.median(delta) if delta else None,
-                  "newest_depth": depth}))
+                  "newest_depth": depth(records[-1]) if records else 0,
+                  "deepest": deepest and {"id": deepest["id"], "version": deepest["version"],
+                                          "depth": depth(deepest)}}))
 PY
 }
 
