@@ -62,6 +62,15 @@ ENCRYPTION_CREATE_RATIO = 1.10
 ENCRYPTION_EXTRACT_RATIO = 1.0
 # Load rehearsal: `snap verify --load` no slower than the manual steps giving the same proof.
 LOAD_RATIO = 1.0
+# Delta bundles (issue 19, item 6), on (a)'s 24 captures: the delta store at most this ratio
+# of borg's repository, and a capture (a delta bundle) at most this ratio of what a capture
+# adds to borg's; the last capture's create with deltas at most this ratio of the same create
+# without; extract of the deepest snapshot at most this ratio of a whole bundle's; peak RSS
+# within RSS_LIMIT_MIB throughout.
+DELTA_STORE_RATIO = 0.5
+DELTA_PER_CAPTURE_RATIO = 0.2
+DELTA_CREATE_RATIO = 1.2
+DELTA_EXTRACT_RATIO = 2.0
 
 
 def load_env(path):
@@ -86,6 +95,12 @@ def load_groups(raw):
                               "min": min(t), "max": max(t), "runs": len(t), "times": t}
                     for command, t in commands.items()}
             for group, commands in times.items()}
+
+
+def rss_kib(raw, name):
+    """Every run's peak RSS (KiB) in rss/<name>.txt."""
+    path = os.path.join(raw, "rss", f"{name}.txt")
+    return [int(line) for line in open(path) if line.strip().isdigit()] if os.path.exists(path) else []
 
 
 def load_rss(raw):
@@ -198,6 +213,8 @@ class Report:
                     f"{size(copy.get('bundle_bytes'))}")
         if d == "a-dir":
             return f"(a) {size(int(s.get('dataset_a-dir_bytes', 0)))}: Mnesia dir only"
+        if d == "series":
+            return f"the {s.get('series')} captures of (a) (store growth's series)"
         return f"({d}) {size(int(s.get('tree_' + d, 0)))} tree"
 
     def ratio_rows(self):
@@ -515,6 +532,20 @@ class Report:
                 # One tree only, so no (b) vs (c) growth check.
                 self.rss_rows.append({"tool": label, "dataset": "b", **self.rss[key], "limit_mib": RSS_LIMIT_MIB,
                                       "target_text": f"≤ {RSS_LIMIT_MIB} MiB"})
+        for key, label in (("growth-snap-delta", "snap create, delta bundles, each capture of the series (largest)"),
+                           ("growth-snap", "snap create, whole bundles, each capture of the series (largest)"),
+                           ("delta-create-delta", "snap create of the last capture, delta bundles"),
+                           ("delta-create-whole", "snap create of the last capture, whole bundles"),
+                           ("delta-extract-delta", "snap extract of the deepest snapshot, delta chain"),
+                           ("delta-extract-whole", "snap extract of the deepest snapshot, whole bundle"),
+                           ("delta-verify-delta", "snap verify of the deepest snapshot, delta chain"),
+                           ("delta-verify-whole", "snap verify of the deepest snapshot, whole bundle")):
+            kib = rss_kib(self.raw, key)
+            if kib:
+                # The series' creates are one run each at growing depth: their largest counts.
+                value = max(kib) if key.startswith("growth-") else statistics.median(kib)
+                self.rss_rows.append({"tool": label, "dataset": "series", "median_mib": value / KIB, "runs": len(kib),
+                                      "limit_mib": RSS_LIMIT_MIB, "target_text": f"≤ {RSS_LIMIT_MIB} MiB"})
         profile = self.load_profile()
         if profile:
             runs = len(profile["runs"])
@@ -546,6 +577,140 @@ class Report:
     def series(self):
         path = os.path.join(self.raw, "series.json")
         return json.load(open(path)) if os.path.exists(path) else None
+
+    def per_capture(self, series, tool):
+        """What one capture adds: for snap with deltas the median delta bundle's file size; for
+        the others (size after all captures - size after the first) / (captures - 1), which
+        leaves out the first capture's whole copy that size / captures spreads over them."""
+        chain = series.get("delta_chain") or {}
+        if tool == "snap-delta" and chain.get("delta_median") is not None:
+            return chain["delta_median"]
+        first = series.get("first", {}).get(tool)
+        if first is None or series["captures"] < 2:
+            return None
+        return (series[tool] - first) / (series["captures"] - 1)
+
+    def delta_chain(self):
+        path = os.path.join(self.raw, "delta", "chain.json")
+        if os.path.exists(path):
+            return json.load(open(path))
+        return (self.series() or {}).get("delta_chain")
+
+    def delta_restore_chain(self):
+        path = os.path.join(self.raw, "delta", "restore-chain.json")
+        return json.load(open(path)) if os.path.exists(path) else None
+
+    def delta_create_chain(self):
+        path = os.path.join(self.raw, "delta", "create-chain.json")
+        return json.load(open(path)) if os.path.exists(path) else None
+
+    def delta_rows(self):
+        """Delta bundles (issue 19, item 6): each target's figure with deltas beside its
+        reference, the ratio, and whether it is met."""
+        series, chain, rows = self.series() or {}, self.delta_chain() or {}, []
+
+        def row(what, delta, reference_text, reference, unit, target, target_text=None):
+            ratio = delta / reference if delta is not None and reference else None
+            if target_text is None and target is not None:
+                target_text = f"≤ {target:.2f}×"
+            met = None if target is None or ratio is None else ratio <= target
+            rows.append({"what": what, "delta": delta, "reference_text": reference_text, "reference": reference,
+                         "unit": unit, "ratio": ratio, "target": target, "target_text": target_text or "-",
+                         "met": met})
+
+        n = series.get("captures") or int(self.settings.get("series", 0)) or None
+
+        def deepest(c):
+            """The deepest snapshot's REF and how deep it is."""
+            d = (c or {}).get("deepest")
+            return (f"v{d['version']}", f"{d['depth']} deltas over a full bundle") if d else ("vN", "the deepest")
+
+        if "snap-delta" in series and "borg" in series:
+            row(f"store after {n} captures (du -sb)", series["snap-delta"], "borg's repository", series["borg"],
+                "bytes", DELTA_STORE_RATIO)
+            row(f"store after {n} captures (du -sb)", series["snap-delta"], "snap's store, whole bundles",
+                series.get("snap"), "bytes", None)
+            row("per capture: the median delta bundle", self.per_capture(series, "snap-delta"),
+                f"borg: (repository after {n} - after 1) / {n - 1}", self.per_capture(series, "borg"), "bytes",
+                DELTA_PER_CAPTURE_RATIO)
+            row(f"create, all {n} captures in sequence (not hyperfine)", series["seconds"].get("snap-delta"),
+                "the same captures, whole bundles", series["seconds"].get("snap"), "s", None)
+        for group, what, target in (
+                ("delta-create", f"create of capture {n or 'N'} into a store holding the ones before it (the new "
+                                 f"snapshot {(self.delta_create_chain() or {}).get('newest_depth', '?')} deltas deep)",
+                 DELTA_CREATE_RATIO),
+                ("delta-extract", "`snap extract %s --to DIR` (%s)" % deepest(chain), DELTA_EXTRACT_RATIO),
+                ("delta-verify", "`snap verify %s` (%s)" % deepest(chain), None),
+                ("delta-restore", "Case 1 restore of the stopped stand-in pair from manager_0's deepest snapshot "
+                                  "(`snap restore %s --to manager_0 --to manager_1`: %s)" % deepest(self.delta_restore_chain()),
+                 None)):
+            g = self.groups.get(group, {})
+            if "delta" in g and "whole" in g:
+                row(what, g["delta"]["median"], "the same, whole bundles", g["whole"]["median"], "s", target)
+        for key, what, use_max in (("growth-snap-delta", f"peak RSS, create of each of the {n} captures (largest)", True),
+                                   ("delta-create-delta", "peak RSS, create of the last capture", False),
+                                   ("delta-extract-delta", "peak RSS, extract of the deepest snapshot", False),
+                                   ("delta-verify-delta", "peak RSS, verify of the deepest snapshot", False)):
+            kib = rss_kib(self.raw, key)
+            if kib:
+                mib = (max(kib) if use_max else statistics.median(kib)) / KIB
+                rows.append({"what": what, "delta": mib, "reference_text": "-", "reference": None, "unit": "MiB",
+                             "ratio": None, "target": RSS_LIMIT_MIB, "target_text": f"≤ {RSS_LIMIT_MIB} MiB",
+                             "met": mib <= RSS_LIMIT_MIB})
+        return rows
+
+    def delta_markdown(self):
+        rows, chain, series = self.delta_rows(), self.delta_chain(), self.series() or {}
+        if not rows:
+            return []
+        n = series.get("captures") or int(self.settings.get("series", 0)) or None
+        lines = ["", f"## Delta bundles (issue 19): {n} captures of (a), ~1% of rows changed between captures", ""]
+        if chain:
+            deltas = chain["delta"]
+            lines.append(
+                f"The delta store (bench/policy/delta.yaml: bench.yaml plus `delta: {{max_chain: 24, max_ratio: 1.0}}`) "
+                f"holds {len(chain['full'])} full bundle(s) and {len(deltas)} delta bundle(s); its newest snapshot is "
+                f"{chain['newest_depth']} deltas over a full bundle, its deepest"
+                + (f" v{chain['deepest']['version']}, {chain['deepest']['depth']} deltas deep" if chain.get("deepest") else "")
+                + " (extract and verify take the deepest, the same capture from the whole-bundle store beside it). "
+                f"The first (full) bundle is {size(chain['first_full'])}"
+                + (f"; the delta bundles {size(int(chain['delta_median']))} median ({size(min(deltas))} to "
+                   f"{size(max(deltas))})" if deltas else "") + ".")
+        restore = self.delta_restore_chain()
+        if restore:
+            path = os.path.join(self.raw, "delta", "restore-mnesia-bytes")
+            mnesia = int(open(path).read().strip()) if os.path.exists(path) else None
+            lines += ["", f"Restore: on a copy of the stand-in pair ({self.settings.get('pair_rows')} rows; manager_0's "
+                      f"Mnesia directory {size(mnesia)} at the end), {restore['records']} captures of the stopped "
+                      "manager_0 into a store with deltas and one without, the first 1% of the users written again between "
+                      f"captures (the pair started, bench/standin-load, stopped); the delta store holds {len(restore['full'])} "
+                      f"full bundle(s) and {len(restore['delta'])} delta(s), its newest snapshot "
+                      f"{restore['newest_depth']} deltas deep, its deepest (restored, and the same capture from the "
+                      "whole-bundle store)"
+                      + (f" v{restore['deepest']['version']}, {restore['deepest']['depth']} deltas deep"
+                         if restore.get("deepest") else "") + ". Each round stops the pair and gives each arm a fresh "
+                      "cp -a of its store; the time is the whole restore: preflight (the snapshot verified), the "
+                      "pre-restore capture, the unpack of both targets, the start of both and wait_ready, the checks."]
+        groups = [self.groups.get(g, {}) for g in ("delta-create", "delta-extract", "delta-verify", "delta-restore")]
+        rounds = max((g[c]["runs"] for g in groups for c in g), default=0)
+        lines += ["", "Per capture: for snap with deltas, the median delta bundle's file size; for borg, (repository "
+                  f"after {n} captures - after the first) / {int(n) - 1 if n else 'N - 1'}, what each capture after the "
+                  "first added (size / captures, beside it in the store-size table, spreads the first capture's "
+                  "whole copy over them). Sizes with du -sb. Create, extract, verify and restore: medians of "
+                  f"{rounds} hyperfine round(s), each running the delta arm and the whole-bundle arm once (reversed "
+                  "every other round); the create goes into a fresh cp -a of each store as it was before the last "
+                  "capture, with its own policy. Peak RSS: /usr/bin/time %M, the median of the rounds (the series' "
+                  "creates: the largest of them).", "",
+                  "| with delta bundles | delta | reference | reference value | ratio | target | met? |",
+                  "|---|---:|---|---:|---:|---:|---|"]
+        for r in rows:
+            fmt = {"bytes": lambda v: size(None if v is None else int(v)), "s": secs,
+                   "MiB": lambda v: "-" if v is None else f"{v:.1f} MiB"}[r["unit"]]
+            lines.append(f"| {r['what']} | {fmt(r['delta'])} | {r['reference_text']} | "
+                         f"{fmt(r['reference']) if r['reference'] is not None else '-'} | "
+                         f"{'-' if r['ratio'] is None else '%.2f×' % r['ratio']} | {r['target_text']} | "
+                         f"{self.judge(r['met'])} |")
+        return lines
 
     def markdown(self):
         m, s = self.machine, self.settings
@@ -586,13 +751,22 @@ class Report:
                          f"{self.judge(r['met'])} |")
         series = self.series()
         if series:
-            lines += ["", f"## Store size after {series['captures']} captures of (a), ~1% of rows changed between "
-                      "captures", "",
-                      "| tool | store size | per capture | capture time, all captures |", "|---|---:|---:|---:|"]
-            for tool in ("snap", "restic", "borg"):
-                lines.append(f"| {tool} | {size(series[tool])} | {size(series[tool] // series['captures'])} | "
-                             f"{series['seconds'][tool]:.1f} s |")
-            lines.append(f"| (one capture, uncompressed) | {size(series['capture_bytes'])} | | |")
+            n = series["captures"]
+            lines += ["", f"## Store size after {n} captures of (a), ~1% of rows changed between captures", "",
+                      f"Per capture: what a capture after the first adds, (size after {n} - size after the first) / "
+                      f"{n - 1}; for snap with delta bundles, the median delta bundle's file size. The captures ran "
+                      "one after another, every tool in the same order each time (sequential, not hyperfine rounds).",
+                      "", f"| tool | store size | after the first capture | per capture | size / {n} | "
+                      "capture time, all captures |", "|---|---:|---:|---:|---:|---:|"]
+            labels = {"snap": "snap (whole bundles)", "snap-delta": "snap, delta bundles (delta.yaml)"}
+            for tool in ("snap", "snap-delta", "restic", "borg"):
+                if tool not in series:
+                    continue
+                per = self.per_capture(series, tool)
+                lines.append(f"| {labels.get(tool, tool)} | {size(series[tool])} | "
+                             f"{size(series.get('first', {}).get(tool))} | {size(None if per is None else int(per))} | "
+                             f"{size(series[tool] // n)} | {series['seconds'][tool]:.1f} s |")
+            lines.append(f"| (one capture, uncompressed) | {size(series['capture_bytes'])} | | | | |")
         cold = self.cold()
         if cold:
             lines += ["", "## Cold-mode capture of a running stand-in pair's manager_0", "",
@@ -615,6 +789,7 @@ class Report:
         lines += self.offsite_markdown()
         lines += self.encryption_markdown()
         lines += self.load_markdown()
+        lines += self.delta_markdown()
         lines += ["", "## Notes", ""] + [f"- {n}" for n in self.notes()]
         return "\n".join(lines) + "\n"
 
@@ -792,6 +967,12 @@ class Report:
             "snap's record holds the table summary from the create). The manual steps check no file against the "
             "manifest (snap does, in the verify and again in the unpack). /usr/bin/time's %M for snap is the "
             "largest of snap and the VMs it waited for, so snap's own peak comes from bench/peak-rss (VmHWM).",
+            "Delta bundles (issue 19): bench/policy/delta.yaml is bench.yaml plus `delta: {max_chain: 24, "
+            "max_ratio: 1.0}`. Store growth captures the series into a fourth store with it (each capture by every "
+            "tool in turn; snap's two arms under /usr/bin/time for their peak RSS). The delta part works on the two "
+            "snap stores: extract and verify of the deepest snapshot (the newest unless a new full cut the chain), and the last capture's create into a fresh "
+            "copy of each store as it was before it; both extracts were checked against the capture (diff -r) "
+            "before timing.",
             "Record commands: a store made by bench/gen-store.py (one real bundle reused by every record, audit "
             "chain computed as AuditLog does); `snap list` and `snap audit verify` checked it before timing.",
         ]
@@ -809,6 +990,8 @@ class Report:
                     "peak_rss": self.rss_rows, "store_growth": self.series(), "cold": self.cold(), "hosts_restore": self.hosts_restore(),
                     "offsite": {"copy": self.offsite_copy(), "drill": self.offsite_drill()},
                     "encryption": {"bundle": self.encryption_bundle()},
+                    "delta": {"chain": self.delta_chain(), "restore_chain": self.delta_restore_chain(),
+                              "targets": self.delta_rows()},
                     "load": {"snapshot": self.load_snapshot(), "profile": self.load_profile(),
                              "manual_steps_s": self.load_manual_steps()},
                     "groups": self.groups, "notes": self.notes()}

@@ -208,26 +208,109 @@ record_commands() {
     stat -c %s "$work/report.html" >"$raw/report-bytes"
 }
 
-# store_growth SERIES COUNT: COUNT captures of (a), ~1% of rows changed between them, by
-# snap, restic and borg (each capture copied to the same path first); the sizes after.
-store_growth() {
-    local series="$1" w="$work/series" i t snap_s=0 restic_s=0 borg_s=0
-    log "store size after $2 captures of (a)"
+# growth_capture ARM W I: capture I of W/mnesia by ARM into its store or repository W/ARM:
+# snap with whole bundles (bench.yaml), snap with delta bundles (delta.yaml, issue 19),
+# restic, borg. snap's peak RSS goes to rss/growth-ARM.txt, a line a capture.
+growth_capture() {
+    case "$1" in
+        snap) /usr/bin/time -f %M -a -o "$raw/rss/growth-snap.txt" "$snap" create --store "$2/snap" \
+            --from-dir "$2/mnesia" --node manager_0 --policy "$policy" -q ;;
+        snap-delta) /usr/bin/time -f %M -a -o "$raw/rss/growth-snap-delta.txt" "$snap" create --store "$2/snap-delta" \
+            --from-dir "$2/mnesia" --node manager_0 --policy "$delta_policy" -q ;;
+        restic) (cd "$2/mnesia" && restic -q -r "$2/restic" backup .) ;;
+        borg) (cd "$2/mnesia" && borg create --compression zstd,3 "$2/borg::cap-$3" .) ;;
+    esac
+}
+
+# growth_stores SERIES COUNT W ARM...: COUNT captures of (a) (each copied to W/mnesia first,
+# so every capture has the same path) by each ARM in turn, a capture at a time in the same
+# order (sequential, not hyperfine rounds); W/ARM.prev keeps each snap store as it was
+# before the last capture, for the delta part's create rows. Writes W/growth.json: each
+# arm's size after the first capture and its seconds over all captures.
+growth_stores() {
+    local series="$1" count="$2" w="$3" i t arm
+    shift 3
+    local -A seconds=() first=()
     rm -rf "$w" && mkdir -p "$w"
-    "$snap" init --store "$w/store" -q >/dev/null
-    restic -q -r "$w/restic" init
-    borg init -e none "$w/borg"
-    for ((i = 0; i < $2; i++)); do
-        rm -rf "$w/mnesia" && cp -a "$series/$(printf %02d "$i")" "$w/mnesia"
-        t=$(now); "$snap" create --store "$w/store" --from-dir "$w/mnesia" --node manager_0 --policy "$policy" -q
-        snap_s=$(awk -v a="$snap_s" -v b="$(since "$t")" 'BEGIN { print a + b }')
-        t=$(now); (cd "$w/mnesia" && restic -q -r "$w/restic" backup .)
-        restic_s=$(awk -v a="$restic_s" -v b="$(since "$t")" 'BEGIN { print a + b }')
-        t=$(now); (cd "$w/mnesia" && borg create --compression zstd,3 "$w/borg::cap-$i" .)
-        borg_s=$(awk -v a="$borg_s" -v b="$(since "$t")" 'BEGIN { print a + b }')
+    for arm in "$@"; do
+        case "$arm" in
+            snap*) "$snap" init --store "$w/$arm" -q >/dev/null ;;
+            restic) restic -q -r "$w/restic" init ;;
+            borg) borg init -e none "$w/borg" ;;
+        esac
+        seconds[$arm]=0
     done
-    printf '{"captures": %d, "capture_bytes": %d, "snap": %d, "restic": %d, "borg": %d, "seconds": {"snap": %s, "restic": %s, "borg": %s}}\n' \
-        "$2" "$(du -sb "$series/00" | cut -f1)" "$(du -sb "$w/store" | cut -f1)" "$(du -sb "$w/restic" | cut -f1)" \
-        "$(du -sb "$w/borg" | cut -f1)" "$snap_s" "$restic_s" "$borg_s" >"$raw/series.json"
-    rm -rf "$w"
+    for ((i = 0; i < count; i++)); do
+        rm -rf "$w/mnesia" && cp -a "$series/$(printf %02d "$i")" "$w/mnesia"
+        if [ $i -eq $((count - 1)) ]; then
+            for arm in "$@"; do [[ "$arm" != snap* ]] || cp -a "$w/$arm" "$w/$arm.prev"; done
+            sync   # the copies' writes are not flushed into the next capture's time
+        fi
+        for arm in "$@"; do
+            t=$(now)
+            growth_capture "$arm" "$w" "$i"
+            seconds[$arm]=$(awk -v a="${seconds[$arm]}" -v b="$(since "$t")" 'BEGIN { print a + b }')
+            [ $i -ne 0 ] || first[$arm]=$(du -sb "$w/$arm" | cut -f1)
+        done
+    done
+    for arm in "$@"; do echo "$arm ${first[$arm]} ${seconds[$arm]}"; done | python3 -c '
+import json, sys
+rows = [line.split() for line in sys.stdin]
+print(json.dumps({"first": {a: int(f) for a, f, _ in rows}, "seconds": {a: float(s) for a, _, s in rows}}))' \
+        >"$w/growth.json"
+}
+
+# delta_chain STORE: the store's bundles in the order captured (the records' version), which
+# are deltas (the record has a delta_base) and their file sizes, how many deltas deep the
+# newest snapshot is (its delta_base chain followed to a full bundle), and the deepest
+# snapshot (the newest of those deepest; the newest itself when no new full cut the chain),
+# as JSON.
+delta_chain() {
+    python3 - "$1" <<'PY'
+import glob, json, os, statistics, sys
+store = sys.argv[1]
+records = sorted((json.load(open(p)) for p in glob.glob(os.path.join(store, "snapshots", "*.json"))),
+                 key=lambda r: r["version"])
+by_id = {r["id"]: r for r in records}
+def size(r):
+    path = os.path.join(store, "bundles", r["bundle_sha256"] + ".tar.zst")
+    return os.path.getsize(path) if os.path.exists(path) else r.get("bundle_size")
+full = [size(r) for r in records if not r.get("delta_base")]
+delta = [size(r) for r in records if r.get("delta_base")]
+def depth(r):
+    n = 0
+    while r is not None and r.get("delta_base"):
+        n += 1
+        r = by_id.get(r["delta_base"].get("snapshot"))
+    return n
+deepest = max(records, key=lambda r: (depth(r), r["version"])) if records else None
+print(json.dumps({"records": len(records), "full": full, "delta": delta,
+                  "first_full": full[0] if full else None,
+                  "delta_median": statistics.median(delta) if delta else None,
+                  "newest_depth": depth(records[-1]) if records else 0,
+                  "deepest": deepest and {"id": deepest["id"], "version": deepest["version"],
+                                          "depth": depth(deepest)}}))
+PY
+}
+
+# store_growth SERIES COUNT: COUNT captures of (a), ~1% of rows changed between them, by
+# snap (whole bundles), snap with delta bundles (delta.yaml), restic and borg; each one's
+# size after the first capture and after all of them, and the delta store's bundles. The two
+# snap stores stay in $work/series (marked .kept) when the delta part runs next.
+store_growth() {
+    local series="$1" w="$work/series" arm
+    log "store size after $2 captures of (a), with delta bundles and without"
+    growth_stores "$series" "$2" "$w" snap snap-delta restic borg
+    for arm in snap snap-delta restic borg; do echo "$arm $(du -sb "$w/$arm" | cut -f1)"; done |
+        python3 -c '
+import json, sys
+captures, capture_bytes, growth, chain = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+document = {"captures": captures, "capture_bytes": capture_bytes}
+document.update({arm: int(size) for arm, size in (line.split() for line in sys.stdin)})
+document.update(json.load(open(growth)))
+document["delta_chain"] = json.loads(chain)
+print(json.dumps(document))' "$2" "$(du -sb "$series/00" | cut -f1)" "$w/growth.json" "$(delta_chain "$w/snap-delta")" \
+        >"$raw/series.json"
+    rm -rf "$w/restic" "$w/borg"
+    if wanted delta; then touch "$w/.kept"; else rm -rf "$w"; fi
 }
