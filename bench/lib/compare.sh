@@ -139,13 +139,9 @@ tree_suite() {
 # until ready, and cp -a of the Mnesia directory.
 cold_downtime() {
     local pair="$1" m0="$1/leo_manager_0" r t create restart copy
-    local mnesia="$m0/work/mnesia/127.0.0.1" base
+    local mnesia="$m0/work/mnesia/127.0.0.1"
     log "cold-mode capture downtime"
-    base=$(free_port_base)
-    sed -i -e "s/^console.port.cui = .*/console.port.cui = $base/" -e "s/^console.port.json = .*/console.port.json = $((base + 10))/" \
-        "$pair/leo_manager_0/etc/leo_manager.conf"
-    sed -i -e "s/^console.port.cui = .*/console.port.cui = $((base + 1))/" -e "s/^console.port.json = .*/console.port.json = $((base + 11))/" \
-        "$pair/leo_manager_1/etc/leo_manager.conf"
+    give_pair_free_ports "$pair"
     "$testbed/leofs-testbed" stop "$pair" 2>/dev/null || true
     require_free_node_names
     running_pair="$pair"

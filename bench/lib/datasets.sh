@@ -97,6 +97,24 @@ make_record_store() {
     echo "$dir/store"
 }
 
+# give_pair_free_ports PAIR: the pair's two consoles moved to ports free now (free_port_base).
+give_pair_free_ports() {
+    local base
+    base=$(free_port_base)
+    sed -i -e "s/^console.port.cui = .*/console.port.cui = $base/" -e "s/^console.port.json = .*/console.port.json = $((base + 10))/" \
+        "$1/leo_manager_0/etc/leo_manager.conf"
+    sed -i -e "s/^console.port.cui = .*/console.port.cui = $((base + 1))/" -e "s/^console.port.json = .*/console.port.json = $((base + 11))/" \
+        "$1/leo_manager_1/etc/leo_manager.conf"
+}
+
+# copy_pair PAIR DIR: a copy of the stand-in pair at DIR/pair, without its store and
+# snap.yaml, on free console ports (the cached pair stays as it is).
+copy_pair() {
+    cp -a "$1" "$2/pair"
+    rm -rf "$2/pair/store" "$2/pair/snap.yaml"
+    give_pair_free_ports "$2/pair"
+}
+
 # free_port_base: a port P with P, P+1, P+10 and P+11 free on 127.0.0.1 (the pair's
 # consoles), below the ephemeral range as the test suite's pairs are.
 free_port_base() {

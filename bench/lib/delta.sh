@@ -72,17 +72,11 @@ delta_suite() {
 # the pair stopped); then rounds of `snap restore vN --to manager_0 --to manager_1 --yes` from
 # a fresh cp -a of each store, the pair stopped before each.
 delta_restore() {
-    local d="$work/delta-restore" i base ref depth users=$((pair_users / 100))
+    local d="$work/delta-restore" i ref depth users=$((pair_users / 100))
     [ $users -ge 1 ] || users=1
     log "delta bundles: $2 captures of the stand-in pair's manager_0, with deltas and without"
     rm -rf "$d" && mkdir -p "$d"
-    cp -a "$1" "$d/pair"
-    rm -rf "$d/pair/store" "$d/pair/snap.yaml"
-    base=$(free_port_base)
-    sed -i -e "s/^console.port.cui = .*/console.port.cui = $base/" -e "s/^console.port.json = .*/console.port.json = $((base + 10))/" \
-        "$d/pair/leo_manager_0/etc/leo_manager.conf"
-    sed -i -e "s/^console.port.cui = .*/console.port.cui = $((base + 1))/" -e "s/^console.port.json = .*/console.port.json = $((base + 11))/" \
-        "$d/pair/leo_manager_1/etc/leo_manager.conf"
+    copy_pair "$1" "$d"
     # Every command names its store with --store.
     printf 'cluster: leofs_1\nmanagers:\n  - name: manager_0\n    home: %s\n  - name: manager_1\n    home: %s\n' \
         "$d/pair/leo_manager_0" "$d/pair/leo_manager_1" >"$d/snap.yaml"

@@ -204,16 +204,10 @@ SH
 # first use) and the pair restored from it (`snap restore latest@manager_0 --to manager_0
 # --to manager_1 --yes`, which fetches the bundle). Both managers must answer `ping` after.
 offsite_drill() {
-    local d="$work/drill" r t init restore status=0 base home
+    local d="$work/drill" r t init restore status=0 home
     log "off site: disaster drill (init --from offsite, restore of the pair), $drill_rounds round(s)"
     rm -rf "$d" && mkdir -p "$d"
-    cp -a "$1" "$d/pair"
-    rm -rf "$d/pair/store" "$d/pair/snap.yaml"
-    base=$(free_port_base)
-    sed -i -e "s/^console.port.cui = .*/console.port.cui = $base/" -e "s/^console.port.json = .*/console.port.json = $((base + 10))/" \
-        "$d/pair/leo_manager_0/etc/leo_manager.conf"
-    sed -i -e "s/^console.port.cui = .*/console.port.cui = $((base + 1))/" -e "s/^console.port.json = .*/console.port.json = $((base + 11))/" \
-        "$d/pair/leo_manager_1/etc/leo_manager.conf"
+    copy_pair "$1" "$d"
     local managers="cluster: leofs_1
 managers:
   - name: manager_0
