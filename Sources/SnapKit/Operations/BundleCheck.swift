@@ -29,13 +29,12 @@ package struct BundleCheck: Sendable {
     /// Reads the bundle of `record` in `store`, with the store's copy of its manifest. An
     /// encrypted bundle is opened with the store's identity; without one it is checked as far
     /// as that goes (``runSealed(_:in:)``), unless `contentRequired`, which sets ``keyError``.
-    /// A delta is read against its base, decoded from the chain (of `records`, else the
-    /// store's): a base that is gone or damaged is a problem of this snapshot too.
+    /// A delta is read against its base, decoded from the store's chain: a base that is gone
+    /// or damaged is a problem of this snapshot too.
     /// With `cache` (`verify`, in version order), a delta is read against the tar the cache
     /// kept of its base, and this snapshot's tar is kept for the next.
     package static func run(
-        _ record: SnapshotRecord, in store: Store, records: [SnapshotRecord]? = nil, contentRequired: Bool = false,
-        cache: DeltaTarCache? = nil
+        _ record: SnapshotRecord, in store: Store, contentRequired: Bool = false, cache: DeltaTarCache? = nil
     ) -> BundleCheck {
         let copyPath = store.manifestPath(record.bundleSha256)
         let path = store.bundlePath(of: record)
@@ -53,7 +52,7 @@ package struct BundleCheck: Sendable {
                 reference =
                     try cache?.reference(for: base)
                     ?? store.deltaReference(
-                        for: record, in: records ?? store.loadRecords(.withoutTables).records, hashingContent: true)
+                        for: record, in: store.loadRecords(.withoutTables).records, hashingContent: true)
             } catch let error as BundleKeyError {
                 let digest = try? FileOps.sha256(ofFile: path)
                 var check = BundleCheck(path: path, sha256: digest?.sha256, size: digest?.size, problems: [])

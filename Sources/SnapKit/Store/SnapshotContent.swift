@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Glibc
 
@@ -97,20 +96,16 @@ extension BundleFile {
         do {
             let written = try output.descriptor.closeAfter {
                 let compressor = try ZstdCompressor(.standard)
-                var hasher = SHA256()
-                func emit(_ bytes: UnsafeRawBufferPointer) throws {
-                    hasher.update(bufferPointer: bytes)
-                    try FileOps.writeAll(output.descriptor, bytes, path: output.path)
-                }
+                let sink = try SealingSink(descriptor: output.descriptor, path: output.path, recipients: [])
                 let read = try BundleArchive.stream(path, keys: keys, reference: reference) { chunk in
-                    try compressor.compress(chunk, end: false, emit: emit)
+                    try compressor.compress(chunk, end: false, emit: sink.write)
                 }
                 guard read.file.sha256 == self.sha256 else {
                     throw BundleError.contentMismatch(
                         path: path, detail: "the file hashes to \(read.file.sha256), the record says \(self.sha256)")
                 }
-                try compressor.compress(UnsafeRawBufferPointer(start: nil, count: 0), end: true, emit: emit)
-                return hasher.finalizeHex()
+                try compressor.compress(UnsafeRawBufferPointer(start: nil, count: 0), end: true, emit: sink.write)
+                return try sink.finish().sha256
             }
             var whole = BundleFile(
                 path: output.path, sha256: written, manifest: manifest, manifestBytes: manifestBytes)

@@ -22,18 +22,7 @@ import Testing
         let snapshotState = try pair.console(0, "get-users", "get-buckets")
         #expect(snapshotState.contains("bob"))
 
-        let fresh = try StandinPair("delta-takeover")
-        for index in 0..<2 {
-            let conf = fresh.home(index) + "/etc/leo_manager.conf"
-            let text = try String(contentsOfFile: conf, encoding: .utf8)
-                .replacingOccurrences(
-                    of: "manager.partner = \(fresh.names[1 - index])",
-                    with: "manager.partner = \(pair.names[1 - index])")
-            try text.write(toFile: conf, atomically: true, encoding: .utf8)
-        }
-        let yaml = try String(contentsOfFile: fresh.config, encoding: .utf8)
-            .replacingOccurrences(of: "store: \(fresh.store)", with: "store: \(pair.store)")
-        try yaml.write(toFile: fresh.config, atomically: true, encoding: .utf8)
+        let fresh = try RestoreTests.takeoverPair("delta-takeover", from: pair)
         try pair.stop()
         let id = try #require(newest["id"] as? String)
         let result = try fresh.snap(["restore", id, "--to", "manager_0", "--to", "manager_1", "--yes", "--json"])

@@ -85,10 +85,10 @@ import Testing
         #expect(try Self.fingerprint([other.directory.path, pair.store]) == before)
     }
 
-    @Test func caseTwoTakesOverWithNewNodeNames() throws {
-        let (pair, snapshotState, _) = try Self.pairWithSnapshot("restore-load")
-        let fresh = try StandinPair("restore-takeover")
-        // The new managers still point at the old pair, as after losing it.
+    /// A new pair to take over from `pair` (Case 2): its managers still point at the old
+    /// pair, as after losing it, and its snap.yaml names the old pair's store.
+    static func takeoverPair(_ label: String, from pair: StandinPair) throws -> StandinPair {
+        let fresh = try StandinPair(label)
         for index in 0..<2 {
             let conf = fresh.home(index) + "/etc/leo_manager.conf"
             let text = try String(contentsOfFile: conf, encoding: .utf8)
@@ -100,6 +100,12 @@ import Testing
         let yaml = try String(contentsOfFile: fresh.config, encoding: .utf8)
             .replacingOccurrences(of: "store: \(fresh.store)", with: "store: \(pair.store)")
         try yaml.write(toFile: fresh.config, atomically: true, encoding: .utf8)
+        return fresh
+    }
+
+    @Test func caseTwoTakesOverWithNewNodeNames() throws {
+        let (pair, snapshotState, _) = try Self.pairWithSnapshot("restore-load")
+        let fresh = try Self.takeoverPair("restore-takeover", from: pair)
         try pair.stop()
         let result = try fresh.snap([
             "restore", "latest@manager_0", "--to", "manager_0", "--to", "manager_1", "--yes", "--json",

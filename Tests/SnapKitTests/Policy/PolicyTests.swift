@@ -45,6 +45,14 @@ import Testing
         #expect(try Policy.parse("keep:\n  last: 3\n", path: "p.yaml").verifyLoad == .off)
     }
 
+    @Test func deltaTakesItsKeysAndTheStandardForTheRest() throws {
+        #expect(try Policy.parse("keep:\n  daily: 7\n", path: "p.yaml").delta == nil)
+        let given = try Policy.parse("keep:\n  daily: 7\ndelta:\n  max_chain: 4\n  max_ratio: 0.5\n", path: "p.yaml")
+        #expect(given.delta == DeltaSettings(maxChain: 4, maxRatio: 0.5))
+        let partial = try Policy.parse("keep:\n  daily: 7\ndelta:\n  max_chain: 6\n", path: "p.yaml")
+        #expect(partial.delta == DeltaSettings(maxChain: 6, maxRatio: DeltaSettings.standard.maxRatio))
+    }
+
     @Test func loadWarnIsAFreshnessDurationOfItsOwn() throws {
         let policy = try Policy.parse(
             "keep:\n  last: 3\nfreshness:\n  warn: 1h\n  crit: 3h\n  load_warn: 2d\n", path: "p.yaml")
@@ -116,6 +124,15 @@ import Testing
             "keep:\n  daily: 7\noffsite:\n  remote: o\n  after_create: maybe\n",
             "offsite.after_create must be true or false"
         ),
+        (
+            "keep:\n  daily: 7\ndelta:\n  max_chain: 0\n",
+            "p.yaml:4: delta.max_chain must be a whole number from 1 to 1000"
+        ),
+        ("keep:\n  daily: 7\ndelta:\n  max_chain: many\n", "p.yaml:4: delta.max_chain must be a whole number"),
+        ("keep:\n  daily: 7\ndelta:\n  max_ratio: -1\n", "p.yaml:4: delta.max_ratio must be a number above 0"),
+        ("keep:\n  daily: 7\ndelta:\n  max_ratio: 0\n", "p.yaml:4: delta.max_ratio must be a number above 0"),
+        ("keep:\n  daily: 7\ndelta:\n  chain: 3\n", "p.yaml:4: delta.chain unknown key; known: max_chain, max_ratio"),
+        ("keep:\n  daily: 7\ndelta: on\n", "p.yaml:3: delta must be a mapping"),
     ])
     func badPoliciesNameFileKeyAndLine(text: String, message: String) {
         #expect {
