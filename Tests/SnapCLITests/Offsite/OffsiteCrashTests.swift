@@ -19,8 +19,11 @@ import Testing
         }
     }
 
-    /// SIGKILL to `process` and to its children at once.
+    /// SIGKILL to `process` and to its children at once. It is stopped first, so that no
+    /// rclone it starts while its children are looked up outlives it (rclone runs in a
+    /// process group of its own, which a SIGKILL to snap does not reach).
     static func crash(_ process: RunningProcess) -> ProcessResult {
+        kill(process.pid, SIGSTOP)
         let children = children(of: process.pid)
         kill(process.pid, SIGKILL)
         for child in children { kill(child, SIGKILL) }
@@ -28,7 +31,9 @@ import Testing
     }
 
     @Test func aCopyKilledAtRandomPointsLeavesOnlySnapshotsThatVerify() throws {
-        let bed = try OffsiteBed("kills", timeout: "10s")
+        // A generous deadline: this test is about kills, not a slow server, and SeaweedFS on a
+        // machine that runs the whole suite at once can stall for seconds.
+        let bed = try OffsiteBed("kills", timeout: "60s")
         var random = SeededGenerator(seed: 2026_12_06)
         // How long an uninterrupted copy of a few captures takes, to spread the kills over it.
         for index in 0..<3 { try bed.capture(node: "manager_\(index % 2)", bytes: 1_500_000) }
@@ -61,7 +66,9 @@ import Testing
                 }
                 let snapshots =
                     try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]] ?? []
-                #expect(snapshots.allSatisfy { $0["complete"] as? Bool == true }, "round \(round) \(name)")
+                #expect(
+                    snapshots.allSatisfy { $0["complete"] as? Bool == true }, "round \(round) \(name): \(listed.stdout)"
+                )
                 #expect(!listed.stderr.contains("warning"), "round \(round) \(name): \(listed.stderr)")
                 let verify = try bed.snap(["verify", "--remote", name])
                 #expect(verify.status == 0, "round \(round) \(name): \(verify.stdout)\(verify.stderr)")
