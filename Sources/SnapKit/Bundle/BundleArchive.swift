@@ -73,7 +73,6 @@ package enum BundleArchive {
     package static func spool(
         _ path: String, keys: BundleKeys, reference: DeltaReference?, encrypted: Bool? = nil, hashing: Bool = true
     ) throws -> Spooled {
-        let directory = FileOps.temporaryBase
         let fd = try FileOps.unnamedTemporaryFile()
         let spooled = Spooled(fd: fd, path: path)
         let limit = DeltaReference.maxBytes
@@ -88,7 +87,11 @@ package enum BundleArchive {
             chunk in
             written += Int64(chunk.count)
             guard written <= Int64(limit) else { throw BundleError.tooLarge(path: path, limit: Int64(limit)) }
-            try FileOps.writeAll(FileDescriptor(rawValue: fd), chunk, path: directory + " (temporary file)")
+            do {
+                try FileOps.writeAll(FileDescriptor(rawValue: fd), chunk, path: FileOps.temporaryBase)
+            } catch let error as SystemError {
+                throw SystemError.temporary("write a temporary file in", error.errno)
+            }
         }
         return spooled
     }
@@ -112,7 +115,7 @@ package enum BundleArchive {
         /// was spooled without hashing.
         package func load(sha256: String? = nil) throws -> DeltaReference {
             let copy = dup(fd)
-            if copy < 0 { throw SystemError("map", FileOps.temporaryBase + " (temporary file)", .last) }
+            if copy < 0 { throw SystemError.temporary("map a temporary file in", .last) }
             return try DeltaReference(
                 mapping: copy, size: Int(digest.tar.size), sha256: sha256 ?? digest.tar.sha256, path: path)
         }

@@ -138,10 +138,10 @@ enum DeltaDecoder {
             size = Int(declared)
             let error = posix_fallocate(fd, 0, off_t(size))
             if error != 0 {
-                throw SystemError("make room for a delta's archive in", FileOps.temporaryBase, Errno(rawValue: error))
+                throw SystemError.temporary("make room for a delta's archive in", Errno(rawValue: error))
             }
             guard let mapped = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), mapped != MAP_FAILED
-            else { throw SystemError("map", FileOps.temporaryBase + " (temporary file)", .last) }
+            else { throw SystemError.temporary("map a temporary file in", .last) }
             output = mapped
             let pending = head
             head = []

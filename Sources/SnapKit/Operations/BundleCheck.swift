@@ -23,6 +23,9 @@ package struct BundleCheck: Sendable {
     package var contentChecked = true
     /// Why an encrypted bundle could not be opened: no identity, or none that fits.
     package var keyError: BundleKeyError?
+    /// Why a delta could not be read for want of room under `$TMPDIR` for its archives: no
+    /// verdict on the bundle, which is not damaged for it.
+    package var scratchError: SystemError?
     /// A delta's tar as this read decoded it, when asked for (``DeltaTarCache``).
     var tar: DeltaReference?
 
@@ -58,6 +61,10 @@ package struct BundleCheck: Sendable {
                 var check = BundleCheck(path: path, sha256: digest?.sha256, size: digest?.size, problems: [])
                 check.keyError = error.naming(recipients: record.encryption?.recipients ?? [])
                 return check
+            } catch let error as SystemError where error.temporary {
+                var check = BundleCheck(path: path, problems: [])
+                check.scratchError = error
+                return check
             } catch {
                 let digest = try? FileOps.sha256(ofFile: path)
                 return BundleCheck(path: path, sha256: digest?.sha256, size: digest?.size, problems: ["\(error)"])
@@ -85,9 +92,11 @@ package struct BundleCheck: Sendable {
         return check
     }
 
-    /// Throws the key problem that kept the content from being read, when the file itself is
-    /// the one recorded (a file that hashes otherwise is damage, which the problems say).
-    package func requireKey(for record: SnapshotRecord) throws {
+    /// Throws what kept the content from being read, so that no verdict is recorded: no room
+    /// under `$TMPDIR`, or a key problem when the file itself is the one recorded (a file that
+    /// hashes otherwise is damage, which the problems say).
+    package func requireReadable(for record: SnapshotRecord) throws {
+        if let scratchError { throw scratchError }
         guard let keyError else { return }
         if let sha256, sha256 != record.bundleSha256 { return }
         throw keyError
@@ -162,6 +171,10 @@ package struct BundleCheck: Sendable {
             let digest = try? FileOps.sha256(ofFile: path)
             var check = BundleCheck(path: path, sha256: digest?.sha256, size: digest?.size, problems: problems)
             check.keyError = error
+            return check
+        } catch let error as SystemError where error.temporary {
+            var check = BundleCheck(path: path, problems: [])
+            check.scratchError = error
             return check
         } catch {
             problems.append("unreadable archive: \(error)")

@@ -62,6 +62,9 @@ extension VerifyOperation {
                 throw error
             } catch let error as RehearsalError {
                 throw error
+            } catch let error as SystemError where error.temporary {
+                // No room to read it is no verdict on the snapshot.
+                throw error
             } catch {
                 // Read outside the lock: a prune or rekey may have taken the bundle meanwhile.
                 if !FileOps.exists(store.recordPath(plan.record.id))

@@ -65,7 +65,7 @@ package enum VerifyOperation {
                     BundleCheck.run(record, in: store, cache: cache), of: record, in: locked, repaired: &repaired)
                 checks[record.bundleSha256] = check
             }
-            try check.requireKey(for: record)
+            try check.requireReadable(for: record)
             let problems = problems(of: record, check: check)
             record.verification = SnapshotRecord.Verification(
                 checked: now, ok: problems.isEmpty, problem: problems.isEmpty ? nil : summary(problems),

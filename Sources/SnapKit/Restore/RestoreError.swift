@@ -6,6 +6,8 @@ package enum RestoreError: SnapFailure {
     case noDump(snapshot: String)
     case loadNeedsPair(pair: [String])
     case snapshotDamaged(snapshot: String, problem: String)
+    /// The snapshot could not be read for want of scratch space (a delta's archives).
+    case unreadable(snapshot: String, cause: String)
     case noSpace(path: String, needed: Int64, available: Int64)
     case needsConfirmation
     case declined
@@ -61,6 +63,8 @@ package enum RestoreError: SnapFailure {
                 "\(Remedy.loadMode) builds a fresh schema for the whole pair: pass \(Remedy.target(nil)) for both managers (\(pair.joined(separator: ", ")))"
         case let .snapshotDamaged(snapshot, problem):
             return "snapshot \(snapshot) does not verify: \(problem); nothing was touched, pick another snapshot"
+        case let .unreadable(snapshot, cause):
+            return "snapshot \(snapshot) could not be read to check it, so nothing was touched: \(cause)"
         case let .noSpace(path, needed, available):
             return
                 "\(path) has \(available) bytes free, the restore needs \(needed); free space first, nothing was touched"

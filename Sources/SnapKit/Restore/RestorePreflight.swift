@@ -25,7 +25,8 @@ enum RestorePreflight {
             throw BundleKeyError.noIdentity(bundle: "the pre-restore snapshot this restore would take")
         }
         let check = BundleCheck.run(record, in: store, contentRequired: true)
-        try check.requireKey(for: record)
+        if let scratch = check.scratchError { throw RestoreError.unreadable(snapshot: record.id, cause: "\(scratch)") }
+        try check.requireReadable(for: record)
         let problems = VerifyOperation.problems(of: record, check: check)
         if let first = problems.first { throw RestoreError.snapshotDamaged(snapshot: record.id, problem: first) }
         if plan.mode == .copy, !MnesiaFilesCheck.hasSchema(try store.manifest(for: record).manifest) {

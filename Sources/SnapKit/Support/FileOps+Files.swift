@@ -33,11 +33,11 @@ extension FileOps {
         let fd = open(directory, SNAP_O_TMPFILE | O_RDWR | O_CLOEXEC, 0o600)
         if fd >= 0 { return fd }
         guard [EOPNOTSUPP, EISDIR, EINVAL].contains(errno) else {
-            throw SystemError("create temporary file in", directory, .last)
+            throw SystemError.temporary("create temporary file in", .last)
         }
         var template = Array("\(directory)/.snap-XXXXXX".utf8CString)
         let made = mkstemp(&template)
-        if made < 0 { throw SystemError("create temporary file in", directory, .last) }
+        if made < 0 { throw SystemError.temporary("create temporary file in", .last) }
         unlink(String(cString: template))
         _ = fcntl(made, F_SETFD, FD_CLOEXEC)
         return made

@@ -9,6 +9,9 @@ package struct SystemError: SnapFailure {
     package var path: String
     /// The error the kernel returned.
     package var errno: Errno
+    /// Whether the file is snap's own scratch under `$TMPDIR` (a delta chain's archives),
+    /// which the operator frees or moves, not the store.
+    package var temporary = false
 
     package init(_ operation: String, _ path: String, _ errno: Errno) {
         self.operation = operation
@@ -16,8 +19,20 @@ package struct SystemError: SnapFailure {
         self.errno = errno
     }
 
+    /// A failure on snap's scratch space under `$TMPDIR` (else /tmp): `what` is done there.
+    static func temporary(_ what: String, _ errno: Errno) -> SystemError {
+        var error = SystemError(what, FileOps.temporaryBase, errno)
+        error.temporary = true
+        return error
+    }
+
     package var description: String {
         let path = path.escapedForTerminal
+        if temporary && (errno == .noSpace || errno == .diskQuotaExceeded) {
+            return "\(operation) \(path) (TMPDIR): no space left on device; reading a delta bundle needs room there "
+                + "for up to two uncompressed archives of \(DeltaReference.maxBytes >> 20) MiB each: free space "
+                + "there or set TMPDIR to a directory with room, and run again (the store was not changed)"
+        }
         if errno == .noSpace || errno == .diskQuotaExceeded {
             return "\(operation) \(path): no space left on device (disk full\(errno == .noSpace ? "" : ": quota"));"
                 + " free space on that file system (in a store, \(Remedy.prune) removes old snapshots) and run again"

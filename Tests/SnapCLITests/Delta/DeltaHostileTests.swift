@@ -1,0 +1,189 @@
+import Foundation
+import SnapKit
+import SnapTestSupport
+import Testing
+
+/// Delta bundles that are not what snap writes (a second frame, no content size, a content
+/// size past the limit), sealed into their records as if snap had written them, and a
+/// `$TMPDIR` without room: each is refused with what is wrong, the store is left as it was,
+/// and a restore refuses before it stops a manager.
+@Suite struct DeltaHostileTests {
+    /// A chain of two captures (a whole bundle, then a delta of it) and both tars, decoded
+    /// with zstd into `work`: `B0.tar` and `B1.tar`.
+    static func chainOfTwo(_ label: String) throws -> (store: DeltaStore, ids: [String], work: String) {
+        let store = try DeltaStore(label)
+        let chain = try store.chain(2)
+        let ids = try chain.map { try #require($0["id"] as? String) }
+        try #require(DeltaStore.base(of: chain[1]) == ids[0])
+        let work = store.fixture.directory("by-hand")
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        try DeltaRecoveryTests.run("/usr/bin/zstd", ["-q", "-d", store.bundle(of: chain[0]), "-o", "B0.tar"], in: work)
+        try DeltaRecoveryTests.run(
+            "/usr/bin/zstd", ["-q", "-d", "--patch-from=B0.tar", store.bundle(of: chain[1]), "-o", "B1.tar"], in: work)
+        return (store, ids, work)
+    }
+
+    /// Puts the file at `forged` in the store as the bundle of snapshot `id`: under its
+    /// SHA-256, with the manifest beside it, and the record naming it sealed again (what a
+    /// writer that had the store's files, but not snap, could leave).
+    static func forge(_ forged: String, as id: String, in store: DeltaStore) throws {
+        let recordPath = store.store + "/snapshots/\(id).json"
+        let record = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: recordPath)))
+                as? [String: Any])
+        let old = try #require(record["bundle_sha256"] as? String)
+        let sha = try DeltaStore.sha256(forged)
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: forged)[.size] as? Int)
+        let bundles = store.store + "/bundles/"
+        try FileManager.default.copyItem(atPath: forged, toPath: bundles + "\(sha).tar.zst")
+        try FileManager.default.copyItem(
+            atPath: bundles + "\(old).manifest.json", toPath: bundles + "\(sha).manifest.json")
+        try RecordFile.edit(recordPath, store: store.store) {
+            $0["bundle_sha256"] = sha
+            $0["bundle_size"] = size
+        }
+    }
+
+    /// The ways a delta can be other than one frame that says its size, and what snap says.
+    enum Forgery: String, CaseIterable, Sendable, CustomStringConvertible {
+        case secondFrame = "a second zstd frame after the delta"
+        case noContentSize = "a delta frame without its content size"
+        case pastTheLimit = "a delta frame whose content is past the base limit"
+
+        var description: String { rawValue }
+
+        /// What snap's refusal says.
+        var said: String {
+            switch self {
+            case .secondFrame: "holds one zstd frame"
+            case .noContentSize: "says its content size"
+            case .pastTheLimit: "unpacking would exceed \(DeltaReference.maxBytes) bytes"
+            }
+        }
+
+        /// Makes the forged bundle in `work` from `B0.tar` and `B1.tar`; returns its path.
+        func make(in work: String) throws -> String {
+            switch self {
+            case .secondFrame:
+                try Data("more\n".utf8).write(to: URL(fileURLWithPath: work + "/more.txt"))
+                try DeltaRecoveryTests.run(
+                    "/usr/bin/zstd", ["-q", "-f", "--patch-from=B0.tar", "B1.tar", "-o", "delta.zst"], in: work)
+                try DeltaRecoveryTests.run("/usr/bin/zstd", ["-q", "-f", "more.txt", "-o", "more.zst"], in: work)
+                let both =
+                    try Data(contentsOf: URL(fileURLWithPath: work + "/delta.zst"))
+                    + Data(contentsOf: URL(fileURLWithPath: work + "/more.zst"))
+                try both.write(to: URL(fileURLWithPath: work + "/forged.zst"))
+            case .noContentSize:
+                try DeltaRecoveryTests.run(
+                    "/usr/bin/zstd",
+                    ["-q", "-f", "--patch-from=B0.tar", "--no-content-size", "B1.tar", "-o", "forged.zst"], in: work)
+            case .pastTheLimit:
+                // The tar with zeros after it: a few KiB of frame that declares 29 MiB.
+                let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: work + "/B1.tar"))
+                try handle.seekToEnd()
+                try handle.write(contentsOf: Data(count: DeltaReference.maxBytes + (1 << 20)))
+                try handle.close()
+                try DeltaRecoveryTests.run(
+                    "/usr/bin/zstd", ["-q", "-f", "--patch-from=B0.tar", "B1.tar", "-o", "forged.zst"], in: work)
+            }
+            return work + "/forged.zst"
+        }
+    }
+
+    @Test(arguments: Forgery.allCases)
+    func aForgedDeltaIsRefusedAndTheRestStaysReadable(forgery: Forgery) throws {
+        let (store, ids, work) = try Self.chainOfTwo("delta-forged-\(Forgery.allCases.firstIndex(of: forgery)!)")
+        try Self.forge(try forgery.make(in: work), as: ids[1], in: store)
+        // Scratch on a small file system of its own: room for the base's tar, not for 29 MiB,
+        // so a limit checked only after the space was taken would fail differently.
+        let scratch = try SmallFileSystem("delta-forged-tmp", kilobytes: 8 * 1024)
+        let environment = ["TMPDIR": scratch.path]
+
+        let verify = try store.fixture.snap(["verify", ids[1]], environment: environment)
+        #expect(verify.status == 4, "\(verify.stdout)\(verify.stderr)")
+        #expect((verify.stdout + verify.stderr).contains(forgery.said), "\(verify.stdout)\(verify.stderr)")
+        let out = store.fixture.directory("out")
+        let extract = try store.fixture.snap(["extract", ids[1], "--to", out], environment: environment)
+        #expect(extract.status == 4, "\(extract.stdout)\(extract.stderr)")
+        #expect(extract.stderr.contains(forgery.said), "\(extract.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out), "nothing unpacked")
+        // Nothing left in the scratch space, and the base still reads back whole.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path) == [])
+        #expect(try store.fixture.snap(["verify", ids[0]], environment: environment).status == 0)
+        try store.expectExtractMatchesSource(ids[0], version: 1)
+    }
+
+    @Test func aFullTemporaryDirectoryIsSaidAsSuchAndACaptureStaysWhole() throws {
+        let (store, ids, _) = try Self.chainOfTwo("delta-tmp-full")
+        let scratch = try SmallFileSystem("delta-tmp-full-tmp", kilobytes: 16 * 1024)
+        try scratch.fill(leavingPages: 0)
+        let environment = ["TMPDIR": scratch.path]
+        let out = store.fixture.directory("out")
+
+        let extract = try store.fixture.snap(["extract", ids[1], "--to", out], environment: environment)
+        #expect(extract.status == 1, "\(extract.stdout)\(extract.stderr)")
+        #expect(extract.stderr.contains("\(scratch.path) (TMPDIR): no space left"), "\(extract.stderr)")
+        #expect(extract.stderr.contains("set TMPDIR"), "\(extract.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out), "nothing unpacked")
+        // No room to read is not damage: verify says what is wrong, and no snapshot failed.
+        let verify = try store.fixture.snap(["verify", ids[1]], environment: environment)
+        #expect(verify.status == 1, "\(verify.stdout)\(verify.stderr)")
+        #expect((verify.stdout + verify.stderr).contains("(TMPDIR): no space left"), "\(verify.stdout)\(verify.stderr)")
+        #expect(!verify.stdout.contains("FAILED"), "\(verify.stdout)")
+        let listed = try #require(
+            try JSONSerialization.jsonObject(with: Data(store.fixture.snap(["list", "--json"]).stdout.utf8))
+                as? [[String: Any]])
+        for record in listed {
+            let verdict = record["verification"] as? [String: Any]
+            #expect(verdict == nil || verdict?["ok"] as? Bool == true, "no verdict of damage recorded: \(record)")
+        }
+
+        // A capture without room for its base's tar is written whole, and says why.
+        try store.change(2)
+        let created = try store.fixture.snap(
+            [
+                "create", "--from-dir", store.mnesia, "--node", "manager_0", "--dump", store.fixture.dump, "--policy",
+                store.policy, "--json", "-v",
+            ], environment: environment)
+        #expect(created.status == 0, "\(created.stdout)\(created.stderr)")
+        let record = try #require(
+            (try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [[String: Any]])?.first)
+        #expect(record["delta_base"] == nil, "\(created.stdout)")
+        #expect(created.stderr.contains("written as a whole bundle: the base v2"), "\(created.stderr)")
+        #expect(created.stderr.contains("no space left"), "\(created.stderr)")
+
+        // With the room back, every snapshot verifies and the chain goes on from the whole one.
+        try scratch.unfill()
+        let all = try store.fixture.snap(["verify", "--all"], environment: environment)
+        #expect(all.status == 0, "\(all.stdout)\(all.stderr)")
+        try store.change(3)
+        let next = try store.capture().record
+        #expect(DeltaStore.base(of: next) == record["id"] as? String)
+        try store.expectExtractMatchesSource(ids[1], version: 2)
+    }
+
+    @Test func aRestoreWithoutRoomToReadItsDeltaStopsNoManager() throws {
+        let (pair, records, _) = try DeltaChainTests.liveChain("delta-restore-tmp", captures: 2)
+        let chosen = try #require(records[1]["id"] as? String)
+        #expect(DeltaStore.base(of: records[1]) == records[0]["id"] as? String)
+        let before = try (0..<2).map { try DeltaChainTests.users(pair, $0) }
+        let extra = try pair.console(0, "create-user \(DeltaChainTests.userNames[2])")
+        try #require(extra.contains("access-key-id"), "\(extra)")
+        let scratch = try SmallFileSystem("delta-restore-tmp-tmp", kilobytes: 16 * 1024)
+        try scratch.fill(leavingPages: 0)
+
+        let result = try pair.snap(
+            ["restore", chosen, "--to", "manager_0", "--to", "manager_1", "--yes"],
+            environment: ["TMPDIR": scratch.path])
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("could not be read to check it, so nothing was touched"), "\(result.stderr)")
+        #expect(result.stderr.contains("(TMPDIR): no space left"), "\(result.stderr)")
+        // Both managers ran through it, holding what they held (the user made after the capture too).
+        for index in 0..<2 {
+            #expect(try pair.control(index, ["ping"]).status == 0)
+            let users = try DeltaChainTests.users(pair, index)
+            #expect(users.isSuperset(of: before[index]), "manager_\(index): \(users)")
+        }
+        #expect(try DeltaChainTests.users(pair, 0).contains(DeltaChainTests.userNames[2]))
+    }
+}
