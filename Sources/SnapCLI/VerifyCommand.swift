@@ -69,6 +69,9 @@ struct VerifyCommand: ParsableCommand {
         } catch let failure as VerificationFailed {
             render(failure.report)
             throw failure
+        } catch let failure as VerificationIncomplete {
+            render(failure.report)
+            throw failure
         }
     }
 
@@ -81,11 +84,14 @@ struct VerifyCommand: ParsableCommand {
             try? Output.json(report)
         } else if !global.quiet {
             for failure in report.failed { Output.line("FAILED  \(failure.id)  \(failure.node)  \(failure.problem)") }
+            for unread in report.unread { Output.line("UNREAD  \(unread.id)  \(unread.node)  \(unread.problem)") }
             for result in report.loads where result.verdict.ok {
                 Output.line("LOADED  \(result.id)  \(result.node)  \(Self.describe(result.verdict))")
                 for note in result.verdict.notes ?? [] { Output.line("        note: \(note)") }
             }
-            Output.line("verified \(report.checked) snapshots: \(report.ok) ok, \(report.failed.count) failed")
+            Output.line(
+                "verified \(report.checked) snapshots: \(report.ok) ok, \(report.failed.count) failed"
+                    + (report.unread.isEmpty ? "" : ", \(report.unread.count) could not be read"))
             if !report.loads.isEmpty {
                 let loaded = report.loads.filter(\.verdict.ok).count
                 Output.line("rehearsed \(report.loads.count): \(loaded) loaded, \(report.loads.count - loaded) did not")

@@ -32,14 +32,15 @@ package final class DeltaReference: @unchecked Sendable {
     static let releaseStep = 1 << 20
 
     /// Maps `size` bytes of `fd` (taking the descriptor) as a tar whose SHA-256 is `sha256`.
-    /// - Throws: ``SystemError`` when the mapping fails; `fd` is closed then.
+    /// - Throws: ``SystemError`` (``SystemError/temporary``: no memory or address space is
+    ///   not damage) when the mapping fails; `fd` is closed then.
     init(mapping fd: Int32, size: Int, sha256: String, path: String) throws {
         guard size > 0 else {
             close(fd)
             throw BundleError.contentMismatch(path: path, detail: "its archive is empty")
         }
         guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), address != MAP_FAILED else {
-            let error = SystemError("map", path, .last)
+            let error = SystemError.temporary("map a temporary file in", .last)
             close(fd)
             throw error
         }

@@ -18,15 +18,25 @@ extension SnapshotRecorder {
         of built: BuiltBundle, base: SnapshotRecord, settings: DeltaSettings, records: [SnapshotRecord],
         level: Int, in store: Store, logger: Logger
     ) -> DeltaWritten? {
-        func whole(_ reason: String) -> DeltaWritten? {
-            logger.info("written as a whole bundle: \(reason)")
+        /// `problem`: a reason the operator should hear of without `-v` (the policy's limits
+        /// and a store without the identity to read its bases are not).
+        func whole(_ reason: String, problem: Bool = false) -> DeltaWritten? {
+            if problem {
+                logger.warning("written as a whole bundle, not as a delta: \(reason)")
+            } else {
+                logger.info("written as a whole bundle: \(reason)")
+            }
             return nil
+        }
+        func isProblem(_ error: any Error) -> Bool {
+            if case BundleKeyError.noIdentity = error { return false }
+            return true
         }
         let chain: [SnapshotRecord]
         do {
             chain = try store.deltaChain(of: base, in: records)
         } catch {
-            return whole("\(error)")
+            return whole("\(error)", problem: isProblem(error))
         }
         // The chain as it would stand: its whole bundle, then every delta up to the new one.
         let links = chain + [base]
@@ -49,10 +59,10 @@ extension SnapshotRecorder {
             reference = nil
             reference = try spooled.load(sha256: base.tarSha256)
             guard spooled.digest.file.sha256 == base.bundleSha256 else {
-                return whole("the base v\(base.version)'s bundle does not hash to its name")
+                return whole("the base v\(base.version)'s bundle does not hash to its name", problem: true)
             }
         } catch {
-            return whole("the base v\(base.version) could not be read: \(error)")
+            return whole("the base v\(base.version) could not be read: \(error)", problem: isProblem(error))
         }
         guard let reference else { return whole("the base v\(base.version) gave no archive") }
         let written: (delta: BuiltBundle, tar: (sha256: String, size: Int64))
@@ -63,7 +73,7 @@ extension SnapshotRecorder {
                 recipients: store.keys.recipients, manifest: built.manifest, manifestBytes: built.manifestBytes,
                 in: store.bundlesDirectory)
         } catch {
-            return whole("the delta could not be written: \(error)")
+            return whole("the delta could not be written: \(error)", problem: isProblem(error))
         }
         let root = links[0]
         let chainBytes = links.dropFirst().reduce(written.delta.size) { $0 + $1.bundleSize }

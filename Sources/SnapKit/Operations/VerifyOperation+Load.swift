@@ -62,9 +62,11 @@ extension VerifyOperation {
                 throw error
             } catch let error as RehearsalError {
                 throw error
-            } catch let error as SystemError where error.temporary {
-                // No room to read it is no verdict on the snapshot.
-                throw error
+            } catch let error where Self.isScratchShortage(error) {
+                // No room to unpack it is no verdict on the snapshot.
+                report.unread.append(
+                    .init(id: plan.record.id, node: plan.record.node, problem: "not rehearsed: \(error)"))
+                continue
             } catch {
                 // Read outside the lock: a prune or rekey may have taken the bundle meanwhile.
                 if !FileOps.exists(store.recordPath(plan.record.id))
@@ -94,6 +96,17 @@ extension VerifyOperation {
         do {
             try recordVerdicts(results, failures: failures, report: report, store: store, invocation: invocation)
         } catch is VerificationFailed {}
+    }
+
+    /// Whether `error` is want of room for a rehearsal's files (or a delta's archives), not
+    /// anything about the snapshot.
+    private static func isScratchShortage(_ error: any Error) -> Bool {
+        switch error {
+        case let error as SystemError:
+            return error.temporary || error.errno == .noSpace || error.errno == .diskQuotaExceeded
+        case BundleError.insufficientSpace: return true
+        default: return false
+        }
     }
 
     private static func recordVerdicts(

@@ -80,6 +80,7 @@ extension VerifyOperation {
         }
         if load { try rehearse(rehearsals, into: &report, store: store, session: session, invocation: invocation) }
         if !report.failed.isEmpty { throw VerificationFailed(report: report) }
+        if !report.unread.isEmpty { throw VerificationIncomplete(report: report) }
         return report
     }
 }
@@ -87,6 +88,18 @@ extension VerifyOperation {
 extension VerifyOperation {
     /// How long `verify --load` waits for the store lock at least, in seconds.
     static let loadLockWait: Double = 120
+}
+
+/// Some snapshots could not be read for want of room, and none of the others failed (exit 1):
+/// those were not checked, and keep their earlier verdict.
+package struct VerificationIncomplete: SnapFailure {
+    package var report: VerifyReport
+    package var exitStatus: ExitStatus { .error }
+    package var description: String {
+        let names = report.unread.map(\.id).joined(separator: ", ")
+        return "\(report.unread.count) of \(report.checked) snapshots could not be read, so they were not checked "
+            + "and keep their earlier verdict (\(names)): \(report.unread.first?.problem ?? "")"
+    }
 }
 
 /// Verification found corruption (exit 4); the report says where.

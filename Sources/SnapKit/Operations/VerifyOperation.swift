@@ -27,6 +27,9 @@ package struct VerifyReport: Codable, Sendable {
     package var contentNotChecked: [String] = []
     /// With `--load`: each rehearsed snapshot and its verdict.
     package var loads: [LoadResult] = []
+    /// Snapshots that could not be read for want of room (``SystemError/temporary`` under
+    /// `$TMPDIR`, or a rehearsal's unpacking): not checked, their earlier verdict left as it was.
+    package var unread: [Failure] = []
 }
 
 /// Re-reads bundles and records the verdict in each snapshot record.
@@ -48,6 +51,7 @@ package enum VerifyOperation {
         // failures are reported in the order asked).
         let cache = DeltaTarCache(records: records)
         var failed: [(index: Int, failure: VerifyReport.Failure)] = []
+        var unread: [VerifyReport.Failure] = []
         let order = records.indices.sorted {
             (records[$0].node, records[$0].version) < (records[$1].node, records[$1].version)
         }
@@ -65,6 +69,11 @@ package enum VerifyOperation {
                     BundleCheck.run(record, in: store, cache: cache), of: record, in: locked, repaired: &repaired)
                 checks[record.bundleSha256] = check
             }
+            if let scratch = check.scratchError {
+                // No room to read it is no verdict: the others are still checked.
+                unread.append(.init(id: record.id, node: record.node, problem: "\(scratch)"))
+                continue
+            }
             try check.requireReadable(for: record)
             let problems = problems(of: record, check: check)
             record.verification = SnapshotRecord.Verification(
@@ -79,8 +88,8 @@ package enum VerifyOperation {
         }
         let failures = failed.sorted { $0.index < $1.index }.map(\.failure)
         return VerifyReport(
-            checked: records.count, ok: records.count - failures.count, failed: failures, repaired: repaired,
-            contentNotChecked: sealedOnly)
+            checked: records.count, ok: records.count - failures.count - unread.count, failed: failures,
+            repaired: repaired, contentNotChecked: sealedOnly, unread: unread)
     }
 
     /// The store's copy of a manifest is derived from its bundle: when the bundle is sound and

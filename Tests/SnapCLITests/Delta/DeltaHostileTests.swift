@@ -128,34 +128,50 @@ import Testing
         // No room to read is not damage: verify says what is wrong, and no snapshot failed.
         let verify = try store.fixture.snap(["verify", ids[1]], environment: environment)
         #expect(verify.status == 1, "\(verify.stdout)\(verify.stderr)")
+        #expect(verify.stdout.contains("UNREAD  \(ids[1])"), "\(verify.stdout)")
+        #expect(verify.stderr.contains("could not be read, so they were not checked"), "\(verify.stderr)")
         #expect((verify.stdout + verify.stderr).contains("(TMPDIR): no space left"), "\(verify.stdout)\(verify.stderr)")
         #expect(!verify.stdout.contains("FAILED"), "\(verify.stdout)")
+        // Among other snapshots, the rest are still checked, and damage found still fails (exit 4).
+        let other = try #require(try store.capture(node: "manager_1").record["id"] as? String)
+        var generator = SeededGenerator(seed: 27)
+        let otherRecord = try #require(
+            try JSONSerialization.jsonObject(with: Data(store.fixture.snap(["show", other, "--json"]).stdout.utf8))
+                as? [String: Any])
+        try FileDamage.flipByte.apply(
+            to: store.bundle(of: try #require(otherRecord["snapshot"] as? [String: Any])), using: &generator)
+        let all = try store.fixture.snap(["verify", "--all"], environment: environment)
+        #expect(all.status == 4, "\(all.stdout)\(all.stderr)")
+        #expect(all.stdout.contains("FAILED  \(other)"), "\(all.stdout)")
+        #expect(all.stdout.contains("UNREAD  \(ids[1])"), "\(all.stdout)")
+        #expect(all.stdout.contains("3 snapshots: 1 ok, 1 failed, 1 could not be read"), "\(all.stdout)")
         let listed = try #require(
             try JSONSerialization.jsonObject(with: Data(store.fixture.snap(["list", "--json"]).stdout.utf8))
                 as? [[String: Any]])
-        for record in listed {
+        for record in listed where record["node"] as? String == "manager_0" {
             let verdict = record["verification"] as? [String: Any]
             #expect(verdict == nil || verdict?["ok"] as? Bool == true, "no verdict of damage recorded: \(record)")
         }
 
-        // A capture without room for its base's tar is written whole, and says why.
+        // A capture without room for its base's tar is written whole, and says why without -v.
         try store.change(2)
         let created = try store.fixture.snap(
             [
                 "create", "--from-dir", store.mnesia, "--node", "manager_0", "--dump", store.fixture.dump, "--policy",
-                store.policy, "--json", "-v",
+                store.policy, "--json",
             ], environment: environment)
         #expect(created.status == 0, "\(created.stdout)\(created.stderr)")
         let record = try #require(
             (try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [[String: Any]])?.first)
         #expect(record["delta_base"] == nil, "\(created.stdout)")
-        #expect(created.stderr.contains("written as a whole bundle: the base v2"), "\(created.stderr)")
+        #expect(
+            created.stderr.contains("written as a whole bundle, not as a delta: the base v2"), "\(created.stderr)")
         #expect(created.stderr.contains("no space left"), "\(created.stderr)")
 
-        // With the room back, every snapshot verifies and the chain goes on from the whole one.
+        // With the room back, every snapshot of the node verifies and the chain goes on from the whole one.
         try scratch.unfill()
-        let all = try store.fixture.snap(["verify", "--all"], environment: environment)
-        #expect(all.status == 0, "\(all.stdout)\(all.stderr)")
+        let node = try store.fixture.snap(["verify", ids[0], ids[1], "latest"], environment: environment)
+        #expect(node.status == 0, "\(node.stdout)\(node.stderr)")
         try store.change(3)
         let next = try store.capture().record
         #expect(DeltaStore.base(of: next) == record["id"] as? String)
@@ -220,6 +236,29 @@ import Testing
             try RestoreTests.relativeFingerprint(out + "/mnesia") == RestoreTests.relativeFingerprint(store.source(3)))
         // Nothing left behind, on the mount or in the directory under it.
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.backing) == [])
+    }
+}
+
+extension DeltaHostileTests {
+    @Test func aRehearsalWithoutRoomIsNoVerdict() throws {
+        let fixture = try StoreFixture("load-no-room")
+        let created = try fixture.snap(
+            ["create", "--from-dir", fixture.mnesia, "--node", "manager_0", "--dump", fixture.dump, "--json"])
+        try #require(created.status == 0, "\(created.stderr)")
+        let scratch = try SmallFileSystem("load-no-room-tmp", kilobytes: 1024)
+        try scratch.fill(leavingPages: 0)
+
+        let load = try fixture.snap(["verify", "--load", "latest"], environment: ["TMPDIR": scratch.path])
+        #expect(load.status == 1, "\(load.stdout)\(load.stderr)")
+        #expect(load.stdout.contains("UNREAD") && load.stdout.contains("not rehearsed"), "\(load.stdout)")
+        #expect(!load.stdout.contains("FAILED"), "\(load.stdout)")
+        // The snapshot verified, and no load verdict was recorded.
+        let shown = try fixture.snap(["show", "latest", "--json"])
+        let record = try #require(
+            (try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any])?["snapshot"]
+                as? [String: Any])
+        #expect(record["load"] == nil, "\(record)")
+        #expect((record["verification"] as? [String: Any])?["ok"] as? Bool == true, "\(record)")
     }
 }
 
