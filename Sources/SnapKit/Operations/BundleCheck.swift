@@ -62,6 +62,7 @@ package struct BundleCheck: Sendable {
                 check.keyError = error.naming(recipients: record.encryption?.recipients ?? [])
                 return check
             } catch let error as SystemError where error.temporary {
+                cache?.keep(nil)  // the tar it holds is no base of what comes next
                 var check = BundleCheck(path: path, problems: [])
                 check.scratchError = error
                 return check

@@ -92,6 +92,7 @@ extension CreateOperation {
                 )
             }
             if !report.failed.isEmpty { throw VerificationFailed(report: report) }
+            if !report.unread.isEmpty { throw VerificationIncomplete(report: report) }
         }
 
         /// What an interruption before capturing `name` leaves.

@@ -64,8 +64,10 @@ extension VerifyOperation {
                 throw error
             } catch let error where Self.isScratchShortage(error) {
                 // No room to unpack it is no verdict on the snapshot.
+                // It verified; it was not rehearsed: no load verdict, and not counted as loaded.
                 report.unread.append(
                     .init(id: plan.record.id, node: plan.record.node, problem: "not rehearsed: \(error)"))
+                report.ok -= 1
                 continue
             } catch {
                 // Read outside the lock: a prune or rekey may have taken the bundle meanwhile.

@@ -29,7 +29,8 @@ extension VerifyOperation {
     /// that rehearsals may run side by side, and the verdicts are recorded under it again,
     /// audited as `verify-load`.
     /// - Throws: ``VerificationFailed`` (exit 4) carrying the report when any failed or did
-    ///   not load; ``RehearsalError`` when no rehearsal can run (exit 1).
+    ///   not load; else ``VerificationIncomplete`` (exit 1) when any could not be read or
+    ///   rehearsed for want of room; ``RehearsalError`` when no rehearsal can run (exit 1).
     package static func run(_ selection: VerifySelection, load: Bool = false, in session: Session) throws
         -> VerifyReport
     {
@@ -65,18 +66,22 @@ extension VerifyOperation {
                     }
                 }
                 if load {
-                    let failed = Set(report.failed.map(\.id))
+                    // What could not be read needs the same room to be rehearsed: it is not.
+                    let failed = Set(report.failed.map(\.id) + report.unread.map(\.id))
                     var runtimes: [String: ErlangRuntime] = [:]
                     rehearsals = try records.filter { !failed.contains($0.id) }.map {
                         try LoadRehearsalPlan($0, in: store, session: session, runtimes: &runtimes)
                     }
                 }
                 if !report.failed.isEmpty { throw VerificationFailed(report: report) }
+                if !report.unread.isEmpty { throw VerificationIncomplete(report: report) }
                 return report
             }
         } catch let failure as VerificationFailed where load {
             // Audited as failed; the snapshots that verified are rehearsed all the same.
             report = failure.report
+        } catch let incomplete as VerificationIncomplete where load {
+            report = incomplete.report
         }
         if load { try rehearse(rehearsals, into: &report, store: store, session: session, invocation: invocation) }
         if !report.failed.isEmpty { throw VerificationFailed(report: report) }
@@ -97,8 +102,8 @@ package struct VerificationIncomplete: SnapFailure {
     package var exitStatus: ExitStatus { .error }
     package var description: String {
         let names = report.unread.map(\.id).joined(separator: ", ")
-        return "\(report.unread.count) of \(report.checked) snapshots could not be read, so they were not checked "
-            + "and keep their earlier verdict (\(names)): \(report.unread.first?.problem ?? "")"
+        return "\(report.unread.count) snapshots could not be read or rehearsed for want of room, and keep their "
+            + "earlier verdict (\(names)): \(report.unread.first?.problem ?? "")"
     }
 }
 
@@ -108,6 +113,7 @@ package struct VerificationFailed: SnapFailure {
     package var exitStatus: ExitStatus { .verificationFailed }
     package var description: String {
         let names = report.failed.map { "\($0.id) (\($0.problem))" }.joined(separator: "; ")
-        return "verification failed for \(report.failed.count) of \(report.checked) snapshots: \(names)"
+        let unread = report.unread.isEmpty ? "" : "; \(report.unread.count) more could not be read for want of room"
+        return "verification failed for \(report.failed.count) of \(report.checked) snapshots: \(names)\(unread)"
     }
 }

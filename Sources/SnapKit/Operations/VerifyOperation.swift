@@ -3,7 +3,7 @@ import Logging
 
 /// The result of `snap verify`.
 package struct VerifyReport: Codable, Sendable {
-    /// A snapshot that failed, and why.
+    /// A snapshot that failed (or could not be read), and why.
     package struct Failure: Codable, Sendable, Equatable {
         package var id: String
         package var node: String
@@ -58,8 +58,8 @@ package enum VerifyOperation {
         for (done, index) in order.enumerated() {
             var record = records[index]
             try Interruption.check(
-                leaving: "\(done) of the \(records.count) snapshots were checked and keep their verdict "
-                    + "(\(failed.count) failed); verify again to check the rest")
+                leaving: "\(done - unread.count) of the \(records.count) snapshots were checked and keep their "
+                    + "verdict (\(failed.count) failed); verify again to check the rest")
             let check: BundleCheck
             if let cached = checks[record.bundleSha256] {
                 check = cached

@@ -134,6 +134,13 @@ extension RestoreExecutor {
                 try locked.save(journal)
                 return
             }
+            if let unread = report.unread.first {
+                journal.findings.append(
+                    "the rescued files stay in \(layout.rescueRoot): pre-restore snapshot \(unread.id) could not be "
+                        + "read back to check it (\(unread.problem))")
+                try locked.save(journal)
+                return
+            }
             // A rescue that holds files no pre-restore snapshot records (a kill came between
             // the move and the record) is the only copy of them: it stays.
             var kept: [String] = []

@@ -148,7 +148,7 @@ extension Store {
                 throw error
             } catch let error as Interrupted {
                 throw error
-            } catch let error as SystemError where error.temporary || error.path != path {
+            } catch let error as SystemError where error.path != path {
                 // The temporary files' space, not the link: said as it is, not as damage.
                 throw error
             } catch {

@@ -30,7 +30,7 @@ package struct SystemError: SnapFailure {
         let path = path.escapedForTerminal
         if temporary && (errno == .noSpace || errno == .diskQuotaExceeded) {
             return "\(operation) \(path) (TMPDIR): no space left on device; reading a delta bundle needs room there "
-                + "for up to three uncompressed archives of \(DeltaReference.maxBytes >> 20) MiB each: free space "
+                + "for a few uncompressed archives (up to four) of \(DeltaReference.maxBytes >> 20) MiB each: free space "
                 + "there or set TMPDIR to a directory with room, and run again"
         }
         if errno == .noSpace || errno == .diskQuotaExceeded {

@@ -129,9 +129,14 @@ import Testing
         let verify = try store.fixture.snap(["verify", ids[1]], environment: environment)
         #expect(verify.status == 1, "\(verify.stdout)\(verify.stderr)")
         #expect(verify.stdout.contains("UNREAD  \(ids[1])"), "\(verify.stdout)")
-        #expect(verify.stderr.contains("could not be read, so they were not checked"), "\(verify.stderr)")
+        #expect(verify.stderr.contains("could not be read or rehearsed for want of room"), "\(verify.stderr)")
         #expect((verify.stdout + verify.stderr).contains("(TMPDIR): no space left"), "\(verify.stdout)\(verify.stderr)")
         #expect(!verify.stdout.contains("FAILED"), "\(verify.stdout)")
+        // Nor is it rehearsed (that needs the same room): listed once, and counted once.
+        let load = try store.fixture.snap(["verify", "--load", ids[1]], environment: environment)
+        #expect(load.status == 1, "\(load.stdout)\(load.stderr)")
+        #expect(load.stdout.components(separatedBy: "UNREAD").count == 2, "\(load.stdout)")
+        #expect(load.stdout.contains("verified 1 snapshots: 0 ok, 0 failed, 1 could not be read"), "\(load.stdout)")
         // Among other snapshots, the rest are still checked, and damage found still fails (exit 4).
         let other = try #require(try store.capture(node: "manager_1").record["id"] as? String)
         var generator = SeededGenerator(seed: 27)
@@ -252,6 +257,7 @@ extension DeltaHostileTests {
         #expect(load.status == 1, "\(load.stdout)\(load.stderr)")
         #expect(load.stdout.contains("UNREAD") && load.stdout.contains("not rehearsed"), "\(load.stdout)")
         #expect(!load.stdout.contains("FAILED"), "\(load.stdout)")
+        #expect(load.stdout.contains("verified 1 snapshots: 0 ok, 0 failed, 1 could not be read"), "\(load.stdout)")
         // The snapshot verified, and no load verdict was recorded.
         let shown = try fixture.snap(["show", "latest", "--json"])
         let record = try #require(

@@ -53,7 +53,8 @@ import Testing
         for index in 0..<3 { try bed.capture(node: "manager_\(index % 2)", bytes: 1_500_000) }
         let timing = Date()
         #expect(try bed.snap(["copy", "--to", "nas", "--all"]).status == 0)
-        var span = max(0.2, Date().timeIntervalSince(timing))
+        let fullSpan = max(0.2, Date().timeIntervalSince(timing))
+        var span = fullSpan
         var killed = 0
         var finished = 0
         var round = 0
@@ -62,6 +63,7 @@ import Testing
         while killed < 20 && round < 120 {
             defer { round += 1 }
             if round % 3 == 0 {
+                span = fullSpan  // a new capture to send: a longer copy again
                 try bed.capture(
                     node: "manager_\(round % 2)", bytes: Int.random(in: 200_000...3_000_000, using: &random))
             }
