@@ -294,8 +294,12 @@ import Testing
         let control = pair.home(0) + "/bin/leo_manager"
         try FileManager.default.moveItem(atPath: control, toPath: control + ".real")
         defer {
-            try? FileManager.default.removeItem(atPath: control)
-            try? FileManager.default.moveItem(atPath: control + ".real", toPath: control)
+            // Unless the real script is back already (the test's end puts it back): removing
+            // the script then left the pair's teardown nothing to stop manager_0 with.
+            if FileManager.default.fileExists(atPath: control + ".real") {
+                try? FileManager.default.removeItem(atPath: control)
+                try? FileManager.default.moveItem(atPath: control + ".real", toPath: control)
+            }
         }
         // The disk that hung the copy keeps the node from starting too.
         try """
