@@ -88,9 +88,9 @@ package enum BundleArchive {
             written += Int64(chunk.count)
             guard written <= Int64(limit) else { throw BundleError.tooLarge(path: path, limit: Int64(limit)) }
             do {
-                try FileOps.writeAll(FileDescriptor(rawValue: fd), chunk, path: FileOps.temporaryBase)
-            } catch let error as SystemError {
-                throw SystemError.temporary("write a temporary file in", error.errno)
+                _ = try FileDescriptor(rawValue: fd).writeAll(chunk)
+            } catch let errno as Errno {
+                throw SystemError.temporary("write a temporary file in", errno)
             }
         }
         return spooled

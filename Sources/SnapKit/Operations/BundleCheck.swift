@@ -63,9 +63,7 @@ package struct BundleCheck: Sendable {
                 return check
             } catch let error as SystemError where error.temporary {
                 cache?.keep(nil)  // the tar it holds is no base of what comes next
-                var check = BundleCheck(path: path, problems: [])
-                check.scratchError = error
-                return check
+                return unread(path, error)
             } catch {
                 let digest = try? FileOps.sha256(ofFile: path)
                 return BundleCheck(path: path, sha256: digest?.sha256, size: digest?.size, problems: ["\(error)"])
@@ -93,11 +91,16 @@ package struct BundleCheck: Sendable {
         return check
     }
 
-    /// Throws what kept the content from being read, so that no verdict is recorded: no room
-    /// under `$TMPDIR`, or a key problem when the file itself is the one recorded (a file that
-    /// hashes otherwise is damage, which the problems say).
-    package func requireReadable(for record: SnapshotRecord) throws {
-        if let scratchError { throw scratchError }
+    /// A check that could not read `path` for want of scratch space: no verdict.
+    private static func unread(_ path: String, _ error: SystemError) -> BundleCheck {
+        var check = BundleCheck(path: path, problems: [])
+        check.scratchError = error
+        return check
+    }
+
+    /// Throws the key problem that kept the content from being read, when the file itself is
+    /// the one recorded (a file that hashes otherwise is damage, which the problems say).
+    package func requireKey(for record: SnapshotRecord) throws {
         guard let keyError else { return }
         if let sha256, sha256 != record.bundleSha256 { return }
         throw keyError
@@ -174,9 +177,7 @@ package struct BundleCheck: Sendable {
             check.keyError = error
             return check
         } catch let error as SystemError where error.temporary {
-            var check = BundleCheck(path: path, problems: [])
-            check.scratchError = error
-            return check
+            return unread(path, error)
         } catch {
             problems.append("unreadable archive: \(error)")
             digest = try? FileOps.sha256(ofFile: path)

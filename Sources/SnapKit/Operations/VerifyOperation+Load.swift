@@ -63,8 +63,7 @@ extension VerifyOperation {
             } catch let error as RehearsalError {
                 throw error
             } catch let error where Self.isScratchShortage(error) {
-                // No room to unpack it is no verdict on the snapshot.
-                // It verified; it was not rehearsed: no load verdict, and not counted as loaded.
+                // No room to unpack it is no load verdict: it verified, but is not counted as loaded.
                 report.unread.append(
                     .init(id: plan.record.id, node: plan.record.node, problem: "not rehearsed: \(error)"))
                 report.ok -= 1

@@ -74,7 +74,7 @@ package enum VerifyOperation {
                 unread.append(.init(id: record.id, node: record.node, problem: "\(scratch)"))
                 continue
             }
-            try check.requireReadable(for: record)
+            try check.requireKey(for: record)
             let problems = problems(of: record, check: check)
             record.verification = SnapshotRecord.Verification(
                 checked: now, ok: problems.isEmpty, problem: problems.isEmpty ? nil : summary(problems),

@@ -127,17 +127,12 @@ extension RestoreExecutor {
                 return
             }
             let report = try VerifyOperation.run(made, in: locked)
-            if let failed = report.failed.first {
+            let unsure =
+                report.failed.first.map { "\($0.id) does not verify (\($0.problem))" }
+                ?? report.unread.first.map { "\($0.id) could not be read back to check it (\($0.problem))" }
+            if let unsure {
                 journal.findings.append(
-                    "the rescued files stay in \(layout.rescueRoot): pre-restore snapshot \(failed.id) does not verify "
-                        + "(\(failed.problem))")
-                try locked.save(journal)
-                return
-            }
-            if let unread = report.unread.first {
-                journal.findings.append(
-                    "the rescued files stay in \(layout.rescueRoot): pre-restore snapshot \(unread.id) could not be "
-                        + "read back to check it (\(unread.problem))")
+                    "the rescued files stay in \(layout.rescueRoot): pre-restore snapshot \(unsure)")
                 try locked.save(journal)
                 return
             }

@@ -26,7 +26,7 @@ enum RestorePreflight {
         }
         let check = BundleCheck.run(record, in: store, contentRequired: true)
         if let scratch = check.scratchError { throw RestoreError.unreadable(snapshot: record.id, cause: "\(scratch)") }
-        try check.requireReadable(for: record)
+        try check.requireKey(for: record)
         let problems = VerifyOperation.problems(of: record, check: check)
         if let first = problems.first { throw RestoreError.snapshotDamaged(snapshot: record.id, problem: first) }
         if plan.mode == .copy, !MnesiaFilesCheck.hasSchema(try store.manifest(for: record).manifest) {
